@@ -1,0 +1,61 @@
+"""The triage engine: compile a policy once, then decide referrals with a chosen backend.
+
+``Engine`` is the one interface the CLI and (later) the API use. The backend is durable-rules by
+default; ``python`` evaluates the same compiled form in pure Python.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+
+import structlog
+
+from triage.engine.backend import Backend
+from triage.engine.compiler import CompiledPolicy, compile_policy
+from triage.engine.decide import decide
+from triage.engine.durable_backend import DurableBackend, EngineFailure
+from triage.engine.python_backend import PythonBackend
+from triage.models import Decision, Referral
+from triage.rulebook import Policy
+
+BACKENDS: dict[str, type] = {"durable": DurableBackend, "python": PythonBackend}
+log = structlog.get_logger("triage.engine")
+
+__all__ = ["BACKENDS", "Engine", "EngineFailure"]
+
+
+class Engine:
+    """Decides referrals against the active policy; a new policy is swapped in atomically."""
+
+    def __init__(self, policy: Policy, backend: str = "durable") -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown engine {backend!r}; expected one of: {', '.join(BACKENDS)}")
+        self.backend_name = backend
+        self._swap_lock = threading.Lock()
+        self._active = self._build(policy)
+
+    def _build(self, policy: Policy) -> tuple[CompiledPolicy, Backend]:
+        compiled = compile_policy(policy)
+        return compiled, BACKENDS[self.backend_name](compiled)
+
+    @property
+    def policy(self) -> CompiledPolicy:
+        return self._active[0]
+
+    def use(self, policy: Policy) -> None:
+        """Compile and register ``policy`` first, then swap it in with one assignment."""
+        built = self._build(policy)
+        with self._swap_lock:
+            self._active = built
+
+    def decide(self, referral: Referral, decided_at: datetime | None = None) -> Decision:
+        compiled, backend = self._active  # one read: a concurrent swap never mixes versions
+        started = time.perf_counter()
+        decision = decide(compiled, backend, referral, decided_at)
+        log.info("decision", referral_id=decision.referral_id, decision_id=decision.decision_id,
+                 route=decision.route, matched_rule=decision.matched_rule,
+                 ruleset_version=compiled.version, engine=backend.name,
+                 duration_ms=round((time.perf_counter() - started) * 1000, 3))
+        return decision

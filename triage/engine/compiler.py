@@ -1,0 +1,243 @@
+"""Compile a validated Policy into the intermediate form both evaluation backends run.
+
+The intermediate form is built once, at load time:
+- every definition is inlined, so a test is a plain expression over one flat fact;
+- every ``not`` is pushed down to the comparisons (negation normal form), because durable-rules
+  has no general ``not``: ``not (x <= 90)`` becomes ``x is absent or x > 90``, which keeps the
+  policy's rule that an absent field makes every comparison false;
+- every ``exists`` inside a routing rule is lifted out into its own member test, whose result is
+  handed to routing as a true/false flag (durable-rules cannot quantify over members inside one
+  pattern);
+- field paths become flat fact keys (``school.attendance_pct`` -> ``school__attendance_pct``).
+Both backends evaluate exactly these expressions, which is what makes them comparable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+from triage.calendar import WorkingCalendar
+from triage.rulebook import Policy
+from triage.rulebook import schema
+from triage.rulebook.conditions import (AllOf, AnyOf, Compare, Condition, DefinitionRef, Exists,
+                                        Not, definitions_used, first_field)
+from triage.rulebook.loader import RANKED_SPECIALIST
+
+Scope = Literal["member", "household"]
+_NEGATED = {"eq": "ne", "ne": "eq", "lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
+
+
+# --- expressions in negation normal form ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cmp:
+    key: str
+    op: str
+    value: bool | int | float | str
+
+
+@dataclass(frozen=True)
+class Absent:
+    key: str
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple[Expr, ...]
+
+
+Expr = Union[Cmp, Absent, And, Or]
+TRUE = And(())
+
+
+def fact_key(path: str) -> str:
+    """Flat fact key of a field path; facts are flat because durable-rules matches flat JSON best."""
+    return path.replace(".", "__")
+
+
+# --- compiled policy ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Test:
+    """One test run against every member fact (scope member) or the household fact."""
+
+    id: str
+    scope: Scope
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class IndicatorRule:
+    test: str
+    problem: str
+    indicator: str
+    evidence_key: str | None
+    definition: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ModifierRule:
+    test: str
+    id: str
+    points: int
+    definition: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ServiceRule:
+    """A test that points at a service: a ranked specialist need or an also-refer rule."""
+
+    test: str
+    id: str
+    service: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    id: str
+    expr: Expr  # over the summary fact
+    exists_tests: tuple[tuple[str, bool], ...]  # lifted member tests, and whether each has a `when`
+    route: str
+    fallback: str | None
+    priority: str
+    reason: str
+    fallback_reason: str | None
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    version: str
+    sha256: str
+    tests: tuple[Test, ...]
+    problems: dict[str, str]  # id -> label, in the policy's order
+    indicators: tuple[IndicatorRule, ...]
+    points_per_problem: int
+    modifiers: tuple[ModifierRule, ...]
+    specialist_needs: tuple[ServiceRule, ...]
+    also_refer: tuple[ServiceRule, ...]
+    also_refer_except: frozenset[str]
+    routes: tuple[RouteRule, ...]
+    working_days: dict[str, int]
+    calendar: WorkingCalendar
+    district_locality: dict[str, str]
+    locality_routes: frozenset[str]
+    service_names: dict[str, str]
+    role_words: dict[str, str]
+    household_word: str
+    agencies: frozenset[str]
+    definitions: dict[str, str] = field(default_factory=dict)  # id -> "id@version"
+
+
+def compile_policy(policy: Policy) -> CompiledPolicy:
+    """Build the intermediate form from a validated policy."""
+    return _Compiler(policy).build()
+
+
+class _Compiler:
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.member_tests = {d.id: d.test for d in policy.definitions.definitions if d.applies_to == "member"}
+        self.citations = {d.id: f"{d.id}@{d.version}" for d in policy.definitions.definitions}
+        self.tests: list[Test] = []
+
+    def build(self) -> CompiledPolicy:
+        rules, catalogue = self.policy.rules, self.policy.catalogue
+        indicators = tuple(self._indicator(p, x) for p in rules.problems for x in p.indicators)
+        modifiers = tuple(
+            ModifierRule(self._test(f"modifier.{m.id}", m), m.id, m.points, self._cite(m), m.reason)
+            for m in rules.need_score.modifiers)
+        needs = tuple(
+            ServiceRule(self._test(f"specialist.{n.service}.{i}", n), n.service, n.service, "")
+            for i, n in enumerate(rules.specialist_needs))
+        also = tuple(ServiceRule(self._test(f"also_refer.{r.id}", r), r.id, r.service, r.reason)
+                     for r in rules.also_refer.rules)
+        routes = tuple(self._route(r) for r in rules.routing)
+        cal = rules.calendar
+        return CompiledPolicy(
+            version=rules.version, sha256=self.policy.sha256, tests=tuple(self.tests),
+            problems={p.id: p.label for p in rules.problems}, indicators=indicators,
+            points_per_problem=rules.need_score.points_per_problem, modifiers=modifiers,
+            specialist_needs=needs, also_refer=also,
+            also_refer_except=frozenset(rules.also_refer.except_routes), routes=routes,
+            working_days={p.id: p.working_days for p in rules.priorities},
+            calendar=WorkingCalendar(cal.country, cal.subdivisions, cal.timezone),
+            district_locality={d: loc.id for loc in catalogue.localities for d in loc.districts},
+            locality_routes=frozenset(s.id for s in catalogue.services if s.coverage == "localities"),
+            service_names={s.id: s.name for s in catalogue.services},
+            role_words=dict(rules.wording.roles), household_word=rules.wording.household,
+            agencies=frozenset(a.id for a in catalogue.partner_agencies),
+            definitions=dict(self.citations),
+        )
+
+    def _indicator(self, problem: schema.Problem, indicator: schema.Indicator) -> IndicatorRule:
+        test = self._test(f"indicator.{problem.id}.{indicator.id}", indicator)
+        evidence = indicator.evidence_field or first_field(indicator.when)
+        return IndicatorRule(test, problem.id, indicator.id, fact_key(evidence) if evidence else None,
+                             self._cite(indicator), indicator.reason)
+
+    def _cite(self, test: schema.MemberTest) -> str | None:
+        """The definition a piece of evidence cites: the first one its test names, else its ``who``."""
+        used = definitions_used(test.when) or ([test.who] if test.who != "household" else [])
+        return self.citations.get(used[0]) if used else None
+
+    def _test(self, test_id: str, test: schema.MemberTest | _Prepared) -> str:
+        if test.who == "household":
+            expr = self._nnf(test.when, negate=False) if test.when else TRUE
+            self.tests.append(Test(test_id, "household", expr))
+        else:
+            parts = [DefinitionRef(test.who)] + ([test.when] if test.when else [])
+            self.tests.append(Test(test_id, "member", self._nnf(AllOf(tuple(parts)), negate=False)))
+        return test_id
+
+    def _route(self, rule: schema.RoutingRule) -> RouteRule:
+        lifted: list[tuple[str, bool]] = []
+        expr = self._nnf(self._lift(rule.when, rule.id, lifted), negate=False) if rule.when else TRUE
+        return RouteRule(rule.id, expr, tuple(lifted), rule.route, rule.fallback, rule.priority,
+                         rule.reason, rule.fallback_reason)
+
+    def _lift(self, condition: Condition, rule_id: str, lifted: list[tuple[str, bool]]) -> Condition:
+        """Replace each ``exists`` with a flag compare, registering the member test behind it."""
+        if isinstance(condition, Exists):
+            test_id = f"exists.{rule_id}.{len(lifted)}"
+            lifted.append((test_id, condition.when is not None))
+            self._test(test_id, _Prepared(condition.who, condition.when))
+            return Compare(test_id, "eq", True)
+        if isinstance(condition, Not):
+            return Not(self._lift(condition.item, rule_id, lifted))
+        if isinstance(condition, (AllOf, AnyOf)):
+            return type(condition)(tuple(self._lift(c, rule_id, lifted) for c in condition.items))
+        return condition
+
+    def _nnf(self, condition: Condition, negate: bool) -> Expr:
+        """Inline definitions and push negation down to the comparisons."""
+        if isinstance(condition, DefinitionRef):
+            return self._nnf(self.member_tests[condition.id], negate)
+        if isinstance(condition, Not):
+            return self._nnf(condition.item, not negate)
+        if isinstance(condition, (AllOf, AnyOf)):
+            items = tuple(self._nnf(c, negate) for c in condition.items)
+            return (Or(items) if negate else And(items)) if isinstance(condition, AllOf) else (And(items) if negate else Or(items))
+        assert isinstance(condition, Compare), condition
+        key = fact_key(condition.field)
+        if not negate:
+            return Cmp(key, condition.op, condition.value)
+        return Or((Absent(key), Cmp(key, _NEGATED[condition.op], condition.value)))
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A member test built by the compiler (for a lifted ``exists``), shaped like schema.MemberTest."""
+
+    who: str
+    when: Condition | None

@@ -1,0 +1,143 @@
+"""durable-rules evaluation of the compiled tests, with its measured hazards contained.
+
+durable-rules 2.0.28 is unmaintained and its C core crashes when misused (see the project notes).
+The rules this module keeps:
+- facts, not events (an event is consumed by the first rule that matches);
+- every pattern is anchored on ``kind`` (a pattern of only "field absent" tests loops for ever);
+- a catch-all rule on the household fact always fires, so ``delete_state`` never frees a session
+  in which no action ran (a segmentation fault);
+- a unique session id per evaluation, deleted in ``finally`` (1024 live sessions is the limit);
+- fired rules are collected into sets (a rule with ``$or`` fires once per true branch) and the
+  returned state is checked for an exception swallowed inside an action;
+- one host per process, its background timer threads disabled, and one lock around each
+  evaluation (the C core is not thread-safe and never releases the GIL anyway);
+- each ruleset version is registered under a name made from its hash (a name cannot be
+  registered twice) and rulesets are never changed after registration.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any, Callable
+
+from durable import engine as durable
+
+from triage.engine.backend import Hits, Summarise
+from triage.engine.compiler import Absent, And, Cmp, CompiledPolicy, Expr, Or, fact_key
+from triage.engine.facts import FactSet
+
+_COMPARE = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+_ANCHOR_RULE = "catch_all"
+
+
+class EngineFailure(RuntimeError):
+    """durable-rules reported an error; the referral gets no decision rather than a wrong one."""
+
+
+class _QuietHost(durable.Host):
+    """A Host whose background dispatch loop does nothing.
+
+    The default loop runs other sessions' actions on timer threads; with one-shot evaluations under
+    a lock we never need it, and with it requests crashed the process.
+    """
+
+    def _run(self) -> None:  # noqa: D401 - overriding durable's timer loop
+        return None
+
+
+def to_pattern(expr: Expr) -> dict[str, Any]:
+    """An expression in durable's JSON pattern language."""
+    if isinstance(expr, Cmp):
+        return {expr.key: expr.value} if expr.op == "eq" else {_COMPARE[expr.op]: {expr.key: expr.value}}
+    if isinstance(expr, Absent):
+        return {"$nex": {expr.key: 1}}
+    items = [to_pattern(item) for item in expr.items]
+    assert isinstance(expr, (And, Or)), expr
+    return {"$and" if isinstance(expr, And) else "$or": items}
+
+
+def _anchored(kind: str, expr: Expr) -> dict[str, Any]:
+    terms: list[dict[str, Any]] = [{"kind": kind}]
+    if not (isinstance(expr, And) and not expr.items):
+        terms.append(to_pattern(expr))
+    return {"all": [{"m": {"$and": terms} if len(terms) > 1 else terms[0]}]}
+
+
+class _Runtime:
+    """The process's single durable host, and what the running evaluation has collected."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.host = _QuietHost()
+        self.registered: set[str] = set()
+        self.fired: list[tuple[str, str | None]] = []
+        self.sessions = itertools.count(1)
+
+    def action(self, rule_id: str, per_member: bool) -> Callable[[Any], None]:
+        """The callable durable runs when a rule fires: it only records the rule and the member."""
+        fired = self.fired
+        member_key = fact_key("member_id")
+        if per_member:
+            def record_member(c: Any) -> None:
+                fired.append((rule_id, c.m[member_key]))
+            return record_member
+
+        def record(c: Any) -> None:
+            fired.append((rule_id, None))
+        return record
+
+
+_RUNTIME = _Runtime()
+
+
+class DurableBackend:
+    name = "durable"
+
+    def __init__(self, policy: CompiledPolicy) -> None:
+        self.ruleset = f"triage_{policy.sha256[:16]}"
+        self._register(policy)
+
+    def _register(self, policy: CompiledPolicy) -> None:
+        """Register this policy's ruleset once per process (same hash, same rules)."""
+        with _RUNTIME.lock:
+            if self.ruleset in _RUNTIME.registered:
+                return
+            rules: dict[str, dict[str, Any]] = {
+                _ANCHOR_RULE: {**_anchored("household", And(())), "run": _RUNTIME.action(_ANCHOR_RULE, False)}}
+            for i, test in enumerate(policy.tests):
+                per_member = test.scope == "member"
+                rules[f"t{i}"] = {**_anchored("member" if per_member else "household", test.expr),
+                                  "run": _RUNTIME.action(test.id, per_member)}
+            for i, route in enumerate(policy.routes):
+                rules[f"r{i}"] = {**_anchored("summary", route.expr), "run": _RUNTIME.action("route:" + route.id, False)}
+            _RUNTIME.host.register_rulesets({self.ruleset: rules})
+            _RUNTIME.registered.add(self.ruleset)
+
+    def evaluate(self, facts: FactSet, summarise: Summarise) -> tuple[Hits, set[str]]:
+        with _RUNTIME.lock:
+            sid = str(next(_RUNTIME.sessions))
+            _RUNTIME.fired.clear()
+            try:
+                self._assert([facts.household, *facts.members], sid)
+                hits = self._collect()
+                self._assert([summarise(hits)], sid)
+                routes = {rule[6:] for rule, _ in _RUNTIME.fired if rule.startswith("route:")}
+                return hits, routes
+            finally:
+                _RUNTIME.fired.clear()
+                _RUNTIME.host.delete_state(self.ruleset, sid)
+
+    def _assert(self, facts: list[dict[str, Any]], sid: str) -> None:
+        state = _RUNTIME.host.assert_facts(self.ruleset, [{**fact, "sid": sid} for fact in facts])
+        if isinstance(state, dict) and state.get("exception"):
+            raise EngineFailure("durable-rules reported an error inside a rule action")
+
+    @staticmethod
+    def _collect() -> Hits:
+        hits: Hits = {}
+        for rule_id, member in _RUNTIME.fired:
+            if rule_id != _ANCHOR_RULE:
+                hits.setdefault(rule_id, set()).add(member)
+        _RUNTIME.fired.clear()
+        return hits

@@ -1,0 +1,220 @@
+"""The wire contract: a referral in, a decision out.
+
+Field names follow `spec/referral-and-decision.md` and are a public interface: partners' systems
+depend on them, so they are never renamed or dropped. Every model is strict and forbids unknown
+fields, because a typo in a partner's payload (``attendence_pct``) must be refused, not silently
+ignored while it changes a decision.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+
+from triage.postcodes import outward_code
+
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+
+Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
+Count = Annotated[int, Field(ge=0)]
+
+
+def _iso_text_only(value: Any) -> Any:
+    """Refuse numbers for timestamps: lax parsing would read ``0`` as 1 January 1970."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("must be an ISO 8601 date-time with a time zone, not a number")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_iso_text_only)]
+
+
+class Contract(BaseModel):
+    """Base for every contract model: strict types, unknown fields refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Referrer(Contract):
+    agency: Identifier
+    name: str | None = None
+    role: str | None = None
+
+    @field_validator("agency")
+    @classmethod
+    def _known_agency(cls, agency: str, info: ValidationInfo) -> str:
+        """Check against the catalogue's partner agencies when the caller supplies them.
+
+        The list lives in the service catalogue (policy data), so it arrives as validation
+        context rather than being written into this module.
+        """
+        known = (info.context or {}).get("agencies")
+        if known is not None and agency not in known:
+            raise ValueError(f"unknown agency {agency!r}; expected one of: {', '.join(sorted(known))}")
+        return agency
+
+
+class Consent(Contract):
+    given: bool | None = None
+    recorded_at: Timestamp | None = None
+    by: str | None = None
+
+
+class Safeguarding(Contract):
+    immediate_risk_of_harm: bool = False
+
+
+class Housing(Contract):
+    rent_arrears: bool = False
+    problem_debt: bool = False
+    eviction_risk: bool = False
+    homeless: bool = False
+
+
+class School(Contract):
+    attendance_pct: Annotated[float, Field(ge=0, le=100)] | None = None
+    fixed_term_exclusions_3_terms: Count | None = None
+    permanently_excluded: bool = False
+    alternative_provision: bool = False
+    not_on_roll: bool = False
+
+
+class Offending(Contract):
+    proven_offence_12m: bool = False
+    asb_intervention_12m: bool = False
+    asb_incidents_12m: Count | None = None
+    on_probation_or_licence: bool = False
+    exploitation_risk: bool = False
+
+
+class Employment(Contract):
+    out_of_work_benefits: bool = False
+    neet: bool = False
+
+
+class DomesticAbuse(Contract):
+    victim_12m: bool = False
+    perpetrator_12m: bool = False
+    marac_high_risk: bool = False
+
+
+class Health(Contract):
+    mental_health_concern: bool = False
+    substance_misuse: bool = False
+    physical_health_concern: bool = False
+    development_concern_under5: bool = False
+
+
+class SocialCare(Contract):
+    child_in_need: bool = False
+    child_protection_plan: bool = False
+    young_carer: bool = False
+    missing_episodes_12m: Count | None = None
+
+
+Role = Literal["parent_carer", "child", "other_adult"]
+
+
+class Member(Contract):
+    id: Identifier
+    role: Role
+    age: Annotated[int, Field(ge=0, le=120)]
+    school: School = School()
+    offending: Offending = Offending()
+    employment: Employment = Employment()
+    domestic_abuse: DomesticAbuse = DomesticAbuse()
+    health: Health = Health()
+    social_care: SocialCare = SocialCare()
+
+    @field_validator("age")
+    @classmethod
+    def _child_under_18(cls, age: int, info: ValidationInfo) -> int:
+        if info.data.get("role") == "child" and age >= 18:
+            raise ValueError(f"a member with role 'child' must be under 18 (got {age}); use 'other_adult' or 'parent_carer'")
+        return age
+
+
+class Household(Contract):
+    postcode: str
+    housing: Housing = Housing()
+    members: Annotated[list[Member], Field(min_length=1, max_length=20)]
+
+    @field_validator("postcode")
+    @classmethod
+    def _uk_postcode(cls, postcode: str) -> str:
+        outward_code(postcode)  # raises ValueError with a readable reason
+        return postcode
+
+    @field_validator("members")
+    @classmethod
+    def _unique_member_ids(cls, members: list[Member]) -> list[Member]:
+        seen: set[str] = set()
+        for member in members:
+            if member.id in seen:
+                raise ValueError(f"member id {member.id!r} appears more than once; ids must be unique within a referral")
+            seen.add(member.id)
+        return members
+
+
+class Referral(Contract):
+    referral_id: Identifier
+    received_at: Timestamp
+    referrer: Referrer
+    consent: Consent | None = None
+    safeguarding: Safeguarding = Safeguarding()
+    household: Household
+    narrative: Annotated[str, Field(max_length=20_000)] | None = None
+
+
+# --- Decision (output) -------------------------------------------------------------------
+
+
+class Evidence(Contract):
+    """One indicator that holds, for one member (``member`` is null for household indicators)."""
+
+    problem: str
+    indicator: str
+    member: str | None
+    value: bool | int | float | str | None
+    definition: str | None
+
+
+class ModifierEvidence(Contract):
+    """A need-score modifier that holds (counted once per household), with who it holds for."""
+
+    modifier: str
+    points: int
+    members: list[str]
+
+
+class RulesetRef(Contract):
+    version: str
+    sha256: str
+
+
+class Decision(Contract):
+    decision_id: str
+    referral_id: str
+    route: str
+    locality: str | None
+    priority: str
+    respond_by: date
+    problems: list[str]
+    need_score: int
+    also_refer: list[str]
+    matched_rule: str
+    reasons: list[str]
+    evidence: list[Evidence]
+    modifiers: list[ModifierEvidence]
+    ruleset: RulesetRef
+    decided_at: AwareDatetime

@@ -1,0 +1,70 @@
+"""The field paths a rule may test, and their types, read off the contract models.
+
+Deriving them from ``triage.models`` keeps the condition language and the wire contract from
+drifting apart: a rule naming ``school.attendence_pct`` is refused at load time, not silently false
+for ever.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from triage.models import Member, Referral
+
+Scalar = type  # bool, int, float or str
+
+# Facts the engine works out before routing (see triage.engine.facts); rules may test them too.
+DERIVED_FIELDS: dict[str, Scalar] = {
+    "derived.problems_met": int,
+    "derived.need_score": int,
+    "derived.in_area": bool,
+}
+
+# Household-scope roots a rule may reach; the rest of the referral (ids, narrative, members) is
+# not policy evidence.
+_HOUSEHOLD_ROOTS = ("consent", "safeguarding", "household.housing", "referrer")
+
+
+def _scalar_type(annotation: Any) -> Scalar | None:
+    """bool/int/float/str for a field annotation, unwrapping Optional, Annotated and Literal."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _scalar_type(get_args(annotation)[0])
+    if origin is Literal:
+        return str
+    if origin in (Union, types.UnionType):
+        found = {_scalar_type(arg) for arg in get_args(annotation) if arg is not type(None)}
+        return found.pop() if len(found) == 1 else None
+    return annotation if annotation in (bool, int, float, str) else None
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    for candidate in (annotation, *get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def model_fields(model: type[BaseModel], prefix: str = "") -> dict[str, Scalar]:
+    """Every scalar field under ``model`` as ``dotted.path -> type``."""
+    out: dict[str, Scalar] = {}
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{name}"
+        nested = _model_of(info.annotation)
+        if nested is not None:
+            out.update(model_fields(nested, f"{path}."))
+            continue
+        scalar = _scalar_type(info.annotation)
+        if scalar is not None:
+            out[path] = scalar
+    return out
+
+
+MEMBER_FIELDS: dict[str, Scalar] = {p: t for p, t in model_fields(Member).items() if p != "id"}
+HOUSEHOLD_FIELDS: dict[str, Scalar] = {
+    p: t for p, t in model_fields(Referral).items()
+    if p.startswith(_HOUSEHOLD_ROOTS) and p not in ("referrer.name", "referrer.role", "consent.by")
+} | DERIVED_FIELDS

@@ -1,0 +1,178 @@
+"""The shape of each policy folder, as pydantic models.
+
+These models check types and required keys. Cross-references (does this rule name a real
+service?) and conditions are checked afterwards by ``triage.rulebook.loader``, which replaces each
+raw ``when``/``test`` with its parsed ``Condition``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+Text = Annotated[str, StringConstraints(min_length=1)]
+District = Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")]
+
+
+class Spec(BaseModel):
+    """Strict: a misspelt key in a rule file is an error, not a silently ignored line."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# --- definitions/ ------------------------------------------------------------------------
+
+
+class Definition(Spec):
+    id: Id
+    label: Text
+    version: Annotated[int, Field(ge=1)]
+    applies_to: Literal["member", "prose"]
+    policy_ref: Text
+    text: Text
+    test: Any = None  # raw condition; the parsed Condition after loading
+
+
+class DefinitionsFolder(Spec):
+    definitions: list[Definition]
+
+
+# --- rules/ ------------------------------------------------------------------------------
+
+
+class MemberTest(Spec):
+    """Common to every rule that looks at members: who it looks at and what must hold."""
+
+    who: Id
+    when: Any = None  # raw condition; the parsed Condition after loading
+
+
+class Indicator(MemberTest):
+    id: Id
+    reason: Text
+    evidence_field: str | None = None
+
+
+class Problem(Spec):
+    id: Id
+    label: Text
+    policy_ref: Text
+    indicators: Annotated[list[Indicator], Field(min_length=1)]
+
+
+class Modifier(MemberTest):
+    id: Id
+    points: int
+    reason: Text
+
+
+class NeedScore(Spec):
+    points_per_problem: int
+    modifiers: list[Modifier]
+
+
+class RoutingRule(Spec):
+    id: Id
+    policy_ref: Text
+    when: Any = None  # raw household condition; the parsed Condition after loading
+    otherwise: bool = False
+    route: Id
+    fallback: Id | None = None
+    fallback_reason: Text | None = None
+    priority: Id
+    reason: Text
+
+
+class SpecialistNeed(MemberTest):
+    service: Id
+
+
+class AlsoReferRule(MemberTest):
+    id: Id
+    service: Id
+    reason: Text
+
+
+class AlsoRefer(Spec):
+    except_routes: list[Id]
+    rules: list[AlsoReferRule]
+
+
+class ChangelogEntry(Spec):
+    version: str
+    date: date
+    summary: Text
+
+
+class Calendar(Spec):
+    country: Text
+    subdivisions: list[Text]
+    timezone: Text
+
+
+class Priority(Spec):
+    id: Id
+    label: Text
+    working_days: Annotated[int, Field(ge=0)]
+    policy_ref: Text
+
+
+class Wording(Spec):
+    roles: dict[str, Text]
+    household: Text
+
+
+class RulesFolder(Spec):
+    version: Annotated[str, StringConstraints(min_length=1)]
+    effective_from: date
+    policy: Text
+    changelog: Annotated[list[ChangelogEntry], Field(min_length=1)]
+    calendar: Calendar
+    priorities: Annotated[list[Priority], Field(min_length=1)]
+    wording: Wording
+    problems: Annotated[list[Problem], Field(min_length=1)]
+    need_score: NeedScore
+    routing: Annotated[list[RoutingRule], Field(min_length=1)]
+    specialist_needs: list[SpecialistNeed]
+    also_refer: AlsoRefer
+
+
+# --- service_catalogue/ ------------------------------------------------------------------
+
+
+class Capacity(Spec):
+    key_workers: Annotated[int, Field(ge=0)]
+    caseload_per_worker: Annotated[int, Field(ge=1)]
+
+
+class Service(Spec):
+    id: Id
+    name: Text
+    kind: Literal["service", "outcome"]
+    tier: Literal["universal", "early_help", "targeted", "specialist", "statutory"] | None = None
+    lead_agency: Text | None = None
+    offers: Text
+    coverage: Literal["city_wide", "localities"] | None = None
+    capacity: Capacity | None = None
+    response_target: Text
+    unit_cost_gbp: Annotated[float, Field(ge=0)] | None = None
+
+
+class Locality(Spec):
+    id: Id
+    name: Text
+    districts: Annotated[list[District], Field(min_length=1)]
+
+
+class Agency(Spec):
+    id: Id
+    name: Text
+
+
+class CatalogueFolder(Spec):
+    services: Annotated[list[Service], Field(min_length=1)]
+    localities: Annotated[list[Locality], Field(min_length=1)]
+    partner_agencies: Annotated[list[Agency], Field(min_length=1)]
