@@ -198,3 +198,23 @@ def first_field(condition: Condition | None) -> str | None:
     if isinstance(condition, Not):
         return first_field(condition.item)
     return None
+
+
+_SYMBOLS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
+
+
+def describe(condition: Condition | None) -> str:
+    """A compact one-line reading of a condition, for ``triage rules show``."""
+    if condition is None:
+        return "always"
+    if isinstance(condition, Compare):
+        value = str(condition.value).lower() if isinstance(condition.value, bool) else condition.value
+        return f"{condition.field} {_SYMBOLS[condition.op]} {value}"
+    if isinstance(condition, DefinitionRef):
+        return condition.id
+    if isinstance(condition, Exists):
+        return f"any {condition.who}" + (f" with {describe(condition.when)}" if condition.when else "")
+    if isinstance(condition, Not):
+        return f"not ({describe(condition.item)})"
+    joiner = " and " if isinstance(condition, AllOf) else " or "
+    return "(" + joiner.join(describe(item) for item in condition.items) + ")"

@@ -1,0 +1,67 @@
+"""Readable text for people: a decision explained, and the ruleset laid out as tables."""
+
+from __future__ import annotations
+
+from triage.engine.compiler import CompiledPolicy
+from triage.models import Decision
+from triage.rulebook.conditions import describe
+from triage.rulebook.loader import Policy
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def explain_decision(decision: Decision, policy: CompiledPolicy) -> str:
+    """The decision as a practitioner reads it: what to do, by when, and why."""
+    service = policy.service_names.get(decision.route, decision.route)
+    locality = f" - {decision.locality} locality" if decision.locality else ""
+    lines = [
+        f"Referral {decision.referral_id}",
+        f"  Route:        {service} [{decision.route}]{locality}",
+        f"  Priority:     {decision.priority}, respond by {decision.respond_by.isoformat()}",
+        f"  Problems met: {', '.join(decision.problems) or 'none'} (need score {decision.need_score})",
+        f"  Also refer:   {', '.join(decision.also_refer) or 'none'}",
+        f"  Matched rule: {decision.matched_rule}",
+        "",
+        "Why:",
+        *(f"  - {reason}" for reason in decision.reasons),
+    ]
+    if decision.evidence:
+        lines += ["", "Evidence:"]
+        lines += [f"  - {e.problem}/{e.indicator}: {e.member or 'household'} = {e.value}"
+                  + (f" ({e.definition})" if e.definition else "") for e in decision.evidence]
+    lines += ["", f"Ruleset {decision.ruleset.version} (sha256 {decision.ruleset.sha256[:12]}...), "
+                  f"decision {decision.decision_id} at {decision.decided_at.isoformat()}"]
+    return "\n".join(lines)
+
+
+def ruleset_table(policy: Policy) -> str:
+    """Every part of the active ruleset a policy lead would check, in the policy's order."""
+    rules, catalogue = policy.rules, policy.catalogue
+    sections = [
+        f"Ruleset {rules.version} - {rules.policy}\nEffective from {rules.effective_from}; sha256 {policy.sha256}\nLoaded from {policy.root}",
+        "Problems (met when any indicator holds)\n" + _table(
+            ["problem", "indicator", "who", "test"],
+            [[p.id, x.id, x.who, describe(x.when)] for p in rules.problems for x in p.indicators]),
+        f"Need score = {rules.need_score.points_per_problem} x problems met + modifiers\n" + _table(
+            ["modifier", "points", "who", "test"],
+            [[m.id, str(m.points), m.who, describe(m.when)] for m in rules.need_score.modifiers]),
+        "Routing (first rule that holds wins)\n" + _table(
+            ["order", "rule", "when", "route", "priority"],
+            [[str(i), r.id, "otherwise" if r.otherwise else describe(r.when),
+              r.route + (f" (else {r.fallback})" if r.fallback else ""), r.priority]
+             for i, r in enumerate(rules.routing, start=1)]),
+        "Specialist ranking (rule ranked_specialist)\n" + _table(
+            ["rank", "service", "who", "test"],
+            [[str(i), n.service, n.who, describe(n.when)] for i, n in enumerate(rules.specialist_needs, start=1)]),
+        f"Also refer (not for: {', '.join(rules.also_refer.except_routes)})\n" + _table(
+            ["rule", "service", "who", "test"],
+            [[r.id, r.service, r.who, describe(r.when)] for r in rules.also_refer.rules]),
+        "Priorities\n" + _table(["priority", "working days"], [[p.id, str(p.working_days)] for p in rules.priorities]),
+        "Localities\n" + _table(["locality", "team", "districts"],
+                                [[x.id, x.name, ", ".join(x.districts)] for x in catalogue.localities]),
+    ]
+    return "\n\n".join(sections)
