@@ -52,7 +52,7 @@ class WorkingCalendar:
     ever gains entries, and a race merely computes the same frozenset twice.
     """
 
-    __slots__ = ("_country", "_subdivisions", "_zone", "_holidays_by_year")
+    __slots__ = ("_country", "_subdivisions", "_zone", "_holidays_by_year", "_deadlines")
 
     def __init__(self, country: str, subdivisions: Sequence[str], timezone: str) -> None:
         """Validate the configuration eagerly so mistakes fail at start-up.
@@ -70,6 +70,7 @@ class WorkingCalendar:
         self._subdivisions: tuple[str | None, ...] = tuple(dict.fromkeys(subdivisions)) or (None,)
         self._zone = ZoneInfo(timezone)
         self._holidays_by_year: dict[int, frozenset[date]] = {}
+        self._deadlines: dict[tuple[date, int], date] = {}
         self._check_holiday_config()
 
     def __repr__(self) -> str:
@@ -116,8 +117,16 @@ class WorkingCalendar:
         return day
 
     def respond_by(self, received_at: datetime, working_days: int) -> date:
-        """Return the response deadline for a referral received at ``received_at``."""
-        return self.add_working_days(self.local_date(received_at), working_days)
+        """Return the response deadline for a referral received at ``received_at``.
+
+        Deadlines are remembered per (date, working days): a batch holds many referrals from
+        the same few days, and the answer for a date never changes.
+        """
+        key = (self.local_date(received_at), working_days)
+        due = self._deadlines.get(key)
+        if due is None:
+            due = self._deadlines[key] = self.add_working_days(*key)
+        return due
 
     # -- internals --------------------------------------------------------
 

@@ -196,7 +196,9 @@ class _Compiler:
             expr = self._nnf(test.when, negate=False) if test.when else TRUE
             self.tests.append(Test(test_id, "household", expr))
         else:
-            parts = [DefinitionRef(test.who)] + ([test.when] if test.when else [])
+            # The test's own condition goes first: it is usually one flag that is false, so
+            # evaluation stops before the longer "who" test (the order does not change the result).
+            parts = ([test.when] if test.when else []) + [DefinitionRef(test.who)]
             self.tests.append(Test(test_id, "member", self._nnf(AllOf(tuple(parts)), negate=False)))
         return test_id
 
@@ -226,13 +228,21 @@ class _Compiler:
         if isinstance(condition, Not):
             return self._nnf(condition.item, not negate)
         if isinstance(condition, (AllOf, AnyOf)):
-            items = tuple(self._nnf(c, negate) for c in condition.items)
-            return (Or(items) if negate else And(items)) if isinstance(condition, AllOf) else (And(items) if negate else Or(items))
+            kind = And if isinstance(condition, AllOf) != negate else Or
+            return _flat(kind, [self._nnf(c, negate) for c in condition.items])
         assert isinstance(condition, Compare), condition
         key = fact_key(condition.field)
         if not negate:
             return Cmp(key, condition.op, condition.value)
         return Or((Absent(key), Cmp(key, _NEGATED[condition.op], condition.value)))
+
+
+def _flat(kind: type[And] | type[Or], items: list[Expr]) -> Expr:
+    """Merge nested And-in-And (Or-in-Or) and unwrap single items: fewer steps to evaluate."""
+    merged: list[Expr] = []
+    for item in items:
+        merged.extend(item.items if isinstance(item, kind) else (item,))
+    return merged[0] if len(merged) == 1 else kind(tuple(merged))
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,9 @@ def _also_refer(policy: CompiledPolicy, hits: Hits, route: str) -> list[str]:
 def _indicator_evidence(policy: CompiledPolicy, hits: Hits, explain: _Explainer) -> tuple[list[Evidence], list[str]]:
     evidence, reasons = [], []
     for rule in policy.indicators:
-        for member in explain.ordered(hits.get(rule.test, set())):
+        if rule.test not in hits:
+            continue
+        for member in explain.ordered(hits[rule.test]):
             value = explain.value(member, rule.evidence_key)
             evidence.append(Evidence(problem=rule.problem, indicator=rule.indicator, member=member,
                                      value=value, definition=rule.definition))

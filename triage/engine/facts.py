@@ -30,12 +30,15 @@ class FactSet:
     locality: str | None
 
 
-def _flatten(data: dict[str, Any], prefix: str, out: Fact) -> None:
+def _flatten(data: dict[str, Any], out: Fact) -> None:
+    """Copy a member's fields into ``out``, sections one level deep (``school__attendance_pct``)."""
     for name, value in data.items():
-        if isinstance(value, dict):
-            _flatten(value, f"{prefix}{name}__", out)
+        if type(value) is dict:
+            for inner, item in value.items():
+                if item is not None:
+                    out[f"{name}__{inner}"] = item
         elif value is not None:
-            out[f"{prefix}{name}"] = value
+            out[name] = value
 
 
 def build_facts(referral: Referral, policy: CompiledPolicy) -> FactSet:
@@ -51,7 +54,7 @@ def build_facts(referral: Referral, policy: CompiledPolicy) -> FactSet:
     members = []
     for member in referral.household.members:
         fact: Fact = {"kind": "member"}
-        _flatten(member.model_dump(), "", fact)
+        _flatten(member.model_dump(), fact)
         fact["member_id"] = fact.pop("id")
         members.append(fact)
     return FactSet(household, tuple(members), district, locality)
