@@ -11,8 +11,9 @@ The rules this module keeps:
   returned state is checked for an exception swallowed inside an action;
 - one host per process, its background timer threads disabled, and one lock around each
   evaluation (the C core is not thread-safe and never releases the GIL anyway);
-- each ruleset version is registered under a name made from its hash (a name cannot be
-  registered twice) and rulesets are never changed after registration.
+- each ruleset version is registered under a name made from its version and hash (a name
+  cannot be registered twice) and rulesets are never changed after registration; the Engine
+  swaps the active one atomically.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ class DurableBackend:
     name = "durable"
 
     def __init__(self, policy: CompiledPolicy) -> None:
-        self.ruleset = f"triage_{policy.sha256[:16]}"
+        version = "".join(c if c.isalnum() else "_" for c in policy.version)
+        self.ruleset = f"triage_v{version}_{policy.sha256[:16]}"
         self._register(policy)
 
     def _register(self, policy: CompiledPolicy) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel, ValidationError
 
+from triage.calendar import WorkingCalendar
 from triage.rulebook import schema, templates
 from triage.rulebook.conditions import ConditionParser, Condition, definitions_used
 from triage.rulebook.errors import PolicyInvalid, PolicyProblem
@@ -158,6 +159,7 @@ class _Checker:
         self._check_routing()
         self._check_also_refer()
         self._check_wording()
+        self._check_calendar()
         return self.problems
 
     # -- helpers -------------------------------------------------------------------------
@@ -314,6 +316,13 @@ class _Checker:
             self._service(at + ("service",), rule.service, real_only=True)
             self._parse_member_test(rule, "also_refer", at)
             self._template("rules", at + ("reason",), rule.reason, templates.ALSO_REFER)
+
+    def _check_calendar(self) -> None:
+        cal = self.policy.rules.calendar
+        try:
+            WorkingCalendar(cal.country, cal.subdivisions, cal.timezone)
+        except (ValueError, TypeError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
+            self._report("rules", ("calendar",), f"calendar cannot be used: {error}")
 
     def _check_wording(self) -> None:
         missing = [role for role in ROLES if role not in self.policy.rules.wording.roles]
