@@ -63,7 +63,10 @@ def decide(
         referral = parse_referral(data, triage.policy.agencies)
     except InvalidReferral as error:
         raise _fail("invalid referral:\n" + "\n".join(f"  {e}" for e in error.errors), EXIT_INVALID_INPUT) from None
-    decision = triage.decide(referral)
+    try:
+        decision = triage.decide(referral)
+    except EngineFailure as error:
+        raise _fail(f"no decision: {error}", 1) from None
     typer.echo(explain_decision(decision, triage.policy) if explain else decision.model_dump_json(indent=2))
 
 

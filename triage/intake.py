@@ -1,8 +1,9 @@
 """Where a referral enters: text or data in, a validated Referral or a list of field errors out.
 
 Every error names the field path as a partner's developer would write it
-(``household.members[1].school.attendance_pct``) and the reason, and nothing else: pydantic's
-internals and the submitted values (personal data) are never echoed back.
+(``household.members[1].school.attendance_pct``) and the reason in plain words, never pydantic's
+internals. A reason may quote the offending value back to the submitter (an unknown agency, a
+malformed postcode); errors are returned to the caller and never written to the logs.
 """
 
 from __future__ import annotations

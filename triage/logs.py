@@ -13,6 +13,19 @@ import sys
 import structlog
 
 
+class _StderrLogger:
+    """Writes each rendered event to whatever ``sys.stderr`` is at that moment.
+
+    structlog's PrintLogger keeps the stream it was given; tools and tests that swap stderr
+    between commands would then write to a closed file and lose the event.
+    """
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr)
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
+
+
 def configure_logging(level: str | None = None) -> None:
     """Set up structlog once for the process (level from TRIAGE_LOG_LEVEL, default info)."""
     name = (level or os.environ.get("TRIAGE_LOG_LEVEL", "info")).upper()
@@ -24,6 +37,6 @@ def configure_logging(level: str | None = None) -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=lambda *_: _StderrLogger(),
         cache_logger_on_first_use=True,
     )

@@ -4,8 +4,8 @@ durable-rules 2.0.28 is unmaintained and its C core crashes when misused (see th
 The rules this module keeps:
 - facts, not events (an event is consumed by the first rule that matches);
 - every pattern is anchored on ``kind`` (a pattern of only "field absent" tests loops for ever);
-- a catch-all rule on the household fact always fires, so ``delete_state`` never frees a session
-  in which no action ran (a segmentation fault);
+- catch-all rules on the household and member facts always fire, so no fact goes unhandled
+  and ``delete_state`` never frees a session in which no action ran (a segmentation fault);
 - a unique session id per evaluation, deleted in ``finally`` (1024 live sessions is the limit);
 - fired rules are collected into sets (a rule with ``$or`` fires once per true branch) and the
   returned state is checked for an exception swallowed inside an action;
@@ -105,8 +105,11 @@ class DurableBackend:
         with _RUNTIME.lock:
             if self.ruleset in _RUNTIME.registered:
                 return
+            # Every fact must match some rule (an unmatched fact raises MessageNotHandled and leaves
+            # the session half-built), and some action must run before delete_state: catch-alls.
             rules: dict[str, dict[str, Any]] = {
-                _ANCHOR_RULE: {**_anchored("household", And(())), "run": _RUNTIME.action(_ANCHOR_RULE, False)}}
+                f"{_ANCHOR_RULE}_{kind}": {**_anchored(kind, And(())), "run": _RUNTIME.action(_ANCHOR_RULE, False)}
+                for kind in ("household", "member")}
             for i, test in enumerate(policy.tests):
                 per_member = test.scope == "member"
                 rules[f"t{i}"] = {**_anchored("member" if per_member else "household", test.expr),
