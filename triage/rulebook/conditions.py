@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
-from triage.rulebook.fields import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Scalar
+from triage.rulebook.fields import CHOICES, HOUSEHOLD_FIELDS, MEMBER_FIELDS, SCORES, Scalar
 from triage.rulebook.source import KeyPath, SourceFile
 
 Scope = Literal["member", "household"]
@@ -72,6 +72,7 @@ class ConditionParser:
     source: SourceFile
     member_definitions: set[str]
     problems: list = field(default_factory=list)
+    scores_known: bool = False  # True for routing rules, which run after scoring
 
     def parse(self, raw: object, scope: Scope, at: KeyPath) -> Condition | None:
         if not isinstance(raw, dict) or not raw:
@@ -146,7 +147,9 @@ class ConditionParser:
         if path not in known:
             hint = " (household fields are written in full, e.g. household.housing.homeless)" if scope == "household" else ""
             return self._fail(at + ("field",), f"unknown {scope} field path {path!r}{hint}")
-        problem = _type_problem(known[path], op, value)
+        if path in SCORES and not self.scores_known:
+            return self._fail(at + ("field",), f"{path} is worked out from the indicators and modifiers, so only routing rules can test it")
+        problem = _type_problem(known[path], op, value) or _choice_problem(path, value)
         if problem:
             return self._fail(at + (op,), f"{path}: {problem}")
         return Compare(str(path), op, value)
@@ -168,6 +171,13 @@ def _type_problem(expected: Scalar, op: str, value: object) -> str | None:
         return None
     if not isinstance(value, str):
         return f"is text; {value!r} is not"
+    return None
+
+
+def _choice_problem(path: str, value: object) -> str | None:
+    choices = CHOICES.get(path)
+    if choices and value not in choices:
+        return f"{value!r} is not one of: {', '.join(choices)}"
     return None
 
 

@@ -23,6 +23,12 @@ DERIVED_FIELDS: dict[str, Scalar] = {
     "derived.in_area": bool,
 }
 
+# Fields with a fixed set of values (``role``): a rule comparing with another value is refused.
+CHOICES: dict[str, tuple[str, ...]] = {}
+
+# Worked out from the indicators and modifiers, so only routing rules can test them.
+SCORES = frozenset({"derived.problems_met", "derived.need_score"})
+
 # Household-scope roots a rule may reach; the rest of the referral (ids, narrative, members) is
 # not policy evidence.
 _HOUSEHOLD_ROOTS = ("consent", "safeguarding", "household.housing", "referrer")
@@ -41,6 +47,19 @@ def _scalar_type(annotation: Any) -> Scalar | None:
     return annotation if annotation in (bool, int, float, str) else None
 
 
+def _choices(annotation: Any) -> tuple[str, ...] | None:
+    """The allowed values of a Literal field (unwrapping Optional and Annotated), else None."""
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return tuple(get_args(annotation))
+    if origin in (Annotated, Union, types.UnionType):
+        for arg in get_args(annotation):
+            found = _choices(arg)
+            if found:
+                return found
+    return None
+
+
 def _model_of(annotation: Any) -> type[BaseModel] | None:
     for candidate in (annotation, *get_args(annotation)):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
@@ -57,6 +76,9 @@ def model_fields(model: type[BaseModel], prefix: str = "") -> dict[str, Scalar]:
         if nested is not None:
             out.update(model_fields(nested, f"{path}."))
             continue
+        choices = _choices(info.annotation)
+        if choices:
+            CHOICES[path] = choices
         scalar = _scalar_type(info.annotation)
         if scalar is not None:
             out[path] = scalar

@@ -114,7 +114,8 @@ def _validate_shape(folder: str, data: dict[str, Any], owners: dict[str, SourceF
             loc: KeyPath = tuple(item["loc"])
             source = owners.get(str(loc[0])) if loc else None
             if source is None:
-                problems.append(PolicyProblem(f"{folder}/", None, format_key(loc), item["msg"]))
+                message = f"section is missing: add it to one of the files in {folder}/" if item["type"] == "missing" else _friendly(item)
+                problems.append(PolicyProblem(f"{folder}/", None, format_key(loc), message))
             else:
                 problems.append(source.problem(loc, _friendly(item)))
         return None
@@ -127,7 +128,7 @@ def _friendly(item: dict[str, Any]) -> str:
     if item["type"] == "missing":
         return "required key is missing"
     message = str(item["msg"])
-    if item["loc"] and item["loc"][-1] == "version" and not isinstance(item.get("input"), str):
+    if item["loc"][-1:] == ("version",) and item["loc"][0] != "definitions" and not isinstance(item.get("input"), str):
         message += ' (write versions in quotes, e.g. "2026.1")'
     return message
 
@@ -156,6 +157,7 @@ class _Checker:
         self._check_catalogue()
         self._check_problems()
         self._check_need_score()
+        self._check_priorities()
         self._check_routing()
         self._check_also_refer()
         self._check_wording()
@@ -270,10 +272,14 @@ class _Checker:
             self._parse_member_test(modifier, "need_score", at)
             self._template("rules", at + ("reason",), modifier.reason, templates.MODIFIER)
 
+    def _check_priorities(self) -> None:
+        self._unique("rules", ("priorities",), (p.id for p in self.policy.rules.priorities), "priority")
+
     def _check_routing(self) -> None:
         routing = self.policy.rules.routing
         self._unique("rules", ("routing",), (r.id for r in routing), "routing rule")
         parser = self._parser("rules", "routing")
+        parser.scores_known = True
         for i, rule in enumerate(routing):
             at: KeyPath = ("routing", i)
             self._check_route(rule, at)

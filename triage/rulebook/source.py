@@ -68,18 +68,27 @@ def read_yaml(path: Path, name: str) -> tuple[SourceFile | None, list[PolicyProb
 
 
 def _build(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, source: SourceFile,
-           problems: list[PolicyProblem]) -> Any:
-    source.lines[path] = node.start_mark.line + 1
+           problems: list[PolicyProblem], active: frozenset[int] = frozenset()) -> Any:
+    """Convert a node to Python data, recording lines, refusing duplicate/non-text keys and loops."""
+    source.lines.setdefault(path, node.start_mark.line + 1)  # a key's own line, when known, wins
+    if id(node) in active:
+        problems.append(source.problem(path, "a YAML alias refers to itself"))
+        return None
+    inner = active | {id(node)}
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
-            if key in result:
-                problems.append(PolicyProblem(source.name, key_node.start_mark.line + 1,
-                                              format_key(path + (key,)), "duplicate key"))
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str):
+                problems.append(PolicyProblem(source.name, line, format_key(path), f"key {key!r} must be text"))
                 continue
-            result[key] = _build(loader, value_node, path + (key,), source, problems)
+            if key in result:
+                problems.append(PolicyProblem(source.name, line, format_key(path + (key,)), "duplicate key"))
+                continue
+            source.lines[path + (key,)] = line
+            result[key] = _build(loader, value_node, path + (key,), source, problems, inner)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, path + (i,), source, problems) for i, item in enumerate(node.value)]
+        return [_build(loader, item, path + (i,), source, problems, inner) for i, item in enumerate(node.value)]
     return loader.construct_object(node, deep=True)

@@ -24,7 +24,9 @@ def template_problem(template: str, allowed: frozenset[str]) -> str | None:
     for _, name, spec, conversion in parts:
         if name is None:
             continue
-        if name not in allowed or spec or conversion:
+        if spec or conversion:
+            return f"placeholder {{{name}}} may not carry a conversion or format; write {{{name}}} alone"
+        if name not in allowed:
             return f"unknown placeholder {{{name}}}; this reason may use: " + ", ".join(f"{{{a}}}" for a in sorted(allowed))
     return None
 
