@@ -305,3 +305,9 @@ def test_scores_are_refused_outside_routing(path):
 def test_choice_field_value_must_be_one_of_the_choices(parser):
     problems = _refused(parser, {"field": "role", "eq": "parnet_carer"}, "member")
     assert "'parnet_carer' is not one of: parent_carer, child, other_adult" in problems[0][1]
+
+
+@pytest.mark.parametrize("value", [0.00001, 0.0001, -0.00005, 1e16])
+def test_numbers_durable_cannot_read_are_refused(parser, value):
+    problems = _refused(parser, {"field": "school.attendance_pct", "le": value}, "member")
+    assert "is out of range" in problems[0][1]

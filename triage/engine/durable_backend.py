@@ -7,6 +7,7 @@ The rules this module keeps:
 - catch-all rules on the household and member facts always fire, so no fact goes unhandled
   and ``delete_state`` never frees a session in which no action ran (a segmentation fault);
 - a unique session id per evaluation, deleted in ``finally`` (1024 live sessions is the limit);
+- floats too small for durable's JSON reader are lifted to the smallest number a rule may use;
 - fired rules are collected into sets (a rule with ``$or`` fires once per true branch) and the
   returned state is checked for an exception swallowed inside an action;
 - one host per process, its background timer threads disabled, and one lock around each
@@ -19,6 +20,7 @@ The rules this module keeps:
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 from typing import Any, Callable
 
@@ -27,6 +29,7 @@ from durable import engine as durable
 from triage.engine.backend import Hits, Summarise
 from triage.engine.compiler import Absent, And, Cmp, CompiledPolicy, Expr, Or, fact_key
 from triage.engine.facts import FactSet
+from triage.rulebook.fields import MEMBER_FIELDS, SMALLEST_RULE_NUMBER
 
 _COMPARE = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 _ANCHOR_RULE = "catch_all"
@@ -98,6 +101,7 @@ class DurableBackend:
     def __init__(self, policy: CompiledPolicy) -> None:
         version = "".join(c if c.isalnum() else "_" for c in policy.version)
         self.ruleset = f"triage_v{version}_{policy.sha256[:16]}"
+        self._float_keys = tuple(fact_key(path) for path, kind in MEMBER_FIELDS.items() if kind is float)
         self._register(policy)
 
     def _register(self, policy: CompiledPolicy) -> None:
@@ -134,9 +138,23 @@ class DurableBackend:
                 _RUNTIME.host.delete_state(self.ruleset, sid)
 
     def _assert(self, facts: list[dict[str, Any]], sid: str) -> None:
-        state = _RUNTIME.host.assert_facts(self.ruleset, [{**fact, "sid": sid} for fact in facts])
+        state = _RUNTIME.host.assert_facts(self.ruleset, [self._readable(fact, sid) for fact in facts])
         if isinstance(state, dict) and state.get("exception"):
             raise EngineFailure("durable-rules reported an error inside a rule action")
+
+    def _readable(self, fact: dict[str, Any], sid: str) -> dict[str, Any]:
+        """A copy of ``fact`` that durable's JSON reader can take, tagged with the session.
+
+        Python writes floats below 0.0001 in exponent form (``1e-05``) and durable's reader then
+        drops the whole fact without a word. Such values become 0.0001 (same sign): the loader
+        refuses rule values between 0 and 0.0001 inclusive, so no comparison can tell them apart.
+        """
+        copy = {**fact, "sid": sid}
+        for key in self._float_keys:
+            value = copy.get(key)
+            if value and abs(value) < SMALLEST_RULE_NUMBER:
+                copy[key] = math.copysign(SMALLEST_RULE_NUMBER, value)
+        return copy
 
     @staticmethod
     def _collect() -> Hits:

@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
-from triage.rulebook.fields import CHOICES, HOUSEHOLD_FIELDS, MEMBER_FIELDS, SCORES, Scalar
+from triage.rulebook.fields import (CHOICES, HOUSEHOLD_FIELDS, LARGEST_RULE_NUMBER, MEMBER_FIELDS, SCORES,
+                                   SMALLEST_RULE_NUMBER, Scalar)
 from triage.rulebook.source import KeyPath, SourceFile
 
 Scope = Literal["member", "household"]
@@ -168,6 +169,8 @@ def _type_problem(expected: Scalar, op: str, value: object) -> str | None:
             return f"is a number; {value!r} is not"
         if expected is int and isinstance(value, float) and not value.is_integer():
             return f"is a whole number; {value!r} is not"
+        if value and not SMALLEST_RULE_NUMBER < abs(value) <= LARGEST_RULE_NUMBER:
+            return f"{value!r} is out of range: use 0, or a number above {SMALLEST_RULE_NUMBER} and at most {LARGEST_RULE_NUMBER:.0f}"
         return None
     if not isinstance(value, str):
         return f"is text; {value!r} is not"

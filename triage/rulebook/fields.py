@@ -23,6 +23,11 @@ DERIVED_FIELDS: dict[str, Scalar] = {
     "derived.in_area": bool,
 }
 
+# durable-rules cannot read numbers written in exponent form (1e-05), which Python uses below
+# 0.0001 and from 1e16: rule values must be 0 or between these (see the durable backend).
+SMALLEST_RULE_NUMBER = 0.0001
+LARGEST_RULE_NUMBER = 1e15
+
 # Fields with a fixed set of values (``role``): a rule comparing with another value is refused.
 CHOICES: dict[str, tuple[str, ...]] = {}
 
