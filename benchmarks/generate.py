@@ -132,7 +132,7 @@ class ReferralGenerator:
 
     def member(self, member_id: str, role: str, age: int, heavy: bool) -> dict[str, Any]:
         """One member; ``heavy`` households carry more flags (the front door sees both kinds)."""
-        k = 2.5 if heavy else 1.0
+        k = 2.5 if heavy else 0.6
         member: dict[str, Any] = {"id": member_id, "role": role, "age": age}
         is_child = role == "child"
         if is_child or self.chance(0.05):
@@ -192,14 +192,14 @@ class ReferralGenerator:
         return self.rng.randint(low, 70)
 
     def members(self, heavy: bool) -> list[dict[str, Any]]:
-        size = self.rng.choices((1, 2, 3, 4, 5, 6), weights=(16, 22, 24, 20, 11, 7))[0]
+        size = self.rng.choices((1, 2, 3, 4, 5, 6), weights=(10, 20, 26, 22, 13, 9))[0]
         people: list[tuple[str, int]] = []
         shape = self.rng.random()
         if size == 1:
             # single adult, single young person, or (rarely) a lone child referred on their own
             people.append(self.rng.choices((("parent_carer", self.adult_age()), ("other_adult", self.adult_age(16)),
                                             ("child", self.child_age())), weights=(60, 30, 10))[0])
-        elif shape < 0.16:  # adults only: couples, flat shares, an adult child at home
+        elif shape < 0.10:  # adults only: couples, flat shares, an adult child at home
             for _ in range(size):
                 people.append((self.rng.choice(("parent_carer", "other_adult")), self.adult_age(16)))
         else:

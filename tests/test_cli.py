@@ -1,0 +1,562 @@
+"""The ``triage`` command line: decide, batch, validate, rules show, and its log events.
+
+Uses ``typer.testing.CliRunner``. The installed typer (0.29, with its own copy of click) keeps
+stdout and stderr apart (``result.stdout`` / ``result.stderr``; there is no ``mix_stderr`` option),
+so the tests check what goes to each stream.
+
+Logging: ``configure_logging`` binds structlog's printer to the ``sys.stderr`` of the moment and
+caches the engine's logger on first use. In a real process there is one invocation, so that is
+the right stream; here every ``runner.invoke`` swaps ``sys.stderr`` for a fresh buffer. ``invoke``
+below therefore gives the engine a fresh logger before each call, so each invocation logs to its own
+stderr, as it would in its own process. ``test_two_invocations_in_one_process_both_succeed`` checks
+the behaviour without that help.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import structlog
+import yaml
+from typer.testing import CliRunner, Result
+
+import triage.engine
+from triage.cli import app
+
+SPEC_EXAMPLE: dict[str, Any] = {
+    "referral_id": "R-2026-000123",
+    "received_at": "2026-11-20T10:15:00Z",
+    "referrer": {"agency": "school", "name": "A. Teacher", "role": "attendance officer"},
+    "consent": {"given": True, "recorded_at": "2026-11-19T16:00:00Z", "by": "parent_carer"},
+    "safeguarding": {"immediate_risk_of_harm": False},
+    "household": {
+        "postcode": "S5 7AU",
+        "housing": {"rent_arrears": True, "problem_debt": False, "eviction_risk": False, "homeless": False},
+        "members": [
+            {"id": "p1", "role": "parent_carer", "age": 34,
+             "employment": {"out_of_work_benefits": True},
+             "health": {"mental_health_concern": True}},
+            {"id": "c1", "role": "child", "age": 12,
+             "school": {"attendance_pct": 82.5, "fixed_term_exclusions_3_terms": 1}},
+        ],
+    },
+    "narrative": "Free text from the referrer.",
+}
+
+# What the policy says for SPEC_EXAMPLE: school_attendance (82.5% <= 90), worklessness_finance
+# (benefits, rent arrears), health (mental health) -> 3 problems -> bsf, high, 5 working days
+# after Friday 20 November 2026.
+SPEC_DECISION = {"route": "bsf", "locality": None, "priority": "high", "respond_by": "2026-11-27",
+                 "problems": ["school_attendance", "worklessness_finance", "health"], "need_score": 30,
+                 "also_refer": [], "matched_rule": "bsf_intensive"}
+
+CONTRACT_FIELDS = {"decision_id", "referral_id", "route", "locality", "priority", "respond_by", "problems",
+                   "need_score", "also_refer", "matched_rule", "reasons", "evidence", "ruleset", "decided_at"}
+
+# Policy §4, in order.
+ROUTING_RULE_IDS = ["out_of_area", "safeguarding", "adult_safeguarding", "no_dependent_children", "consent",
+                    "bsf_intensive", "mast_early_help", "below_threshold"]
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> Result:
+    """Run the CLI as its own process would: with a logger that has not yet been bound to a stream."""
+    triage.engine.log = structlog.get_logger("triage.engine")
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging(monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setattr(triage.engine, "log", triage.engine.log)  # restored after the test
+    yield
+    structlog.reset_defaults()  # never leave structlog printing to a CliRunner buffer that is closed
+
+
+def write_json(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def spec_file(tmp_path: Path) -> Path:
+    return write_json(tmp_path / "referral.json", SPEC_EXAMPLE)
+
+
+def decision_of(result: Result) -> dict[str, Any]:
+    assert result.exit_code == 0, result.stderr
+    decision: dict[str, Any] = json.loads(result.stdout)
+    return decision
+
+
+def log_events(stderr: str, event: str = "decision") -> list[dict[str, Any]]:
+    events = []
+    for line in stderr.splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict) and record.get("event") == event:
+            events.append(record)
+    return events
+
+
+def summary_of(decision: dict[str, Any]) -> dict[str, Any]:
+    return {key: decision[key] for key in SPEC_DECISION}
+
+
+# --- decide -----------------------------------------------------------------------------------
+
+
+def test_decide_exits_zero(spec_file: Path) -> None:
+    assert invoke("decide", spec_file).exit_code == 0
+
+
+def test_decide_prints_a_json_decision_with_every_contract_field(spec_file: Path) -> None:
+    assert CONTRACT_FIELDS <= set(decision_of(invoke("decide", spec_file)))
+
+
+def test_decide_decides_the_spec_example_per_policy(spec_file: Path) -> None:
+    assert summary_of(decision_of(invoke("decide", spec_file))) == SPEC_DECISION
+
+
+def test_decide_keeps_the_referral_id(spec_file: Path) -> None:
+    assert decision_of(invoke("decide", spec_file))["referral_id"] == "R-2026-000123"
+
+
+def test_decide_cites_the_ruleset_version(spec_file: Path) -> None:
+    assert decision_of(invoke("decide", spec_file))["ruleset"]["version"] == "2026.1"
+
+
+def test_decide_stdout_is_only_the_decision(spec_file: Path) -> None:
+    """Log lines go to stderr, so stdout can be piped straight into another tool."""
+    result = invoke("decide", spec_file)
+    assert isinstance(json.loads(result.stdout), dict) and "\"event\"" not in result.stdout
+
+
+def test_explain_prints_a_readable_report_with_the_route(spec_file: Path) -> None:
+    result = invoke("decide", spec_file, "--explain")
+    assert result.exit_code == 0 and "[bsf]" in result.stdout and "bsf_intensive" in result.stdout
+
+
+def test_explain_is_not_json(spec_file: Path) -> None:
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(invoke("decide", spec_file, "--explain").stdout)
+
+
+def test_explain_includes_every_reason(spec_file: Path) -> None:
+    reasons = decision_of(invoke("decide", spec_file))["reasons"]
+    report = invoke("decide", spec_file, "--explain").stdout
+    assert reasons and all(reason in report for reason in reasons)
+
+
+def test_explain_shows_priority_and_respond_by(spec_file: Path) -> None:
+    report = invoke("decide", spec_file, "--explain").stdout
+    assert "high" in report and "2026-11-27" in report
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".yml"])
+def test_decide_reads_yaml(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"referral{suffix}"
+    path.write_text(yaml.safe_dump(SPEC_EXAMPLE, sort_keys=False), encoding="utf-8")
+    assert summary_of(decision_of(invoke("decide", path))) == SPEC_DECISION
+
+
+def test_decide_reads_hand_written_yaml_with_comments(tmp_path: Path) -> None:
+    path = tmp_path / "referral.yaml"
+    path.write_text(
+        "# a hand-written referral\n"
+        "referral_id: R-Y-1\n"
+        "received_at: '2026-11-20T10:15:00Z'\n"
+        "referrer: {agency: school}\n"
+        "consent: {given: true}\n"
+        "household:\n"
+        "  postcode: S10 5NG  # west\n"
+        "  members:\n"
+        "    - {id: p1, role: parent_carer, age: 40}\n"
+        "    - {id: c1, role: child, age: 13, school: {attendance_pct: 90.0}}\n",
+        encoding="utf-8")
+    decision = decision_of(invoke("decide", path))
+    assert (decision["route"], decision["locality"]) == ("mast", "west")
+
+
+def test_invalid_referral_exits_2(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(SPEC_EXAMPLE))
+    data["household"]["members"][1]["school"]["attendance_pct"] = 100.5
+    assert invoke("decide", write_json(tmp_path / "bad.json", data)).exit_code == 2
+
+
+def test_invalid_referral_names_every_bad_field_on_stderr(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(SPEC_EXAMPLE))
+    data["household"]["members"][1]["school"]["attendance_pct"] = 100.5
+    data["household"]["members"][0]["age"] = "34"
+    data["household"]["members"][0]["health"]["mental_health"] = True
+    data["urgency"] = "high"
+    result = invoke("decide", write_json(tmp_path / "bad.json", data))
+    for path in ["household.members[1].school.attendance_pct", "household.members[0].age",
+                 "household.members[0].health.mental_health", "urgency"]:
+        assert path in result.stderr, path
+
+
+def test_invalid_referral_prints_no_decision(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(SPEC_EXAMPLE))
+    data["household"]["members"][1]["age"] = 18
+    result = invoke("decide", write_json(tmp_path / "bad.json", data))
+    assert (result.exit_code, result.stdout, log_events(result.stderr)) == (2, "", [])
+
+
+def test_child_aged_18_is_named_with_under_18(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(SPEC_EXAMPLE))
+    data["household"]["members"][1]["age"] = 18
+    result = invoke("decide", write_json(tmp_path / "bad.json", data))
+    assert "household.members[1].age" in result.stderr and "under 18" in result.stderr
+
+
+def test_invalid_referral_error_does_not_echo_the_narrative(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(SPEC_EXAMPLE))
+    data["narrative"] = "Fictional sensitive words " * 1000
+    result = invoke("decide", write_json(tmp_path / "bad.json", data))
+    assert result.exit_code == 2 and "sensitive" not in result.stderr
+
+
+@pytest.mark.parametrize("text", ['{"referral_id": "R-1", ', "not json at all", ""], ids=["truncated", "prose", "empty"])
+def test_malformed_json_exits_2(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text(text, encoding="utf-8")
+    result = invoke("decide", path)
+    assert (result.exit_code, "not valid JSON" in result.stderr, result.stdout) == (2, True, "")
+
+
+def test_malformed_yaml_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("referral_id: [R-1\nreceived_at: x\n", encoding="utf-8")
+    result = invoke("decide", path)
+    assert (result.exit_code, "not valid YAML" in result.stderr) == (2, True)
+
+
+def test_json_array_exits_2(tmp_path: Path) -> None:
+    result = invoke("decide", write_json(tmp_path / "list.json", [SPEC_EXAMPLE]))
+    assert result.exit_code == 2 and "object" in result.stderr
+
+
+def test_missing_file_is_refused(tmp_path: Path) -> None:
+    assert invoke("decide", tmp_path / "nowhere.json").exit_code == 2
+
+
+def test_engine_python_works(spec_file: Path) -> None:
+    assert summary_of(decision_of(invoke("decide", spec_file, "--engine", "python"))) == SPEC_DECISION
+
+
+def test_engine_durable_works(spec_file: Path) -> None:
+    assert summary_of(decision_of(invoke("decide", spec_file, "--engine", "durable"))) == SPEC_DECISION
+
+
+def test_unknown_engine_is_refused(spec_file: Path) -> None:
+    result = invoke("decide", spec_file, "--engine", "nope")
+    assert result.exit_code == 2 and result.stdout == ""
+
+
+def test_unknown_engine_error_names_the_choices(spec_file: Path) -> None:
+    stderr = invoke("decide", spec_file, "--engine", "nope").stderr
+    assert "nope" in stderr and "durable" in stderr and "python" in stderr
+
+
+def test_rules_option_with_a_good_copy_decides_the_same(spec_file: Path, policy_copy: Path) -> None:
+    assert summary_of(decision_of(invoke("decide", spec_file, "--rules", policy_copy))) == SPEC_DECISION
+
+
+def break_routing(policy_copy: Path, edit: Callable[[Path, Callable[[Any], None]], None]) -> None:
+    def change(data: Any) -> None:
+        next(rule for rule in data["routing"] if rule["id"] == "bsf_intensive")["route"] = "bsff"
+    edit(policy_copy / "rules" / "routing.yaml", change)
+
+
+def test_rules_option_with_a_broken_copy_exits_non_zero(spec_file: Path, policy_copy: Path, edit: Any) -> None:
+    break_routing(policy_copy, edit)
+    result = invoke("decide", spec_file, "--rules", policy_copy)
+    assert result.exit_code != 0 and result.stdout == ""
+
+
+def test_rules_option_with_a_broken_copy_names_the_file(spec_file: Path, policy_copy: Path, edit: Any) -> None:
+    break_routing(policy_copy, edit)
+    stderr = invoke("decide", spec_file, "--rules", policy_copy).stderr
+    assert "rules/routing.yaml" in stderr and "bsff" in stderr
+
+
+def test_rules_option_with_a_yaml_syntax_error_names_the_file(spec_file: Path, policy_copy: Path) -> None:
+    with (policy_copy / "rules" / "problems.yaml").open("a", encoding="utf-8") as f:
+        f.write("\nextra: [\n")
+    result = invoke("decide", spec_file, "--rules", policy_copy)
+    assert result.exit_code != 0 and "rules/problems.yaml" in result.stderr
+
+
+# --- logs -------------------------------------------------------------------------------------
+
+PERSONAL = dict(
+    referral_id="R-LOG-1",
+    narrative="Fictional narrative: the quokka incident at the allotment",
+    members=[{"id": "adult-zx81", "role": "parent_carer", "age": 47, "employment": {"out_of_work_benefits": True},
+              "domestic_abuse": {"victim_12m": True}},
+             {"id": "kid-qw93", "role": "child", "age": 13, "school": {"attendance_pct": 61.5},
+              "health": {"mental_health_concern": True}}],
+)
+
+
+@pytest.fixture
+def personal_file(tmp_path: Path) -> Path:
+    data = json.loads(json.dumps(SPEC_EXAMPLE))
+    data["referral_id"] = PERSONAL["referral_id"]
+    data["narrative"] = PERSONAL["narrative"]
+    data["household"]["members"] = PERSONAL["members"]
+    data["household"]["postcode"] = "S6 4QZ"
+    return write_json(tmp_path / "personal.json", data)
+
+
+@pytest.fixture
+def decision_event(personal_file: Path) -> dict[str, Any]:
+    result = invoke("decide", personal_file)
+    assert result.exit_code == 0, result.stderr
+    (event,) = log_events(result.stderr)
+    return event
+
+
+def test_one_log_event_per_decision(personal_file: Path) -> None:
+    assert len(log_events(invoke("decide", personal_file).stderr)) == 1
+
+
+@pytest.mark.parametrize("key", ["referral_id", "route", "matched_rule", "ruleset_version", "duration_ms"])
+def test_log_event_has(decision_event: dict[str, Any], key: str) -> None:
+    assert key in decision_event
+
+
+def test_log_event_values_match_the_decision(personal_file: Path) -> None:
+    result = invoke("decide", personal_file)
+    decision = json.loads(result.stdout)
+    (event,) = log_events(result.stderr)
+    assert ((event["referral_id"], event["route"], event["matched_rule"], event["ruleset_version"])
+            == (decision["referral_id"], decision["route"], decision["matched_rule"], decision["ruleset"]["version"]))
+
+
+def test_log_event_duration_is_a_non_negative_number(decision_event: dict[str, Any]) -> None:
+    assert isinstance(decision_event["duration_ms"], (int, float)) and decision_event["duration_ms"] >= 0
+
+
+@pytest.mark.parametrize("key", ["age", "ages", "members", "member", "narrative", "evidence", "reasons", "postcode",
+                                 "household", "problems", "flags", "referrer", "name"])
+def test_log_event_has_no_personal_field(decision_event: dict[str, Any], key: str) -> None:
+    assert key not in decision_event
+
+
+@pytest.mark.parametrize("text", ["quokka", "allotment", "adult-zx81", "kid-qw93", "S6 4QZ", "61.5", "victim",
+                                  "mental_health", "out_of_work", "attendance"])
+def test_log_line_does_not_contain(personal_file: Path, text: str) -> None:
+    stderr = invoke("decide", personal_file).stderr
+    (line,) = [line for line in stderr.splitlines() if '"decision"' in line]
+    assert text not in line
+
+
+@pytest.mark.parametrize("age", [47, 13])
+def test_log_event_has_no_age_value(decision_event: dict[str, Any], age: int) -> None:
+    assert age not in [value for value in decision_event.values() if isinstance(value, int) and not isinstance(value, bool)]
+
+
+def test_two_invocations_in_one_process_both_succeed(spec_file: Path) -> None:
+    """Deciding twice in one process (a test run, an embedding service) must not lose the second decision.
+
+    Without a fresh logger per call, the engine's cached logger still writes to the first
+    invocation's stderr, which is closed by then.
+    """
+    first = runner.invoke(app, ["decide", str(spec_file)])
+    second = runner.invoke(app, ["decide", str(spec_file)])
+    assert (first.exit_code, second.exit_code) == (0, 0), repr(second.exception)
+
+
+# --- batch ------------------------------------------------------------------------------------
+
+
+def referral_line(referral_id: str, **changes: Any) -> str:
+    data = json.loads(json.dumps(SPEC_EXAMPLE))
+    data["referral_id"] = referral_id
+    data.update(changes)
+    return json.dumps(data)
+
+
+def bad_field_line(referral_id: str) -> str:
+    data = json.loads(json.dumps(SPEC_EXAMPLE))
+    data["referral_id"] = referral_id
+    data["household"]["members"][1]["age"] = 19
+    data["household"]["members"][1]["school"]["attendence_pct"] = 50
+    return json.dumps(data)
+
+
+BATCH_LINES = [
+    '{"referral_id": "B-BROKEN", "received_at": ',            # 1 malformed JSON, first line
+    referral_line("B-2"),                                      # 2 bsf
+    bad_field_line("B-3"),                                     # 3 child aged 19 + unknown field
+    referral_line("B-4", consent={"given": False}),            # 4 consent_required
+    "",                                                        # 5 blank line
+    "[1, 2, 3]",                                               # 6 not an object
+    referral_line("B-7", household={**SPEC_EXAMPLE["household"], "postcode": "LS1 4AP"}),  # 7 out_of_area
+    referral_line("B-8"),                                      # 8 bsf
+    '{"referral_id": "B-9"}',                                  # 9 valid JSON, missing fields
+]
+BATCH_ERRORS = {1: None, 3: "B-3", 5: None, 6: None, 9: "B-9"}
+BATCH_ROUTES = {2: "bsf", 4: "consent_required", 7: "out_of_area", 8: "bsf"}
+
+
+@pytest.fixture
+def batch_files(tmp_path: Path) -> tuple[Path, Path]:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(BATCH_LINES) + "\n", encoding="utf-8")
+    return source, tmp_path / "out.jsonl"
+
+
+@pytest.fixture(params=["durable", "python"])
+def batch_run(request: pytest.FixtureRequest, batch_files: tuple[Path, Path]) -> tuple[Result, list[dict[str, Any]]]:
+    source, output = batch_files
+    result = invoke("batch", source, "-o", output, "--engine", request.param)
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()] if output.exists() else []
+    return result, records
+
+
+def test_batch_exits_zero_despite_bad_lines(batch_run: tuple[Result, list[dict[str, Any]]]) -> None:
+    result, _ = batch_run
+    assert result.exit_code == 0, result.stderr
+
+
+def test_batch_writes_one_line_per_input_line(batch_run: tuple[Result, list[dict[str, Any]]]) -> None:
+    assert len(batch_run[1]) == len(BATCH_LINES)
+
+
+def test_batch_keeps_the_input_order(batch_run: tuple[Result, list[dict[str, Any]]]) -> None:
+    decided = [(n, r["referral_id"]) for n, r in enumerate(batch_run[1], start=1) if "error" not in r]
+    assert decided == [(2, "B-2"), (4, "B-4"), (7, "B-7"), (8, "B-8")]
+
+
+def test_batch_decides_the_valid_lines(batch_run: tuple[Result, list[dict[str, Any]]]) -> None:
+    routes = {n: r["route"] for n, r in enumerate(batch_run[1], start=1) if "route" in r}
+    assert routes == BATCH_ROUTES
+
+
+def test_batch_error_records_say_line_and_referral_id(batch_run: tuple[Result, list[dict[str, Any]]]) -> None:
+    errors = {r["line"]: r["referral_id"] for r in batch_run[1] if "error" in r}
+    assert errors == BATCH_ERRORS
+
+
+def test_batch_error_record_is_at_its_own_line(batch_run: tuple[Result, list[dict[str, Any]]]) -> None:
+    assert all(r["line"] == n for n, r in enumerate(batch_run[1], start=1) if "error" in r)
+
+
+def test_batch_error_record_shape(batch_run: tuple[Result, list[dict[str, Any]]]) -> None:
+    record = batch_run[1][2]
+    assert {"line", "referral_id", "error"} <= set(record) and "route" not in record
+
+
+def test_batch_error_names_each_bad_field(batch_run: tuple[Result, list[dict[str, Any]]]) -> None:
+    error = batch_run[1][2]["error"]
+    assert "household.members[1].age" in error and "household.members[1].school.attendence_pct" in error
+
+
+def test_batch_malformed_line_error_says_json(batch_run: tuple[Result, list[dict[str, Any]]]) -> None:
+    assert "not valid JSON" in batch_run[1][0]["error"]
+
+
+def test_batch_summary_counts_routes_on_stderr(batch_run: tuple[Result, list[dict[str, Any]]]) -> None:
+    stderr = batch_run[0].stderr
+    assert all(part in stderr for part in ["bsf: 2", "consent_required: 1", "out_of_area: 1", "(invalid): 5"])
+
+
+def test_batch_summary_counts_all_lines(batch_run: tuple[Result, list[dict[str, Any]]]) -> None:
+    assert f"{len(BATCH_LINES)} lines" in batch_run[0].stderr
+
+
+def test_batch_summary_is_not_in_the_output_file(batch_files: tuple[Path, Path]) -> None:
+    source, output = batch_files
+    invoke("batch", source, "-o", output, "--engine", "python")
+    assert all(line.startswith("{") for line in output.read_text(encoding="utf-8").splitlines())
+
+
+def test_batch_logs_one_event_per_decision(batch_run: tuple[Result, list[dict[str, Any]]]) -> None:
+    assert sorted(e["referral_id"] for e in log_events(batch_run[0].stderr)) == ["B-2", "B-4", "B-7", "B-8"]
+
+
+def test_batch_with_only_bad_lines_still_writes_every_line(tmp_path: Path) -> None:
+    source, output = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text("{\nnope\n{}\n", encoding="utf-8")
+    result = invoke("batch", source, "-o", output)
+    assert (result.exit_code, [json.loads(x)["line"] for x in output.read_text().splitlines()]) == (0, [1, 2, 3])
+
+
+def test_batch_requires_an_output(batch_files: tuple[Path, Path]) -> None:
+    assert invoke("batch", batch_files[0]).exit_code == 2
+
+
+def test_batch_refuses_an_unknown_engine(batch_files: tuple[Path, Path]) -> None:
+    source, output = batch_files
+    assert invoke("batch", source, "-o", output, "--engine", "nope").exit_code == 2
+
+
+# --- validate -----------------------------------------------------------------------------------
+
+
+def test_validate_default_policy_is_ok() -> None:
+    result = invoke("validate")
+    assert result.exit_code == 0 and result.stdout.startswith("ok: ruleset 2026.1")
+
+
+def test_validate_good_copy_is_ok(policy_copy: Path) -> None:
+    assert invoke("validate", policy_copy).exit_code == 0
+
+
+def test_validate_broken_copy_fails(policy_copy: Path, edit: Any) -> None:
+    break_routing(policy_copy, edit)
+    assert invoke("validate", policy_copy).exit_code != 0
+
+
+def test_validate_broken_copy_names_file_line_and_key(policy_copy: Path, edit: Any) -> None:
+    break_routing(policy_copy, edit)
+    stderr = invoke("validate", policy_copy).stderr
+    assert "rules/routing.yaml:" in stderr and "routing[5].route" in stderr
+
+
+def test_validate_reports_every_problem(policy_copy: Path, edit: Any) -> None:
+    def change(data: Any) -> None:
+        data["routing"][5]["route"] = "bsff"
+        data["routing"][6]["priority"] = "whenever"
+    edit(policy_copy / "rules" / "routing.yaml", change)
+    stderr = invoke("validate", policy_copy).stderr
+    assert "bsff" in stderr and "whenever" in stderr
+
+
+# --- rules show ---------------------------------------------------------------------------------
+
+
+def test_rules_show_exits_zero() -> None:
+    assert invoke("rules", "show").exit_code == 0
+
+
+def test_rules_show_prints_every_routing_rule_in_order() -> None:
+    out = invoke("rules", "show").stdout
+    routing = out[out.index("Routing"):]
+    positions = [routing.find(f"  {rule_id} ") for rule_id in ROUTING_RULE_IDS]
+    assert -1 not in positions and positions == sorted(positions)
+
+
+def test_rules_show_numbers_the_routing_rules() -> None:
+    out = invoke("rules", "show").stdout
+    rows = [line.split() for line in out[out.index("Routing"):].splitlines()[3:3 + len(ROUTING_RULE_IDS)]]
+    assert [(row[0], row[1]) for row in rows] == [(str(i), r) for i, r in enumerate(ROUTING_RULE_IDS, start=1)]
+
+
+def test_rules_show_names_the_ruleset_version() -> None:
+    assert "2026.1" in invoke("rules", "show").stdout
+
+
+def test_rules_show_uses_the_rules_option(policy_copy: Path, edit: Any) -> None:
+    def change(data: Any) -> None:
+        data["version"] = "2026.1-test"
+    edit(policy_copy / "rules" / "ruleset.yaml", change)
+    assert "2026.1-test" in invoke("rules", "show", "--rules", policy_copy).stdout

@@ -1,0 +1,264 @@
+"""The contract models: what a valid referral looks like, its defaults and its boundaries."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from triage.intake import field_path, parse_referral
+from triage.models import Decision, Member, Referral
+
+AGENCIES = frozenset({"school", "police", "health", "housing", "social_care", "dwp", "youth_justice",
+                      "voluntary_sector", "self_referral", "other"})
+
+MINIMAL: dict[str, Any] = {
+    "referral_id": "R-2026-000123",
+    "received_at": "2026-11-20T10:15:00Z",
+    "referrer": {"agency": "school"},
+    "household": {"postcode": "S5 7AU", "members": [{"id": "p1", "role": "parent_carer", "age": 34}]},
+}
+
+# The contract's own example, verbatim.
+SPEC_EXAMPLE: dict[str, Any] = {
+    "referral_id": "R-2026-000123",
+    "received_at": "2026-11-20T10:15:00Z",
+    "referrer": {"agency": "school", "name": "A. Teacher", "role": "attendance officer"},
+    "consent": {"given": True, "recorded_at": "2026-11-19T16:00:00Z", "by": "parent_carer"},
+    "safeguarding": {"immediate_risk_of_harm": False},
+    "household": {
+        "postcode": "S5 7AU",
+        "housing": {"rent_arrears": True, "problem_debt": False, "eviction_risk": False, "homeless": False},
+        "members": [
+            {"id": "p1", "role": "parent_carer", "age": 34,
+             "employment": {"out_of_work_benefits": True},
+             "health": {"mental_health_concern": True}},
+            {"id": "c1", "role": "child", "age": 12,
+             "school": {"attendance_pct": 82.5, "fixed_term_exclusions_3_terms": 1}},
+        ],
+    },
+    "narrative": "Free text from the referrer.",
+}
+
+
+def minimal(**changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(MINIMAL)
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def with_member(member: dict[str, Any]) -> dict[str, Any]:
+    data = minimal()
+    data["household"]["members"].append(member)
+    return data
+
+
+def parse(data: dict[str, Any]) -> Referral:
+    return parse_referral(data, AGENCIES)
+
+
+# --- valid referrals --------------------------------------------------------------------------
+
+
+def test_minimal_referral_parses() -> None:
+    assert parse(minimal()).referral_id == "R-2026-000123"
+
+
+def test_spec_example_parses() -> None:
+    assert parse(SPEC_EXAMPLE).household.members[1].school.attendance_pct == 82.5
+
+
+def test_received_at_is_time_zone_aware() -> None:
+    assert parse(minimal()).received_at == datetime(2026, 11, 20, 10, 15, tzinfo=UTC)
+
+
+def test_received_at_keeps_its_offset() -> None:
+    received = parse(minimal(received_at="2026-07-01T00:30:00+01:00")).received_at
+    assert received.utcoffset() == timedelta(hours=1)
+
+
+def test_members_keep_their_order() -> None:
+    assert [m.id for m in parse(SPEC_EXAMPLE).household.members] == ["p1", "c1"]
+
+
+# --- defaults ---------------------------------------------------------------------------------
+
+
+def test_consent_absent_is_none() -> None:
+    assert parse(minimal()).consent is None
+
+
+def test_consent_null_is_none() -> None:
+    assert parse(minimal(consent=None) | {"consent": None}).consent is None
+
+
+def test_consent_given_absent_is_none() -> None:
+    consent = parse(minimal(consent={"by": "parent_carer"})).consent
+    assert consent is not None and consent.given is None
+
+
+def test_consent_given_false_stays_false() -> None:
+    consent = parse(minimal(consent={"given": False})).consent
+    assert consent is not None and consent.given is False
+
+
+def test_immediate_risk_of_harm_defaults_to_false() -> None:
+    assert parse(minimal()).safeguarding.immediate_risk_of_harm is False
+
+
+def test_empty_safeguarding_defaults_to_false() -> None:
+    assert parse(minimal(safeguarding={})).safeguarding.immediate_risk_of_harm is False
+
+
+@pytest.mark.parametrize("flag", ["rent_arrears", "problem_debt", "eviction_risk", "homeless"])
+def test_housing_flag_defaults_to_false_when_housing_absent(flag: str) -> None:
+    assert getattr(parse(minimal()).household.housing, flag) is False
+
+
+@pytest.mark.parametrize("flag", ["rent_arrears", "problem_debt", "eviction_risk", "homeless"])
+def test_housing_flag_defaults_to_false_when_others_given(flag: str) -> None:
+    others = {f: True for f in ["rent_arrears", "problem_debt", "eviction_risk", "homeless"] if f != flag}
+    data = minimal()
+    data["household"]["housing"] = others
+    assert getattr(parse(data).household.housing, flag) is False
+
+
+@pytest.mark.parametrize(("section", "flag"), [
+    ("school", "permanently_excluded"), ("school", "alternative_provision"), ("school", "not_on_roll"),
+    ("offending", "proven_offence_12m"), ("offending", "asb_intervention_12m"),
+    ("offending", "on_probation_or_licence"), ("offending", "exploitation_risk"),
+    ("employment", "out_of_work_benefits"), ("employment", "neet"),
+    ("domestic_abuse", "victim_12m"), ("domestic_abuse", "perpetrator_12m"), ("domestic_abuse", "marac_high_risk"),
+    ("health", "mental_health_concern"), ("health", "substance_misuse"),
+    ("health", "physical_health_concern"), ("health", "development_concern_under5"),
+    ("social_care", "child_in_need"), ("social_care", "child_protection_plan"), ("social_care", "young_carer"),
+])
+def test_member_flag_defaults_to_false(section: str, flag: str) -> None:
+    member = parse(minimal()).household.members[0]
+    assert getattr(getattr(member, section), flag) is False
+
+
+@pytest.mark.parametrize(("section", "field"), [
+    ("school", "attendance_pct"), ("school", "fixed_term_exclusions_3_terms"),
+    ("offending", "asb_incidents_12m"), ("social_care", "missing_episodes_12m"),
+])
+def test_member_measure_defaults_to_none(section: str, field: str) -> None:
+    """An absent measure is unknown (None), not zero: an absent field never holds (policy §2)."""
+    member = parse(minimal()).household.members[0]
+    assert getattr(getattr(member, section), field) is None
+
+
+def test_narrative_is_optional() -> None:
+    assert parse(minimal()).narrative is None
+
+
+# --- boundaries that are valid ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("age", [0, 17])
+def test_child_age_boundaries_are_valid(age: int) -> None:
+    assert parse(with_member({"id": "c1", "role": "child", "age": age})).household.members[1].age == age
+
+
+@pytest.mark.parametrize(("role", "age"), [("parent_carer", 120), ("other_adult", 18), ("parent_carer", 16)])
+def test_adult_roles_accept_any_age_in_range(role: str, age: int) -> None:
+    assert parse(with_member({"id": "m2", "role": role, "age": age})).household.members[1].age == age
+
+
+@pytest.mark.parametrize("pct", [0, 0.0, 50, 90.0, 100, 100.0])
+def test_attendance_boundaries_are_valid(pct: float) -> None:
+    member = {"id": "c1", "role": "child", "age": 12, "school": {"attendance_pct": pct}}
+    assert parse(with_member(member)).household.members[1].school.attendance_pct == pct
+
+
+def test_integer_attendance_is_accepted_as_a_number() -> None:
+    member = {"id": "c1", "role": "child", "age": 12, "school": {"attendance_pct": 82}}
+    assert parse(with_member(member)).household.members[1].school.attendance_pct == 82.0
+
+
+@pytest.mark.parametrize("count", [0, 3, 50])
+@pytest.mark.parametrize(("section", "field"), [("school", "fixed_term_exclusions_3_terms"),
+                                                ("offending", "asb_incidents_12m"),
+                                                ("social_care", "missing_episodes_12m")])
+def test_counts_accept_zero_and_more(section: str, field: str, count: int) -> None:
+    member = {"id": "c1", "role": "child", "age": 12, section: {field: count}}
+    assert getattr(getattr(parse(with_member(member)).household.members[1], section), field) == count
+
+
+def test_twenty_members_are_valid() -> None:
+    data = minimal()
+    data["household"]["members"] = [{"id": f"m{i}", "role": "other_adult", "age": 30} for i in range(20)]
+    assert len(parse(data).household.members) == 20
+
+
+@pytest.mark.parametrize("referral_id", ["R", "R" * 64, "a.b_c-D.9", "2026-000123"])
+def test_referral_id_boundaries_are_valid(referral_id: str) -> None:
+    assert parse(minimal(referral_id=referral_id)).referral_id == referral_id
+
+
+def test_narrative_of_20000_chars_is_valid() -> None:
+    assert len(parse(minimal(narrative="x" * 20_000)).narrative or "") == 20_000
+
+
+@pytest.mark.parametrize("postcode", ["S5 7AU", "s57au", "S35", " s12bx ", "LS1 4AP"])
+def test_postcode_forms_are_valid(postcode: str) -> None:
+    data = minimal()
+    data["household"]["postcode"] = postcode
+    assert parse(data).household.postcode == postcode
+
+
+@pytest.mark.parametrize("agency", sorted(AGENCIES))
+def test_every_partner_agency_is_accepted(agency: str) -> None:
+    assert parse(minimal(referrer={"agency": agency})).referrer.agency == agency
+
+
+# --- model-level behaviour --------------------------------------------------------------------
+
+
+def test_referral_is_frozen() -> None:
+    referral = parse(minimal())
+    with pytest.raises(ValidationError):
+        referral.referral_id = "R-2"  # type: ignore[misc]
+
+
+def _locs(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        Referral.model_validate(data)
+    return [field_path(tuple(e["loc"])) for e in caught.value.errors()]
+
+
+def test_model_forbids_unknown_fields_directly() -> None:
+    assert _locs(minimal(referal_id="typo")) == ["referal_id"]
+
+
+def test_model_is_strict_directly() -> None:
+    data = minimal()
+    data["household"]["members"][0]["age"] = "34"
+    assert _locs(data) == ["household.members[0].age"]
+
+
+def test_member_child_check_uses_role() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Member.model_validate({"id": "c1", "role": "child", "age": 18})
+    assert [e["loc"] for e in caught.value.errors()] == [("age",)]
+
+
+def test_decision_forbids_unknown_fields() -> None:
+    decision = {
+        "decision_id": "d", "referral_id": "R-1", "route": "mast", "locality": "north", "priority": "standard",
+        "respond_by": "2026-12-04", "problems": [], "need_score": 0, "also_refer": [], "matched_rule": "mast_early_help",
+        "reasons": [], "evidence": [], "modifiers": [], "ruleset": {"version": "2026.1", "sha256": "x"},
+        "decided_at": datetime(2026, 11, 20, tzinfo=timezone.utc),
+    }
+    decision["respond_by"] = date(2026, 12, 4)
+    assert Decision.model_validate(decision).route == "mast"
+    with pytest.raises(ValidationError) as caught:
+        Decision.model_validate({**decision, "extra": 1})
+    assert [e["loc"] for e in caught.value.errors()] == [("extra",)]
