@@ -22,6 +22,7 @@ from triage.rulebook import Policy
 from triage.rulebook import schema
 from triage.rulebook.conditions import (AllOf, AnyOf, Compare, Condition, DefinitionRef, Exists,
                                         Not, definitions_used, first_field)
+from triage.rulebook.fields import DERIVED_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS
 from triage.rulebook.loader import RANKED_SPECIALIST
 
 Scope = Literal["member", "household"]
@@ -55,6 +56,7 @@ class Or:
 
 Expr = Union[Cmp, Absent, And, Or]
 TRUE = And(())
+FieldPath = tuple[str, tuple[str, ...]]  # (fact key, attribute path on the model)
 
 
 def fact_key(path: str) -> str:
@@ -136,6 +138,8 @@ class CompiledPolicy:
     role_words: dict[str, str]
     household_word: str
     agencies: frozenset[str]
+    member_fields: tuple[FieldPath, ...]  # what build_facts copies: fields the rules read
+    household_fields: tuple[FieldPath, ...]
     definitions: dict[str, str] = field(default_factory=dict)  # id -> "id@version"
 
 
@@ -150,6 +154,7 @@ class _Compiler:
         self.member_tests = {d.id: d.test for d in policy.definitions.definitions if d.applies_to == "member"}
         self.citations = {d.id: f"{d.id}@{d.version}" for d in policy.definitions.definitions}
         self.tests: list[Test] = []
+        self.test_ids: dict[tuple[Scope, Expr], str] = {}
 
     def build(self) -> CompiledPolicy:
         rules, catalogue = self.policy.rules, self.policy.catalogue
@@ -177,8 +182,20 @@ class _Compiler:
             service_names={s.id: s.name for s in catalogue.services},
             role_words=dict(rules.wording.roles), household_word=rules.wording.household,
             agencies=frozenset(a.id for a in catalogue.partner_agencies),
+            member_fields=self._fields_read("member", MEMBER_FIELDS, indicators, always=("role", "age")),
+            household_fields=self._fields_read("household", HOUSEHOLD_FIELDS, indicators, routes=routes),
             definitions=dict(self.citations),
         )
+
+    def _fields_read(self, scope: Scope, known: dict[str, type], indicators: tuple[IndicatorRule, ...],
+                     always: tuple[str, ...] = (), routes: tuple[RouteRule, ...] = ()) -> tuple[FieldPath, ...]:
+        """The model fields whose values some test, routing rule or evidence line reads."""
+        keys = {key for test in self.tests if test.scope == scope for key in _keys(test.expr)}
+        keys |= {key for route in routes for key in _keys(route.expr)}
+        keys |= {rule.evidence_key for rule in indicators if rule.evidence_key}
+        keys |= {fact_key(path) for path in always}
+        return tuple((fact_key(path), tuple(path.split("."))) for path in known
+                     if fact_key(path) in keys and path not in DERIVED_FIELDS)
 
     def _indicator(self, problem: schema.Problem, indicator: schema.Indicator) -> IndicatorRule:
         test = self._test(f"indicator.{problem.id}.{indicator.id}", indicator)
@@ -192,14 +209,26 @@ class _Compiler:
         return self.citations.get(used[0]) if used else None
 
     def _test(self, test_id: str, test: schema.MemberTest | _Prepared) -> str:
+        """Register a test; an identical one already registered is reused, and its id returned.
+
+        Several rules often ask the same question (the MARAC indicator, the MARAC modifier and
+        the MARAC also-refer; "is there a dependent child" in three routing rules): each is
+        evaluated once per fact.
+        """
         if test.who == "household":
+            scope: Scope = "household"
             expr = self._nnf(test.when, negate=False) if test.when else TRUE
-            self.tests.append(Test(test_id, "household", expr))
         else:
             # The test's own condition goes first: it is usually one flag that is false, so
             # evaluation stops before the longer "who" test (the order does not change the result).
+            scope = "member"
             parts = ([test.when] if test.when else []) + [DefinitionRef(test.who)]
-            self.tests.append(Test(test_id, "member", self._nnf(AllOf(tuple(parts)), negate=False)))
+            expr = self._nnf(AllOf(tuple(parts)), negate=False)
+        existing = self.test_ids.get((scope, expr))
+        if existing is not None:
+            return existing
+        self.test_ids[(scope, expr)] = test_id
+        self.tests.append(Test(test_id, scope, expr))
         return test_id
 
     def _route(self, rule: schema.RoutingRule) -> RouteRule:
@@ -211,9 +240,8 @@ class _Compiler:
     def _lift(self, condition: Condition, rule_id: str, lifted: list[tuple[str, bool]]) -> Condition:
         """Replace each ``exists`` with a flag compare, registering the member test behind it."""
         if isinstance(condition, Exists):
-            test_id = f"exists.{rule_id}.{len(lifted)}"
+            test_id = self._test(f"exists.{rule_id}.{len(lifted)}", _Prepared(condition.who, condition.when))
             lifted.append((test_id, condition.when is not None))
-            self._test(test_id, _Prepared(condition.who, condition.when))
             return Compare(test_id, "eq", True)
         if isinstance(condition, Not):
             return Not(self._lift(condition.item, rule_id, lifted))
@@ -235,6 +263,12 @@ class _Compiler:
         if not negate:
             return Cmp(key, condition.op, condition.value)
         return Or((Absent(key), Cmp(key, _NEGATED[condition.op], condition.value)))
+
+
+def _keys(expr: Expr) -> set[str]:
+    if isinstance(expr, (Cmp, Absent)):
+        return {expr.key}
+    return {key for item in expr.items for key in _keys(item)}
 
 
 def _flat(kind: type[And] | type[Or], items: list[Expr]) -> Expr:

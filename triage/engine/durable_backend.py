@@ -4,50 +4,50 @@ durable-rules 2.0.28 is unmaintained and its C core crashes when misused (see th
 The rules this module keeps:
 - facts, not events (an event is consumed by the first rule that matches);
 - every pattern is anchored on ``kind`` (a pattern of only "field absent" tests loops for ever);
-- catch-all rules on the household and member facts always fire, so no fact goes unhandled
-  and ``delete_state`` never frees a session in which no action ran (a segmentation fault);
+- a catch-all rule on the household fact always fires, so ``delete_state`` never frees a session
+  in which no action ran (a segmentation fault), and every member fact matches some pattern
+  (a batch with an unmatched fact corrupts memory);
 - a unique session id per evaluation, deleted in ``finally`` (1024 live sessions is the limit);
 - floats too small for durable's JSON reader are lifted to the smallest number a rule may use;
-- fired rules are collected into sets (a rule with ``$or`` fires once per true branch) and the
-  returned state is checked for an exception swallowed inside an action;
-- one host per process, its background timer threads disabled, and one lock around each
-  evaluation (the C core is not thread-safe and never releases the GIL anyway);
+- fired rules are collected into sets (a rule with ``$or`` fires once per true branch);
+- one runtime per process and one lock around each evaluation (the C core is not thread-safe
+  and never releases the GIL anyway);
 - each ruleset version is registered under a name made from its version and hash (a name
   cannot be registered twice) and rulesets are never changed after registration; the Engine
   swaps the active one atomically.
+
+How it drives durable: the rulesets are created in durable's C core and its action loop is run
+here, mirroring ``durable.engine.Ruleset._flush_actions`` call for call (start the first action,
+update the state, complete and start the next) but without durable's Python ``Host``: there are
+therefore no timer threads at all (the default Host's timers ran other sessions' actions and
+crashed the process under threads), no exception can be swallowed into the state (our actions
+only record what matched), and each fired rule costs a few microseconds instead of ~20 µs of
+closure, promise and JSON round trips. This relies on the C API of exactly durable-rules 2.0.28,
+which pyproject.toml pins.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import threading
-from typing import Any, Callable
+from typing import Any
 
-from durable import engine as durable
+import durable_rules_engine as core  # durable-rules' C core, installed with durable-rules
 
 from triage.engine.backend import Hits, Summarise
 from triage.engine.compiler import Absent, And, Cmp, CompiledPolicy, Expr, Or, fact_key
-from triage.engine.facts import FactSet
+from triage.engine.facts import Fact, FactSet
 from triage.rulebook.fields import MEMBER_FIELDS, SMALLEST_RULE_NUMBER
 
 _COMPARE = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
-_ANCHOR_RULE = "catch_all"
+_NOT_HANDLED, _OBSERVED, _QUEUED = 1, 2, 3  # result codes of the C core's assert functions
+_MEMBER_ID = fact_key("member_id")
 
 
 class EngineFailure(RuntimeError):
     """durable-rules reported an error; the referral gets no decision rather than a wrong one."""
-
-
-class _QuietHost(durable.Host):
-    """A Host whose background dispatch loop does nothing.
-
-    The default loop runs other sessions' actions on timer threads; with one-shot evaluations under
-    a lock we never need it, and with it requests crashed the process.
-    """
-
-    def _run(self) -> None:  # noqa: D401 - overriding durable's timer loop
-        return None
 
 
 def to_pattern(expr: Expr) -> dict[str, Any]:
@@ -68,28 +68,41 @@ def _anchored(kind: str, expr: Expr) -> dict[str, Any]:
     return {"all": [{"m": {"$and": terms} if len(terms) > 1 else terms[0]}]}
 
 
+def build_ruleset(policy: CompiledPolicy) -> tuple[dict[str, Any], dict[str, str]]:
+    """durable's ruleset for a policy, and what each durable rule name stands for.
+
+    ``catch_all`` always fires on the household fact (so some action runs before delete_state).
+    Member facts are covered by ``members_handled``, which matches them but waits for a fact
+    never asserted, so it never fires (firing once per member cost ~20 µs each).
+    """
+    rules: dict[str, Any] = {
+        "catch_all": _anchored("household", And(())),
+        "members_handled": {"all": [{"m": {"kind": "member"}}, {"n": {"kind": "never_asserted"}}]},
+    }
+    meaning: dict[str, str] = {}
+    for i, test in enumerate(policy.tests):
+        rules[f"t{i}"] = _anchored(test.scope, test.expr)
+        meaning[f"t{i}"] = test.id
+    for i, route in enumerate(policy.routes):
+        rules[f"r{i}"] = _anchored("summary", route.expr)
+        meaning[f"r{i}"] = "route:" + route.id
+    return rules, meaning
+
+
 class _Runtime:
-    """The process's single durable host, and what the running evaluation has collected."""
+    """The process's one durable runtime: registered rulesets, session ids and the lock."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.host = _QuietHost()
-        self.registered: set[str] = set()
-        self.fired: list[tuple[str, str | None]] = []
+        self.handles: dict[str, int] = {}
         self.sessions = itertools.count(1)
 
-    def action(self, rule_id: str, per_member: bool) -> Callable[[Any], None]:
-        """The callable durable runs when a rule fires: it only records the rule and the member."""
-        fired = self.fired
-        member_key = fact_key("member_id")
-        if per_member:
-            def record_member(c: Any) -> None:
-                fired.append((rule_id, c.m[member_key]))
-            return record_member
-
-        def record(c: Any) -> None:
-            fired.append((rule_id, None))
-        return record
+    def handle(self, name: str, rules: dict[str, Any]) -> int:
+        """Create a ruleset once per process; the same name always means the same rules."""
+        with self.lock:
+            if name not in self.handles:
+                self.handles[name] = core.create_ruleset(name, json.dumps(rules))
+            return self.handles[name]
 
 
 _RUNTIME = _Runtime()
@@ -101,48 +114,45 @@ class DurableBackend:
     def __init__(self, policy: CompiledPolicy) -> None:
         version = "".join(c if c.isalnum() else "_" for c in policy.version)
         self.ruleset = f"triage_v{version}_{policy.sha256[:16]}"
+        rules, self._meaning = build_ruleset(policy)
+        self._handle = _RUNTIME.handle(self.ruleset, rules)
         self._float_keys = tuple(fact_key(path) for path, kind in MEMBER_FIELDS.items() if kind is float)
-        self._register(policy)
-
-    def _register(self, policy: CompiledPolicy) -> None:
-        """Register this policy's ruleset once per process (same hash, same rules)."""
-        with _RUNTIME.lock:
-            if self.ruleset in _RUNTIME.registered:
-                return
-            # Every fact must match some rule (an unmatched fact raises MessageNotHandled and leaves
-            # the session half-built), and some action must run before delete_state: catch-alls.
-            rules: dict[str, dict[str, Any]] = {
-                f"{_ANCHOR_RULE}_{kind}": {**_anchored(kind, And(())), "run": _RUNTIME.action(_ANCHOR_RULE, False)}
-                for kind in ("household", "member")}
-            for i, test in enumerate(policy.tests):
-                per_member = test.scope == "member"
-                rules[f"t{i}"] = {**_anchored("member" if per_member else "household", test.expr),
-                                  "run": _RUNTIME.action(test.id, per_member)}
-            for i, route in enumerate(policy.routes):
-                rules[f"r{i}"] = {**_anchored("summary", route.expr), "run": _RUNTIME.action("route:" + route.id, False)}
-            _RUNTIME.host.register_rulesets({self.ruleset: rules})
-            _RUNTIME.registered.add(self.ruleset)
 
     def evaluate(self, facts: FactSet, summarise: Summarise) -> tuple[Hits, set[str]]:
         with _RUNTIME.lock:
             sid = str(next(_RUNTIME.sessions))
-            _RUNTIME.fired.clear()
             try:
-                self._assert([facts.household, *facts.members], sid)
-                hits = self._collect()
-                self._assert([summarise(hits)], sid)
-                routes = {rule[6:] for rule, _ in _RUNTIME.fired if rule.startswith("route:")}
-                return hits, routes
+                hits: Hits = {}
+                for rule, fact in self._run([facts.household, *facts.members], sid):
+                    test = self._meaning.get(rule)
+                    if test is not None:
+                        hits.setdefault(test, set()).add(fact.get(_MEMBER_ID))
+                fired = self._run([summarise(hits)], sid)
+                return hits, {self._meaning[rule][6:] for rule, _ in fired}
+            except core.error as error:
+                raise EngineFailure(f"durable-rules failed: {error}") from None
             finally:
-                _RUNTIME.fired.clear()
-                _RUNTIME.host.delete_state(self.ruleset, sid)
+                core.delete_state(self._handle, sid)
 
-    def _assert(self, facts: list[dict[str, Any]], sid: str) -> None:
-        state = _RUNTIME.host.assert_facts(self.ruleset, [self._readable(fact, sid) for fact in facts])
-        if isinstance(state, dict) and state.get("exception"):
-            raise EngineFailure("durable-rules reported an error inside a rule action")
+    def _run(self, facts: list[Fact], sid: str) -> list[tuple[str, Fact]]:
+        """Assert facts into the session and run every action they trigger; return what fired."""
+        code, state = core.assert_facts(self._handle, json.dumps([self._readable(f, sid) for f in facts]))
+        if code in (_NOT_HANDLED, _OBSERVED):
+            raise EngineFailure("durable-rules did not take a fact (a rule set without a catch-all?)")
+        fired: list[tuple[str, Fact]] = []
+        state = 0 if code == _QUEUED else state  # as durable's Ruleset does
+        started = core.start_action_for_state(self._handle, state)
+        if not started:
+            return fired
+        state_json, message_json = started[0], started[1]
+        while message_json:
+            rule, match = next(iter(json.loads(message_json).items()))
+            fired.append((rule, match.get("m", match)))
+            core.update_state(self._handle, state_json)
+            message_json = core.complete_and_start_action(self._handle, state)
+        return fired
 
-    def _readable(self, fact: dict[str, Any], sid: str) -> dict[str, Any]:
+    def _readable(self, fact: Fact, sid: str) -> Fact:
         """A copy of ``fact`` that durable's JSON reader can take, tagged with the session.
 
         Python writes floats below 0.0001 in exponent form (``1e-05``) and durable's reader then
@@ -155,12 +165,3 @@ class DurableBackend:
             if value and abs(value) < SMALLEST_RULE_NUMBER:
                 copy[key] = math.copysign(SMALLEST_RULE_NUMBER, value)
         return copy
-
-    @staticmethod
-    def _collect() -> Hits:
-        hits: Hits = {}
-        for rule_id, member in _RUNTIME.fired:
-            if rule_id != _ANCHOR_RULE:
-                hits.setdefault(rule_id, set()).add(member)
-        _RUNTIME.fired.clear()
-        return hits

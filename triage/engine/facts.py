@@ -10,16 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from triage.engine.compiler import CompiledPolicy, fact_key
+from triage.engine.compiler import CompiledPolicy, FieldPath, fact_key
 from triage.models import Referral
 from triage.postcodes import outward_code
-from triage.rulebook.fields import DERIVED_FIELDS, HOUSEHOLD_FIELDS
 
 Fact = dict[str, Any]
-
-# Household fields the rules may test (never names, narrative or timestamps: facts are evidence
-# only, and durable-rules cannot carry dates).
-_HOUSEHOLD_PATHS = tuple((fact_key(p), tuple(p.split("."))) for p in HOUSEHOLD_FIELDS if p not in DERIVED_FIELDS)
+IN_AREA = fact_key("derived.in_area")
 
 
 @dataclass(frozen=True)
@@ -30,31 +26,23 @@ class FactSet:
     locality: str | None
 
 
-def _flatten(data: dict[str, Any], out: Fact) -> None:
-    """Copy a member's fields into ``out``, sections one level deep (``school__attendance_pct``)."""
-    for name, value in data.items():
-        if type(value) is dict:
-            for inner, item in value.items():
-                if item is not None:
-                    out[f"{name}__{inner}"] = item
-        elif value is not None:
-            out[name] = value
+def _copy_fields(source: Any, fields: tuple[FieldPath, ...], into: Fact) -> Fact:
+    """Copy the fields the rules use from a model into a flat fact, leaving out absent ones."""
+    for key, parts in fields:
+        value = source
+        for part in parts:
+            value = getattr(value, part, None)  # an absent section (no consent object) reads as absent
+        if value is not None:
+            into[key] = value
+    return into
 
 
 def build_facts(referral: Referral, policy: CompiledPolicy) -> FactSet:
+    """Only the fields some rule or explanation uses go into the facts (never names, narrative
+    or timestamps): smaller facts are cheaper for durable-rules to encode and match."""
     district = outward_code(referral.household.postcode)
     locality = policy.district_locality.get(district)
-    household: Fact = {"kind": "household", fact_key("derived.in_area"): locality is not None}
-    for key, parts in _HOUSEHOLD_PATHS:
-        value: Any = referral
-        for part in parts:
-            value = getattr(value, part, None)
-        if value is not None:
-            household[key] = value
-    members = []
-    for member in referral.household.members:
-        fact: Fact = {"kind": "member"}
-        _flatten(member.model_dump(), fact)
-        fact["member_id"] = fact.pop("id")
-        members.append(fact)
-    return FactSet(household, tuple(members), district, locality)
+    household = _copy_fields(referral, policy.household_fields, {"kind": "household", IN_AREA: locality is not None})
+    members = tuple(_copy_fields(member, policy.member_fields, {"kind": "member", "member_id": member.id})
+                    for member in referral.household.members)
+    return FactSet(household, members, district, locality)

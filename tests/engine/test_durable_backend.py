@@ -1,0 +1,121 @@
+"""The durable-rules backend's containment: threads, swaps, session clean-up, failures, patterns."""
+
+from __future__ import annotations
+
+import random
+import threading
+from types import SimpleNamespace
+
+import pytest
+
+import triage.engine.durable_backend as durable_backend
+from triage.engine import Engine, EngineFailure
+from triage.engine.compiler import Absent, And, Cmp, Or
+from triage.intake import parse_referral
+from triage.models import Decision, Referral
+from triage.rulebook import load_policy
+
+VOLATILE = {"decision_id", "decided_at"}
+
+
+def stable(decision: Decision) -> dict:
+    return decision.model_dump(exclude=VOLATILE)
+
+
+def varied_referrals(policy_agencies: frozenset[str], count: int) -> list[Referral]:
+    """Small households that reach several different routes."""
+    rng = random.Random(7)
+    referrals = []
+    for i in range(count):
+        members = [{"id": "p1", "role": "parent_carer", "age": 30 + i % 20,
+                    "health": {"substance_misuse": rng.random() < 0.3}}]
+        if rng.random() < 0.8:
+            members.append({"id": "c1", "role": "child", "age": rng.randint(3, 17),
+                            "school": {"attendance_pct": rng.choice([40.0, 88.0, 95.0])},
+                            "social_care": {"child_protection_plan": rng.random() < 0.1}})
+        data = {"referral_id": f"C-{i}", "received_at": "2026-11-20T10:15:00Z", "referrer": {"agency": "school"},
+                "consent": {"given": rng.random() < 0.9},
+                "household": {"postcode": rng.choice(["S5 7AU", "S2 1AA", "S10 2TN", "M1 1AA"]),
+                              "housing": {"rent_arrears": rng.random() < 0.4}, "members": members}}
+        referrals.append(parse_referral(data, policy_agencies))
+    return referrals
+
+
+def test_concurrent_threads_get_the_same_decisions_as_one_thread(policy):
+    engine, reference = Engine(policy, "durable"), Engine(policy, "python")
+    referrals = varied_referrals(reference.policy.agencies, 240)
+    expected = [stable(reference.decide(r)) for r in referrals]
+    results: dict[int, dict] = {}
+
+    def work(offset: int) -> None:
+        for i in range(offset, len(referrals), 8):
+            results[i] = stable(engine.decide(referrals[i]))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [results[i] for i in range(len(referrals))] == expected
+
+
+def test_a_new_version_is_swapped_in_while_threads_decide(policy, policy_copy, edit):
+    edit(policy_copy / "rules" / "ruleset.yaml", lambda d: d.update(version="2026.2"))
+    newer = load_policy(policy_copy)
+    engine = Engine(policy, "durable")
+    referrals = varied_referrals(engine.policy.agencies, 120)
+    seen: list[str] = []
+
+    def work() -> None:
+        for referral in referrals:
+            seen.append(engine.decide(referral).ruleset.version)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    engine.use(newer)
+    thread.join()
+    assert set(seen) <= {"2026.1", "2026.2"}
+    assert engine.decide(referrals[0]).ruleset.version == "2026.2"
+
+
+def test_sessions_are_deleted_so_more_than_1024_evaluations_run(policy):
+    """durable allows 1024 live sessions per ruleset; every evaluation must delete its own."""
+    engine = Engine(policy, "durable")
+    referral = varied_referrals(engine.policy.agencies, 1)[0]
+    routes = {engine.decide(referral).route for _ in range(1100)}
+    assert len(routes) == 1
+
+
+def test_a_fact_durable_does_not_take_is_an_engine_failure(policy, monkeypatch):
+    engine = Engine(policy, "durable")
+    referral = varied_referrals(engine.policy.agencies, 1)[0]
+    deleted: list[str] = []
+    fake_core = SimpleNamespace(error=durable_backend.core.error,
+                                assert_facts=lambda handle, text: (1, 0),
+                                delete_state=lambda handle, sid: deleted.append(sid))
+    monkeypatch.setattr(durable_backend, "core", fake_core)
+    with pytest.raises(EngineFailure):
+        engine.decide(referral)
+    assert len(deleted) == 1  # the session is cleaned up even on failure
+
+
+@pytest.mark.parametrize(("expr", "pattern"), [
+    (Cmp("age", "eq", 5), {"age": 5}),
+    (Cmp("age", "le", 5), {"$lte": {"age": 5}}),
+    (Cmp("role", "ne", "child"), {"$neq": {"role": "child"}}),
+    (Absent("school__attendance_pct"), {"$nex": {"school__attendance_pct": 1}}),
+    (And((Cmp("a", "eq", True), Or((Cmp("b", "gt", 1), Absent("b"))))),
+     {"$and": [{"a": True}, {"$or": [{"$gt": {"b": 1}}, {"$nex": {"b": 1}}]}]}),
+])
+def test_expressions_become_durable_patterns(expr, pattern):
+    assert durable_backend.to_pattern(expr) == pattern
+
+
+def test_every_rule_is_anchored_on_a_fact_kind(policy):
+    """A pattern made only of absence tests matches the session state and loops for ever."""
+    from triage.engine.compiler import compile_policy
+    rules, _ = durable_backend.build_ruleset(compile_policy(policy))
+    for name, rule in rules.items():
+        first = rule["all"][0]["m"]
+        anchor = first["$and"][0] if "$and" in first else first
+        assert "kind" in anchor, name
