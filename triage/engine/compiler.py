@@ -56,7 +56,9 @@ class Or:
 
 Expr = Union[Cmp, Absent, And, Or]
 TRUE = And(())
-FieldPath = tuple[str, tuple[str, ...]]  # (fact key, attribute path on the model)
+# Fields to copy into a fact, grouped by the model object that holds them:
+# (attribute path to that object, ((fact key, attribute name), ...)).
+FieldGroup = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
 
 
 def fact_key(path: str) -> str:
@@ -138,8 +140,8 @@ class CompiledPolicy:
     role_words: dict[str, str]
     household_word: str
     agencies: frozenset[str]
-    member_fields: tuple[FieldPath, ...]  # what build_facts copies: fields the rules read
-    household_fields: tuple[FieldPath, ...]
+    member_fields: tuple[FieldGroup, ...]  # what build_facts copies: fields the rules read
+    household_fields: tuple[FieldGroup, ...]
     definitions: dict[str, str] = field(default_factory=dict)  # id -> "id@version"
 
 
@@ -188,14 +190,18 @@ class _Compiler:
         )
 
     def _fields_read(self, scope: Scope, known: dict[str, type], indicators: tuple[IndicatorRule, ...],
-                     always: tuple[str, ...] = (), routes: tuple[RouteRule, ...] = ()) -> tuple[FieldPath, ...]:
+                     always: tuple[str, ...] = (), routes: tuple[RouteRule, ...] = ()) -> tuple[FieldGroup, ...]:
         """The model fields whose values some test, routing rule or evidence line reads."""
         keys = {key for test in self.tests if test.scope == scope for key in _keys(test.expr)}
         keys |= {key for route in routes for key in _keys(route.expr)}
         keys |= {rule.evidence_key for rule in indicators if rule.evidence_key}
         keys |= {fact_key(path) for path in always}
-        return tuple((fact_key(path), tuple(path.split("."))) for path in known
-                     if fact_key(path) in keys and path not in DERIVED_FIELDS)
+        groups: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+        for path in known:
+            if fact_key(path) in keys and path not in DERIVED_FIELDS:
+                *holder, name = path.split(".")
+                groups.setdefault(tuple(holder), []).append((fact_key(path), name))
+        return tuple((holder, tuple(fields)) for holder, fields in groups.items())
 
     def _indicator(self, problem: schema.Problem, indicator: schema.Indicator) -> IndicatorRule:
         test = self._test(f"indicator.{problem.id}.{indicator.id}", indicator)

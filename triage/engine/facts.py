@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from triage.engine.compiler import CompiledPolicy, FieldPath, fact_key
+from triage.engine.compiler import CompiledPolicy, FieldGroup, fact_key
 from triage.models import Referral
 from triage.postcodes import outward_code
 
@@ -26,14 +26,23 @@ class FactSet:
     locality: str | None
 
 
-def _copy_fields(source: Any, fields: tuple[FieldPath, ...], into: Fact) -> Fact:
-    """Copy the fields the rules use from a model into a flat fact, leaving out absent ones."""
-    for key, parts in fields:
-        value = source
-        for part in parts:
-            value = getattr(value, part, None)  # an absent section (no consent object) reads as absent
-        if value is not None:
-            into[key] = value
+def _copy_fields(source: Any, groups: tuple[FieldGroup, ...], into: Fact) -> Fact:
+    """Copy the fields the rules use from a model into a flat fact, leaving out absent ones.
+
+    Reads each section's attribute dictionary once: this runs for every member of every
+    referral, and one ``getattr`` per field was the largest cost of building facts.
+    """
+    for holder_path, fields in groups:
+        holder = source
+        for part in holder_path:
+            holder = getattr(holder, part)
+        if holder is None:  # an absent section (no consent object): its fields are absent
+            continue
+        values = vars(holder)
+        for key, name in fields:
+            value = values[name]
+            if value is not None:
+                into[key] = value
     return into
 
 

@@ -68,24 +68,66 @@ def _disjunction(parts: tuple[Predicate, ...]) -> Predicate:
     return lambda fact: first(fact) or rest(fact)
 
 
+def guard(expr: Expr) -> tuple[str, bool] | None:
+    """A key without which ``expr`` cannot hold: ``(key, True)`` if it must be exactly true,
+    ``(key, False)`` if it must merely be present (an absent field fails every comparison).
+
+    Most tests start with one flag (``domestic_abuse__victim_12m = true``) that is false for most
+    members, or a count that is usually absent; indexing tests by that key lets a member skip
+    every test whose key it lacks, the way a RETE network's alpha nodes do.
+    """
+    items = expr.items if isinstance(expr, And) else (expr,)
+    compares = [item for item in items if isinstance(item, Cmp)]
+    for item in compares:
+        if item.op == "eq" and item.value is True:
+            return item.key, True
+    for item in compares:
+        if item.op in ("lt", "le", "gt", "ge"):
+            return item.key, False
+    return None
+
+
+class _TestIndex:
+    """Compiled tests of one scope, indexed by their guard key."""
+
+    def __init__(self, tests: list[tuple[str, Expr]]) -> None:
+        self.when_true: dict[str, list[tuple[str, Predicate]]] = {}
+        self.when_present: dict[str, list[tuple[str, Predicate]]] = {}
+        self.always: list[tuple[str, Predicate]] = []
+        for test_id, expr in tests:
+            entry, found = (test_id, to_predicate(expr)), guard(expr)
+            if found is None:
+                self.always.append(entry)
+            else:
+                key, must_be_true = found
+                (self.when_true if must_be_true else self.when_present).setdefault(key, []).append(entry)
+
+    def holding(self, fact: Fact) -> list[str]:
+        """Ids of the tests that hold for ``fact``; each test is tried at most once."""
+        candidates = list(self.always)
+        for key, value in fact.items():
+            if value is True and key in self.when_true:
+                candidates += self.when_true[key]
+        for key, tests in self.when_present.items():
+            if key in fact:
+                candidates += tests
+        return [test_id for test_id, holds in candidates if holds(fact)]
+
+
 class PythonBackend:
     name = "python"
 
     def __init__(self, policy: CompiledPolicy) -> None:
-        self._member_tests = [(t.id, to_predicate(t.expr)) for t in policy.tests if t.scope == "member"]
-        self._household_tests = [(t.id, to_predicate(t.expr)) for t in policy.tests if t.scope == "household"]
+        self._members = _TestIndex([(t.id, t.expr) for t in policy.tests if t.scope == "member"])
+        self._household = _TestIndex([(t.id, t.expr) for t in policy.tests if t.scope == "household"])
         self._routes = [(r.id, to_predicate(r.expr)) for r in policy.routes]
         self._member_key = fact_key("member_id")
 
     def evaluate(self, facts: FactSet, summarise: Summarise) -> tuple[Hits, set[str]]:
-        hits: Hits = {}
-        for test_id, holds in self._household_tests:
-            if holds(facts.household):
-                hits[test_id] = {None}
+        hits: Hits = {test_id: {None} for test_id in self._household.holding(facts.household)}
         for member in facts.members:
             member_id = member[self._member_key]
-            for test_id, holds in self._member_tests:
-                if holds(member):
-                    hits.setdefault(test_id, set()).add(member_id)
+            for test_id in self._members.holding(member):
+                hits.setdefault(test_id, set()).add(member_id)
         summary = summarise(hits)
         return hits, {rule_id for rule_id, holds in self._routes if holds(summary)}
