@@ -12,7 +12,7 @@ import typer
 
 from triage.engine import BACKENDS, Engine, EngineFailure
 from triage.intake import InvalidReferral, load_text, parse_referral
-from triage.logs import configure_logging
+from triage.logs import configure_logging, flush_logs
 from triage.models import Decision
 from triage.report import explain_decision, ruleset_table
 from triage.rulebook import PolicyInvalid, load_policy
@@ -42,8 +42,8 @@ def _policy(rules: Path | None) -> Policy:
         raise _fail(str(error), EXIT_INVALID_RULES) from None
 
 
-def _engine(rules: Path | None, engine: str) -> Engine:
-    configure_logging()
+def _engine(rules: Path | None, engine: str, batch: bool = False) -> Engine:
+    configure_logging(batch=batch)
     if engine not in BACKENDS:
         raise _fail(f"--engine: unknown engine {engine!r}; expected one of: {', '.join(BACKENDS)}", EXIT_INVALID_INPUT)
     return Engine(_policy(rules), engine)
@@ -104,15 +104,18 @@ def batch(
     engine: EngineName = "durable",
 ) -> None:
     """Decide every line of a JSONL file; a bad line gets an error record, never stops the run."""
-    triage = _engine(rules, engine)
+    triage = _engine(rules, engine, batch=True)
     routes: Counter[str] = Counter()
     with source.open(encoding="utf-8") as count_lines:
         total = sum(1 for _ in count_lines)
     with source.open(encoding="utf-8") as incoming, output.open("w", encoding="utf-8") as out:
-        for number, line in _lines(incoming, total):
-            text, decision = _decide_line(triage, number, line)
-            out.write(text + "\n")
-            routes[decision.route if decision else "(invalid)"] += 1
+        try:
+            for number, line in _lines(incoming, total):
+                text, decision = _decide_line(triage, number, line)
+                out.write(text + "\n")
+                routes[decision.route if decision else "(invalid)"] += 1
+        finally:
+            flush_logs()
     summary = ", ".join(f"{route}: {count}" for route, count in sorted(routes.items()))
     typer.echo(f"{sum(routes.values())} lines decided -> {output} ({summary})", err=True)
 

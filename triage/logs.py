@@ -6,6 +6,7 @@ they are about children, health and offending.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
@@ -13,21 +14,46 @@ import sys
 import structlog
 
 
+_BATCH_LINES = 256
+_pending: list[str] | None = None  # events held back in batch mode, written 256 at a time
+
+
 class _StderrLogger:
     """Writes each rendered event to whatever ``sys.stderr`` is at that moment.
 
     structlog's PrintLogger keeps the stream it was given; tools and tests that swap stderr
-    between commands would then write to a closed file and lose the event.
+    between commands would then write to a closed file and lose the event. In batch mode events
+    are written in blocks: one write per event cost more than deciding the referral.
     """
 
     def msg(self, message: str) -> None:
-        print(message, file=sys.stderr)
+        if _pending is None:
+            print(message, file=sys.stderr)
+            return
+        _pending.append(message)
+        if len(_pending) >= _BATCH_LINES:
+            flush_logs()
 
     log = debug = info = warning = warn = error = critical = exception = fatal = msg
 
 
-def configure_logging(level: str | None = None) -> None:
-    """Set up structlog once for the process (level from TRIAGE_LOG_LEVEL, default info)."""
+def flush_logs() -> None:
+    """Write any events held back in batch mode."""
+    if _pending:
+        sys.stderr.write("\n".join(_pending) + "\n")
+        sys.stderr.flush()
+        _pending.clear()
+
+
+def configure_logging(level: str | None = None, batch: bool = False) -> None:
+    """Set up structlog for the process (level from TRIAGE_LOG_LEVEL, default info).
+
+    ``batch`` holds events back and writes them in blocks (see ``flush_logs``, also run at exit).
+    """
+    global _pending
+    _pending = [] if batch else None
+    if batch:
+        atexit.register(flush_logs)
     name = (level or os.environ.get("TRIAGE_LOG_LEVEL", "info")).upper()
     numeric = logging.getLevelNamesMapping().get(name, logging.INFO)
     structlog.configure(
