@@ -121,10 +121,11 @@ def batch(
 
 
 @app.command()
-def validate(directory: Annotated[Optional[Path], typer.Argument(help="Policy folder to check; default: the project's own.")] = None) -> None:
+def validate(directory: Annotated[Optional[Path], typer.Argument(help="Policy folder to check; default: the project's own.")] = None,
+             rules: RulesDir = None) -> None:
     """Check a policy folder; print every problem with its file, line and key."""
     try:
-        policy = load_policy(directory)
+        policy = load_policy(directory or rules)
     except PolicyInvalid as error:
         raise _fail(str(error), 1) from None
     typer.echo(f"ok: ruleset {policy.version} (sha256 {policy.sha256}) from {policy.root}")

@@ -30,10 +30,8 @@ def to_predicate(expr: Expr) -> Predicate:
         key = expr.key
         return lambda fact: key not in fact
     parts = tuple(to_predicate(item) for item in expr.items)
-    if isinstance(expr, And):
-        return _conjunction(parts)
-    assert isinstance(expr, Or), expr
-    return _disjunction(parts)
+    assert isinstance(expr, (And, Or)), expr
+    return _chain(parts, every=isinstance(expr, And))
 
 
 def _comparison(expr: Cmp) -> Predicate:
@@ -44,27 +42,15 @@ def _comparison(expr: Cmp) -> Predicate:
     return lambda fact: (found := fact.get(key)) is not None and compare(found, value)
 
 
-def _conjunction(parts: tuple[Predicate, ...]) -> Predicate:
+def _chain(parts: tuple[Predicate, ...], every: bool) -> Predicate:
+    """``a and b and ...`` (every) or ``a or b or ...`` as nested closures, not a generator."""
     if not parts:
-        return lambda fact: True
+        return lambda fact: every  # all() of nothing is true, any() of nothing is false
     if len(parts) == 1:
         return parts[0]
-    if len(parts) == 2:
-        a, b = parts
-        return lambda fact: a(fact) and b(fact)
-    first, rest = parts[0], _conjunction(parts[1:])
-    return lambda fact: first(fact) and rest(fact)
-
-
-def _disjunction(parts: tuple[Predicate, ...]) -> Predicate:
-    if not parts:
-        return lambda fact: False
-    if len(parts) == 1:
-        return parts[0]
-    if len(parts) == 2:
-        a, b = parts
-        return lambda fact: a(fact) or b(fact)
-    first, rest = parts[0], _disjunction(parts[1:])
+    first, rest = parts[0], _chain(parts[1:], every)
+    if every:
+        return lambda fact: first(fact) and rest(fact)
     return lambda fact: first(fact) or rest(fact)
 
 
