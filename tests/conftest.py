@@ -1,8 +1,11 @@
-"""Shared fixtures: the default policy, both engines, a small referral builder, a policy copy."""
+"""Shared fixtures: the default policy, both engines, a small referral builder, a policy copy.
+
+Shared plain data and helpers (member builders, the contract's example, ``build_referral``) live in
+``support.py``; the fixtures here hand some of them to tests.
+"""
 
 from __future__ import annotations
 
-import copy
 import shutil
 from pathlib import Path
 from typing import Any, Callable
@@ -15,15 +18,9 @@ from triage.intake import parse_referral
 from triage.models import Decision
 from triage.rulebook import Policy, default_policy_dir, load_policy
 
-POLICY_FOLDERS = ("definitions", "rules", "service_catalogue")
+from support import build_referral
 
-BASE_REFERRAL: dict[str, Any] = {
-    "referral_id": "T-1",
-    "received_at": "2026-11-20T10:15:00Z",  # a Friday
-    "referrer": {"agency": "school"},
-    "consent": {"given": True},
-    "household": {"postcode": "S5 7AU", "members": [{"id": "p1", "role": "parent_carer", "age": 34}]},
-}
+POLICY_FOLDERS = ("definitions", "rules", "service_catalogue")
 
 
 @pytest.fixture(scope="session")
@@ -37,26 +34,9 @@ def engine(request: pytest.FixtureRequest, policy: Policy) -> Engine:
     return Engine(policy, request.param)
 
 
-def build_referral(*members: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    """A referral dict: BASE_REFERRAL with ``members`` (if given) and top-level/household changes.
-
-    Keys ``postcode`` and ``housing`` go to the household; everything else to the top level.
-    A change whose value is None removes the key.
-    """
-    data = copy.deepcopy(BASE_REFERRAL)
-    if members:
-        data["household"]["members"] = [dict(m) for m in members]
-    for key, value in changes.items():
-        target = data["household"] if key in ("postcode", "housing") else data
-        if value is None:
-            target.pop(key, None)
-        else:
-            target[key] = value
-    return data
-
-
 @pytest.fixture
 def referral() -> Callable[..., dict[str, Any]]:
+    """``referral(*members, **changes)``: ``support.build_referral``."""
     return build_referral
 
 

@@ -26,25 +26,8 @@ from typer.testing import CliRunner, Result
 import triage.engine
 from triage.cli import app
 
-SPEC_EXAMPLE: dict[str, Any] = {
-    "referral_id": "R-2026-000123",
-    "received_at": "2026-11-20T10:15:00Z",
-    "referrer": {"agency": "school", "name": "A. Teacher", "role": "attendance officer"},
-    "consent": {"given": True, "recorded_at": "2026-11-19T16:00:00Z", "by": "parent_carer"},
-    "safeguarding": {"immediate_risk_of_harm": False},
-    "household": {
-        "postcode": "S5 7AU",
-        "housing": {"rent_arrears": True, "problem_debt": False, "eviction_risk": False, "homeless": False},
-        "members": [
-            {"id": "p1", "role": "parent_carer", "age": 34,
-             "employment": {"out_of_work_benefits": True},
-             "health": {"mental_health_concern": True}},
-            {"id": "c1", "role": "child", "age": 12,
-             "school": {"attendance_pct": 82.5, "fixed_term_exclusions_3_terms": 1}},
-        ],
-    },
-    "narrative": "Free text from the referrer.",
-}
+# SPEC_EXAMPLE: the contract's example referral; ROUTING_RULE_IDS: policy §4, in order.
+from support import ROUTING_RULE_IDS, SPEC_EXAMPLE
 
 # What the policy says for SPEC_EXAMPLE: school_attendance (82.5% <= 90), worklessness_finance
 # (benefits, rent arrears), health (mental health) -> 3 problems -> bsf, high, 5 working days
@@ -55,10 +38,6 @@ SPEC_DECISION = {"route": "bsf", "locality": None, "priority": "high", "respond_
 
 CONTRACT_FIELDS = {"decision_id", "referral_id", "route", "locality", "priority", "respond_by", "problems",
                    "need_score", "also_refer", "matched_rule", "reasons", "evidence", "ruleset", "decided_at"}
-
-# Policy §4, in order.
-ROUTING_RULE_IDS = ["out_of_area", "safeguarding", "adult_safeguarding", "no_dependent_children", "consent",
-                    "bsf_intensive", "mast_early_help", "below_threshold"]
 
 runner = CliRunner()
 

@@ -14,36 +14,13 @@ import pytest
 
 from triage.intake import FieldError, InvalidReferral, field_path, load_text, parse_referral
 
-AGENCIES = frozenset({"school", "police", "health", "housing", "social_care", "dwp", "youth_justice",
-                      "voluntary_sector", "self_referral", "other"})
+from support import AGENCIES, build_referral
 
 PARENT = {"id": "p1", "role": "parent_carer", "age": 34}
 
-BASE: dict[str, Any] = {
-    "referral_id": "T-1",
-    "received_at": "2026-11-20T10:15:00Z",
-    "referrer": {"agency": "school"},
-    "consent": {"given": True},
-    "household": {"postcode": "S5 7AU", "members": [PARENT]},
-}
-
-
-def build_referral(*members: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    """BASE with ``members`` (if given); ``postcode``/``housing`` go to the household, the rest to
-    the top level; a change whose value is None removes the key (same shape as conftest's builder)."""
-    data = copy.deepcopy(BASE)
-    if members:
-        data["household"]["members"] = [dict(m) for m in members]
-    for key, value in changes.items():
-        target = data["household"] if key in ("postcode", "housing") else data
-        if value is None:
-            target.pop(key, None)
-        else:
-            target[key] = value
-    return data
-
 
 def child(**fields: Any) -> dict[str, Any]:
+    """Child ``c1`` aged 12 with ``fields``; unlike ``support.child``, any key may be replaced (``role`` too)."""
     return {"id": "c1", "role": "child", "age": 12, **fields}
 
 

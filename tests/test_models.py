@@ -12,35 +12,13 @@ from pydantic import ValidationError
 from triage.intake import field_path, parse_referral
 from triage.models import Decision, Member, Referral
 
-AGENCIES = frozenset({"school", "police", "health", "housing", "social_care", "dwp", "youth_justice",
-                      "voluntary_sector", "self_referral", "other"})
+from support import AGENCIES, SPEC_EXAMPLE  # SPEC_EXAMPLE: the contract's own example, verbatim
 
 MINIMAL: dict[str, Any] = {
     "referral_id": "R-2026-000123",
     "received_at": "2026-11-20T10:15:00Z",
     "referrer": {"agency": "school"},
     "household": {"postcode": "S5 7AU", "members": [{"id": "p1", "role": "parent_carer", "age": 34}]},
-}
-
-# The contract's own example, verbatim.
-SPEC_EXAMPLE: dict[str, Any] = {
-    "referral_id": "R-2026-000123",
-    "received_at": "2026-11-20T10:15:00Z",
-    "referrer": {"agency": "school", "name": "A. Teacher", "role": "attendance officer"},
-    "consent": {"given": True, "recorded_at": "2026-11-19T16:00:00Z", "by": "parent_carer"},
-    "safeguarding": {"immediate_risk_of_harm": False},
-    "household": {
-        "postcode": "S5 7AU",
-        "housing": {"rent_arrears": True, "problem_debt": False, "eviction_risk": False, "homeless": False},
-        "members": [
-            {"id": "p1", "role": "parent_carer", "age": 34,
-             "employment": {"out_of_work_benefits": True},
-             "health": {"mental_health_concern": True}},
-            {"id": "c1", "role": "child", "age": 12,
-             "school": {"attendance_pct": 82.5, "fixed_term_exclusions_3_terms": 1}},
-        ],
-    },
-    "narrative": "Free text from the referrer.",
 }
 
 

@@ -17,30 +17,18 @@ from typing import Any
 from triage.engine import Engine
 from triage.intake import parse_referral
 
+from support import (BOOL_FIELDS, HOUSING_FIELDS, MEMBER_COUNTS, POLICY_ORDER, ROUTING_RULE_IDS, RULE_4_ROUTES,
+                     set_consent_and_risk)
+
 SEED = 20260401
 N_REFERRALS = 3_200
 VOLATILE = {"decision_id", "decided_at"}
 
-ROUTING_RULES = {"out_of_area", "safeguarding", "adult_safeguarding", "no_dependent_children", "consent",
-                 "bsf_intensive", "mast_early_help", "below_threshold"}
-RULE_4_ROUTES = {"domestic_abuse_service", "drug_alcohol_service", "adult_mental_health", "housing_solutions",
-                 "employment_support", "universal_signpost"}
+ROUTING_RULES = set(ROUTING_RULE_IDS)
 ALSO_REFER = {"domestic_abuse_service", "youth_justice_service", "drug_alcohol_service", "camhs",
               "housing_solutions"}
-PROBLEMS = {"crime_asb", "school_attendance", "children_need_help", "worklessness_finance", "domestic_abuse",
-            "health"}
+PROBLEMS = set(POLICY_ORDER)
 
-BOOL_FIELDS = {
-    "school": ["permanently_excluded", "alternative_provision", "not_on_roll"],
-    "offending": ["proven_offence_12m", "asb_intervention_12m", "on_probation_or_licence", "exploitation_risk"],
-    "employment": ["out_of_work_benefits", "neet"],
-    "domestic_abuse": ["victim_12m", "perpetrator_12m", "marac_high_risk"],
-    "health": ["mental_health_concern", "substance_misuse", "physical_health_concern", "development_concern_under5"],
-    "social_care": ["child_in_need", "child_protection_plan", "young_carer"],
-}
-COUNT_FIELDS = [("school", "fixed_term_exclusions_3_terms"), ("offending", "asb_incidents_12m"),
-                ("social_care", "missing_episodes_12m")]
-HOUSING_FIELDS = ["rent_arrears", "problem_debt", "eviction_risk", "homeless"]
 ATTENDANCE = [0, 1e-05, 10.5, 49.9, 50, 50.0, 50.1, 75, 89.9, 90, 90.0, 90.1, 95, 100]
 COUNTS = [0, 1, 2, 3, 4, 9, 10**12]
 CHILD_AGES = [0, 1, 4, 5, 6, 10, 14, 15, 16, 17]
@@ -70,7 +58,7 @@ def random_member(rng: random.Random, member_id: str, density: float) -> dict[st
                 member.setdefault(sec, {})[field] = False
             elif r < density + 0.1:
                 member.setdefault(sec, {})  # an empty section now and then
-    for sec, field in COUNT_FIELDS:
+    for sec, field in MEMBER_COUNTS:
         if rng.random() < density + 0.1:
             member.setdefault(sec, {})[field] = rng.choice(COUNTS)
     if rng.random() < 0.4:
@@ -93,12 +81,8 @@ def random_referral(rng: random.Random, index: int) -> dict[str, Any]:
         "household": household,
     }
     consent = rng.choices(["absent", "empty", "true", "false", "null"], weights=[8, 4, 70, 14, 4])[0]
-    if consent != "absent":
-        data["consent"] = {"empty": {}, "true": {"given": True}, "false": {"given": False},
-                           "null": {"given": None}}[consent]
     risk = rng.choices(["absent", "empty", "false", "true"], weights=[50, 10, 30, 10])[0]
-    if risk != "absent":
-        data["safeguarding"] = {} if risk == "empty" else {"immediate_risk_of_harm": risk == "true"}
+    set_consent_and_risk(data, consent, risk)
     return data
 
 

@@ -6,22 +6,7 @@ from typing import Any
 
 import pytest
 
-
-def member(id: str, role: str, age: int, **sections: Any) -> dict[str, Any]:
-    return {"id": id, "role": role, "age": age, **sections}
-
-
-def parent(age: int = 34, id: str = "p1", **sections: Any) -> dict[str, Any]:
-    return member(id, "parent_carer", age, **sections)
-
-
-def child(age: int = 12, id: str = "c1", **sections: Any) -> dict[str, Any]:
-    return member(id, "child", age, **sections)
-
-
-def other(age: int = 40, id: str = "a1", **sections: Any) -> dict[str, Any]:
-    return member(id, "other_adult", age, **sections)
-
+from support import child, other, parent
 
 P = parent()
 

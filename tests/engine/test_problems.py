@@ -10,31 +10,7 @@ from typing import Any
 
 import pytest
 
-POLICY_ORDER = [
-    "crime_asb",
-    "school_attendance",
-    "children_need_help",
-    "worklessness_finance",
-    "domestic_abuse",
-    "health",
-]
-
-
-def member(id: str, role: str, age: int, **sections: Any) -> dict[str, Any]:
-    return {"id": id, "role": role, "age": age, **sections}
-
-
-def parent(age: int = 34, id: str = "p1", **sections: Any) -> dict[str, Any]:
-    return member(id, "parent_carer", age, **sections)
-
-
-def child(age: int = 12, id: str = "c1", **sections: Any) -> dict[str, Any]:
-    return member(id, "child", age, **sections)
-
-
-def other(age: int = 40, id: str = "a1", **sections: Any) -> dict[str, Any]:
-    return member(id, "other_adult", age, **sections)
-
+from support import POLICY_ORDER, child, other, parent
 
 P = parent()  # the plain parent: no indicator holds for them
 

@@ -11,16 +11,16 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from triage.intake import parse_referral
 
+from support import (BOOL_FIELDS, COUNT_FIELDS, HOUSING_FIELDS, MEMBER_COUNTS, MEMBER_FLAGS, POLICY_ORDER,
+                     RULE_4_ROUTES, set_consent_and_risk)
+
 SETTINGS = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
-POLICY_ORDER = ["crime_asb", "school_attendance", "children_need_help", "worklessness_finance",
-                "domestic_abuse", "health"]
 CATALOGUE = {"mast", "bsf", "childrens_social_care", "adult_social_care", "domestic_abuse_service",
              "youth_justice_service", "drug_alcohol_service", "adult_mental_health", "camhs",
              "housing_solutions", "employment_support", "universal_signpost"}
@@ -36,24 +36,6 @@ RULE_PRIORITY = {"out_of_area": "standard", "safeguarding": "immediate", "adult_
 RULE_ROUTE = {"out_of_area": "out_of_area", "safeguarding": "childrens_social_care",
               "adult_safeguarding": "adult_social_care", "consent": "consent_required", "bsf_intensive": "bsf",
               "mast_early_help": "mast", "below_threshold": "universal_signpost"}
-RULE_4_ROUTES = {"domestic_abuse_service", "drug_alcohol_service", "adult_mental_health", "housing_solutions",
-                 "employment_support", "universal_signpost"}
-
-BOOL_FIELDS = {
-    "school": ["permanently_excluded", "alternative_provision", "not_on_roll"],
-    "offending": ["proven_offence_12m", "asb_intervention_12m", "on_probation_or_licence", "exploitation_risk"],
-    "employment": ["out_of_work_benefits", "neet"],
-    "domestic_abuse": ["victim_12m", "perpetrator_12m", "marac_high_risk"],
-    "health": ["mental_health_concern", "substance_misuse", "physical_health_concern", "development_concern_under5"],
-    "social_care": ["child_in_need", "child_protection_plan", "young_carer"],
-}
-COUNT_FIELDS = {
-    "school": ["fixed_term_exclusions_3_terms"],
-    "offending": ["asb_incidents_12m"],
-    "social_care": ["missing_episodes_12m"],
-}
-HOUSING_FIELDS = ["rent_arrears", "problem_debt", "eviction_risk", "homeless"]
-MEMBER_FLAGS = [(section, field) for section, fields in BOOL_FIELDS.items() for field in fields]
 
 COVERED_POSTCODES = ["S5 7AU", "s57au", "S5", " s5 7au ", "s12bx", "S12 2BX", "S35 1AA", "S20", "S10 2TN",
                      "S3 8AA", "S2", "s4 7qq", "S9 3HU", "S13 8AB", "S14 1AA", "S6 2AA", "S36 4HG", "S7 1AA",
@@ -109,12 +91,8 @@ def referrals(draw: st.DrawFn) -> dict[str, Any]:
         "household": household,
     }
     consent = draw(st.sampled_from(["absent", "empty", "true", "true", "true", "false", "null"]))
-    if consent != "absent":
-        data["consent"] = {"empty": {}, "true": {"given": True}, "false": {"given": False},
-                           "null": {"given": None}}[consent]
     risk = draw(st.sampled_from(["absent", "empty", "false", "false", "true"]))
-    if risk != "absent":
-        data["safeguarding"] = {} if risk == "empty" else {"immediate_risk_of_harm": risk == "true"}
+    set_consent_and_risk(data, consent, risk)
     return data
 
 
@@ -361,7 +339,7 @@ def referral_and_escalation(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, 
             sec, field = draw(st.sampled_from(MEMBER_FLAGS))
             m.setdefault(sec, {})[field] = True
         elif kind == "count":
-            sec, field = draw(st.sampled_from([(s, f) for s, fs in COUNT_FIELDS.items() for f in fs]))
+            sec, field = draw(st.sampled_from(MEMBER_COUNTS))
             target = m.setdefault(sec, {})
             target[field] = (target.get(field) or 0) + draw(st.integers(1, 3))
         else:

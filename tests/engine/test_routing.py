@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-
-def member(id: str, role: str, age: int, **sections: Any) -> dict[str, Any]:
-    return {"id": id, "role": role, "age": age, **sections}
-
-
-def parent(age: int = 34, id: str = "p1", **sections: Any) -> dict[str, Any]:
-    return member(id, "parent_carer", age, **sections)
-
-
-def child(age: int = 12, id: str = "c1", **sections: Any) -> dict[str, Any]:
-    return member(id, "child", age, **sections)
-
-
-def other(age: int = 40, id: str = "a1", **sections: Any) -> dict[str, Any]:
-    return member(id, "other_adult", age, **sections)
-
+from support import SPEC_EXAMPLE, child, other, parent
 
 P = parent()
 C = child()
@@ -306,25 +289,7 @@ def test_referral_id_is_echoed(decide, referral):
 
 def test_contract_example(decide):
     """The referral and decision shown in the wire contract (spec/referral-and-decision.md)."""
-    data = {
-        "referral_id": "R-2026-000123",
-        "received_at": "2026-11-20T10:15:00Z",
-        "referrer": {"agency": "school", "name": "A. Teacher", "role": "attendance officer"},
-        "consent": {"given": True, "recorded_at": "2026-11-19T16:00:00Z", "by": "parent_carer"},
-        "safeguarding": {"immediate_risk_of_harm": False},
-        "household": {
-            "postcode": "S5 7AU",
-            "housing": {"rent_arrears": True, "problem_debt": False, "eviction_risk": False, "homeless": False},
-            "members": [
-                {"id": "p1", "role": "parent_carer", "age": 34, "employment": {"out_of_work_benefits": True},
-                 "health": {"mental_health_concern": True}},
-                {"id": "c1", "role": "child", "age": 12,
-                 "school": {"attendance_pct": 82.5, "fixed_term_exclusions_3_terms": 1}},
-            ],
-        },
-        "narrative": "Free text from the referrer.",
-    }
-    decision = decide(data)
+    decision = decide(SPEC_EXAMPLE)
     assert decision.referral_id == "R-2026-000123"
     assert (decision.route, decision.locality, decision.priority) == ("bsf", None, "high")
     assert decision.respond_by.isoformat() == "2026-11-27"

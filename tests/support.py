@@ -1,0 +1,143 @@
+"""Test data shared by several test files (plain values and functions; no tests, no fixtures).
+
+Importable as ``support``: pyproject.toml puts ``tests`` on ``pythonpath`` (pytest imports test
+files with ``--import-mode=importlib``, so they cannot import one another). conftest.py wraps what
+a test should receive as a fixture (e.g. ``referral`` returns ``build_referral``).
+
+- Member builders ``member`` / ``parent`` / ``child`` / ``other``: one household member each.
+- ``BASE_REFERRAL`` / ``build_referral``: a small valid referral and changes to it.
+- ``SPEC_EXAMPLE``: the wire contract's example referral ("R-2026-000123"), verbatim.
+- The policy's fixed vocabularies, written from the policy text (not read from the rulebook):
+  ``AGENCIES``, ``POLICY_ORDER``, ``ROUTING_RULE_IDS``, ``RULE_4_ROUTES`` and the member / housing
+  field names the referral generators draw from.
+
+The module-level dicts and lists are shared by every test that imports them: copy before changing
+one (``build_referral`` does so itself).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+# --- household members ------------------------------------------------------------------------
+
+
+def member(id: str, role: str, age: int, **sections: Any) -> dict[str, Any]:
+    """One household member: ``id``, ``role``, ``age`` and any sections (``school={...}``, ...)."""
+    return {"id": id, "role": role, "age": age, **sections}
+
+
+def parent(age: int = 34, id: str = "p1", **sections: Any) -> dict[str, Any]:
+    return member(id, "parent_carer", age, **sections)
+
+
+def child(age: int = 12, id: str = "c1", **sections: Any) -> dict[str, Any]:
+    return member(id, "child", age, **sections)
+
+
+def other(age: int = 40, id: str = "a1", **sections: Any) -> dict[str, Any]:
+    return member(id, "other_adult", age, **sections)
+
+
+# --- referrals --------------------------------------------------------------------------------
+
+BASE_REFERRAL: dict[str, Any] = {
+    "referral_id": "T-1",
+    "received_at": "2026-11-20T10:15:00Z",  # a Friday
+    "referrer": {"agency": "school"},
+    "consent": {"given": True},
+    "household": {"postcode": "S5 7AU", "members": [{"id": "p1", "role": "parent_carer", "age": 34}]},
+}
+
+
+def build_referral(*members: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A referral dict: BASE_REFERRAL with ``members`` (if given) and top-level/household changes.
+
+    Keys ``postcode`` and ``housing`` go to the household; everything else to the top level.
+    A change whose value is None removes the key.
+    """
+    data = copy.deepcopy(BASE_REFERRAL)
+    if members:
+        data["household"]["members"] = [dict(m) for m in members]
+    for key, value in changes.items():
+        target = data["household"] if key in ("postcode", "housing") else data
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = value
+    return data
+
+
+# The contract's own example, verbatim. Policy: school_attendance (82.5% <= 90), worklessness_finance
+# (benefits, rent arrears), health (mental health) -> 3 problems -> bsf, high, respond by 2026-11-27.
+SPEC_EXAMPLE: dict[str, Any] = {
+    "referral_id": "R-2026-000123",
+    "received_at": "2026-11-20T10:15:00Z",
+    "referrer": {"agency": "school", "name": "A. Teacher", "role": "attendance officer"},
+    "consent": {"given": True, "recorded_at": "2026-11-19T16:00:00Z", "by": "parent_carer"},
+    "safeguarding": {"immediate_risk_of_harm": False},
+    "household": {
+        "postcode": "S5 7AU",
+        "housing": {"rent_arrears": True, "problem_debt": False, "eviction_risk": False, "homeless": False},
+        "members": [
+            {"id": "p1", "role": "parent_carer", "age": 34,
+             "employment": {"out_of_work_benefits": True},
+             "health": {"mental_health_concern": True}},
+            {"id": "c1", "role": "child", "age": 12,
+             "school": {"attendance_pct": 82.5, "fixed_term_exclusions_3_terms": 1}},
+        ],
+    },
+    "narrative": "Free text from the referrer.",
+}
+
+
+def set_consent_and_risk(data: dict[str, Any], consent: str, risk: str) -> None:
+    """Give a generated referral its ``consent`` and ``safeguarding`` sections, by name.
+
+    ``consent``: absent (no section), empty (``{}``), true, false or null (``given`` is that);
+    ``risk``: absent (no section), empty (``{}``), false or true (``immediate_risk_of_harm``).
+    """
+    if consent != "absent":
+        data["consent"] = {"empty": {}, "true": {"given": True}, "false": {"given": False},
+                           "null": {"given": None}}[consent]
+    if risk != "absent":
+        data["safeguarding"] = {} if risk == "empty" else {"immediate_risk_of_harm": risk == "true"}
+
+
+# --- the policy's vocabularies ----------------------------------------------------------------
+
+AGENCIES = frozenset({"school", "police", "health", "housing", "social_care", "dwp", "youth_justice",
+                      "voluntary_sector", "self_referral", "other"})
+
+# Headline problems (policy §1), in policy order.
+POLICY_ORDER = ["crime_asb", "school_attendance", "children_need_help", "worklessness_finance",
+                "domestic_abuse", "health"]
+
+# Routing rules (policy §4), in order.
+ROUTING_RULE_IDS = ["out_of_area", "safeguarding", "adult_safeguarding", "no_dependent_children", "consent",
+                    "bsf_intensive", "mast_early_help", "below_threshold"]
+
+# The routes rule 4 (no_dependent_children) can choose.
+RULE_4_ROUTES = {"domestic_abuse_service", "drug_alcohol_service", "adult_mental_health", "housing_solutions",
+                 "employment_support", "universal_signpost"}
+
+# Member fields by section: true/false flags, and whole-number counts.
+BOOL_FIELDS = {
+    "school": ["permanently_excluded", "alternative_provision", "not_on_roll"],
+    "offending": ["proven_offence_12m", "asb_intervention_12m", "on_probation_or_licence", "exploitation_risk"],
+    "employment": ["out_of_work_benefits", "neet"],
+    "domestic_abuse": ["victim_12m", "perpetrator_12m", "marac_high_risk"],
+    "health": ["mental_health_concern", "substance_misuse", "physical_health_concern", "development_concern_under5"],
+    "social_care": ["child_in_need", "child_protection_plan", "young_carer"],
+}
+COUNT_FIELDS = {
+    "school": ["fixed_term_exclusions_3_terms"],
+    "offending": ["asb_incidents_12m"],
+    "social_care": ["missing_episodes_12m"],
+}
+# The same, as (section, field) pairs.
+MEMBER_FLAGS = [(section, field) for section, fields in BOOL_FIELDS.items() for field in fields]
+MEMBER_COUNTS = [(section, field) for section, fields in COUNT_FIELDS.items() for field in fields]
+
+HOUSING_FIELDS = ["rent_arrears", "problem_debt", "eviction_risk", "homeless"]
