@@ -8,10 +8,12 @@ ignored while it changes a decision.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -29,14 +31,32 @@ Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
 Count = Annotated[int, Field(ge=0)]
 
 
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)", re.IGNORECASE)
+_EARLIEST, _LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+
 def _iso_text_only(value: Any) -> Any:
-    """Refuse numbers for timestamps: lax parsing would read ``0`` as 1 January 1970."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError("must be an ISO 8601 date-time with a time zone, not a number")
+    """Accept only ISO 8601 text with a time zone (or a datetime, as YAML gives).
+
+    Lax parsing would read ``0`` or ``"1767225600"`` as seconds since 1970 and decide the
+    referral as if it arrived then.
+    """
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATETIME.fullmatch(value.strip()):
+        raise ValueError("must be an ISO 8601 date-time with a time zone, e.g. 2026-11-20T10:15:00Z")
     return value
 
 
-Timestamp = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_iso_text_only)]
+def _plausible_year(value: datetime) -> datetime:
+    """A date far outside this century is a typo, and would overflow the working-day clock."""
+    if not _EARLIEST <= value < _LATEST:
+        raise ValueError("must be a date-time between the years 2000 and 2099")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_iso_text_only),
+                      AfterValidator(_plausible_year)]
 
 
 class Contract(BaseModel):
@@ -139,6 +159,8 @@ class Member(Contract):
     @field_validator("age")
     @classmethod
     def _child_under_18(cls, age: int, info: ValidationInfo) -> int:
+        """The contract's own rule (spec: "a child must be under 18"), not policy: the policy's
+        dependent_child test (definitions/terms.yaml) is separate and can change on its own."""
         if info.data.get("role") == "child" and age >= 18:
             raise ValueError(f"a member with role 'child' must be under 18 (got {age}); use 'other_adult' or 'parent_carer'")
         return age

@@ -72,8 +72,7 @@ def test_same_section_in_two_files_is_refused(policy_copy, write, problems):
 
 
 def test_same_section_in_two_files_points_at_the_section_key(policy_copy, write, problems):
-    # LOADER BUG: lines are recorded for a key's *value* node, so a key whose value is a block
-    # (here the mapping under `need_score:`) is reported at the line after it (line 3).
+    """The line is the key's own, not the first line of the block under it."""
     write(policy_copy, "rules/zz_extra.yaml", """
         # a second copy of the need score, by mistake
         need_score:
@@ -85,7 +84,7 @@ def test_same_section_in_two_files_points_at_the_section_key(policy_copy, write,
 
 
 def test_self_referencing_yaml_alias_is_refused_not_a_crash(policy_copy, write):
-    # LOADER BUG: source._build follows the alias for ever and raises RecursionError.
+    """An alias inside its own anchor must be reported, not followed for ever."""
     write(policy_copy, "rules/need_score.yaml", """
         need_score:
           points_per_problem: &loop [*loop]
@@ -315,15 +314,14 @@ def test_duplicate_service_id(policy_copy, problems, line_of):
 
 
 def test_duplicate_priority_id(policy_copy, replace, problems):
-    # LOADER BUG: priorities are never checked for duplicate ids; the second `standard` (20 working
-    # days) silently replaces the first (10) for every decision.
-    line = replace(policy_copy, "rules/ruleset.yaml", "# How members are named", (
+    """A second `standard` (20 working days) must not silently replace the first (10)."""
+    line = replace(policy_copy, "rules/ruleset.yaml", "# How reasons name people", (
         "  - id: standard\n"
         "    label: Standard (again)\n"
         "    working_days: 20\n"
         '    policy_ref: "§6"\n'
         "\n"
-        "# How members are named"))
+        "# How reasons name people"))
     [problem] = problems(policy_copy)
     assert (problem.file, problem.line) == ("rules/ruleset.yaml", line)
     assert problem.message == "duplicate priority id 'standard'"
@@ -417,9 +415,7 @@ def test_whole_number_field_compared_with_a_fraction(policy_copy, replace, probl
 
 
 def test_non_text_key_in_a_condition_is_refused_not_a_crash(policy_copy, replace):
-    # LOADER BUG: an operator and value swapped ({field: age, 18: ge}) passes the shape check (a
-    # condition is Any), then _canonical_hash's json.dumps(sort_keys=True) raises TypeError
-    # comparing 18 with "field" before the condition is ever checked.
+    """An operator and value swapped ({field: age, 18: ge}) gives a key that is not text."""
     replace(policy_copy, "rules/also_refer.yaml", "{field: health.substance_misuse, eq: true}",
             "{field: health.substance_misuse, 18: ge}")
     with pytest.raises(PolicyInvalid) as refused:
@@ -449,7 +445,7 @@ def test_misspelt_key_is_refused(policy_copy, write, problems, at_key):
 
 
 def test_misspelt_key_with_a_block_value_points_at_the_key(policy_copy, write, problems, at_key):
-    # LOADER BUG (same cause as the section test): reported at line 8 (`all:`), not 7 (`whne:`).
+    """Reported at the misspelt key's line (7, `whne:`), not the block under it (8, `all:`)."""
     write(policy_copy, "rules/need_score.yaml", """
         need_score:
           points_per_problem: 10
@@ -588,3 +584,28 @@ def test_problems_print_as_file_line_key_message(policy_copy, replace):
         load_policy(policy_copy)
     assert f"rules/routing.yaml:{line}: routing[5].priority: unknown priority 'urgent'" in str(refused.value)
     assert str(refused.value).startswith("1 problem(s) in the rule files:")
+
+
+# -- a rule without a test ------------------------------------------------------------------
+
+
+def test_indicator_without_when_is_refused(policy_copy, replace, problems):
+    """A missing test would make the indicator hold for every household."""
+    replace(policy_copy, "rules/problems.yaml", "        when: {field: household.housing.rent_arrears, eq: true}\n", "")
+    [problem] = problems(policy_copy)
+    assert (problem.file, problem.key) == ("rules/problems.yaml", "problems[3].indicators[2].when")
+    assert problem.message == "required key is missing"
+
+
+def test_modifier_with_empty_when_is_refused(policy_copy, replace, problems):
+    replace(policy_copy, "rules/need_score.yaml", "when: {field: household.housing.homeless, eq: true}", "when:")
+    [problem] = problems(policy_copy)
+    assert problem.key == "need_score.modifiers[7].when"
+    assert "a test is required" in problem.message
+
+
+@pytest.mark.parametrize("condition", ["{field: [a], ge: 1}", "{definition: [x]}", "{exists: {who: [x]}}"])
+def test_non_text_names_in_a_condition_are_refused_not_a_crash(policy_copy, replace, problems, condition):
+    replace(policy_copy, "rules/routing.yaml", "when: {field: derived.problems_met, ge: 1}", f"when: {condition}")
+    found = problems(policy_copy)
+    assert found and all(p.file == "rules/routing.yaml" for p in found)

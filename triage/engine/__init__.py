@@ -12,10 +12,10 @@ from datetime import datetime
 
 import structlog
 
-from triage.engine.backend import Backend
+from triage.engine.backend import Backend, EngineFailure
 from triage.engine.compiler import CompiledPolicy, compile_policy
 from triage.engine.decide import decide
-from triage.engine.durable_backend import DurableBackend, EngineFailure
+from triage.engine.durable_backend import DurableBackend
 from triage.engine.python_backend import PythonBackend
 from triage.models import Decision, Referral
 from triage.rulebook import Policy

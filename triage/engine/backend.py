@@ -12,6 +12,10 @@ from typing import Callable, Protocol
 
 from triage.engine.facts import Fact, FactSet
 
+class EngineFailure(RuntimeError):
+    """The backend could not evaluate a referral; it gets no decision rather than a wrong one."""
+
+
 # test id -> ids of the members that pass it (None stands for the household)
 Hits = dict[str, set[str | None]]
 Summarise = Callable[[Hits], Fact]

@@ -14,18 +14,17 @@ Both backends evaluate exactly these expressions, which is what makes them compa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal, Union
+from dataclasses import dataclass
+from typing import Union
 
 from triage.calendar import WorkingCalendar
 from triage.rulebook import Policy
 from triage.rulebook import schema
 from triage.rulebook.conditions import (AllOf, AnyOf, Compare, Condition, DefinitionRef, Exists,
-                                        Not, definitions_used, first_field)
+                                        Not, Scope, definitions_used, first_field)
 from triage.rulebook.fields import DERIVED_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS
 from triage.rulebook.loader import RANKED_SPECIALIST
 
-Scope = Literal["member", "household"]
 _NEGATED = {"eq": "ne", "ne": "eq", "lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
 
 
@@ -98,9 +97,15 @@ class ModifierRule:
 
 
 @dataclass(frozen=True)
-class ServiceRule:
-    """A test that points at a service: a ranked specialist need or an also-refer rule."""
+class SpecialistNeed:
+    """A specialist need, in rank order: the first one present routes a rule-4 household."""
 
+    test: str
+    service: str
+
+
+@dataclass(frozen=True)
+class AlsoReferRule:
     test: str
     id: str
     service: str
@@ -128,8 +133,8 @@ class CompiledPolicy:
     indicators: tuple[IndicatorRule, ...]
     points_per_problem: int
     modifiers: tuple[ModifierRule, ...]
-    specialist_needs: tuple[ServiceRule, ...]
-    also_refer: tuple[ServiceRule, ...]
+    specialist_needs: tuple[SpecialistNeed, ...]
+    also_refer: tuple[AlsoReferRule, ...]
     also_refer_except: frozenset[str]
     routes: tuple[RouteRule, ...]
     working_days: dict[str, int]
@@ -137,12 +142,10 @@ class CompiledPolicy:
     district_locality: dict[str, str]
     locality_routes: frozenset[str]
     service_names: dict[str, str]
-    role_words: dict[str, str]
-    household_word: str
+    wording: schema.Wording
     agencies: frozenset[str]
     member_fields: tuple[FieldGroup, ...]  # what build_facts copies: fields the rules read
     household_fields: tuple[FieldGroup, ...]
-    definitions: dict[str, str] = field(default_factory=dict)  # id -> "id@version"
 
 
 def compile_policy(policy: Policy) -> CompiledPolicy:
@@ -164,10 +167,9 @@ class _Compiler:
         modifiers = tuple(
             ModifierRule(self._test(f"modifier.{m.id}", m), m.id, m.points, self._cite(m), m.reason)
             for m in rules.need_score.modifiers)
-        needs = tuple(
-            ServiceRule(self._test(f"specialist.{n.service}.{i}", n), n.service, n.service, "")
-            for i, n in enumerate(rules.specialist_needs))
-        also = tuple(ServiceRule(self._test(f"also_refer.{r.id}", r), r.id, r.service, r.reason)
+        needs = tuple(SpecialistNeed(self._test(f"specialist.{i}.{n.service}", n), n.service)
+                      for i, n in enumerate(rules.specialist_needs))
+        also = tuple(AlsoReferRule(self._test(f"also_refer.{r.id}", r), r.id, r.service, r.reason)
                      for r in rules.also_refer.rules)
         routes = tuple(self._route(r) for r in rules.routing)
         cal = rules.calendar
@@ -182,11 +184,10 @@ class _Compiler:
             district_locality={d: loc.id for loc in catalogue.localities for d in loc.districts},
             locality_routes=frozenset(s.id for s in catalogue.services if s.coverage == "localities"),
             service_names={s.id: s.name for s in catalogue.services},
-            role_words=dict(rules.wording.roles), household_word=rules.wording.household,
+            wording=rules.wording,
             agencies=frozenset(a.id for a in catalogue.partner_agencies),
             member_fields=self._fields_read("member", MEMBER_FIELDS, indicators, always=("role", "age")),
             household_fields=self._fields_read("household", HOUSEHOLD_FIELDS, indicators, routes=routes),
-            definitions=dict(self.citations),
         )
 
     def _fields_read(self, scope: Scope, known: dict[str, type], indicators: tuple[IndicatorRule, ...],
@@ -264,7 +265,8 @@ class _Compiler:
         if isinstance(condition, (AllOf, AnyOf)):
             kind = And if isinstance(condition, AllOf) != negate else Or
             return _flat(kind, [self._nnf(c, negate) for c in condition.items])
-        assert isinstance(condition, Compare), condition
+        if not isinstance(condition, Compare):  # exists was lifted out before this point
+            raise TypeError(f"cannot compile {condition!r} here")
         key = fact_key(condition.field)
         if not negate:
             return Cmp(key, condition.op, condition.value)

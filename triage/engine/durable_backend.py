@@ -36,7 +36,7 @@ from typing import Any
 
 import durable_rules_engine as core  # durable-rules' C core, installed with durable-rules
 
-from triage.engine.backend import Hits, Summarise
+from triage.engine.backend import EngineFailure, Hits, Summarise
 from triage.engine.compiler import Absent, And, Cmp, CompiledPolicy, Expr, Or, fact_key
 from triage.engine.facts import Fact, FactSet
 from triage.rulebook.fields import MEMBER_FIELDS, SMALLEST_RULE_NUMBER
@@ -44,10 +44,6 @@ from triage.rulebook.fields import MEMBER_FIELDS, SMALLEST_RULE_NUMBER
 _COMPARE = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 _NOT_HANDLED, _OBSERVED, _QUEUED = 1, 2, 3  # result codes of the C core's assert functions
 _MEMBER_ID = fact_key("member_id")
-
-
-class EngineFailure(RuntimeError):
-    """durable-rules reported an error; the referral gets no decision rather than a wrong one."""
 
 
 def to_pattern(expr: Expr) -> dict[str, Any]:
@@ -68,8 +64,9 @@ def _anchored(kind: str, expr: Expr) -> dict[str, Any]:
     return {"all": [{"m": {"$and": terms} if len(terms) > 1 else terms[0]}]}
 
 
-def build_ruleset(policy: CompiledPolicy) -> tuple[dict[str, Any], dict[str, str]]:
-    """durable's ruleset for a policy, and what each durable rule name stands for.
+def build_ruleset(policy: CompiledPolicy) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """durable's ruleset for a policy, and what each durable rule name stands for: a test id
+    (first map) or a routing rule id (second map).
 
     ``catch_all`` always fires on the household fact (so some action runs before delete_state).
     Member facts are covered by ``members_handled``, which matches them but waits for a fact
@@ -79,14 +76,13 @@ def build_ruleset(policy: CompiledPolicy) -> tuple[dict[str, Any], dict[str, str
         "catch_all": _anchored("household", And(())),
         "members_handled": {"all": [{"m": {"kind": "member"}}, {"n": {"kind": "never_asserted"}}]},
     }
-    meaning: dict[str, str] = {}
-    for i, test in enumerate(policy.tests):
-        rules[f"t{i}"] = _anchored(test.scope, test.expr)
-        meaning[f"t{i}"] = test.id
-    for i, route in enumerate(policy.routes):
-        rules[f"r{i}"] = _anchored("summary", route.expr)
-        meaning[f"r{i}"] = "route:" + route.id
-    return rules, meaning
+    tests = {f"t{i}": test.id for i, test in enumerate(policy.tests)}
+    routes = {f"r{i}": route.id for i, route in enumerate(policy.routes)}
+    for name, test in zip(tests, policy.tests):
+        rules[name] = _anchored(test.scope, test.expr)
+    for name, route in zip(routes, policy.routes):
+        rules[name] = _anchored("summary", route.expr)
+    return rules, tests, routes
 
 
 class _Runtime:
@@ -114,25 +110,28 @@ class DurableBackend:
     def __init__(self, policy: CompiledPolicy) -> None:
         version = "".join(c if c.isalnum() else "_" for c in policy.version)
         self.ruleset = f"triage_v{version}_{policy.sha256[:16]}"
-        rules, self._meaning = build_ruleset(policy)
+        rules, self._tests, self._routes = build_ruleset(policy)
         self._handle = _RUNTIME.handle(self.ruleset, rules)
         self._float_keys = tuple(fact_key(path) for path, kind in MEMBER_FIELDS.items() if kind is float)
 
     def evaluate(self, facts: FactSet, summarise: Summarise) -> tuple[Hits, set[str]]:
         with _RUNTIME.lock:
             sid = str(next(_RUNTIME.sessions))
+            acted = False
             try:
                 hits: Hits = {}
-                for rule, fact in self._run([facts.household, *facts.members], sid):
-                    test = self._meaning.get(rule)
-                    if test is not None:
-                        hits.setdefault(test, set()).add(fact.get(_MEMBER_ID))
-                fired = self._run([summarise(hits)], sid)
-                return hits, {self._meaning[rule][6:] for rule, _ in fired}
+                fired = self._run([facts.household, *facts.members], sid)
+                acted = bool(fired)  # the household catch-all fires first
+                for rule, fact in fired:
+                    if rule in self._tests:
+                        hits.setdefault(self._tests[rule], set()).add(fact.get(_MEMBER_ID))
+                holding = {self._routes[rule] for rule, _ in self._run([summarise(hits)], sid)}
+                return hits, holding
             except core.error as error:
                 raise EngineFailure(f"durable-rules failed: {error}") from None
             finally:
-                core.delete_state(self._handle, sid)
+                if acted:  # deleting a session in which no action ran is a segmentation fault
+                    core.delete_state(self._handle, sid)
 
     def _run(self, facts: list[Fact], sid: str) -> list[tuple[str, Fact]]:
         """Assert facts into the session and run every action they trigger; return what fired."""
@@ -145,11 +144,15 @@ class DurableBackend:
         if not started:
             return fired
         state_json, message_json = started[0], started[1]
-        while message_json:
-            rule, match = next(iter(json.loads(message_json).items()))
-            fired.append((rule, match.get("m", match)))
-            core.update_state(self._handle, state_json)
-            message_json = core.complete_and_start_action(self._handle, state)
+        try:
+            while message_json:
+                rule, match = next(iter(json.loads(message_json).items()))
+                fired.append((rule, match.get("m", match)))
+                core.update_state(self._handle, state_json)
+                message_json = core.complete_and_start_action(self._handle, state)
+        except BaseException:
+            core.abandon_action(self._handle, state)  # as durable does when an action fails
+            raise
         return fired
 
     def _readable(self, fact: Fact, sid: str) -> Fact:

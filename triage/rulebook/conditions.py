@@ -79,7 +79,7 @@ class ConditionParser:
         if not isinstance(raw, dict) or not raw:
             return self._fail(at, "a condition must be a mapping such as {field: age, ge: 5}")
         keys = set(raw)
-        for key, handler in (("all", self._all), ("any", self._any), ("not", self._not),
+        for key, handler in (("all", self._combined), ("any", self._combined), ("not", self._not),
                              ("definition", self._definition), ("exists", self._exists)):
             if key in keys:
                 if keys != {key}:
@@ -100,13 +100,12 @@ class ConditionParser:
         parsed = [self.parse(item, scope, at + (i,)) for i, item in enumerate(raw)]
         return None if any(p is None for p in parsed) else tuple(parsed)  # type: ignore[arg-type]
 
-    def _all(self, raw: object, scope: Scope, at: KeyPath) -> Condition | None:
+    def _combined(self, raw: object, scope: Scope, at: KeyPath) -> Condition | None:
+        """``all`` or ``any`` (the last key of ``at`` says which)."""
         items = self._items(raw, scope, at)
-        return AllOf(items) if items else None
-
-    def _any(self, raw: object, scope: Scope, at: KeyPath) -> Condition | None:
-        items = self._items(raw, scope, at)
-        return AnyOf(items) if items else None
+        if not items:
+            return None
+        return AllOf(items) if at[-1] == "all" else AnyOf(items)
 
     def _not(self, raw: object, scope: Scope, at: KeyPath) -> Condition | None:
         item = self.parse(raw, scope, at)
@@ -115,7 +114,7 @@ class ConditionParser:
     def _definition(self, raw: object, scope: Scope, at: KeyPath) -> Condition | None:
         if scope != "member":
             return self._fail(at, "a definition tests one member: use it inside exists/who, not on the household")
-        if raw not in self.member_definitions:
+        if not isinstance(raw, str) or raw not in self.member_definitions:
             return self._fail(at, f"unknown member definition id {raw!r}")
         return DefinitionRef(str(raw))
 
@@ -134,8 +133,8 @@ class ConditionParser:
         """Check a ``who:`` value: a member definition id, or ``household`` where allowed."""
         if allow_household and raw == "household":
             return "household"
-        if raw in self.member_definitions:
-            return str(raw)
+        if isinstance(raw, str) and raw in self.member_definitions:
+            return raw
         allowed = sorted(self.member_definitions) + (["household"] if allow_household else [])
         return self._fail(at, f"unknown who {raw!r}; expected one of: {', '.join(allowed)}")
 
@@ -145,7 +144,7 @@ class ConditionParser:
             return self._fail(at, f"a comparison needs field and exactly one of {', '.join(OPERATORS)}")
         op, value, path = ops[0], raw[ops[0]], raw["field"]
         known = MEMBER_FIELDS if scope == "member" else HOUSEHOLD_FIELDS
-        if path not in known:
+        if not isinstance(path, str) or path not in known:
             hint = " (household fields are written in full, e.g. household.housing.homeless)" if scope == "household" else ""
             return self._fail(at + ("field",), f"unknown {scope} field path {path!r}{hint}")
         if path in SCORES and not self.scores_known:

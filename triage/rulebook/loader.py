@@ -13,11 +13,12 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from triage.calendar import WorkingCalendar
+from triage.models import Role
 from triage.rulebook import schema, templates
 from triage.rulebook.conditions import ConditionParser, Condition, definitions_used
 from triage.rulebook.errors import PolicyInvalid, PolicyProblem
@@ -30,7 +31,6 @@ FOLDERS: dict[str, type[BaseModel]] = {
     "service_catalogue": schema.CatalogueFolder,
 }
 RANKED_SPECIALIST = "ranked_specialist"
-ROLES = ("parent_carer", "child", "other_adult")
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,7 @@ class _Checker:
         if parser.who(test.who, at + ("who",)) is None:
             return
         if test.when is None:
+            self._report("rules", at + ("when",), "a test is required (an empty `when` would hold for everyone)")
             return
         scope = "household" if test.who == "household" else "member"
         test.when = parser.parse(test.when, scope, at + ("when",))
@@ -331,6 +332,7 @@ class _Checker:
             self._report("rules", ("calendar",), f"calendar cannot be used: {error}")
 
     def _check_wording(self) -> None:
-        missing = [role for role in ROLES if role not in self.policy.rules.wording.roles]
+        missing = [role for role in get_args(Role) if role not in self.policy.rules.wording.roles]
         if missing:
             self._report("rules", ("wording", "roles"), f"no wording for role(s): {', '.join(missing)}")
+        self._template("rules", ("wording", "member"), self.policy.rules.wording.member, templates.MEMBER)

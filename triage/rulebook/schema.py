@@ -47,7 +47,7 @@ class MemberTest(Spec):
     """Common to every rule that looks at members: who it looks at and what must hold."""
 
     who: Id
-    when: Any = None  # raw condition; the parsed Condition after loading
+    when: Any  # required: a rule with no test would hold for everyone. Raw, then parsed by the loader
 
 
 class Indicator(MemberTest):
@@ -121,8 +121,12 @@ class Priority(Spec):
 
 
 class Wording(Spec):
+    """How reasons name people: ``member`` is a template with {role}, {id} and {age}."""
+
+    member: Text
     roles: dict[str, Text]
     household: Text
+    no_problems: Text
 
 
 class RulesFolder(Spec):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from string import Formatter
 
+MEMBER = frozenset({"role", "id", "age"})
 INDICATOR = frozenset({"member", "value", "definition"})
 MODIFIER = frozenset({"members", "points", "definition"})
 ALSO_REFER = frozenset({"members", "service"})
