@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
+import tempfile
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Iterator, Optional, TextIO
+from typing import Annotated, BinaryIO, Iterator, Optional, TextIO
 
 import typer
 
 from triage.engine import BACKENDS, Engine, EngineFailure
-from triage.intake import InvalidReferral, load_text, parse_referral
+from triage.intake import FieldError, InvalidReferral, load_text, parse_referral
 from triage.logs import configure_logging, flush_logs
 from triage.models import Decision
 from triage.report import explain_decision, ruleset_table
@@ -49,6 +53,17 @@ def _engine(rules: Path | None, engine: str, batch: bool = False) -> Engine:
     return Engine(_policy(rules), engine)
 
 
+def _read_text(file: Path) -> str:
+    """The file as text. A UTF-8 byte-order mark (Windows editors write one) is dropped; bytes that
+    are not UTF-8 (a scan, a legacy-encoded export) are an invalid referral, not a traceback."""
+    raw = file.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise InvalidReferral([FieldError("", f"not valid UTF-8 at line {line}")]) from None
+
+
 @app.command()
 def decide(
     file: Annotated[Path, typer.Argument(help="A referral as JSON or YAML.", exists=True, dir_okay=False)],
@@ -59,7 +74,7 @@ def decide(
     """Decide one referral and print the decision."""
     triage = _engine(rules, engine)
     try:
-        data = load_text(file.read_text(encoding="utf-8"), yaml_allowed=file.suffix.lower() in (".yaml", ".yml"))
+        data = load_text(_read_text(file), yaml_allowed=file.suffix.lower() in (".yaml", ".yml"))
         referral = parse_referral(data, triage.policy.agencies)
     except InvalidReferral as error:
         raise _fail("invalid referral:\n" + "\n".join(f"  {e}" for e in error.errors), EXIT_INVALID_INPUT) from None
@@ -70,8 +85,21 @@ def decide(
     typer.echo(explain_decision(decision, triage.policy) if explain else decision.model_dump_json(indent=2))
 
 
-def _decide_line(triage: Engine, number: int, line: str) -> tuple[str, Decision | None]:
-    """One output line for one input line: the decision, or an error record naming the fields."""
+def _error_record(number: int, referral_id: str | None, error: str, errors: list[FieldError]) -> str:
+    return json.dumps({"line": number, "referral_id": referral_id, "error": error,
+                       "errors": [{"path": e.path, "reason": e.reason} for e in errors]})
+
+
+def _decide_line(triage: Engine, number: int, raw: bytes) -> tuple[str, Decision | None]:
+    """One output line for one input line: the decision, or an error record naming the fields.
+
+    Never raises (short of an interrupt): one bad line must not cost the rest of the batch.
+    """
+    try:  # decoded line by line, so one mis-encoded line costs only itself; a BOM may start the file
+        line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError:
+        reason = "line is not valid UTF-8"
+        return _error_record(number, None, reason, [FieldError("", reason)]), None
     referral_id = None
     try:
         data = load_text(line)
@@ -80,20 +108,76 @@ def _decide_line(triage: Engine, number: int, line: str) -> tuple[str, Decision 
         decision = triage.decide(parse_referral(data, triage.policy.agencies))
         return decision.model_dump_json(), decision
     except InvalidReferral as error:
-        record = {"line": number, "referral_id": referral_id, "error": str(error),
-                  "errors": [{"path": e.path, "reason": e.reason} for e in error.errors]}
+        return _error_record(number, referral_id, str(error), error.errors), None
     except EngineFailure as error:
-        record = {"line": number, "referral_id": referral_id, "error": str(error), "errors": []}
-    return json.dumps(record), None
+        return _error_record(number, referral_id, str(error), []), None
+    except Exception as error:  # last resort: a bug; its message may quote the referral, so name the class only
+        return _error_record(number, referral_id, f"could not be decided: {type(error).__name__}", []), None
 
 
-def _lines(source: TextIO, total: int) -> Iterator[tuple[int, str]]:
-    numbered = enumerate((line.rstrip("\n") for line in source), start=1)
-    if not sys.stderr.isatty():
+def _line_count(source: Path) -> int | None:
+    """Lines to decide, for the progress bar; None when there is no bar.
+
+    Counting reads the input once more, so only when someone watches (stderr is a terminal) and the
+    source can be read twice (a regular file: a pipe or /dev/stdin would be used up by the count).
+    """
+    if not (sys.stderr.isatty() and source.is_file()):
+        return None
+    with source.open("rb") as counting:
+        return sum(1 for _ in counting)
+
+
+def _lines(source: BinaryIO, total: int | None) -> Iterator[tuple[int, bytes]]:
+    """Numbered lines, without their line ending (``\\n`` or ``\\r\\n``), as bytes: see ``_decide_line``."""
+    numbered = enumerate((line.rstrip(b"\r\n") for line in source), start=1)
+    if total is None:
         yield from numbered
         return
     with typer.progressbar(numbered, length=total, label="Deciding", file=sys.stderr) as bar:
         yield from bar
+
+
+def _refuse_same_file(source: Path, output: Path) -> None:
+    """Writing the output over the input (``-o IN``, or a link to it) would destroy the referrals."""
+    try:
+        same = output.exists() and source.samefile(output)
+    except OSError:  # cannot stat one of them: not provably the same; opening will report any problem
+        same = False
+    if same:
+        raise _fail(f"-o {output}: that is the input file; give a different output file", EXIT_INVALID_INPUT)
+
+
+def _new_file_mode(target: Path) -> int:
+    """The permissions ``open(target, "w")`` would give: the existing file's, else 0666 less the umask."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextmanager
+def _replacing(output: Path) -> Iterator[TextIO]:
+    """Write to a temporary file beside the output and move it into place only when complete.
+
+    A crash then leaves the previous output (or none), never half of one. A symlinked output is
+    written through; a device or pipe (``-o /dev/stdout``) cannot be replaced, so it is written directly.
+    """
+    target = output.resolve()
+    if target.exists() and not target.is_file():
+        with target.open("w", encoding="utf-8") as out:
+            yield out
+        return
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+    try:
+        os.fchmod(descriptor, _new_file_mode(target))
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            yield out
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 @app.command()
@@ -104,13 +188,12 @@ def batch(
     engine: EngineName = "durable",
 ) -> None:
     """Decide every line of a JSONL file; a bad line gets an error record, never stops the run."""
+    _refuse_same_file(source, output)
     triage = _engine(rules, engine, batch=True)
     routes: Counter[str] = Counter()
-    with source.open(encoding="utf-8") as count_lines:
-        total = sum(1 for _ in count_lines)
-    with source.open(encoding="utf-8") as incoming, output.open("w", encoding="utf-8") as out:
+    with source.open("rb") as incoming, _replacing(output) as out:
         try:
-            for number, line in _lines(incoming, total):
+            for number, line in _lines(incoming, _line_count(source)):
                 text, decision = _decide_line(triage, number, line)
                 out.write(text + "\n")
                 routes[decision.route if decision else "(invalid)"] += 1
@@ -124,6 +207,8 @@ def batch(
 def validate(directory: Annotated[Optional[Path], typer.Argument(help="Policy folder to check; default: the project's own.")] = None,
              rules: RulesDir = None) -> None:
     """Check a policy folder; print every problem with its file, line and key."""
+    if directory is not None and rules is not None:  # which one was meant is a guess; the other may be broken
+        raise _fail("give the policy folder once: as the argument or with --rules, not both", EXIT_INVALID_INPUT)
     try:
         policy = load_policy(directory or rules)
     except PolicyInvalid as error:

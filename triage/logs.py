@@ -66,3 +66,10 @@ def configure_logging(level: str | None = None, batch: bool = False) -> None:
         logger_factory=lambda *_: _StderrLogger(),
         cache_logger_on_first_use=True,
     )
+
+
+def ensure_logging() -> None:
+    """Configure the safe defaults when the engine is used as a library without configuring:
+    structlog's own default prints to stdout, where decisions may be written."""
+    if not structlog.is_configured():
+        configure_logging()

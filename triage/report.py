@@ -43,6 +43,10 @@ def ruleset_table(policy: Policy) -> str:
     rules, catalogue = policy.rules, policy.catalogue
     sections = [
         f"Ruleset {rules.version} - {rules.policy}\nEffective from {rules.effective_from}; sha256 {policy.sha256}\nLoaded from {policy.root}",
+        "Definitions\n" + _table(
+            ["definition", "applies to", "test"],
+            [[f"{d.id}@{d.version}", d.applies_to, describe(d.test) if d.test else "(prose)"]
+             for d in policy.definitions.definitions]),
         "Problems (met when any indicator holds)\n" + _table(
             ["problem", "indicator", "who", "test"],
             [[p.id, x.id, x.who, describe(x.when)] for p in rules.problems for x in p.indicators]),

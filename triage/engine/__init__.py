@@ -6,9 +6,9 @@ default; ``python`` evaluates the same compiled form in pure Python.
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime
+from typing import Callable
 
 import structlog
 
@@ -17,10 +17,11 @@ from triage.engine.compiler import CompiledPolicy, compile_policy
 from triage.engine.decide import decide
 from triage.engine.durable_backend import DurableBackend
 from triage.engine.python_backend import PythonBackend
+from triage.logs import ensure_logging
 from triage.models import Decision, Referral
 from triage.rulebook import Policy
 
-BACKENDS: dict[str, type] = {"durable": DurableBackend, "python": PythonBackend}
+BACKENDS: dict[str, Callable[[CompiledPolicy], Backend]] = {"durable": DurableBackend, "python": PythonBackend}
 log = structlog.get_logger("triage.engine")
 
 __all__ = ["BACKENDS", "Engine", "EngineFailure"]
@@ -32,8 +33,8 @@ class Engine:
     def __init__(self, policy: Policy, backend: str = "durable") -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown engine {backend!r}; expected one of: {', '.join(BACKENDS)}")
+        ensure_logging()
         self.backend_name = backend
-        self._swap_lock = threading.Lock()
         self._active = self._build(policy)
 
     def _build(self, policy: Policy) -> tuple[CompiledPolicy, Backend]:
@@ -45,10 +46,9 @@ class Engine:
         return self._active[0]
 
     def use(self, policy: Policy) -> None:
-        """Compile and register ``policy`` first, then swap it in with one assignment."""
-        built = self._build(policy)
-        with self._swap_lock:
-            self._active = built
+        """Compile and register ``policy`` first, then swap it in with one assignment (atomic:
+        a decision in flight keeps the pair it read)."""
+        self._active = self._build(policy)
 
     def decide(self, referral: Referral, decided_at: datetime | None = None) -> Decision:
         compiled, backend = self._active  # one read: a concurrent swap never mixes versions
