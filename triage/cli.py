@@ -208,7 +208,7 @@ def validate(directory: Annotated[Optional[Path], typer.Argument(help="Policy fo
              rules: RulesDir = None) -> None:
     """Check a policy folder; print every problem with its file, line and key."""
     if directory is not None and rules is not None:  # which one was meant is a guess; the other may be broken
-        raise _fail("give the policy folder once: as the argument or with --rules, not both", EXIT_INVALID_INPUT)
+        raise _fail("give one policy folder: as the argument or with --rules, not both", EXIT_INVALID_INPUT)
     try:
         policy = load_policy(directory or rules)
     except PolicyInvalid as error:

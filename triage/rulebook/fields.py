@@ -28,9 +28,6 @@ DERIVED_FIELDS: dict[str, Scalar] = {
 SMALLEST_RULE_NUMBER = 0.0001
 LARGEST_RULE_NUMBER = 1e15
 
-# Fields with a fixed set of values (``role``): a rule comparing with another value is refused.
-CHOICES: dict[str, tuple[str, ...]] = {}
-
 # Worked out from the indicators and modifiers, so only routing rules can test them.
 SCORES = frozenset({"derived.problems_met", "derived.need_score"})
 
@@ -72,26 +69,29 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def model_fields(model: type[BaseModel], prefix: str = "") -> dict[str, Scalar]:
-    """Every scalar field under ``model`` as ``dotted.path -> type``."""
-    out: dict[str, Scalar] = {}
+def leaf_annotations(model: type[BaseModel], prefix: str = "") -> dict[str, Any]:
+    """Every leaf field under ``model`` (nested models walked) as ``dotted.path -> annotation``."""
+    out: dict[str, Any] = {}
     for name, info in model.model_fields.items():
-        path = f"{prefix}{name}"
         nested = _model_of(info.annotation)
         if nested is not None:
-            out.update(model_fields(nested, f"{path}."))
-            continue
-        choices = _choices(info.annotation)
-        if choices:
-            CHOICES[path] = choices
-        scalar = _scalar_type(info.annotation)
-        if scalar is not None:
-            out[path] = scalar
+            out.update(leaf_annotations(nested, f"{prefix}{name}."))
+        else:
+            out[f"{prefix}{name}"] = info.annotation
     return out
 
 
-MEMBER_FIELDS: dict[str, Scalar] = {p: t for p, t in model_fields(Member).items() if p != "id"}
-HOUSEHOLD_FIELDS: dict[str, Scalar] = {
-    p: t for p, t in model_fields(Referral).items()
-    if p.startswith(_HOUSEHOLD_ROOTS) and p not in ("referrer.name", "referrer.role", "consent.by")
-} | DERIVED_FIELDS
+def _scalars(annotations: dict[str, Any]) -> dict[str, Scalar]:
+    return {path: kind for path, annotation in annotations.items() if (kind := _scalar_type(annotation))}
+
+
+_MEMBER = {p: a for p, a in leaf_annotations(Member).items() if p != "id"}
+_HOUSEHOLD = {p: a for p, a in leaf_annotations(Referral).items()
+              if p.startswith(_HOUSEHOLD_ROOTS) and p not in ("referrer.name", "referrer.role", "consent.by")}
+
+MEMBER_FIELDS: dict[str, Scalar] = _scalars(_MEMBER)
+HOUSEHOLD_FIELDS: dict[str, Scalar] = _scalars(_HOUSEHOLD) | DERIVED_FIELDS
+
+# Fields with a fixed set of values (``role``): a rule comparing with another value is refused.
+CHOICES: dict[str, tuple[str, ...]] = {
+    path: choices for path, annotation in (_MEMBER | _HOUSEHOLD).items() if (choices := _choices(annotation))}
