@@ -15,6 +15,8 @@ the behaviour without that help.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,6 +25,7 @@ import structlog
 import yaml
 from typer.testing import CliRunner, Result
 
+import triage.cli
 import triage.engine
 from triage.cli import app
 
@@ -214,6 +217,28 @@ def test_malformed_yaml_exits_2(tmp_path: Path) -> None:
     path.write_text("referral_id: [R-1\nreceived_at: x\n", encoding="utf-8")
     result = invoke("decide", path)
     assert (result.exit_code, "not valid YAML" in result.stderr) == (2, True)
+
+
+def test_decide_refuses_a_duplicate_key_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "twice.json"
+    text = json.dumps(SPEC_EXAMPLE).replace('"consent": {"given": true', '"consent": {"given": false, "given": true')
+    path.write_text(text, encoding="utf-8")
+    result = invoke("decide", path)
+    assert (result.exit_code, "consent.given: duplicate key" in result.stderr, result.stdout) == (2, True, "")
+
+
+def test_decide_refuses_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "scan.json"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
+    result = invoke("decide", path)
+    assert (result.exit_code, "not valid UTF-8" in result.stderr, result.stdout) == (2, True, "")
+
+
+def test_decide_accepts_a_utf8_byte_order_mark(tmp_path: Path) -> None:
+    """Windows editors save UTF-8 with a BOM; the referral inside is still valid."""
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(SPEC_EXAMPLE).encode("utf-8"))
+    assert summary_of(decision_of(invoke("decide", path))) == SPEC_DECISION
 
 
 def test_json_array_exits_2(tmp_path: Path) -> None:
@@ -469,6 +494,100 @@ def test_batch_with_only_bad_lines_still_writes_every_line(tmp_path: Path) -> No
     assert (result.exit_code, [json.loads(x)["line"] for x in output.read_text().splitlines()]) == (0, [1, 2, 3])
 
 
+def test_batch_refuses_to_write_over_its_input(batch_files: tuple[Path, Path]) -> None:
+    """Opening the output for writing would empty the input before a line was read."""
+    source, _ = batch_files
+    before = source.read_bytes()
+    result = invoke("batch", source, "-o", source)
+    assert (result.exit_code, "input" in result.stderr, source.read_bytes() == before) == (2, True, True)
+
+
+def test_batch_refuses_an_output_that_links_to_its_input(batch_files: tuple[Path, Path]) -> None:
+    source, output = batch_files
+    output.symlink_to(source)
+    before = source.read_bytes()
+    assert (invoke("batch", source, "-o", output).exit_code, source.read_bytes() == before) == (2, True)
+
+
+def test_batch_crash_leaves_the_old_output_whole(batch_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The output appears only once complete: never half a file, never a stray temporary one."""
+    source, output = batch_files
+    output.write_text("previous run\n", encoding="utf-8")
+
+    def crash_on_line_3(triage: Any, number: int, line: bytes) -> tuple[str, None]:
+        if number == 3:
+            raise RuntimeError("simulated crash")
+        return "{}", None
+    monkeypatch.setattr(triage.cli, "_decide_line", crash_on_line_3)
+    result = invoke("batch", source, "-o", output)
+    assert result.exit_code != 0 and output.read_text(encoding="utf-8") == "previous run\n"
+    assert sorted(p.name for p in output.parent.iterdir()) == sorted([source.name, output.name])
+
+
+def test_batch_keeps_an_existing_outputs_permissions(batch_files: tuple[Path, Path]) -> None:
+    source, output = batch_files
+    output.write_text("", encoding="utf-8")
+    output.chmod(0o640)
+    assert invoke("batch", source, "-o", output).exit_code == 0 and (output.stat().st_mode & 0o777) == 0o640
+
+
+def test_batch_output_in_a_missing_folder_is_refused(batch_files: tuple[Path, Path]) -> None:
+    result = invoke("batch", batch_files[0], "-o", batch_files[1].parent / "nowhere" / "out.jsonl")
+    assert (result.exit_code, "nowhere" in result.stderr, ".partial" in result.stderr) == (2, True, False)
+
+
+def test_batch_reads_standard_input(tmp_path: Path) -> None:
+    """``batch /dev/stdin``: a pipe can be read once only, so nothing may read it ahead to count lines."""
+    output = tmp_path / "out.jsonl"
+    lines = "\n".join([referral_line("S-1"), referral_line("S-2")]) + "\n"
+    result = subprocess.run([sys.executable, "-m", "triage.cli", "batch", "/dev/stdin", "-o", str(output), "--engine", "python"],
+                            input=lines, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert [json.loads(line)["referral_id"] for line in output.read_text(encoding="utf-8").splitlines()] == ["S-1", "S-2"]
+
+
+def run_batch_bytes(tmp_path: Path, content: bytes) -> tuple[Result, list[dict[str, Any]]]:
+    source, output = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_bytes(content)
+    result = invoke("batch", source, "-o", output, "--engine", "python")
+    return result, [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()] if output.exists() else []
+
+
+def test_batch_line_not_utf8_gets_an_error_record_and_the_run_goes_on(tmp_path: Path) -> None:
+    content = (referral_line("U-1") + "\n").encode() + b'{"referral_id": "U-2", "narrative": "caf\xe9"}\n' + (referral_line("U-3") + "\n").encode()
+    result, records = run_batch_bytes(tmp_path, content)
+    assert result.exit_code == 0, result.stderr
+    assert [r.get("route") or r["error"] for r in records] == ["bsf", "line is not valid UTF-8", "bsf"]
+
+
+def test_batch_accepts_a_byte_order_mark_on_the_first_line(tmp_path: Path) -> None:
+    _, records = run_batch_bytes(tmp_path, b"\xef\xbb\xbf" + (referral_line("M-1") + "\n").encode())
+    assert [r.get("route") for r in records] == ["bsf"]
+
+
+def test_batch_unexpected_failure_gets_an_error_record_and_the_run_goes_on(
+        batch_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug on one line must cost that line only; the record names the failure, never its message (it may quote data)."""
+    real_decide = triage.engine.Engine.decide
+
+    def decide(self: Any, referral: Any) -> Any:
+        if referral.referral_id == "B-2":
+            raise OverflowError("date value out of range for the quokka household")
+        return real_decide(self, referral)
+    monkeypatch.setattr(triage.engine.Engine, "decide", decide)
+    source, output = batch_files
+    result = invoke("batch", source, "-o", output, "--engine", "python")
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert result.exit_code == 0 and len(records) == len(BATCH_LINES)
+    assert records[1] == {"line": 2, "referral_id": "B-2", "error": "could not be decided: OverflowError", "errors": []}
+
+
+def test_batch_goes_on_past_a_referral_received_in_year_9999(tmp_path: Path) -> None:
+    content = "\n".join([referral_line("Y-1", received_at="9999-12-31T10:00:00Z"), referral_line("Y-2")]) + "\n"
+    result, records = run_batch_bytes(tmp_path, content.encode())
+    assert (result.exit_code, [r["referral_id"] for r in records], "error" in records[0]) == (0, ["Y-1", "Y-2"], True)
+
+
 def test_batch_requires_an_output(batch_files: tuple[Path, Path]) -> None:
     assert invoke("batch", batch_files[0]).exit_code == 2
 
@@ -508,6 +627,12 @@ def test_validate_reports_every_problem(policy_copy: Path, edit: Any) -> None:
     edit(policy_copy / "rules" / "routing.yaml", change)
     stderr = invoke("validate", policy_copy).stderr
     assert "bsff" in stderr and "whenever" in stderr
+
+
+def test_validate_refuses_both_a_folder_and_rules(policy_copy: Path) -> None:
+    """Which one would be checked is a guess; the user may believe the other one is fine."""
+    result = invoke("validate", policy_copy, "--rules", policy_copy)
+    assert (result.exit_code, "give one" in result.stderr, result.stdout) == (2, True, "")
 
 
 # --- rules show ---------------------------------------------------------------------------------

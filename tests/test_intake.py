@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import pytest
 
-from triage.intake import FieldError, InvalidReferral, field_path, load_text, parse_referral
+from triage.intake import FieldError, InvalidReferral, load_text, parse_referral
 
 from support import AGENCIES, build_referral
 
@@ -98,10 +98,12 @@ INVALID: list[tuple[str, Callable[[], dict[str, Any]], str, str]] = [
     ("duplicate-member-ids", lambda: build_referral(PARENT, child(id="p1")), "household.members", "more than once"),
     ("member-id-bad-chars", lambda: with_child(id="c 1"), "household.members[1].id", "pattern"),
     # received_at
-    ("received-at-naive", lambda: build_referral(received_at="2026-11-20T10:15:00"), "received_at", "timezone"),
-    ("received-at-int", lambda: build_referral(received_at=1763633700), "received_at", "not a number"),
-    ("received-at-float", lambda: build_referral(received_at=1763633700.5), "received_at", "not a number"),
-    ("received-at-garbage", lambda: build_referral(received_at="last Tuesday"), "received_at", "datetime"),
+    ("received-at-naive", lambda: build_referral(received_at="2026-11-20T10:15:00"), "received_at", "time zone"),
+    ("received-at-int", lambda: build_referral(received_at=1763633700), "received_at", "ISO 8601"),
+    ("received-at-float", lambda: build_referral(received_at=1763633700.5), "received_at", "ISO 8601"),
+    ("received-at-numeric-text", lambda: build_referral(received_at="1767225600"), "received_at", "ISO 8601"),
+    ("received-at-garbage", lambda: build_referral(received_at="last Tuesday"), "received_at", "ISO 8601"),
+    ("received-at-year-9999", lambda: build_referral(received_at="9999-01-01T00:00:00Z"), "received_at", "2099"),
     # referral_id
     ("referral-id-space", lambda: build_referral(referral_id="R 2026 1"), "referral_id", "pattern"),
     ("referral-id-slash", lambda: build_referral(referral_id="R/2026/1"), "referral_id", "pattern"),
@@ -237,14 +239,57 @@ def test_malformed_yaml_says_not_valid_yaml() -> None:
     assert "not valid YAML" in str(caught.value)
 
 
-# --- field_path ----------------------------------------------------------------------------------
+# --- load_text: duplicate keys, deep nesting, values Python cannot read ----------------------------
 
 
-@pytest.mark.parametrize(("loc", "path"), [
-    (("referral_id",), "referral_id"),
-    (("household", "members", 1, "school", "attendance_pct"), "household.members[1].school.attendance_pct"),
-    (("household", "members"), "household.members"),
-    ((), ""),
-])
-def test_field_path(loc: tuple[str | int, ...], path: str) -> None:
-    assert field_path(loc) == path
+def load_error(text: str, yaml_allowed: bool = False) -> FieldError:
+    """The one error ``load_text`` refuses ``text`` with."""
+    with pytest.raises(InvalidReferral) as caught:
+        load_text(text, yaml_allowed=yaml_allowed)
+    (error,) = caught.value.errors
+    return error
+
+
+def test_duplicate_json_key_is_refused_naming_its_path() -> None:
+    """The last copy would silently win: consent given, though the first said not."""
+    error = load_error('{"consent": {"given": false, "given": true}}')
+    assert (error.path, error.reason) == ("consent.given", "duplicate key")
+
+
+def test_duplicate_json_key_inside_a_list_is_named_with_its_index() -> None:
+    error = load_error('{"household": {"members": [{"id": "p1"}, {"id": "c1", "age": 1, "age": 12}]}}')
+    assert error.path == "household.members[1].age"
+
+
+def test_duplicate_top_level_json_key_is_refused() -> None:
+    assert load_error('{"referral_id": "R-1", "referral_id": "R-2"}').path == "referral_id"
+
+
+def test_duplicate_yaml_key_is_refused_naming_its_path() -> None:
+    error = load_error("consent:\n  given: false\n  given: true\n", yaml_allowed=True)
+    assert (error.path, error.reason) == ("consent.given", "duplicate key")
+
+
+def test_yaml_merge_key_may_be_overridden() -> None:
+    """``<<: *base`` then a key of its own is YAML's way to override, not a duplicate."""
+    text = "base: &b {given: false}\nconsent:\n  <<: *b\n  given: true\n"
+    assert load_text(text, yaml_allowed=True)["consent"] == {"given": True}
+
+
+@pytest.mark.parametrize(("text", "yaml_allowed"), [("[" * 100_000 + "]" * 100_000, False),
+                                                     ("a:\n" + "".join(" " * i + "- \n" for i in range(5_000)), True)],
+                         ids=["json", "yaml"])
+def test_deep_nesting_is_refused_as_invalid(text: str, yaml_allowed: bool) -> None:
+    """Python's recursion limit (or libyaml's own depth limit) is a refusal, not a RecursionError."""
+    assert "nest" in load_error(text, yaml_allowed).reason
+
+
+@pytest.mark.parametrize(("text", "yaml_allowed"), [('{"age": ' + "1" * 5_000 + "}", False),
+                                                     ("age: " + "1" * 5_000, True)], ids=["json", "yaml"])
+def test_number_over_python_digit_limit_is_refused_as_invalid(text: str, yaml_allowed: bool) -> None:
+    assert "cannot be read" in load_error(text, yaml_allowed).reason
+
+
+def test_impossible_yaml_date_is_refused_as_invalid() -> None:
+    """YAML reads 2026-02-30 as a date itself; Python's date refuses it with a ValueError."""
+    assert "not valid YAML" in load_error("received_at: 2026-02-30\n", yaml_allowed=True).reason

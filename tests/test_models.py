@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from triage.intake import field_path, parse_referral
+from triage.intake import parse_referral
+from triage.paths import dotted_path
 from triage.models import Decision, Member, Referral
 
 from support import AGENCIES, SPEC_EXAMPLE  # SPEC_EXAMPLE: the contract's own example, verbatim
@@ -209,7 +210,7 @@ def test_referral_is_frozen() -> None:
 def _locs(data: dict[str, Any]) -> list[str]:
     with pytest.raises(ValidationError) as caught:
         Referral.model_validate(data)
-    return [field_path(tuple(e["loc"])) for e in caught.value.errors()]
+    return [dotted_path(tuple(e["loc"])) for e in caught.value.errors()]
 
 
 def test_model_forbids_unknown_fields_directly() -> None:

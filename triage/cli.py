@@ -56,7 +56,10 @@ def _engine(rules: Path | None, engine: str, batch: bool = False) -> Engine:
 def _read_text(file: Path) -> str:
     """The file as text. A UTF-8 byte-order mark (Windows editors write one) is dropped; bytes that
     are not UTF-8 (a scan, a legacy-encoded export) are an invalid referral, not a traceback."""
-    raw = file.read_bytes()
+    try:
+        raw = file.read_bytes()
+    except OSError as error:
+        raise InvalidReferral([FieldError("", f"cannot read the file: {error.strerror}")]) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -164,12 +167,15 @@ def _replacing(output: Path) -> Iterator[TextIO]:
     A crash then leaves the previous output (or none), never half of one. A symlinked output is
     written through; a device or pipe (``-o /dev/stdout``) cannot be replaced, so it is written directly.
     """
-    target = output.resolve()
-    if target.exists() and not target.is_file():
-        with target.open("w", encoding="utf-8") as out:
+    if output.exists() and not output.is_file():
+        with output.open("w", encoding="utf-8") as out:
             yield out
         return
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+    target = output.resolve()
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+    except OSError as error:  # else the traceback would name the temporary file, not the output
+        raise _fail(f"-o {output}: cannot write there ({error.strerror})", EXIT_INVALID_INPUT) from None
     try:
         os.fchmod(descriptor, _new_file_mode(target))
         with os.fdopen(descriptor, "w", encoding="utf-8") as out:

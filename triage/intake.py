@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from triage.models import Referral
+from triage.paths import dotted_path
 
 _REASONS = {
     "extra_forbidden": "unknown field (check the spelling against the referral contract)",
@@ -41,14 +42,6 @@ class InvalidReferral(ValueError):
         super().__init__("; ".join(map(str, errors)))
 
 
-def field_path(loc: tuple[str | int, ...]) -> str:
-    """``('household', 'members', 1, 'age')`` -> ``household.members[1].age``."""
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
-    return path
-
-
 def _reason(error: dict[str, Any]) -> str:
     if error["type"] in _REASONS:
         return _REASONS[error["type"]]
@@ -56,14 +49,18 @@ def _reason(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
-def parse_referral(data: Any, agencies: frozenset[str] | None = None) -> Referral:
-    """Validate already-parsed data (a dict from JSON or YAML) against the contract."""
+def parse_referral(data: Any, agencies: frozenset[str] | None) -> Referral:
+    """Validate already-parsed data (a dict from JSON or YAML) against the contract.
+
+    ``agencies`` (the catalogue's partner agencies, ``Engine.policy.agencies``) has no default on
+    purpose: a caller that means to skip the agency check must say so with None.
+    """
     if not isinstance(data, dict):
         raise InvalidReferral([FieldError("", "a referral must be a JSON object")])
     try:
         return Referral.model_validate(data, context={"agencies": agencies})
     except ValidationError as error:
-        errors = [FieldError(field_path(tuple(e["loc"])), _reason(e)) for e in error.errors()]
+        errors = [FieldError(dotted_path(tuple(e["loc"])), _reason(e)) for e in error.errors()]
         referral_id = data.get("referral_id")
         raise InvalidReferral(errors, referral_id if isinstance(referral_id, str) else None) from None
 
@@ -146,7 +143,7 @@ def _first_repeat(keys: Iterable[Any]) -> tuple[Any, ...]:
 
 
 def _duplicate(loc: tuple[str | int, ...], key: Any) -> InvalidReferral:
-    return InvalidReferral([FieldError(field_path(loc + (str(key),)), "duplicate key")])
+    return InvalidReferral([FieldError(dotted_path(loc + (str(key),)), "duplicate key")])
 
 
 def _load_json(text: str) -> Any:

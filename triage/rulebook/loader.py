@@ -23,7 +23,8 @@ from triage.rulebook import schema, templates
 from triage.rulebook.conditions import ConditionParser, Condition, definitions_used
 from triage.rulebook.errors import PolicyInvalid, PolicyProblem
 from triage.rulebook.fields import HOUSEHOLD_FIELDS, MEMBER_FIELDS
-from triage.rulebook.source import KeyPath, SourceFile, format_key, read_yaml
+from triage.paths import dotted_path
+from triage.rulebook.source import KeyPath, SourceFile, read_yaml
 
 FOLDERS: dict[str, type[BaseModel]] = {
     "definitions": schema.DefinitionsFolder,
@@ -115,7 +116,7 @@ def _validate_shape(folder: str, data: dict[str, Any], owners: dict[str, SourceF
             source = owners.get(str(loc[0])) if loc else None
             if source is None:
                 message = f"section is missing: add it to one of the files in {folder}/" if item["type"] == "missing" else _friendly(item)
-                problems.append(PolicyProblem(f"{folder}/", None, format_key(loc), message))
+                problems.append(PolicyProblem(f"{folder}/", None, dotted_path(loc), message))
             else:
                 problems.append(source.problem(loc, _friendly(item)))
         return None

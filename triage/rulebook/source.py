@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from triage.paths import dotted_path
 from triage.rulebook.errors import PolicyProblem
 
 KeyPath = tuple[str | int, ...]
@@ -19,14 +20,6 @@ KeyPath = tuple[str | int, ...]
 # libyaml's loader when PyYAML was built with it (about 15x faster at start-up), with the same
 # nodes and marks; the pure-Python one otherwise.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def format_key(path: KeyPath) -> str:
-    """``('problems', 0, 'indicators')`` -> ``problems[0].indicators``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 @dataclass
@@ -46,7 +39,7 @@ class SourceFile:
         return None
 
     def problem(self, path: KeyPath, message: str) -> PolicyProblem:
-        return PolicyProblem(self.name, self.line_of(path), format_key(path), message)
+        return PolicyProblem(self.name, self.line_of(path), dotted_path(path), message)
 
 
 def read_yaml(path: Path, name: str) -> tuple[SourceFile | None, list[PolicyProblem]]:
@@ -85,10 +78,10 @@ def _build(loader: Any, node: yaml.Node, path: KeyPath, source: SourceFile,
             key = loader.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             if not isinstance(key, str):
-                problems.append(PolicyProblem(source.name, line, format_key(path), f"key {key!r} must be text"))
+                problems.append(PolicyProblem(source.name, line, dotted_path(path), f"key {key!r} must be text"))
                 continue
             if key in result:
-                problems.append(PolicyProblem(source.name, line, format_key(path + (key,)), "duplicate key"))
+                problems.append(PolicyProblem(source.name, line, dotted_path(path + (key,)), "duplicate key"))
                 continue
             source.lines[path + (key,)] = line
             result[key] = _build(loader, value_node, path + (key,), source, problems, inner)
