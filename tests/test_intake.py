@@ -96,7 +96,8 @@ INVALID: list[tuple[str, Callable[[], dict[str, Any]], str, str]] = [
     ("child-aged-19", lambda: with_child(age=19), "household.members[1].age", "under 18"),
     # member ids unique
     ("duplicate-member-ids", lambda: build_referral(PARENT, child(id="p1")), "household.members", "more than once"),
-    ("member-id-bad-chars", lambda: with_child(id="c 1"), "household.members[1].id", "pattern"),
+    ("member-id-empty", lambda: with_child(id=""), "household.members[1].id", "at least 1"),
+    ("member-id-too-long", lambda: with_child(id="c" * 65), "household.members[1].id", "at most 64"),
     # received_at
     ("received-at-naive", lambda: build_referral(received_at="2026-11-20T10:15:00"), "received_at", "time zone"),
     ("received-at-int", lambda: build_referral(received_at=1763633700), "received_at", "ISO 8601"),
@@ -293,3 +294,23 @@ def test_number_over_python_digit_limit_is_refused_as_invalid(text: str, yaml_al
 def test_impossible_yaml_date_is_refused_as_invalid() -> None:
     """YAML reads 2026-02-30 as a date itself; Python's date refuses it with a ValueError."""
     assert "not valid YAML" in load_error("received_at: 2026-02-30\n", yaml_allowed=True).reason
+
+
+def test_member_id_may_be_any_short_text() -> None:
+    """The contract only asks member ids to be unique within the referral."""
+    referral = parse_referral(build_referral({"id": "parent one", "role": "parent_carer", "age": 34}), AGENCIES)
+    assert referral.household.members[0].id == "parent one"
+
+
+@pytest.mark.parametrize("section", ["school", "offending", "employment", "domestic_abuse", "health", "social_care"])
+def test_member_section_sent_as_null_means_its_defaults(section: str) -> None:
+    referral = parse_referral(build_referral({"id": "p1", "role": "parent_carer", "age": 34, section: None}), AGENCIES)
+    assert getattr(referral.household.members[0], section) == getattr(referral.household.members[0], section).__class__()
+
+
+def test_housing_sent_as_null_means_no_housing_problem() -> None:
+    data = build_referral()
+    data["household"]["housing"] = None
+    referral = parse_referral(data, AGENCIES)
+    assert referral.household.housing.model_dump() == {"rent_arrears": False, "problem_debt": False,
+                                                       "eviction_risk": False, "homeless": False}

@@ -28,6 +28,16 @@ from triage.postcodes import outward_code
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
 Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
+# The contract constrains referral ids; member ids only need to be unique within a referral.
+MemberId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+def _null_as_empty(value: Any) -> Any:
+    """A section sent as null (``"school": null``) means "nothing to report": its defaults."""
+    return {} if value is None else value
+
+
+Section = BeforeValidator(_null_as_empty)
 Count = Annotated[int, Field(ge=0)]
 
 
@@ -146,15 +156,15 @@ Role = Literal["parent_carer", "child", "other_adult"]
 
 
 class Member(Contract):
-    id: Identifier
+    id: MemberId
     role: Role
     age: Annotated[int, Field(ge=0, le=120)]
-    school: School = School()
-    offending: Offending = Offending()
-    employment: Employment = Employment()
-    domestic_abuse: DomesticAbuse = DomesticAbuse()
-    health: Health = Health()
-    social_care: SocialCare = SocialCare()
+    school: Annotated[School, Section] = School()
+    offending: Annotated[Offending, Section] = Offending()
+    employment: Annotated[Employment, Section] = Employment()
+    domestic_abuse: Annotated[DomesticAbuse, Section] = DomesticAbuse()
+    health: Annotated[Health, Section] = Health()
+    social_care: Annotated[SocialCare, Section] = SocialCare()
 
     @field_validator("age")
     @classmethod
@@ -168,7 +178,7 @@ class Member(Contract):
 
 class Household(Contract):
     postcode: str
-    housing: Housing = Housing()
+    housing: Annotated[Housing, Section] = Housing()
     members: Annotated[list[Member], Field(min_length=1, max_length=20)]
 
     @field_validator("postcode")
@@ -193,7 +203,7 @@ class Referral(Contract):
     received_at: Timestamp
     referrer: Referrer
     consent: Consent | None = None
-    safeguarding: Safeguarding = Safeguarding()
+    safeguarding: Annotated[Safeguarding, Section] = Safeguarding()
     household: Household
     narrative: Annotated[str, Field(max_length=20_000)] | None = None
 
