@@ -140,8 +140,10 @@ def _indicator_evidence(policy: CompiledPolicy, hits: Hits, explain: _Explainer)
             continue
         for member in explain.ordered(hits[rule.test]):
             value = explain.value(member, rule.evidence_key)
-            evidence.append(Evidence(problem=rule.problem, indicator=rule.indicator, member=member,
-                                     value=value, definition=rule.definition))
+            # Built from compiled, typed values, so not validated again item by item: this runs
+            # for every indicator of every referral.
+            evidence.append(Evidence.model_construct(problem=rule.problem, indicator=rule.indicator,
+                                                     member=member, value=value, definition=rule.definition))
             reasons.append(render(rule.reason, {"member": explain.name(member), "value": value,
                                                 "definition": rule.definition or ""}))
     return evidence, reasons
