@@ -45,25 +45,25 @@ def ruleset_table(policy: Policy) -> str:
         f"Ruleset {rules.version} - {rules.policy}\nEffective from {rules.effective_from}; sha256 {policy.sha256}\nLoaded from {policy.root}",
         "Definitions\n" + _table(
             ["definition", "applies to", "test"],
-            [[f"{d.id}@{d.version}", d.applies_to, describe(d.test) if d.test else "(prose)"]
+            [[f"{d.id}@{d.version}", d.applies_to, describe(d.condition) if d.condition else "(prose)"]
              for d in policy.definitions.definitions]),
         "Problems (met when any indicator holds)\n" + _table(
             ["problem", "indicator", "who", "test"],
-            [[p.id, x.id, x.who, describe(x.when)] for p in rules.problems for x in p.indicators]),
+            [[p.id, x.id, x.who, describe(x.condition)] for p in rules.problems for x in p.indicators]),
         f"Need score = {rules.need_score.points_per_problem} x problems met + modifiers\n" + _table(
             ["modifier", "points", "who", "test"],
-            [[m.id, str(m.points), m.who, describe(m.when)] for m in rules.need_score.modifiers]),
+            [[m.id, str(m.points), m.who, describe(m.condition)] for m in rules.need_score.modifiers]),
         "Routing (first rule that holds wins)\n" + _table(
             ["order", "rule", "when", "route", "priority"],
-            [[str(i), r.id, "otherwise" if r.otherwise else describe(r.when),
+            [[str(i), r.id, "otherwise" if r.otherwise else describe(r.condition),
               r.route + (f" (else {r.fallback})" if r.fallback else ""), r.priority]
              for i, r in enumerate(rules.routing, start=1)]),
         "Specialist ranking (rule ranked_specialist)\n" + _table(
             ["rank", "service", "who", "test"],
-            [[str(i), n.service, n.who, describe(n.when)] for i, n in enumerate(rules.specialist_needs, start=1)]),
+            [[str(i), n.service, n.who, describe(n.condition)] for i, n in enumerate(rules.specialist_needs, start=1)]),
         f"Also refer (not for: {', '.join(rules.also_refer.except_routes)})\n" + _table(
             ["rule", "service", "who", "test"],
-            [[r.id, r.service, r.who, describe(r.when)] for r in rules.also_refer.rules]),
+            [[r.id, r.service, r.who, describe(r.condition)] for r in rules.also_refer.rules]),
         "Priorities\n" + _table(["priority", "working days"], [[p.id, str(p.working_days)] for p in rules.priorities]),
         "Localities\n" + _table(["locality", "team", "districts"],
                                 [[x.id, x.name, ", ".join(x.districts)] for x in catalogue.localities]),

@@ -271,12 +271,13 @@ def test_describe_all_and_any():
 
 def test_describe_a_loaded_routing_rule(policy):
     [bsf] = [rule for rule in policy.rules.routing if rule.id == "bsf_intensive"]
-    assert describe(bsf.when) == "(derived.problems_met ≥ 3 or (derived.problems_met ≥ 2 and derived.need_score ≥ 40))"
+    assert describe(bsf.condition) == "(derived.problems_met ≥ 3 or (derived.problems_met ≥ 2 and derived.need_score ≥ 40))"
 
 
 def test_loaded_conditions_are_parsed(policy):
     [persistent] = [d for d in policy.definitions.definitions if d.id == "persistent_absence"]
-    assert persistent.test == AllOf((DefinitionRef("school_age_child"), Compare("school.attendance_pct", "le", 90)))
+    assert persistent.condition == AllOf((DefinitionRef("school_age_child"), Compare("school.attendance_pct", "le", 90)))
+    assert persistent.test == {"all": [{"definition": "school_age_child"}, {"field": "school.attendance_pct", "le": 90}]}
 
 
 # -- helpers over parsed conditions -------------------------------------------------------

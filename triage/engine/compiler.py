@@ -156,7 +156,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
 class _Compiler:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
-        self.member_tests = {d.id: d.test for d in policy.definitions.definitions if d.applies_to == "member"}
+        self.member_tests = {d.id: d.condition for d in policy.definitions.definitions if d.applies_to == "member"}
         self.citations = {d.id: f"{d.id}@{d.version}" for d in policy.definitions.definitions}
         self.tests: list[Test] = []
         self.test_ids: dict[tuple[Scope, Expr], str] = {}
@@ -206,13 +206,13 @@ class _Compiler:
 
     def _indicator(self, problem: schema.Problem, indicator: schema.Indicator) -> IndicatorRule:
         test = self._test(f"indicator.{problem.id}.{indicator.id}", indicator)
-        evidence = indicator.evidence_field or first_field(indicator.when)
+        evidence = indicator.evidence_field or first_field(indicator.condition)
         return IndicatorRule(test, problem.id, indicator.id, fact_key(evidence) if evidence else None,
                              self._cite(indicator), indicator.reason)
 
     def _cite(self, test: schema.MemberTest) -> str | None:
         """The definition a piece of evidence cites: the first one its test names, else its ``who``."""
-        used = definitions_used(test.when) or ([test.who] if test.who != "household" else [])
+        used = definitions_used(test.condition) or ([test.who] if test.who != "household" else [])
         return self.citations.get(used[0]) if used else None
 
     def _test(self, test_id: str, test: schema.MemberTest | _Prepared) -> str:
@@ -224,12 +224,12 @@ class _Compiler:
         """
         if test.who == "household":
             scope: Scope = "household"
-            expr = self._nnf(test.when, negate=False) if test.when else TRUE
+            expr = self._nnf(test.condition, negate=False) if test.condition else TRUE
         else:
             # The test's own condition goes first: it is usually one flag that is false, so
             # evaluation stops before the longer "who" test (the order does not change the result).
             scope = "member"
-            parts = ([test.when] if test.when else []) + [DefinitionRef(test.who)]
+            parts = ([test.condition] if test.condition else []) + [DefinitionRef(test.who)]
             expr = self._nnf(AllOf(tuple(parts)), negate=False)
         existing = self.test_ids.get((scope, expr))
         if existing is not None:
@@ -240,7 +240,7 @@ class _Compiler:
 
     def _route(self, rule: schema.RoutingRule) -> RouteRule:
         lifted: list[tuple[str, bool]] = []
-        expr = self._nnf(self._lift(rule.when, rule.id, lifted), negate=False) if rule.when else TRUE
+        expr = self._nnf(self._lift(rule.condition, rule.id, lifted), negate=False) if rule.condition else TRUE
         return RouteRule(rule.id, expr, tuple(lifted), rule.route, rule.fallback, rule.priority,
                          rule.reason, rule.fallback_reason)
 
@@ -292,4 +292,4 @@ class _Prepared:
     """A member test built by the compiler (for a lifted ``exists``), shaped like schema.MemberTest."""
 
     who: str
-    when: Condition | None
+    condition: Condition | None

@@ -36,7 +36,7 @@ RANKED_SPECIALIST = "ranked_specialist"
 
 @dataclass(frozen=True)
 class Policy:
-    """A validated bundle. ``when``/``test`` fields inside hold parsed Conditions."""
+    """A validated bundle; every test in it has its parsed ``.condition`` attached."""
 
     root: Path
     definitions: schema.DefinitionsFolder
@@ -192,7 +192,7 @@ class _Checker:
             self._report("rules", at + ("when",), "a test is required (an empty `when` would hold for everyone)")
             return
         scope = "household" if test.who == "household" else "member"
-        test.when = parser.parse(test.when, scope, at + ("when",))
+        test.attach(parser.parse(test.when, scope, at + ("when",)))
 
     def _template(self, folder: str, at: KeyPath, template: str, allowed: frozenset[str]) -> None:
         problem = templates.template_problem(template, allowed)
@@ -217,11 +217,11 @@ class _Checker:
             elif d.applies_to == "prose" and d.test is not None:
                 self._report("definitions", at, "a prose definition has no test; set applies_to: member")
             elif d.test is not None:
-                d.test = parser.parse(d.test, "member", at)
+                d.attach(parser.parse(d.test, "member", at))
         self._check_cycles(definitions)
 
     def _check_cycles(self, definitions: list[schema.Definition]) -> None:
-        uses = {d.id: set(definitions_used(d.test)) if not isinstance(d.test, dict) else set() for d in definitions}
+        uses = {d.id: set(definitions_used(d.condition)) for d in definitions}
         for i, d in enumerate(definitions):
             seen, stack = set(), list(uses.get(d.id, ()))
             while stack:
@@ -293,7 +293,7 @@ class _Checker:
             if rule.otherwise == (rule.when is not None):
                 self._report("rules", at, "a routing rule has either `when` or `otherwise: true`, not both or neither")
             elif rule.when is not None:
-                rule.when = parser.parse(rule.when, "household", at + ("when",))
+                rule.attach(parser.parse(rule.when, "household", at + ("when",)))
             if rule.otherwise and i != len(routing) - 1:
                 self._report("rules", at + ("otherwise",), "only the last routing rule may be the catch-all")
         if not routing[-1].otherwise:

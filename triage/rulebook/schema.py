@@ -1,8 +1,9 @@
 """The shape of each policy folder, as pydantic models.
 
 These models check types and required keys. Cross-references (does this rule name a real
-service?) and conditions are checked afterwards by ``triage.rulebook.loader``, which replaces each
-raw ``when``/``test`` with its parsed ``Condition``.
+service?) and conditions are checked afterwards by ``triage.rulebook.loader``. A ``when`` or
+``test`` stays as the YAML gave it; the loader attaches the parsed ``Condition`` beside it, read
+through ``.condition``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
+
+from triage.rulebook.conditions import Condition
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Text = Annotated[str, StringConstraints(min_length=1)]
@@ -23,17 +26,32 @@ class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+class Conditioned(Spec):
+    """A part of the policy with a test written in the condition language."""
+
+    _condition: Condition | None = PrivateAttr(default=None)
+
+    @property
+    def condition(self) -> Condition | None:
+        """The parsed test (None for a prose definition or a catch-all routing rule)."""
+        return self._condition
+
+    def attach(self, condition: Condition | None) -> None:
+        """Called by the loader once the raw test has been checked and parsed."""
+        self._condition = condition
+
+
 # --- definitions/ ------------------------------------------------------------------------
 
 
-class Definition(Spec):
+class Definition(Conditioned):
     id: Id
     label: Text
     version: Annotated[int, Field(ge=1)]
     applies_to: Literal["member", "prose"]
     policy_ref: Text
     text: Text
-    test: Any = None  # raw condition; the parsed Condition after loading
+    test: Any = None  # as written; parsed into .condition by the loader
 
 
 class DefinitionsFolder(Spec):
@@ -43,11 +61,11 @@ class DefinitionsFolder(Spec):
 # --- rules/ ------------------------------------------------------------------------------
 
 
-class MemberTest(Spec):
+class MemberTest(Conditioned):
     """Common to every rule that looks at members: who it looks at and what must hold."""
 
     who: Id
-    when: Any  # required: a rule with no test would hold for everyone. Raw, then parsed by the loader
+    when: Any  # required (a rule with no test would hold for everyone); parsed into .condition
 
 
 class Indicator(MemberTest):
@@ -74,10 +92,10 @@ class NeedScore(Spec):
     modifiers: list[Modifier]
 
 
-class RoutingRule(Spec):
+class RoutingRule(Conditioned):
     id: Id
     policy_ref: Text
-    when: Any = None  # raw household condition; the parsed Condition after loading
+    when: Any = None  # a household condition as written; parsed into .condition
     otherwise: bool = False
     route: Id
     fallback: Id | None = None
