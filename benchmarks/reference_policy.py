@@ -1,7 +1,7 @@
 """The reference triage policy (edition 2026.1), hand-written as plain if/else Python.
 
 This is the *speed reference* for the engine benchmark and an *independent check* of the YAML
-rule set: it is written directly from /work/shared/policy/reference-policy.md, section by
+rule set: it is written directly from the reference policy document (edition 2026.1), section by
 section, without the rule files, the rule compiler or ``triage.engine``. It reuses only what a
 hand-written service would reuse as well: contract validation (``triage.intake.parse_referral``)
 and the working-day calendar (``triage.calendar.WorkingCalendar``).
