@@ -110,6 +110,111 @@ def test_missing_section_names_the_folder_and_the_section(policy_copy, problems)
     assert problem.message == "section is missing: add it to one of the files in rules/"
 
 
+# -- one edit, one problem ----------------------------------------------------------------
+# Each case swaps one piece of text in FILE (OLD for NEW) and expects exactly one problem, in that
+# file at the line the swap starts on. The three tables differ only in how much of the message
+# they pin down: all of it, its start, or a piece of it. Comments name the kind of mistake.
+
+
+@pytest.mark.parametrize(("file", "old", "new", "key", "message"), [
+    # unknown ids
+    pytest.param("rules/routing.yaml", "priority: high", "priority: urgent",
+                 "routing[5].priority", "unknown priority 'urgent'; expected one of: high, immediate, standard",
+                 id="unknown-priority"),
+    # unknown field paths
+    pytest.param("rules/problems.yaml", "school.fixed_term_exclusions_3_terms", "school.fixed_term_exclusion",
+                 "problems[1].indicators[1].when.field", "unknown member field path 'school.fixed_term_exclusion'",
+                 id="unknown-member-field-path"),
+    pytest.param("rules/problems.yaml", "social_care.young_carer", "household.housing.homeless",
+                 "problems[2].indicators[1].when.field", "unknown member field path 'household.housing.homeless'",
+                 id="household-path-in-member-scope"),
+    pytest.param("rules/problems.yaml", "evidence_field: school.attendance_pct", "evidence_field: school.attendance",
+                 "problems[1].indicators[0].evidence_field", "unknown field path 'school.attendance'",
+                 id="unknown-evidence-field"),
+    # wrong types
+    pytest.param("rules/need_score.yaml", "marac_high_risk, eq: true}", "marac_high_risk, eq: 3}",
+                 "need_score.modifiers[0].when.eq",
+                 "domestic_abuse.marac_high_risk: is true/false, so compare it with true or false, not 3",
+                 id="bool-field-compared-with-a-number"),
+    pytest.param("rules/need_score.yaml", "marac_high_risk, eq: true}", "marac_high_risk, gt: false}",
+                 "need_score.modifiers[0].when.gt", "domestic_abuse.marac_high_risk: is true/false; use eq or ne, not gt",
+                 id="ordered-comparison-on-a-bool-field"),
+    # reason templates
+    pytest.param("rules/problems.yaml", '"{member} is a young carer"', '"{memebr} is a young carer"',
+                 "problems[2].indicators[1].reason",
+                 "unknown placeholder {memebr}; this reason may use: {definition}, {member}, {value}",
+                 id="unknown-placeholder-in-a-reason"),
+    # definitions and the catalogue
+    pytest.param("definitions/terms.yaml", "test: {field: age, ge: 18}", "test: {definition: adult}",
+                 "definitions[6].test", "definition 'adult' refers to itself",
+                 id="definition-that-refers-to-itself"),
+    pytest.param("service_catalogue/localities.yaml", "[S2, S4,", "[S2, S5, S4,",
+                 "localities[1].districts[1]", "district S5 is already in locality 'north'",
+                 id="district-in-two-localities"),
+])
+def test_refused_with_exactly_this_problem(policy_copy, replace, problems, file, old, new, key, message):
+    line = replace(policy_copy, file, old, new)
+    [problem] = problems(policy_copy)
+    assert problem == PolicyProblem(file, line, key, message)
+
+
+@pytest.mark.parametrize(("file", "old", "new", "key", "start"), [
+    # unknown ids
+    pytest.param("rules/routing.yaml", "route: bsf\n", "route: bsff\n",
+                 "routing[5].route", "unknown service id 'bsff'; the catalogue has:",
+                 id="unknown-service-in-a-routing-rule"),
+    pytest.param("rules/routing.yaml", "fallback: universal_signpost", "fallback: signpost",
+                 "routing[3].fallback", "unknown service id 'signpost'",
+                 id="unknown-fallback-service-in-a-routing-rule"),
+    pytest.param("rules/also_refer.yaml", "service: camhs", "service: cahms",
+                 "also_refer.rules[3].service", "unknown service id 'cahms'",
+                 id="unknown-service-in-also-refer"),
+    pytest.param("rules/routing.yaml", "service: drug_alcohol_service", "service: drugs",
+                 "specialist_needs[1].service", "unknown service id 'drugs'",
+                 id="unknown-service-in-specialist-needs"),
+    pytest.param("rules/also_refer.yaml", "[out_of_area, consent_required]", "[out_of_area, consent_needed]",
+                 "also_refer.except_routes[1]", "unknown service id 'consent_needed'",
+                 id="unknown-service-in-except-routes"),
+    # unknown field paths
+    pytest.param("rules/problems.yaml", "{field: household.housing.rent_arrears", "{field: household.housing.arrears",
+                 "problems[3].indicators[2].when.field", "unknown household field path 'household.housing.arrears'",
+                 id="unknown-household-field-path"),
+    pytest.param("rules/routing.yaml", "{field: derived.problems_met, ge: 1}", "{field: age, ge: 1}",
+                 "routing[6].when.field", "unknown household field path 'age'",
+                 id="member-path-in-household-scope"),
+    # unknown keys
+    pytest.param("rules/need_score.yaml", "{definition: severe_absence}", "{defintion: severe_absence}",
+                 "need_score.modifiers[1].when", "unknown condition keys: defintion",
+                 id="unknown-condition-key"),
+    # reason templates
+    pytest.param("rules/routing.yaml", "signpost the household to universal services", "signpost {member}",
+                 "routing[7].reason", "unknown placeholder {member}; this reason may use: {district}",
+                 id="placeholder-from-another-table"),
+])
+def test_refused_here_with_a_message_starting(policy_copy, replace, problems, file, old, new, key, start):
+    line = replace(policy_copy, file, old, new)
+    [problem] = problems(policy_copy)
+    assert (problem.file, problem.line, problem.key) == (file, line, key)
+    assert problem.message.startswith(start)
+
+
+@pytest.mark.parametrize(("file", "old", "new", "key", "part"), [
+    # unknown ids: an outcome is not a service one can also refer to
+    pytest.param("rules/also_refer.yaml", "service: camhs", "service: out_of_area",
+                 "also_refer.rules[3].service", "unknown service id 'out_of_area'",
+                 id="also-refer-to-an-outcome"),
+    # wrong types
+    pytest.param("rules/ruleset.yaml", 'version: "2026.1"\neffective', "version: 2026.1\neffective",
+                 "version", 'write versions in quotes, e.g. "2026.1"',
+                 id="unquoted-version-hints-at-quotes"),
+])
+def test_refused_here_with_a_message_mentioning(policy_copy, replace, problems, file, old, new, key, part):
+    line = replace(policy_copy, file, old, new)
+    [problem] = problems(policy_copy)
+    assert (problem.file, problem.line, problem.key) == (file, line, key)
+    assert part in problem.message
+
+
 # -- unknown ids --------------------------------------------------------------------------
 
 
@@ -154,97 +259,13 @@ def test_exists_cannot_look_at_the_household(policy_copy, replace, problems):
     assert problem.message.startswith("unknown who 'household'")
 
 
-def test_unknown_service_in_a_routing_rule(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/routing.yaml", "route: bsf\n", "route: bsff\n")
-    [problem] = problems(policy_copy)
-    assert (problem.file, problem.line, problem.key) == ("rules/routing.yaml", line, "routing[5].route")
-    assert problem.message.startswith("unknown service id 'bsff'; the catalogue has:")
-
-
-def test_unknown_fallback_service_in_a_routing_rule(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/routing.yaml", "fallback: universal_signpost", "fallback: signpost")
-    [problem] = problems(policy_copy)
-    assert (problem.line, problem.key) == (line, "routing[3].fallback")
-    assert problem.message.startswith("unknown service id 'signpost'")
-
-
-def test_unknown_service_in_also_refer(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/also_refer.yaml", "service: camhs", "service: cahms")
-    [problem] = problems(policy_copy)
-    assert (problem.file, problem.line, problem.key) == ("rules/also_refer.yaml", line, "also_refer.rules[3].service")
-    assert problem.message.startswith("unknown service id 'cahms'")
-
-
-def test_also_refer_to_an_outcome_is_refused(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/also_refer.yaml", "service: camhs", "service: out_of_area")
-    [problem] = problems(policy_copy)
-    assert (problem.line, problem.key) == (line, "also_refer.rules[3].service")
-    assert "unknown service id 'out_of_area'" in problem.message
-
-
-def test_unknown_service_in_specialist_needs(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/routing.yaml", "service: drug_alcohol_service", "service: drugs")
-    [problem] = problems(policy_copy)
-    assert (problem.file, problem.line, problem.key) == ("rules/routing.yaml", line, "specialist_needs[1].service")
-    assert problem.message.startswith("unknown service id 'drugs'")
-
-
-def test_unknown_service_in_except_routes(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/also_refer.yaml", "[out_of_area, consent_required]", "[out_of_area, consent_needed]")
-    [problem] = problems(policy_copy)
-    assert (problem.file, problem.line, problem.key) == ("rules/also_refer.yaml", line, "also_refer.except_routes[1]")
-    assert problem.message.startswith("unknown service id 'consent_needed'")
-
-
-def test_unknown_priority(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/routing.yaml", "priority: high", "priority: urgent")
-    [problem] = problems(policy_copy)
-    assert problem == PolicyProblem("rules/routing.yaml", line, "routing[5].priority",
-                       "unknown priority 'urgent'; expected one of: high, immediate, standard")
-
-
 # -- unknown field paths ------------------------------------------------------------------
-
-
-def test_unknown_member_field_path(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/problems.yaml", "school.fixed_term_exclusions_3_terms", "school.fixed_term_exclusion")
-    [problem] = problems(policy_copy)
-    assert problem == PolicyProblem("rules/problems.yaml", line, "problems[1].indicators[1].when.field",
-                       "unknown member field path 'school.fixed_term_exclusion'")
-
-
-def test_unknown_household_field_path(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/problems.yaml", "{field: household.housing.rent_arrears", "{field: household.housing.arrears")
-    [problem] = problems(policy_copy)
-    assert (problem.file, problem.line, problem.key) == ("rules/problems.yaml", line, "problems[3].indicators[2].when.field")
-    assert problem.message.startswith("unknown household field path 'household.housing.arrears'")
 
 
 def test_short_household_path_gets_a_hint(policy_copy, replace, problems):
     replace(policy_copy, "rules/problems.yaml", "{field: household.housing.rent_arrears", "{field: housing.rent_arrears")
     [problem] = problems(policy_copy)
     assert "written in full, e.g. household.housing.homeless" in problem.message
-
-
-def test_household_path_in_member_scope(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/problems.yaml", "social_care.young_carer", "household.housing.homeless")
-    [problem] = problems(policy_copy)
-    assert problem == PolicyProblem("rules/problems.yaml", line, "problems[2].indicators[1].when.field",
-                       "unknown member field path 'household.housing.homeless'")
-
-
-def test_member_path_in_household_scope(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/routing.yaml", "{field: derived.problems_met, ge: 1}", "{field: age, ge: 1}")
-    [problem] = problems(policy_copy)
-    assert (problem.line, problem.key) == (line, "routing[6].when.field")
-    assert problem.message.startswith("unknown household field path 'age'")
-
-
-def test_unknown_evidence_field(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/problems.yaml", "evidence_field: school.attendance_pct", "evidence_field: school.attendance")
-    [problem] = problems(policy_copy)
-    assert problem == PolicyProblem("rules/problems.yaml", line, "problems[1].indicators[0].evidence_field",
-                       "unknown field path 'school.attendance'")
 
 
 def test_derived_totals_cannot_be_tested_by_an_indicator(policy_copy, replace, problems):
@@ -372,13 +393,6 @@ def test_points_as_text_is_refused(policy_copy, write, problems):
     assert problem == PolicyProblem("rules/need_score.yaml", 5, "need_score.modifiers[0].points", "Input should be a valid integer")
 
 
-def test_unquoted_version_hints_at_quotes(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/ruleset.yaml", 'version: "2026.1"\neffective', "version: 2026.1\neffective")
-    [problem] = problems(policy_copy)
-    assert (problem.file, problem.line, problem.key) == ("rules/ruleset.yaml", line, "version")
-    assert 'write versions in quotes, e.g. "2026.1"' in problem.message
-
-
 def test_definition_version_error_does_not_suggest_quotes(policy_copy, replace, problems):
     # UNCLEAR MESSAGE: the quotes hint is added to *every* key named `version`, but a definition's
     # version is a whole number: quoting it would only give a different error.
@@ -386,20 +400,6 @@ def test_definition_version_error_does_not_suggest_quotes(policy_copy, replace, 
     [problem] = problems(policy_copy)
     assert (problem.line, problem.key) == (line, "definitions[3].version")
     assert "quotes" not in problem.message
-
-
-def test_bool_field_compared_with_a_number(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/need_score.yaml", "marac_high_risk, eq: true}", "marac_high_risk, eq: 3}")
-    [problem] = problems(policy_copy)
-    assert problem == PolicyProblem("rules/need_score.yaml", line, "need_score.modifiers[0].when.eq",
-                       "domestic_abuse.marac_high_risk: is true/false, so compare it with true or false, not 3")
-
-
-def test_ordered_comparison_on_a_bool_field(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/need_score.yaml", "marac_high_risk, eq: true}", "marac_high_risk, gt: false}")
-    [problem] = problems(policy_copy)
-    assert problem == PolicyProblem("rules/need_score.yaml", line, "need_score.modifiers[0].when.gt",
-                       "domestic_abuse.marac_high_risk: is true/false; use eq or ne, not gt")
 
 
 def test_number_field_compared_with_text(policy_copy, replace, problems):
@@ -462,21 +462,7 @@ def test_misspelt_key_with_a_block_value_points_at_the_key(policy_copy, write, p
     assert at_key(problems(policy_copy), "need_score.modifiers[0].whne").line == 7
 
 
-def test_unknown_condition_key_is_refused(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/need_score.yaml", "{definition: severe_absence}", "{defintion: severe_absence}")
-    [problem] = problems(policy_copy)
-    assert (problem.line, problem.key) == (line, "need_score.modifiers[1].when")
-    assert problem.message.startswith("unknown condition keys: defintion")
-
-
 # -- reason templates ---------------------------------------------------------------------
-
-
-def test_unknown_placeholder_in_a_reason(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/problems.yaml", '"{member} is a young carer"', '"{memebr} is a young carer"')
-    [problem] = problems(policy_copy)
-    assert problem == PolicyProblem("rules/problems.yaml", line, "problems[2].indicators[1].reason",
-                       "unknown placeholder {memebr}; this reason may use: {definition}, {member}, {value}")
 
 
 @pytest.mark.parametrize(("placeholder", "message"), [
@@ -492,13 +478,6 @@ def test_placeholder_may_only_be_a_bare_name(policy_copy, replace, problems, pla
     assert problem.message.startswith(message)
 
 
-def test_placeholder_from_another_table_is_refused(policy_copy, replace, problems):
-    line = replace(policy_copy, "rules/routing.yaml", "signpost the household to universal services", "signpost {member}")
-    [problem] = problems(policy_copy)
-    assert (problem.line, problem.key) == (line, "routing[7].reason")
-    assert problem.message.startswith("unknown placeholder {member}; this reason may use: {district}")
-
-
 def test_malformed_template_is_refused(policy_copy, replace, problems):
     replace(policy_copy, "rules/problems.yaml", '"{member} is a young carer"', '"{member is a young carer"')
     [problem] = problems(policy_copy)
@@ -506,12 +485,6 @@ def test_malformed_template_is_refused(policy_copy, replace, problems):
 
 
 # -- definitions and the catalogue --------------------------------------------------------
-
-
-def test_definition_that_refers_to_itself(policy_copy, replace, problems):
-    line = replace(policy_copy, "definitions/terms.yaml", "test: {field: age, ge: 18}", "test: {definition: adult}")
-    [problem] = problems(policy_copy)
-    assert problem == PolicyProblem("definitions/terms.yaml", line, "definitions[6].test", "definition 'adult' refers to itself")
 
 
 def test_definitions_that_refer_to_each_other(policy_copy, replace, problems):
@@ -528,13 +501,6 @@ def test_member_definition_without_a_test(policy_copy, replace, problems):
     [problem] = problems(policy_copy)
     assert problem.key == "definitions[6].test"
     assert problem.message == "a member definition needs an operational test"
-
-
-def test_district_in_two_localities(policy_copy, replace, problems):
-    line = replace(policy_copy, "service_catalogue/localities.yaml", "[S2, S4,", "[S2, S5, S4,")
-    [problem] = problems(policy_copy)
-    assert problem == PolicyProblem("service_catalogue/localities.yaml", line, "localities[1].districts[1]",
-                       "district S5 is already in locality 'north'")
 
 
 # -- everything at once -------------------------------------------------------------------
