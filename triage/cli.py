@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import gc
 import json
-import os
-import stat
 import sys
-import tempfile
 from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, BinaryIO, Iterator, Optional, TextIO
+from typing import Annotated, BinaryIO, Iterator, Optional
 
 import typer
 
 from triage.engine import BACKENDS, Engine, EngineFailure
+from triage.files import CannotWrite, read_text, replacing
 from triage.intake import FieldError, InvalidReferral, load_text, parse_referral
 from triage.logs import configure_logging, flush_logs
 from triage.models import Decision
@@ -59,20 +56,6 @@ def _engine(rules: Path | None, engine: str, batch: bool = False) -> Engine:
     return triage
 
 
-def _read_text(file: Path) -> str:
-    """The file as text. A UTF-8 byte-order mark (Windows editors write one) is dropped; bytes that
-    are not UTF-8 (a scan, a legacy-encoded export) are an invalid referral, not a traceback."""
-    try:
-        raw = file.read_bytes()
-    except OSError as error:
-        raise InvalidReferral([FieldError("", f"cannot read the file: {error.strerror}")]) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        raise InvalidReferral([FieldError("", f"not valid UTF-8 at line {line}")]) from None
-
-
 @app.command()
 def decide(
     file: Annotated[Path, typer.Argument(help="A referral as JSON or YAML.", exists=True, dir_okay=False)],
@@ -83,7 +66,7 @@ def decide(
     """Decide one referral and print the decision."""
     triage = _engine(rules, engine)
     try:
-        data = load_text(_read_text(file), yaml_allowed=file.suffix.lower() in (".yaml", ".yml"))
+        data = load_text(read_text(file), yaml_allowed=file.suffix.lower() in (".yaml", ".yml"))
         referral = parse_referral(data, triage.policy.agencies)
     except InvalidReferral as error:
         raise _fail("invalid referral:\n" + "\n".join(f"  {e}" for e in error.errors), EXIT_INVALID_INPUT) from None
@@ -156,42 +139,6 @@ def _refuse_same_file(source: Path, output: Path) -> None:
         raise _fail(f"-o {output}: that is the input file; give a different output file", EXIT_INVALID_INPUT)
 
 
-def _new_file_mode(target: Path) -> int:
-    """The permissions ``open(target, "w")`` would give: the existing file's, else 0666 less the umask."""
-    try:
-        return stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-@contextmanager
-def _replacing(output: Path) -> Iterator[TextIO]:
-    """Write to a temporary file beside the output and move it into place only when complete.
-
-    A crash then leaves the previous output (or none), never half of one. A symlinked output is
-    written through; a device or pipe (``-o /dev/stdout``) cannot be replaced, so it is written directly.
-    """
-    if output.exists() and not output.is_file():
-        with output.open("w", encoding="utf-8") as out:
-            yield out
-        return
-    target = output.resolve()
-    try:
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
-    except OSError as error:  # else the traceback would name the temporary file, not the output
-        raise _fail(f"-o {output}: cannot write there ({error.strerror})", EXIT_INVALID_INPUT) from None
-    try:
-        os.fchmod(descriptor, _new_file_mode(target))
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            yield out
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 @app.command()
 def batch(
     source: Annotated[Path, typer.Argument(help="Referrals, one JSON object per line.", exists=True, dir_okay=False)],
@@ -203,14 +150,17 @@ def batch(
     _refuse_same_file(source, output)
     triage = _engine(rules, engine, batch=True)
     routes: Counter[str] = Counter()
-    with source.open("rb") as incoming, _replacing(output) as out:
-        try:
-            for number, line in _lines(incoming, _line_count(source)):
-                text, decision = _decide_line(triage, number, line)
-                out.write(text + "\n")
-                routes[decision.route if decision else "(invalid)"] += 1
-        finally:
-            flush_logs()
+    try:
+        with source.open("rb") as incoming, replacing(output) as out:
+            try:
+                for number, line in _lines(incoming, _line_count(source)):
+                    text, decision = _decide_line(triage, number, line)
+                    out.write(text + "\n")
+                    routes[decision.route if decision else "(invalid)"] += 1
+            finally:
+                flush_logs()
+    except CannotWrite as error:
+        raise _fail(f"-o {output}: cannot write there ({error.strerror})", EXIT_INVALID_INPUT) from None
     summary = ", ".join(f"{route}: {count}" for route, count in sorted(routes.items()))
     typer.echo(f"{sum(routes.values())} lines decided -> {output} ({summary})", err=True)
 

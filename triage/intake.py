@@ -174,8 +174,9 @@ def _load_yaml(text: str) -> Any:
         try:
             return None if root is None else loader.construct_document(root)
         except _DuplicateYamlKey as duplicate:
-            loc, _ = _find(root, lambda node: node is duplicate.mapping, _node_children)
-            raise _duplicate(loc, duplicate.key) from None
+            mapping, key = duplicate.mapping, duplicate.key
+            loc, _ = _find(root, lambda node: node is mapping, _node_children)
+            raise _duplicate(loc, key) from None
     finally:
         loader.dispose()
 

@@ -23,7 +23,6 @@ from triage.rulebook import schema
 from triage.rulebook.conditions import (AllOf, AnyOf, Compare, Condition, DefinitionRef, Exists,
                                         Not, Scope, definitions_used, first_field)
 from triage.rulebook.fields import DERIVED_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS
-from triage.rulebook.loader import RANKED_SPECIALIST
 
 _NEGATED = {"eq": "ne", "ne": "eq", "lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from triage.calendar import WorkingCalendar
 from triage.models import Role
 from triage.rulebook import schema, templates
-from triage.rulebook.conditions import ConditionParser, Condition, definitions_used
+from triage.rulebook.conditions import ConditionParser, definitions_used
 from triage.rulebook.errors import PolicyInvalid, PolicyProblem
 from triage.rulebook.fields import HOUSEHOLD_FIELDS, MEMBER_FIELDS
 from triage.paths import dotted_path
