@@ -43,6 +43,7 @@ class Policy:
     rules: schema.RulesFolder
     catalogue: schema.CatalogueFolder
     sha256: str
+    content: dict[str, Any]  # each folder's sections as read: what the hash covers, and what is archived
 
     @property
     def version(self) -> str:
@@ -74,8 +75,9 @@ def load_policy(path: Path | None = None) -> Policy:
     models = {folder: _validate_shape(folder, *folders[folder], problems) for folder in FOLDERS}
     if problems:
         raise PolicyInvalid(problems)
+    content = {folder: data for folder, (data, _) in folders.items()}
     policy = Policy(root, models["definitions"], models["rules"], models["service_catalogue"],
-                    _canonical_hash({f: data for f, (data, _) in folders.items()}))
+                    _canonical_hash(content), content)
     problems.extend(_Checker(policy, {f: files for f, (_, files) in folders.items()}).run())
     if problems:
         raise PolicyInvalid(problems)

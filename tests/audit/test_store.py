@@ -1,0 +1,101 @@
+"""The audit store on SQLite and PostgreSQL: chain, append-only, idempotency, overrides, archive."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from support import build_referral, child, parent
+from triage.audit import ReferralConflict
+
+FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
+
+
+def test_a_decision_is_recorded_and_the_chain_verifies(store, audited):
+    decision = audited(build_referral(*FAMILY))
+    [event] = list(store.events())
+    assert (event.kind, event.decision_id, event.body["decision"]) == (
+        "decision", decision.decision_id, decision.model_dump(mode="json"))
+    assert store.verify().ok
+
+
+def test_resubmitting_the_same_referral_returns_the_recorded_decision(store, audited):
+    first = audited(build_referral(*FAMILY))
+    again = audited(build_referral(*FAMILY))
+    assert again == first
+    assert len(list(store.events())) == 1
+
+
+def test_the_same_referral_id_with_a_different_payload_is_refused(store, audited):
+    audited(build_referral(*FAMILY))
+    with pytest.raises(ReferralConflict, match="different payload"):
+        audited(build_referral(*FAMILY, postcode="S2 1AA"))
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET kind = 'x'", "DELETE FROM audit_events"])
+def test_the_database_refuses_to_change_events(store, audited, statement):
+    audited(build_referral(*FAMILY))
+    with pytest.raises(Exception, match="append-only"):
+        with store.engine.begin() as conn:
+            conn.execute(text(statement))
+    assert store.verify().ok
+
+
+def test_an_edit_made_with_the_trigger_dropped_is_found(store, audited):
+    for n in range(3):
+        audited(build_referral(*FAMILY, referral_id=f"T-{n}"))
+    trigger = ("DROP TRIGGER audit_events_append_only ON audit_events" if store.engine.dialect.name == "postgresql"
+               else "DROP TRIGGER audit_events_no_update")
+    with store.engine.begin() as conn:
+        conn.execute(text(trigger))
+        conn.execute(text("UPDATE audit_events SET content = replace(content, 'tests', 'someone else') WHERE seq = 2"))
+    result = store.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 2)
+    assert "edited" in result.problem
+
+
+def test_an_override_is_linked_and_leaves_the_decision_unchanged(store, audited):
+    decision = audited(build_referral(*FAMILY))
+    override = store.override(decision.decision_id, "mast", "Family prefers their local team", "A. Practitioner")
+    assert (override.kind, override.body["overrides_decision"], override.body["previous_route"]) == (
+        "override", decision.decision_id, decision.route)
+    assert store.decision_event(decision.decision_id).body["decision"]["route"] == decision.route
+    assert store.verify().ok
+
+
+def test_an_override_needs_a_reason(store, audited):
+    decision = audited(build_referral(*FAMILY))
+    with pytest.raises(ValueError, match="reason"):
+        store.override(decision.decision_id, "mast", "  ", "A. Practitioner")
+
+
+def test_a_decided_ruleset_is_archived_and_loads_back_with_the_same_hash(store, audited, policy):
+    audited(build_referral(*FAMILY))
+    assert store.archived_policy(policy.sha256).sha256 == policy.sha256
+
+
+def test_the_payload_is_stored_apart_from_the_chain(store, audited):
+    data = build_referral(*FAMILY, narrative="free text")
+    audited(data)
+    [event] = list(store.events())
+    assert "narrative" not in str(event.body)
+    assert store.payload(event.body["payload_sha256"])["narrative"] == "free text"
+
+
+def test_concurrent_writers_keep_one_linear_chain(store, audited):
+    """8 threads x 500 decisions: no gap, no duplicate, no fork."""
+    def work(thread: int) -> None:
+        for n in range(500):
+            audited(build_referral(*FAMILY, referral_id=f"W{thread}-{n}"))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    events = list(store.events())
+    assert [e.seq for e in events] == list(range(1, 4001))
+    assert len({e.referral_id for e in events}) == 4000
+    assert store.verify().ok

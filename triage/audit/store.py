@@ -1,0 +1,267 @@
+"""The audit store: every decision, override and ruleset load, append-only and hash-chained.
+
+One interface, two databases through SQLAlchemy Core: SQLite (the embedded default, WAL mode) and
+PostgreSQL (several triage instances sharing one log). Appends are serialised so the chain stays
+linear: SQLite takes its write lock up front (``BEGIN IMMEDIATE``), PostgreSQL a transaction-level
+advisory lock; the unique ``seq``, ``prev_hash`` and ``decided_referral_id`` columns refuse any
+fork or duplicate that slipped past. A decision is returned to the caller only after its event is
+committed.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import yaml
+from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy.exc import IntegrityError
+
+from triage.audit import tables
+from triage.audit.canonical import GENESIS, canonical, chain_hash, sha256_text
+from triage.audit.migrate import upgrade
+from triage.models import Decision
+from triage.rulebook import Policy, load_policy
+
+_PG_APPEND_LOCK = 7_355_608  # any fixed number: the advisory lock every appender takes
+
+
+class ReferralConflict(ValueError):
+    """The referral id was decided before, with a different payload."""
+
+
+class UnknownDecision(LookupError):
+    """No decision event has this id."""
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    seq: int
+    kind: str
+    recorded_at: str
+    referral_id: str | None
+    decision_id: str | None
+    body: dict[str, Any]
+    hash: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    events: int
+    ok: bool
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.isolation_level = None  # let the "begin" hook below choose the BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # a reported decision survives a power cut
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock before reading the tail
+
+    return engine
+
+
+def open_engine(url: str) -> Engine:
+    """An SQLAlchemy engine for a database URL (``sqlite:///path`` or ``postgresql://…``)."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True)
+
+
+class AuditStore:
+    """The audit log of one database; safe to share between threads."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = open_engine(url)
+        upgrade(self.engine)
+        self._postgres = self.engine.dialect.name == "postgresql"
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def decide(self, payload: dict[str, Any], referral_id: str, policy: Policy, caller: str,
+               decide: Callable[[], Decision]) -> Decision:
+        """The decision for a referral, recorded before it is returned.
+
+        The same referral id with the same payload returns the decision already recorded; with a
+        different payload it is refused (ReferralConflict).
+        """
+        payload_text = canonical(payload)
+        payload_sha = sha256_text(payload_text)
+        existing = self._existing(referral_id, payload_sha)
+        if existing is not None:
+            return existing
+        decision = decide()
+        body = {"decision": decision.model_dump(mode="json"), "caller": caller, "payload_sha256": payload_sha}
+        try:
+            with self._writing() as conn:
+                self._store_payload(conn, payload_sha, payload_text)
+                self._archive(conn, policy)
+                self._append(conn, "decision", referral_id, decision.decision_id, body, decided=True)
+        except IntegrityError:  # another writer recorded this referral id first
+            existing = self._existing(referral_id, payload_sha)
+            if existing is None:
+                raise
+            return existing
+        return decision
+
+    def override(self, decision_id: str, route: str, reason: str, by: str) -> AuditEvent:
+        """Record a practitioner's new route for a decision; the decision event is never changed."""
+        if not reason.strip():
+            raise ValueError("reason: a reason is required for an override")
+        if not by.strip():
+            raise ValueError("by: the practitioner's identity is required")
+        original = self.decision_event(decision_id)
+        body = {"overrides_decision": decision_id, "route": route, "reason": reason, "by": by,
+                "previous_route": original.body["decision"]["route"]}
+        with self._writing() as conn:
+            return self._append(conn, "override", original.referral_id, decision_id, body)
+
+    def ruleset_loaded(self, policy: Policy, by: str) -> AuditEvent:
+        with self._writing() as conn:
+            self._archive(conn, policy)
+            return self._append(conn, "ruleset_loaded", None, None,
+                                {"version": policy.version, "sha256": policy.sha256, "by": by})
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A transaction holding the one append lock, taken before anything is read or written."""
+        with self.engine.begin() as conn:  # on SQLite, BEGIN IMMEDIATE is the lock
+            if self._postgres:
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_APPEND_LOCK})")
+            yield conn
+
+    def _append(self, conn: Connection, kind: str, referral_id: str | None, decision_id: str | None,
+                body: dict[str, Any], decided: bool = False) -> AuditEvent:
+        tail = conn.execute(select(tables.events.c.seq, tables.events.c.hash)
+                            .order_by(tables.events.c.seq.desc()).limit(1)).first()
+        seq, prev_hash = (tail.seq + 1, tail.hash) if tail else (1, GENESIS)
+        content = {"seq": seq, "event_id": uuid.uuid4().hex, "kind": kind, "recorded_at": _now(),
+                   "referral_id": referral_id, "decision_id": decision_id, "body": body}
+        digest = chain_hash(prev_hash, content)
+        conn.execute(tables.events.insert().values(
+            seq=seq, event_id=content["event_id"], kind=kind, recorded_at=content["recorded_at"],
+            referral_id=referral_id, decision_id=decision_id,
+            decided_referral_id=referral_id if decided else None,
+            content=canonical(content), prev_hash=prev_hash, hash=digest))
+        return AuditEvent(seq, kind, content["recorded_at"], referral_id, decision_id, body, digest)
+
+    def _store_payload(self, conn: Connection, sha: str, text: str) -> None:
+        if conn.execute(select(tables.payloads.c.sha256).where(tables.payloads.c.sha256 == sha)).first() is None:
+            conn.execute(tables.payloads.insert().values(sha256=sha, stored_at=_now(), body=text))
+
+    def _archive(self, conn: Connection, policy: Policy) -> None:
+        """Keep the ruleset's content, by its hash, so past decisions can be replayed."""
+        found = select(tables.rulesets.c.sha256).where(tables.rulesets.c.sha256 == policy.sha256)
+        if conn.execute(found).first() is None:
+            conn.execute(tables.rulesets.insert().values(
+                sha256=policy.sha256, version=policy.version, stored_at=_now(),
+                content=yaml.safe_dump(policy.content, sort_keys=True, allow_unicode=True)))
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _existing(self, referral_id: str, payload_sha: str) -> Decision | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tables.events.c.content)
+                               .where(tables.events.c.decided_referral_id == referral_id)).first()
+        if row is None:
+            return None
+        body = _content(row.content)["body"]
+        if body["payload_sha256"] != payload_sha:
+            raise ReferralConflict(f"referral_id {referral_id!r} was already decided with a different payload; "
+                                   "send a new referral id for a new referral")
+        return Decision.model_validate(body["decision"], strict=False)
+
+    def events(self, referral_id: str | None = None) -> Iterator[AuditEvent]:
+        query = select(tables.events).order_by(tables.events.c.seq)
+        if referral_id is not None:
+            query = query.where(tables.events.c.referral_id == referral_id)
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                content = _content(row.content)
+                yield AuditEvent(row.seq, row.kind, row.recorded_at, row.referral_id, row.decision_id,
+                                 content["body"], row.hash)
+
+    def decision_event(self, decision_id: str) -> AuditEvent:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tables.events).where(tables.events.c.decision_id == decision_id)
+                               .where(tables.events.c.kind == "decision")).first()
+        if row is None:
+            raise UnknownDecision(f"no decision with id {decision_id!r}")
+        return AuditEvent(row.seq, row.kind, row.recorded_at, row.referral_id, row.decision_id,
+                          _content(row.content)["body"], row.hash)
+
+    def payload(self, sha: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tables.payloads.c.body).where(tables.payloads.c.sha256 == sha)).first()
+        return None if row is None else _content(row.body)
+
+    def archived_policy(self, sha: str) -> Policy:
+        """Load an archived ruleset (written to a temporary folder and read by the normal loader)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tables.rulesets.c.content).where(tables.rulesets.c.sha256 == sha)).first()
+        if row is None:
+            raise LookupError(f"ruleset {sha} is not in the archive")
+        with tempfile.TemporaryDirectory(prefix="triage-ruleset-") as folder:
+            for name, sections in yaml.safe_load(row.content).items():
+                (Path(folder) / name).mkdir()
+                (Path(folder) / name / "archived.yaml").write_text(
+                    yaml.safe_dump(sections, sort_keys=True, allow_unicode=True), encoding="utf-8")
+            return load_policy(Path(folder))
+
+    # -- verifying ---------------------------------------------------------------------------
+
+    def verify(self) -> Verification:
+        """Recompute the whole chain; report the first event that does not fit."""
+        prev_hash, count = GENESIS, 0
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(tables.events).order_by(tables.events.c.seq)):
+                count += 1
+                problem = _check(row, count, prev_hash)
+                if problem:
+                    return Verification(count, False, row.seq, problem)
+                prev_hash = row.hash
+        return Verification(count, True)
+
+
+def _content(text: str) -> dict[str, Any]:
+    return json.loads(text)
+
+
+def _check(row: Any, expected_seq: int, prev_hash: str) -> str | None:
+    """Why this stored event does not fit the chain (None when it does)."""
+    if row.seq != expected_seq:
+        return f"expected event {expected_seq} here, found {row.seq} (an event is missing)"
+    if row.prev_hash != prev_hash:
+        return "does not follow the previous event (prev_hash differs)"
+    content = _content(row.content)
+    columns = {"seq": row.seq, "kind": row.kind, "recorded_at": row.recorded_at,
+               "referral_id": row.referral_id, "decision_id": row.decision_id, "event_id": row.event_id}
+    if any(content.get(key) != value for key, value in columns.items()):
+        return "a column differs from the hashed content"
+    if chain_hash(prev_hash, content) != row.hash:
+        return "content does not match its hash (edited)"
+    return None
