@@ -293,7 +293,7 @@ def worker(kind: str, source: Path) -> dict[str, tuple[float, float]]:
         from triage.engine.assess import assess, summary_fact
         from triage.engine.facts import build_facts
 
-        compiled, backend = engine._active
+        compiled, backend, _ = engine._active
         parts = {"build_facts": build_facts, "compiled": compiled, "backend": backend}
     except Exception:  # noqa: BLE001 - optional detail only
         parts = {}

@@ -11,22 +11,31 @@ from typing import Annotated, BinaryIO, Iterator, Optional
 
 import typer
 
+from triage.audit import AuditStore, ReferralConflict, UnknownDecision
 from triage.engine import BACKENDS, Engine, EngineFailure
 from triage.files import CannotWrite, read_text, replacing
-from triage.intake import FieldError, InvalidReferral, load_text, parse_referral
+from triage.front_door import FrontDoor
+from triage.intake import FieldError, InvalidReferral, load_text
 from triage.logs import configure_logging, flush_logs
 from triage.models import Decision
-from triage.report import explain_decision, ruleset_table
+from triage.report import audit_history, explain_decision, ruleset_table
 from triage.rulebook import PolicyInvalid, load_policy
 from triage.rulebook.loader import Policy
+from triage.settings import Settings
 
 app = typer.Typer(help="Referral triage for the city's whole household front door.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 rules_app = typer.Typer(help="Inspect the active ruleset.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+audit_app = typer.Typer(help="The audit log: verify the chain, show a referral's history.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 RulesDir = Annotated[Optional[Path], typer.Option("--rules", help="Policy folder (holding rules/, definitions/, service_catalogue/); default: the project's own.")]
 EngineName = Annotated[str, typer.Option("--engine", help=f"Evaluation backend: {' or '.join(BACKENDS)}.")]
+
+AuditOption = Annotated[Optional[bool], typer.Option(
+    "--audit/--no-audit", help="Record each decision in the audit log (default: on when TRIAGE_DATABASE_URL is set).")]
+CallerOption = Annotated[str, typer.Option("--caller", help="Who is deciding, as recorded in the audit log.")]
 
 EXIT_INVALID_INPUT = 2
 EXIT_INVALID_RULES = 3
@@ -44,16 +53,19 @@ def _policy(rules: Path | None) -> Policy:
         raise _fail(str(error), EXIT_INVALID_RULES) from None
 
 
-def _engine(rules: Path | None, engine: str, batch: bool = False) -> Engine:
+def _front_door(rules: Path | None, engine: str, audit: bool | None, caller: str, batch: bool = False) -> FrontDoor:
+    """The engine on the chosen rules, recording to the audit log when asked (or configured)."""
     configure_logging(batch=batch)
     if engine not in BACKENDS:
         raise _fail(f"--engine: unknown engine {engine!r}; expected one of: {', '.join(BACKENDS)}", EXIT_INVALID_INPUT)
-    triage = Engine(_policy(rules), engine)
+    settings = Settings()
+    store = AuditStore(settings.audit_url) if (settings.audit_by_default if audit is None else audit) else None
+    door = FrontDoor(Engine(_policy(rules), engine), store, caller)
     # Everything loaded so far (libraries, the policy, the compiled rules) lives for the whole
     # run: take it out of the garbage collector's scans, which otherwise revisit it thousands of
     # times in a batch.
     gc.freeze()
-    return triage
+    return door
 
 
 @app.command()
@@ -62,19 +74,21 @@ def decide(
     explain: Annotated[bool, typer.Option("--explain", help="Print a readable report instead of JSON.")] = False,
     rules: RulesDir = None,
     engine: EngineName = "durable",
+    audit: AuditOption = None,
+    caller: CallerOption = "cli",
 ) -> None:
     """Decide one referral and print the decision."""
-    triage = _engine(rules, engine)
+    door = _front_door(rules, engine, audit, caller)
     try:
         data = load_text(read_text(file), yaml_allowed=file.suffix.lower() in (".yaml", ".yml"))
-        referral = parse_referral(data, triage.policy.agencies)
+        decision = door.decide(data)
     except InvalidReferral as error:
         raise _fail("invalid referral:\n" + "\n".join(f"  {e}" for e in error.errors), EXIT_INVALID_INPUT) from None
-    try:
-        decision = triage.decide(referral)
+    except ReferralConflict as error:
+        raise _fail(str(error), EXIT_INVALID_INPUT) from None
     except EngineFailure as error:
         raise _fail(f"no decision: {error}", 1) from None
-    typer.echo(explain_decision(decision, triage.policy) if explain else decision.model_dump_json(indent=2))
+    typer.echo(explain_decision(decision, door.engine.policy) if explain else decision.model_dump_json(indent=2))
 
 
 def _error_record(number: int, referral_id: str | None, error: str, errors: list[FieldError]) -> str:
@@ -82,7 +96,7 @@ def _error_record(number: int, referral_id: str | None, error: str, errors: list
                        "errors": [{"path": e.path, "reason": e.reason} for e in errors]})
 
 
-def _decide_line(triage: Engine, number: int, raw: bytes) -> tuple[str, Decision | None]:
+def _decide_line(door: FrontDoor, number: int, raw: bytes) -> tuple[str, Decision | None]:
     """One output line for one input line: the decision, or an error record naming the fields.
 
     Never raises (short of an interrupt): one bad line must not cost the rest of the batch.
@@ -97,11 +111,11 @@ def _decide_line(triage: Engine, number: int, raw: bytes) -> tuple[str, Decision
         data = load_text(line)
         if isinstance(data, dict) and isinstance(data.get("referral_id"), str):
             referral_id = data["referral_id"]
-        decision = triage.decide(parse_referral(data, triage.policy.agencies))
+        decision = door.decide(data)
         return decision.model_dump_json(), decision
     except InvalidReferral as error:
         return _error_record(number, referral_id, str(error), error.errors), None
-    except EngineFailure as error:
+    except (EngineFailure, ReferralConflict) as error:
         return _error_record(number, referral_id, str(error), []), None
     except Exception as error:  # last resort: a bug; its message may quote the referral, so name the class only
         return _error_record(number, referral_id, f"could not be decided: {type(error).__name__}", []), None
@@ -145,16 +159,18 @@ def batch(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write one result per input line.")],
     rules: RulesDir = None,
     engine: EngineName = "durable",
+    audit: AuditOption = None,
+    caller: CallerOption = "cli",
 ) -> None:
     """Decide every line of a JSONL file; a bad line gets an error record, never stops the run."""
     _refuse_same_file(source, output)
-    triage = _engine(rules, engine, batch=True)
+    door = _front_door(rules, engine, audit, caller, batch=True)
     routes: Counter[str] = Counter()
     try:
         with source.open("rb") as incoming, replacing(output) as out:
             try:
                 for number, line in _lines(incoming, _line_count(source)):
-                    text, decision = _decide_line(triage, number, line)
+                    text, decision = _decide_line(door, number, line)
                     out.write(text + "\n")
                     routes[decision.route if decision else "(invalid)"] += 1
             finally:
@@ -182,6 +198,48 @@ def validate(directory: Annotated[Optional[Path], typer.Argument(help="Policy fo
 def rules_show(rules: RulesDir = None) -> None:
     """Print the active ruleset as readable tables."""
     typer.echo(ruleset_table(_policy(rules)))
+
+
+def _store() -> AuditStore:
+    return AuditStore(Settings().audit_url)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; exit 1 and name the first bad event if anything was tampered with."""
+    result = _store().verify()
+    if not result.ok:
+        raise _fail(f"audit log BROKEN at event {result.first_bad_seq}: {result.problem} "
+                    f"({result.events} events read)", 1)
+    typer.echo(f"ok: {result.events} events, chain intact")
+
+
+@audit_app.command("show")
+def audit_show(referral_id: Annotated[str, typer.Argument(help="The referral whose history to show.")]) -> None:
+    """The decision, overrides and reasons recorded for a referral, oldest first."""
+    events = list(_store().events(referral_id))
+    if not events:
+        raise _fail(f"nothing recorded for referral {referral_id!r}", 1)
+    typer.echo(audit_history(referral_id, events))
+
+
+@app.command()
+def override(
+    decision_id: Annotated[str, typer.Argument(help="The decision to override.")],
+    route: Annotated[str, typer.Option("--route", help="The new route (a service id from the catalogue).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required, free text).")],
+    by: Annotated[str, typer.Option("--by", help="Who is overriding.")],
+    rules: RulesDir = None,
+) -> None:
+    """Record a practitioner's new route for a decision; the decision itself is never changed."""
+    services = {s.id for s in _policy(rules).catalogue.services}
+    if route not in services:
+        raise _fail(f"--route: unknown service {route!r}; expected one of: {', '.join(sorted(services))}", EXIT_INVALID_INPUT)
+    try:
+        event = _store().override(decision_id, route, reason, by)
+    except (ValueError, UnknownDecision) as error:
+        raise _fail(str(error), EXIT_INVALID_INPUT) from None
+    typer.echo(f"override recorded as event {event.seq}: decision {decision_id} -> {route}")
 
 
 if __name__ == "__main__":  # pragma: no cover

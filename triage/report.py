@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from triage.audit import AuditEvent
 from triage.engine.compiler import CompiledPolicy
 from triage.models import Decision
 from triage.rulebook.conditions import describe
@@ -69,3 +70,20 @@ def ruleset_table(policy: Policy) -> str:
                                 [[x.id, x.name, ", ".join(x.districts)] for x in catalogue.localities]),
     ]
     return "\n\n".join(sections)
+
+
+def audit_history(referral_id: str, events: list[AuditEvent]) -> str:
+    """A referral's recorded history as an auditor reads it: what was decided, then who changed it."""
+    lines = [f"Referral {referral_id}: {len(events)} event(s)"]
+    for event in events:
+        body = event.body
+        if event.kind == "decision":
+            decision = body["decision"]
+            lines.append(f"  #{event.seq} {event.recorded_at} DECISION {event.decision_id} by {body['caller']}: "
+                         f"{decision['route']} ({decision['priority']}, respond by {decision['respond_by']}), "
+                         f"rule {decision['matched_rule']}, ruleset {decision['ruleset']['version']}")
+            lines += [f"      - {reason}" for reason in decision["reasons"]]
+        else:
+            lines.append(f"  #{event.seq} {event.recorded_at} OVERRIDE of {body['overrides_decision']} by {body['by']}: "
+                         f"{body['previous_route']} -> {body['route']}; reason: {body['reason']}")
+    return "\n".join(lines)

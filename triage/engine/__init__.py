@@ -37,13 +37,18 @@ class Engine:
         self.backend_name = backend
         self._active = self._build(policy)
 
-    def _build(self, policy: Policy) -> tuple[CompiledPolicy, Backend]:
+    def _build(self, policy: Policy) -> tuple[CompiledPolicy, Backend, Policy]:
         compiled = compile_policy(policy)
-        return compiled, BACKENDS[self.backend_name](compiled)
+        return compiled, BACKENDS[self.backend_name](compiled), policy
 
     @property
     def policy(self) -> CompiledPolicy:
         return self._active[0]
+
+    @property
+    def rulebook(self) -> Policy:
+        """The loaded policy the active rules were compiled from (what the audit log archives)."""
+        return self._active[2]
 
     def use(self, policy: Policy) -> None:
         """Compile and register ``policy`` first, then swap it in with one assignment (atomic:
@@ -51,7 +56,7 @@ class Engine:
         self._active = self._build(policy)
 
     def decide(self, referral: Referral, decided_at: datetime | None = None) -> Decision:
-        compiled, backend = self._active  # one read: a concurrent swap never mixes versions
+        compiled, backend, _ = self._active  # one read: a concurrent swap never mixes versions
         started = time.perf_counter()
         decision = decide(compiled, backend, referral, decided_at)
         log.info("decision", referral_id=decision.referral_id, decision_id=decision.decision_id,

@@ -1,0 +1,115 @@
+"""The audit log from the command line: decide/batch --audit, audit verify/show, override."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner, Result
+
+from support import SPEC_EXAMPLE, build_referral, child, parent
+from triage.audit import AuditStore
+from triage.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def audit_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own embedded audit database and no shared one."""
+    monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("TRIAGE_AUDIT_DB", str(tmp_path / "audit.sqlite3"))
+    monkeypatch.setenv("TRIAGE_LOG_LEVEL", "warning")
+    return tmp_path / "audit.sqlite3"
+
+
+def invoke(*args: object) -> Result:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def referral_file(tmp_path: Path, data: dict, name: str = "referral.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def decide(path: Path) -> dict:
+    result = invoke("decide", path, "--audit", "--engine", "python")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_deciding_twice_records_one_decision(tmp_path, audit_db):
+    path = referral_file(tmp_path, SPEC_EXAMPLE)
+    assert decide(path) == decide(path)
+    assert len(list(AuditStore(f"sqlite:///{audit_db}").events())) == 1
+
+
+def test_auditing_is_off_unless_asked_or_configured(tmp_path, audit_db):
+    assert invoke("decide", referral_file(tmp_path, SPEC_EXAMPLE)).exit_code == 0
+    assert not audit_db.exists()
+
+
+def test_a_changed_payload_under_a_used_referral_id_exits_2(tmp_path):
+    decide(referral_file(tmp_path, SPEC_EXAMPLE))
+    changed = {**SPEC_EXAMPLE, "narrative": "changed"}
+    result = invoke("decide", referral_file(tmp_path, changed, "changed.json"), "--audit")
+    assert result.exit_code == 2
+    assert "different payload" in result.stderr
+
+
+def test_verify_reports_an_intact_chain(tmp_path):
+    decide(referral_file(tmp_path, SPEC_EXAMPLE))
+    result = invoke("audit", "verify")
+    assert (result.exit_code, result.stdout.strip()) == (0, "ok: 1 events, chain intact")
+
+
+def test_verify_exits_1_naming_the_tampered_event(tmp_path, audit_db):
+    decide(referral_file(tmp_path, SPEC_EXAMPLE))
+    store = AuditStore(f"sqlite:///{audit_db}")
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER audit_events_no_update"))
+        conn.execute(text("UPDATE audit_events SET content = replace(content, 'cli', 'someone') WHERE seq = 1"))
+    result = invoke("audit", "verify")
+    assert result.exit_code == 1
+    assert "BROKEN at event 1" in result.stderr
+
+
+def test_show_tells_the_history_with_overrides(tmp_path):
+    decision = decide(referral_file(tmp_path, SPEC_EXAMPLE))
+    assert invoke("override", decision["decision_id"], "--route", "mast", "--reason", "Family asked for MAST",
+                  "--by", "A. Worker").exit_code == 0
+    shown = invoke("audit", "show", SPEC_EXAMPLE["referral_id"]).stdout
+    assert f"DECISION {decision['decision_id']}" in shown
+    assert "OVERRIDE" in shown and "bsf -> mast; reason: Family asked for MAST" in shown
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--route", "nowhere", "--reason", "x", "--by", "A"], "unknown service 'nowhere'"),
+    (["--route", "mast", "--reason", " ", "--by", "A"], "a reason is required"),
+])
+def test_an_override_needs_a_known_route_and_a_reason(tmp_path, args, message):
+    decision = decide(referral_file(tmp_path, SPEC_EXAMPLE))
+    result = invoke("override", decision["decision_id"], *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_overriding_an_unknown_decision_exits_2():
+    result = invoke("override", "no-such-decision", "--route", "mast", "--reason", "x", "--by", "A")
+    assert (result.exit_code, "no decision with id" in result.stderr) == (2, True)
+
+
+def test_batch_records_every_decision_it_writes(tmp_path, audit_db):
+    lines = [build_referral(parent(), child(school={"attendance_pct": 80.0}), referral_id=f"B-{n}") for n in range(5)]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(x) for x in lines) + "\n{broken\n", encoding="utf-8")
+    result = invoke("batch", source, "-o", tmp_path / "out.jsonl", "--audit")
+    assert result.exit_code == 0, result.stderr
+    written = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
+    store = AuditStore(f"sqlite:///{audit_db}")
+    recorded = {e.decision_id for e in store.events()}
+    assert recorded == {x["decision_id"] for x in written if "decision_id" in x}
+    assert len(recorded) == 5 and store.verify().ok

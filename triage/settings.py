@@ -1,0 +1,29 @@
+"""Settings read from the environment (``TRIAGE_*``), in one typed place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the audit log lives.
+
+    ``TRIAGE_DATABASE_URL`` (e.g. ``postgresql://user:pass@host/db``) selects a shared database
+    and switches auditing on by default; without it, ``--audit`` writes to the embedded SQLite
+    file ``TRIAGE_AUDIT_DB``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TRIAGE_")
+
+    database_url: str | None = None
+    audit_db: Path = Path("triage-audit.sqlite3")
+
+    @property
+    def audit_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.audit_db}"
+
+    @property
+    def audit_by_default(self) -> bool:
+        return self.database_url is not None
