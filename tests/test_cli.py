@@ -514,11 +514,11 @@ def test_batch_crash_leaves_the_old_output_whole(batch_files: tuple[Path, Path],
     source, output = batch_files
     output.write_text("previous run\n", encoding="utf-8")
 
-    def crash_on_line_3(triage: Any, number: int, line: bytes) -> tuple[str, None]:
+    def crash_on_line_3(number: int, raw: bytes) -> Any:
         if number == 3:
             raise RuntimeError("simulated crash")
-        return "{}", None
-    monkeypatch.setattr(triage.cli, "_decide_line", crash_on_line_3)
+        return {}
+    monkeypatch.setattr(triage.cli, "_read_line", crash_on_line_3)
     result = invoke("batch", source, "-o", output)
     assert result.exit_code != 0 and output.read_text(encoding="utf-8") == "previous run\n"
     assert sorted(p.name for p in output.parent.iterdir()) == sorted([source.name, output.name])

@@ -7,7 +7,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, BinaryIO, Iterator, Optional
+from typing import Annotated, Any, BinaryIO, Iterator, Optional
 
 import typer
 
@@ -96,29 +96,60 @@ def _error_record(number: int, referral_id: str | None, error: str, errors: list
                        "errors": [{"path": e.path, "reason": e.reason} for e in errors]})
 
 
-def _decide_line(door: FrontDoor, number: int, raw: bytes) -> tuple[str, Decision | None]:
-    """One output line for one input line: the decision, or an error record naming the fields.
+BATCH_BLOCK = 256  # lines decided (and, when auditing, committed) together before being written
 
-    Never raises (short of an interrupt): one bad line must not cost the rest of the batch.
-    """
+
+def _read_line(number: int, raw: bytes) -> Any:
+    """A line's parsed JSON, or the InvalidReferral saying why it cannot be read."""
     try:  # decoded line by line, so one mis-encoded line costs only itself; a BOM may start the file
         line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError:
-        reason = "line is not valid UTF-8"
-        return _error_record(number, None, reason, [FieldError("", reason)]), None
-    referral_id = None
+        return InvalidReferral([FieldError("", "line is not valid UTF-8")])
     try:
-        data = load_text(line)
-        if isinstance(data, dict) and isinstance(data.get("referral_id"), str):
-            referral_id = data["referral_id"]
-        decision = door.decide(data)
-        return decision.model_dump_json(), decision
-    except InvalidReferral as error:
-        return _error_record(number, referral_id, str(error), error.errors), None
-    except (EngineFailure, ReferralConflict) as error:
-        return _error_record(number, referral_id, str(error), []), None
-    except Exception as error:  # last resort: a bug; its message may quote the referral, so name the class only
-        return _error_record(number, referral_id, f"could not be decided: {type(error).__name__}", []), None
+        return load_text(line)
+    except InvalidReferral as invalid:
+        return invalid
+
+
+def _result_line(number: int, data: Any, outcome: Decision | Exception) -> str:
+    """The output line for one input line: the decision, or an error record naming the fields."""
+    if isinstance(outcome, Decision):
+        return outcome.model_dump_json()
+    referral_id = data.get("referral_id") if isinstance(data, dict) else None
+    referral_id = referral_id if isinstance(referral_id, str) else None
+    if isinstance(outcome, InvalidReferral):
+        return _error_record(number, referral_id, str(outcome), outcome.errors)
+    if isinstance(outcome, (EngineFailure, ReferralConflict)):
+        return _error_record(number, referral_id, str(outcome), [])
+    # anything else is a bug or an unavailable database; its message may quote the referral
+    return _error_record(number, referral_id, f"could not be decided: {type(outcome).__name__}", [])
+
+
+def _decide_block(door: FrontDoor, block: list[tuple[int, bytes]]) -> list[tuple[str, Decision | None]]:
+    """Results for a block of lines, in order. Never raises (short of an interrupt): one bad line,
+    or a block the audit log could not take, must not cost the rest of the batch."""
+    read = [_read_line(number, raw) for number, raw in block]
+    readable = [data for data in read if not isinstance(data, InvalidReferral)]
+    try:
+        decided = iter(door.decide_many(readable))
+    except Exception as failure:  # noqa: BLE001 - e.g. the audit database is unavailable: nothing was recorded
+        decided = iter([failure] * len(readable))
+    results = []
+    for (number, _), data in zip(block, read):
+        outcome = data if isinstance(data, InvalidReferral) else next(decided)
+        results.append((_result_line(number, data, outcome), outcome if isinstance(outcome, Decision) else None))
+    return results
+
+
+def _blocks(lines: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
+    block: list[tuple[int, bytes]] = []
+    for line in lines:
+        block.append(line)
+        if len(block) == size:
+            yield block
+            block = []
+    if block:
+        yield block
 
 
 def _line_count(source: Path) -> int | None:
@@ -169,10 +200,10 @@ def batch(
     try:
         with source.open("rb") as incoming, replacing(output) as out:
             try:
-                for number, line in _lines(incoming, _line_count(source)):
-                    text, decision = _decide_line(door, number, line)
-                    out.write(text + "\n")
-                    routes[decision.route if decision else "(invalid)"] += 1
+                for block in _blocks(_lines(incoming, _line_count(source)), BATCH_BLOCK):
+                    for text, decision in _decide_block(door, block):
+                        out.write(text + "\n")
+                        routes[decision.route if decision else "(invalid)"] += 1
             finally:
                 flush_logs()
     except CannotWrite as error:

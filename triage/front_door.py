@@ -6,11 +6,13 @@ is handed back only after its audit event is committed.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import Any, Callable, Sequence
 
 from triage.audit import AuditStore
+from triage.audit.store import Request
 from triage.engine import Engine
-from triage.intake import parse_referral
+from triage.intake import InvalidReferral, parse_referral
 from triage.models import Decision
 
 
@@ -23,8 +25,39 @@ class FrontDoor:
     def decide(self, data: Any) -> Decision:
         """Decide a referral given as parsed JSON/YAML data; raises InvalidReferral, ReferralConflict
         or EngineFailure instead of returning a decision that was not recorded."""
-        referral = parse_referral(data, self.engine.policy.agencies)
-        if self.audit is None:
-            return self.engine.decide(referral)
-        return self.audit.decide(data, referral.referral_id, self.engine.rulebook, self.caller,
-                                 lambda: self.engine.decide(referral))
+        [outcome] = self.decide_many([data])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def decide_many(self, items: Sequence[Any]) -> list[Decision | Exception]:
+        """Decide several referrals, recording them in one transaction when auditing.
+
+        Each item gets its decision or the exception that stopped it (InvalidReferral,
+        ReferralConflict, EngineFailure, ...), in order; one bad item never costs the others.
+        """
+        outcomes: list[Decision | Exception | None] = []
+        requests: list[tuple[int, Request]] = []
+        for index, data in enumerate(items):
+            try:
+                referral = parse_referral(data, self.engine.policy.agencies)
+            except InvalidReferral as invalid:
+                outcomes.append(invalid)
+                continue
+            outcomes.append(None)
+            requests.append((index, Request(data, referral.referral_id, partial(self.engine.decide, referral))))
+        for (index, request), outcome in zip(requests, self._decide_requests([r for _, r in requests])):
+            outcomes[index] = outcome
+        return [o for o in outcomes if o is not None]
+
+    def _decide_requests(self, requests: list[Request]) -> list[Decision | Exception]:
+        if self.audit is not None:
+            return self.audit.decide_many(requests, self.engine.rulebook, self.caller) if requests else []
+        return [_attempt(request.decide) for request in requests]
+
+
+def _attempt(decide: Callable[[], Decision]) -> Decision | Exception:
+    try:
+        return decide()
+    except Exception as failure:  # noqa: BLE001 - handed back in the referral's place
+        return failure

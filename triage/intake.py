@@ -30,7 +30,7 @@ class FieldError:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path or '(referral)'}: {self.reason}"
+        return f"{self.path}: {self.reason}" if self.path else self.reason
 
 
 class InvalidReferral(ValueError):

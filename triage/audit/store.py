@@ -17,11 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import yaml
 from sqlalchemy import Connection, Engine, create_engine, event, select
-from sqlalchemy.exc import IntegrityError
 
 from triage.audit import tables
 from triage.audit.canonical import GENESIS, canonical, chain_hash, sha256_text
@@ -38,6 +37,15 @@ class ReferralConflict(ValueError):
 
 class UnknownDecision(LookupError):
     """No decision event has this id."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One referral to decide and record: its payload as received, its id, and how to decide it."""
+
+    payload: dict[str, Any]
+    referral_id: str
+    decide: Callable[[], Decision]
 
 
 @dataclass(frozen=True)
@@ -109,24 +117,43 @@ class AuditStore:
         The same referral id with the same payload returns the decision already recorded; with a
         different payload it is refused (ReferralConflict).
         """
-        payload_text = canonical(payload)
-        payload_sha = sha256_text(payload_text)
-        existing = self._existing(referral_id, payload_sha)
-        if existing is not None:
-            return existing
-        decision = decide()
-        body = {"decision": decision.model_dump(mode="json"), "caller": caller, "payload_sha256": payload_sha}
-        try:
-            with self._writing() as conn:
-                self._store_payload(conn, payload_sha, payload_text)
-                self._archive(conn, policy)
-                self._append(conn, "decision", referral_id, decision.decision_id, body, decided=True)
-        except IntegrityError:  # another writer recorded this referral id first
-            existing = self._existing(referral_id, payload_sha)
-            if existing is None:
-                raise
-            return existing
-        return decision
+        [outcome] = self.decide_many([Request(payload, referral_id, decide)], policy, caller)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def decide_many(self, requests: Sequence[Request], policy: Policy, caller: str) -> list[Decision | Exception]:
+        """Decide and record several referrals in one transaction (one commit for a batch's block).
+
+        Nothing is returned before the commit, so a caller that writes results only afterwards
+        never reports a decision that could be lost. Referrals are decided under the append lock,
+        so a referral id sent twice (even within one block) is decided once. A referral that
+        cannot be decided (ReferralConflict, or whatever ``decide`` raised) gets its exception in
+        its place and is not recorded; the others still are.
+        """
+        outcomes: list[Decision | Exception] = []
+        with self._writing() as conn:
+            self._archive(conn, policy)
+            for request in requests:
+                payload_text = canonical(request.payload)
+                payload_sha = sha256_text(payload_text)
+                try:
+                    recorded = self._recorded(conn, request.referral_id, payload_sha)
+                except ReferralConflict as conflict:
+                    outcomes.append(conflict)
+                    continue
+                if recorded is None:
+                    try:
+                        recorded = request.decide()
+                    except Exception as failure:  # noqa: BLE001 - handed back to the caller, per referral
+                        outcomes.append(failure)
+                        continue
+                    self._store_payload(conn, payload_sha, payload_text)
+                    self._append(conn, "decision", request.referral_id, recorded.decision_id,
+                                 {"decision": recorded.model_dump(mode="json"), "caller": caller,
+                                  "payload_sha256": payload_sha}, decided=True)
+                outcomes.append(recorded)
+        return outcomes
 
     def override(self, decision_id: str, route: str, reason: str, by: str) -> AuditEvent:
         """Record a practitioner's new route for a decision; the decision event is never changed."""
@@ -183,10 +210,12 @@ class AuditStore:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def _existing(self, referral_id: str, payload_sha: str) -> Decision | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(tables.events.c.content)
-                               .where(tables.events.c.decided_referral_id == referral_id)).first()
+    @staticmethod
+    def _recorded(conn: Connection, referral_id: str, payload_sha: str) -> Decision | None:
+        """The decision already recorded for this referral id, if any (ReferralConflict when it
+        was recorded for a different payload)."""
+        row = conn.execute(select(tables.events.c.content)
+                           .where(tables.events.c.decided_referral_id == referral_id)).first()
         if row is None:
             return None
         body = _content(row.content)["body"]
