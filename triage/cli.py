@@ -7,11 +7,11 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Iterator, Optional
 
 import typer
 
-from triage.audit import AuditStore, ReferralConflict, UnknownDecision
+from triage.audit import ReferralConflict, UnknownDecision
 from triage.engine import BACKENDS, Engine, EngineFailure
 from triage.files import CannotWrite, read_text, replacing
 from triage.front_door import FrontDoor
@@ -22,6 +22,9 @@ from triage.report import audit_history, explain_decision, ruleset_table
 from triage.rulebook import PolicyInvalid, load_policy
 from triage.rulebook.loader import Policy
 from triage.settings import Settings
+
+if TYPE_CHECKING:
+    from triage.audit.store import AuditStore
 
 app = typer.Typer(help="Referral triage for the city's whole household front door.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -59,7 +62,7 @@ def _front_door(rules: Path | None, engine: str, audit: bool | None, caller: str
     if engine not in BACKENDS:
         raise _fail(f"--engine: unknown engine {engine!r}; expected one of: {', '.join(BACKENDS)}", EXIT_INVALID_INPUT)
     settings = Settings()
-    store = AuditStore(settings.audit_url) if (settings.audit_by_default if audit is None else audit) else None
+    store = _store() if (settings.audit_by_default if audit is None else audit) else None
     door = FrontDoor(Engine(_policy(rules), engine), store, caller)
     # Everything loaded so far (libraries, the policy, the compiled rules) lives for the whole
     # run: take it out of the garbage collector's scans, which otherwise revisit it thousands of
@@ -232,6 +235,9 @@ def rules_show(rules: RulesDir = None) -> None:
 
 
 def _store() -> AuditStore:
+    """The configured audit log; imported here because SQLAlchemy costs startup time when unused."""
+    from triage.audit.store import AuditStore
+
     return AuditStore(Settings().audit_url)
 
 

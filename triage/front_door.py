@@ -7,13 +7,15 @@ is handed back only after its audit event is committed.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from triage.audit import AuditStore
-from triage.audit.store import Request
+from triage.audit import Request, attempt
 from triage.engine import Engine
 from triage.intake import InvalidReferral, parse_referral
 from triage.models import Decision
+
+if TYPE_CHECKING:  # importing the store loads SQLAlchemy: only where a database is used
+    from triage.audit.store import AuditStore
 
 
 class FrontDoor:
@@ -53,11 +55,4 @@ class FrontDoor:
     def _decide_requests(self, requests: list[Request]) -> list[Decision | Exception]:
         if self.audit is not None:
             return self.audit.decide_many(requests, self.engine.rulebook, self.caller) if requests else []
-        return [_attempt(request.decide) for request in requests]
-
-
-def _attempt(decide: Callable[[], Decision]) -> Decision | Exception:
-    try:
-        return decide()
-    except Exception as failure:  # noqa: BLE001 - handed back in the referral's place
-        return failure
+        return [attempt(request.decide) for request in requests]

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import pytest
 from sqlalchemy import create_engine, text
 
-from triage.audit import AuditStore
+from triage.audit.store import AuditStore
 from triage.engine import Engine
 from triage.intake import parse_referral
 from triage.models import Decision

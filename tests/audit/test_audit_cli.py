@@ -10,7 +10,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 from support import SPEC_EXAMPLE, build_referral, child, parent
-from triage.audit import AuditStore
+from triage.audit.store import AuditStore
 from triage.cli import app
 
 runner = CliRunner()

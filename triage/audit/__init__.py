@@ -1,5 +1,11 @@
-"""The audit log: every decision, override and ruleset load, append-only and tamper-evident."""
+"""The audit log: every decision, override and ruleset load, append-only and tamper-evident.
 
-from triage.audit.store import AuditEvent, AuditStore, ReferralConflict, UnknownDecision, Verification
+``triage.audit.store.AuditStore`` is the log itself; it is imported only where a database is used
+(SQLAlchemy and Alembic take a noticeable part of a second to import).
+"""
 
-__all__ = ["AuditEvent", "AuditStore", "ReferralConflict", "UnknownDecision", "Verification"]
+from triage.audit.errors import ReferralConflict, UnknownDecision
+from triage.audit.events import AuditEvent, Verification
+from triage.audit.requests import Request, attempt
+
+__all__ = ["AuditEvent", "ReferralConflict", "Request", "UnknownDecision", "Verification", "attempt"]

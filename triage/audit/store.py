@@ -14,57 +14,24 @@ import json
 import tempfile
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import yaml
 from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from triage.audit import tables
 from triage.audit.canonical import GENESIS, canonical, chain_hash, sha256_text
+from triage.audit.errors import ReferralConflict, UnknownDecision
+from triage.audit.events import AuditEvent, Verification
+from triage.audit.requests import Request, attempt
 from triage.audit.migrate import upgrade
 from triage.models import Decision
 from triage.rulebook import Policy, load_policy
 
 _PG_APPEND_LOCK = 7_355_608  # any fixed number: the advisory lock every appender takes
-
-
-class ReferralConflict(ValueError):
-    """The referral id was decided before, with a different payload."""
-
-
-class UnknownDecision(LookupError):
-    """No decision event has this id."""
-
-
-@dataclass(frozen=True)
-class Request:
-    """One referral to decide and record: its payload as received, its id, and how to decide it."""
-
-    payload: dict[str, Any]
-    referral_id: str
-    decide: Callable[[], Decision]
-
-
-@dataclass(frozen=True)
-class AuditEvent:
-    seq: int
-    kind: str
-    recorded_at: str
-    referral_id: str | None
-    decision_id: str | None
-    body: dict[str, Any]
-    hash: str
-
-
-@dataclass(frozen=True)
-class Verification:
-    events: int
-    ok: bool
-    first_bad_seq: int | None = None
-    problem: str | None = None
 
 
 def _now() -> str:
@@ -129,31 +96,39 @@ class AuditStore:
         never reports a decision that could be lost. Referrals are decided under the append lock,
         so a referral id sent twice (even within one block) is decided once. A referral that
         cannot be decided (ReferralConflict, or whatever ``decide`` raised) gets its exception in
-        its place and is not recorded; the others still are.
+        its place and is not recorded; the others still are. The block's rows are written with
+        one statement per table: per-row statements cost more than deciding.
         """
         outcomes: list[Decision | Exception] = []
         with self._writing() as conn:
             self._archive(conn, policy)
+            known = self._recorded_bodies(conn, [r.referral_id for r in requests])
+            chain = _ChainWriter(conn)
+            payload_rows: list[dict[str, Any]] = []
             for request in requests:
                 payload_text = canonical(request.payload)
                 payload_sha = sha256_text(payload_text)
-                try:
-                    recorded = self._recorded(conn, request.referral_id, payload_sha)
-                except ReferralConflict as conflict:
-                    outcomes.append(conflict)
-                    continue
-                if recorded is None:
-                    try:
-                        recorded = request.decide()
-                    except Exception as failure:  # noqa: BLE001 - handed back to the caller, per referral
-                        outcomes.append(failure)
-                        continue
-                    self._store_payload(conn, payload_sha, payload_text)
-                    self._append(conn, "decision", request.referral_id, recorded.decision_id,
-                                 {"decision": recorded.model_dump(mode="json"), "caller": caller,
-                                  "payload_sha256": payload_sha}, decided=True)
-                outcomes.append(recorded)
+                outcome = _recorded(known.get(request.referral_id), request.referral_id, payload_sha)
+                if outcome is None:
+                    outcome = attempt(request.decide)
+                    if isinstance(outcome, Decision):
+                        body = {"decision": outcome.model_dump(mode="json"), "caller": caller,
+                                "payload_sha256": payload_sha}
+                        chain.add("decision", request.referral_id, outcome.decision_id, body, decided=True)
+                        payload_rows.append({"sha256": payload_sha, "stored_at": _now(), "body": payload_text})
+                        known[request.referral_id] = body
+                outcomes.append(outcome)
+            if payload_rows:
+                conn.execute(_insert_ignoring_duplicates(conn, tables.payloads), payload_rows)
+            chain.flush()
         return outcomes
+
+    @staticmethod
+    def _recorded_bodies(conn: Connection, referral_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The recorded decision event bodies of those of ``referral_ids`` already decided."""
+        found = conn.execute(select(tables.events.c.decided_referral_id, tables.events.c.content)
+                             .where(tables.events.c.decided_referral_id.in_(set(referral_ids))))
+        return {row.decided_referral_id: _content(row.content)["body"] for row in found}
 
     def override(self, decision_id: str, route: str, reason: str, by: str) -> AuditEvent:
         """Record a practitioner's new route for a decision; the decision event is never changed."""
@@ -182,23 +157,11 @@ class AuditStore:
             yield conn
 
     def _append(self, conn: Connection, kind: str, referral_id: str | None, decision_id: str | None,
-                body: dict[str, Any], decided: bool = False) -> AuditEvent:
-        tail = conn.execute(select(tables.events.c.seq, tables.events.c.hash)
-                            .order_by(tables.events.c.seq.desc()).limit(1)).first()
-        seq, prev_hash = (tail.seq + 1, tail.hash) if tail else (1, GENESIS)
-        content = {"seq": seq, "event_id": uuid.uuid4().hex, "kind": kind, "recorded_at": _now(),
-                   "referral_id": referral_id, "decision_id": decision_id, "body": body}
-        digest = chain_hash(prev_hash, content)
-        conn.execute(tables.events.insert().values(
-            seq=seq, event_id=content["event_id"], kind=kind, recorded_at=content["recorded_at"],
-            referral_id=referral_id, decision_id=decision_id,
-            decided_referral_id=referral_id if decided else None,
-            content=canonical(content), prev_hash=prev_hash, hash=digest))
-        return AuditEvent(seq, kind, content["recorded_at"], referral_id, decision_id, body, digest)
-
-    def _store_payload(self, conn: Connection, sha: str, text: str) -> None:
-        if conn.execute(select(tables.payloads.c.sha256).where(tables.payloads.c.sha256 == sha)).first() is None:
-            conn.execute(tables.payloads.insert().values(sha256=sha, stored_at=_now(), body=text))
+                body: dict[str, Any]) -> AuditEvent:
+        chain = _ChainWriter(conn)
+        event = chain.add(kind, referral_id, decision_id, body)
+        chain.flush()
+        return event
 
     def _archive(self, conn: Connection, policy: Policy) -> None:
         """Keep the ruleset's content, by its hash, so past decisions can be replayed."""
@@ -209,20 +172,6 @@ class AuditStore:
                 content=yaml.safe_dump(policy.content, sort_keys=True, allow_unicode=True)))
 
     # -- reading -----------------------------------------------------------------------------
-
-    @staticmethod
-    def _recorded(conn: Connection, referral_id: str, payload_sha: str) -> Decision | None:
-        """The decision already recorded for this referral id, if any (ReferralConflict when it
-        was recorded for a different payload)."""
-        row = conn.execute(select(tables.events.c.content)
-                           .where(tables.events.c.decided_referral_id == referral_id)).first()
-        if row is None:
-            return None
-        body = _content(row.content)["body"]
-        if body["payload_sha256"] != payload_sha:
-            raise ReferralConflict(f"referral_id {referral_id!r} was already decided with a different payload; "
-                                   "send a new referral id for a new referral")
-        return Decision.model_validate(body["decision"], strict=False)
 
     def events(self, referral_id: str | None = None) -> Iterator[AuditEvent]:
         query = select(tables.events).order_by(tables.events.c.seq)
@@ -274,6 +223,52 @@ class AuditStore:
                     return Verification(count, False, row.seq, problem)
                 prev_hash = row.hash
         return Verification(count, True)
+
+
+class _ChainWriter:
+    """Extends the chain inside a write transaction: reads the tail once, then links each new
+    event to the one before it in memory, and inserts them all with one statement."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        tail = conn.execute(select(tables.events.c.seq, tables.events.c.hash)
+                            .order_by(tables.events.c.seq.desc()).limit(1)).first()
+        self.seq, self.hash = (tail.seq, tail.hash) if tail else (0, GENESIS)
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, kind: str, referral_id: str | None, decision_id: str | None, body: dict[str, Any],
+            decided: bool = False) -> AuditEvent:
+        content = {"seq": self.seq + 1, "event_id": uuid.uuid4().hex, "kind": kind, "recorded_at": _now(),
+                   "referral_id": referral_id, "decision_id": decision_id, "body": body}
+        digest = chain_hash(self.hash, content)
+        self.rows.append({"seq": content["seq"], "event_id": content["event_id"], "kind": kind,
+                          "recorded_at": content["recorded_at"], "referral_id": referral_id,
+                          "decision_id": decision_id, "decided_referral_id": referral_id if decided else None,
+                          "content": canonical(content), "prev_hash": self.hash, "hash": digest})
+        self.seq, self.hash = content["seq"], digest
+        return AuditEvent(content["seq"], kind, content["recorded_at"], referral_id, decision_id, body, digest)
+
+    def flush(self) -> None:
+        if self.rows:
+            self.conn.execute(tables.events.insert(), self.rows)
+            self.rows = []
+
+
+def _recorded(body: dict[str, Any] | None, referral_id: str, payload_sha: str) -> Decision | ReferralConflict | None:
+    """The decision already recorded for a referral id (from its event body), a conflict when it
+    was recorded for a different payload, or None when it was never decided."""
+    if body is None:
+        return None
+    if body["payload_sha256"] != payload_sha:
+        return ReferralConflict(f"referral_id {referral_id!r} was already decided with a different payload; "
+                                "send a new referral id for a new referral")
+    return Decision.model_validate(body["decision"], strict=False)
+
+
+def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
+    """INSERT that skips rows whose key exists (a payload sent before under another referral id)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
 
 
 def _content(text: str) -> dict[str, Any]:

@@ -8,8 +8,6 @@ differ only in formatting, comments or key order have the same hash.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any, Iterable, get_args
 from pydantic import BaseModel, ValidationError
 
 from triage.calendar import WorkingCalendar
+from triage.canonical import canonical, sha256_text
 from triage.models import Role
 from triage.rulebook import schema, templates
 from triage.rulebook.conditions import ConditionParser, definitions_used
@@ -138,8 +137,7 @@ def _friendly(item: dict[str, Any]) -> str:
 
 def _canonical_hash(content: dict[str, Any]) -> str:
     """sha256 of the bundle's content as canonical JSON: formatting and key order do not count."""
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_text(canonical(content))
 
 
 class _Checker:

@@ -1,0 +1,11 @@
+"""What can go wrong when recording to the audit log (light to import: the CLI catches these)."""
+
+from __future__ import annotations
+
+
+class ReferralConflict(ValueError):
+    """The referral id was decided before, with a different payload."""
+
+
+class UnknownDecision(LookupError):
+    """No decision event has this id."""
