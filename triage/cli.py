@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import calendar
+import csv
 import gc
 import json
+import re
 import sys
 from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Iterable, Iterator, Optional, TextIO
 
 import typer
 
@@ -18,7 +22,7 @@ from triage.front_door import FrontDoor
 from triage.intake import FieldError, InvalidReferral, load_text
 from triage.logs import configure_logging, flush_logs
 from triage.models import Decision
-from triage.report import audit_history, explain_decision, ruleset_table
+from triage.report import EXPORT_FIELDS, audit_history, explain_decision, export_record, replay_report, ruleset_table
 from triage.rulebook import PolicyInvalid, load_policy
 from triage.rulebook.loader import Policy
 from triage.settings import Settings
@@ -30,7 +34,8 @@ app = typer.Typer(help="Referral triage for the city's whole household front doo
                   pretty_exceptions_enable=False, add_completion=False)
 rules_app = typer.Typer(help="Inspect the active ruleset.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
-audit_app = typer.Typer(help="The audit log: verify the chain, show a referral's history.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log: verify the chain, show a referral's history, export, replay, purge.",
+                        no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
 RulesDir = Annotated[Optional[Path], typer.Option("--rules", help="Policy folder (holding rules/, definitions/, service_catalogue/); default: the project's own.")]
@@ -258,6 +263,126 @@ def audit_show(referral_id: Annotated[str, typer.Argument(help="The referral who
     if not events:
         raise _fail(f"nothing recorded for referral {referral_id!r}", 1)
     typer.echo(audit_history(referral_id, events))
+
+
+EXPORT_FORMATS = ("jsonl", "csv")
+
+
+def _since(text: str) -> date:
+    """The --since date, or exit 2 saying what a date looks like."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _fail(f"--since: {text!r} is not a date; expected YYYY-MM-DD, e.g. 2026-01-31", EXIT_INVALID_INPUT) from None
+
+
+def _write_export(rows: Iterable[dict[str, Any]], out: TextIO, fmt: str) -> int:
+    """Write export rows as JSON lines or CSV (with a header row); how many were written."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
+        writer.writeheader()
+        for count, row in enumerate(rows, start=1):
+            writer.writerow(row)
+        return count
+    for count, row in enumerate(rows, start=1):
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return count
+
+
+@audit_app.command("export")
+def audit_export(
+    since: Annotated[str, typer.Option("--since", help="First day to include (YYYY-MM-DD), compared with each event's "
+                                       "UTC recorded_at: not adjusted to Europe/London time.")],
+    fmt: Annotated[str, typer.Option("--format", help="jsonl (one JSON object a line) or csv (with a header row).")] = "jsonl",
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write; default: standard output.")] = None,
+) -> None:
+    """Export the events recorded on or after a date, as JSON lines or CSV.
+
+    One event a line: seq, kind, recorded_at, referral_id, decision_id, route/priority/matched_rule
+    (decisions), route/reason/by (overrides), by (ruleset loads), hash. Referral payloads (personal
+    data) are never exported.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise _fail(f"--format: unknown format {fmt!r}; expected one of: {', '.join(EXPORT_FORMATS)}", EXIT_INVALID_INPUT)
+    first_day = _since(since)  # refused before the database is opened
+    rows = (export_record(event) for event in _store().events(since=first_day))
+    if output is None:
+        count = _write_export(rows, sys.stdout, fmt)
+    else:
+        try:
+            with replacing(output) as out:
+                count = _write_export(rows, out, fmt)
+        except CannotWrite as error:
+            raise _fail(f"-o {output}: cannot write there ({error.strerror})", EXIT_INVALID_INPUT) from None
+    typer.echo(f"{count} events exported", err=True)
+
+
+_AGE = re.compile(r"([1-9][0-9]*)([ymd])")
+
+
+def _months_before(moment: datetime, months: int) -> datetime:
+    """The same day ``months`` earlier (the month's last day when it is shorter: 31 May - 3m = 28/29 Feb)."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    return moment.replace(year=year, month=month + 1, day=min(moment.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def retention_cutoff(age: str, now: datetime) -> datetime:
+    """The moment ``age`` (``6y``, ``18m``, ``30d``) before ``now``; ValueError for anything else."""
+    match = _AGE.fullmatch(age.strip().lower())
+    if match is None:
+        raise ValueError(f"{age!r} is not an age; expected a number and y, m or d, e.g. 6y, 18m, 30d")
+    number, unit = int(match[1]), match[2]
+    try:
+        return now - timedelta(days=number) if unit == "d" else _months_before(now, number * (12 if unit == "y" else 1))
+    except (ValueError, OverflowError):
+        raise ValueError(f"{age!r} reaches back before the calendar begins") from None
+
+
+@audit_app.command("purge")
+def audit_purge(
+    older_than: Annotated[str, typer.Option("--older-than", help="Erase payloads stored longer ago than this: "
+                                            "a number and y, m or d (6y, 18m, 30d).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be erased.")] = False,
+) -> None:
+    """Erase referral payloads (personal data) stored longer ago than the retention period.
+
+    The event chain is untouched and still verifies; those decisions can no longer be replayed.
+    """
+    try:
+        cutoff = retention_cutoff(older_than, datetime.now(UTC))
+    except ValueError as error:
+        raise _fail(f"--older-than: {error}", EXIT_INVALID_INPUT) from None
+    count = _store().purge_payloads(cutoff, dry_run=dry_run)
+    verb = "would purge" if dry_run else "purged"
+    typer.echo(f"{verb} {count} referral payload(s) stored before {cutoff.isoformat(timespec='seconds')}; "
+               "the event chain is untouched")
+
+
+@audit_app.command("replay")
+def audit_replay(
+    decision_id: Annotated[str, typer.Argument(help="The recorded decision to re-decide.")],
+    engine: EngineName = "durable",
+) -> None:
+    """Re-decide a recorded decision with its archived ruleset; exit 1 if anything differs.
+
+    Uses the stored payload and the ruleset archived for the decision (not today's rule files), and
+    compares every field but decision_id and decided_at: exit 0 when identical, 1 listing what differs.
+    """
+    if engine not in BACKENDS:
+        raise _fail(f"--engine: unknown engine {engine!r}; expected one of: {', '.join(BACKENDS)}", EXIT_INVALID_INPUT)
+    configure_logging()
+    try:
+        replay = _store().replay(decision_id, engine)
+    except UnknownDecision as error:
+        raise _fail(str(error), EXIT_INVALID_INPUT) from None
+    except EngineFailure as error:
+        raise _fail(f"no decision on replay: {error}", 1) from None
+    if replay.purged:
+        raise _fail(f"payload purged (retention): decision {decision_id} cannot be replayed", 1)
+    typer.echo(replay_report(replay, engine))
+    if not replay.identical:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -20,9 +20,13 @@ if TYPE_CHECKING:  # importing the store loads SQLAlchemy: only where a database
 
 class FrontDoor:
     def __init__(self, engine: Engine, audit: AuditStore | None, caller: str) -> None:
+        """Open the door; when auditing, record which ruleset it decides with (only when that
+        differs from the last one recorded, so repeated runs do not flood the log)."""
         self.engine = engine
         self.audit = audit
         self.caller = caller
+        if audit is not None:
+            audit.ruleset_in_use(engine.rulebook, by=caller)
 
     def decide(self, data: Any) -> Decision:
         """Decide a referral given as parsed JSON/YAML data; raises InvalidReferral, ReferralConflict

@@ -1,8 +1,12 @@
-"""Readable text for people: a decision explained, and the ruleset laid out as tables."""
+"""Readable text for people: a decision explained, the ruleset as tables, the audit log as history, export rows and replays."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from triage.audit import AuditEvent
+from triage.audit.events import Replay
 from triage.engine.compiler import CompiledPolicy
 from triage.models import Decision
 from triage.rulebook.conditions import describe
@@ -83,7 +87,44 @@ def audit_history(referral_id: str, events: list[AuditEvent]) -> str:
                          f"{decision['route']} ({decision['priority']}, respond by {decision['respond_by']}), "
                          f"rule {decision['matched_rule']}, ruleset {decision['ruleset']['version']}")
             lines += [f"      - {reason}" for reason in decision["reasons"]]
-        else:
+        elif event.kind == "override":
             lines.append(f"  #{event.seq} {event.recorded_at} OVERRIDE of {body['overrides_decision']} by {body['by']}: "
                          f"{body['previous_route']} -> {body['route']}; reason: {body['reason']}")
+        else:  # a kind this report does not know yet: still say it is there
+            lines.append(f"  #{event.seq} {event.recorded_at} {event.kind.upper()}")
+    return "\n".join(lines)
+
+
+EXPORT_FIELDS = ("seq", "kind", "recorded_at", "referral_id", "decision_id", "route", "priority", "matched_rule",
+                 "reason", "by", "hash")
+
+
+def export_record(event: AuditEvent) -> dict[str, Any]:
+    """One event as an export row (every field of EXPORT_FIELDS, None where it does not apply).
+
+    Chosen field by field, never the whole body: an export leaves the building, so it must not
+    carry the referral payload (personal data), only what was decided and by whom.
+    """
+    body = event.body
+    record: dict[str, Any] = dict.fromkeys(EXPORT_FIELDS)
+    record.update(seq=event.seq, kind=event.kind, recorded_at=event.recorded_at, referral_id=event.referral_id,
+                  decision_id=event.decision_id, hash=event.hash)
+    if event.kind == "decision":
+        decision = body["decision"]
+        record.update(route=decision["route"], priority=decision["priority"], matched_rule=decision["matched_rule"])
+    elif event.kind == "override":
+        record.update(route=body["route"], reason=body["reason"], by=body["by"])
+    elif event.kind == "ruleset_loaded":
+        record.update(by=body["by"])
+    return record
+
+
+def replay_report(replay: Replay, engine: str) -> str:
+    """A replay's outcome: identical, or each differing field with its recorded and replayed value."""
+    if replay.identical:
+        return f"identical: decision {replay.decision_id} replayed with its archived ruleset ({engine} engine)"
+    lines = [f"differs: decision {replay.decision_id} replayed with its archived ruleset ({engine} engine)"]
+    for name, (recorded, replayed) in replay.differences.items():
+        lines.append(f"  {name}: recorded {json.dumps(recorded, ensure_ascii=False)}, "
+                     f"replayed {json.dumps(replayed, ensure_ascii=False)}")
     return "\n".join(lines)

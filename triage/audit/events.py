@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -23,3 +23,20 @@ class Verification:
     ok: bool
     first_bad_seq: int | None = None
     problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A recorded decision re-decided with its archived ruleset.
+
+    ``differences`` maps each differing field to (recorded, replayed). A purged payload (erased
+    for retention) leaves nothing to re-decide, which is not the same as identical.
+    """
+
+    decision_id: str
+    purged: bool
+    differences: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    @property
+    def identical(self) -> bool:
+        return not self.purged and not self.differences

@@ -14,24 +14,28 @@ import json
 import tempfile
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import yaml
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from triage.audit import tables
 from triage.audit.canonical import GENESIS, canonical, chain_hash, sha256_text
 from triage.audit.errors import ReferralConflict, UnknownDecision
-from triage.audit.events import AuditEvent, Verification
+from triage.audit.events import AuditEvent, Replay, Verification
 from triage.audit.requests import Request, attempt
 from triage.audit.migrate import upgrade
+from triage.engine import Engine as DecisionEngine
+from triage.intake import parse_referral
 from triage.models import Decision
 from triage.rulebook import Policy, load_policy
 
 _PG_APPEND_LOCK = 7_355_608  # any fixed number: the advisory lock every appender takes
+# what differs between any two decisions on the same referral and ruleset: ignored by replay
+VOLATILE_FIELDS = frozenset({"decision_id", "decided_at"})
 
 
 def _now() -> str:
@@ -143,10 +147,41 @@ class AuditStore:
             return self._append(conn, "override", original.referral_id, decision_id, body)
 
     def ruleset_loaded(self, policy: Policy, by: str) -> AuditEvent:
+        """Record that ``by`` loaded this ruleset (and archive it), whatever was loaded before."""
         with self._writing() as conn:
-            self._archive(conn, policy)
-            return self._append(conn, "ruleset_loaded", None, None,
-                                {"version": policy.version, "sha256": policy.sha256, "by": by})
+            return self._record_ruleset(conn, policy, by)
+
+    def ruleset_in_use(self, policy: Policy, by: str) -> AuditEvent | None:
+        """Record a ruleset load unless the latest one recorded is already this ruleset.
+
+        Every CLI run starts a front door: recording each start would bury the decisions under
+        identical loads, while a change of rules (or a return to older ones) must always show.
+        Checked under the append lock, so two instances starting together record it once.
+        """
+        with self._writing() as conn:
+            latest = conn.execute(select(tables.events.c.content).where(tables.events.c.kind == "ruleset_loaded")
+                                  .order_by(tables.events.c.seq.desc()).limit(1)).first()
+            if latest is not None and _content(latest.content)["body"]["sha256"] == policy.sha256:
+                return None
+            return self._record_ruleset(conn, policy, by)
+
+    def _record_ruleset(self, conn: Connection, policy: Policy, by: str) -> AuditEvent:
+        self._archive(conn, policy)
+        return self._append(conn, "ruleset_loaded", None, None,
+                            {"version": policy.version, "sha256": policy.sha256, "by": by})
+
+    def purge_payloads(self, before: datetime, dry_run: bool = False) -> int:
+        """Erase the referral payloads stored before ``before`` (retention); how many (would) go.
+
+        Payloads are personal data kept apart from the chain, so erasing them leaves every event
+        and hash in place and ``verify`` still proves the log intact; only replay is lost.
+        """
+        cutoff = before.astimezone(UTC).isoformat(timespec="microseconds")
+        old = tables.payloads.c.stored_at < cutoff  # same UTC ISO format as _now: text order is time order
+        with self.engine.begin() as conn:
+            if dry_run:
+                return conn.execute(select(func.count()).select_from(tables.payloads).where(old)).scalar_one()
+            return conn.execute(delete(tables.payloads).where(old)).rowcount
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -173,10 +208,13 @@ class AuditStore:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def events(self, referral_id: str | None = None) -> Iterator[AuditEvent]:
+    def events(self, referral_id: str | None = None, since: date | None = None) -> Iterator[AuditEvent]:
+        """Events in chain order: all, one referral's, or those recorded on or after a UTC date."""
         query = select(tables.events).order_by(tables.events.c.seq)
         if referral_id is not None:
             query = query.where(tables.events.c.referral_id == referral_id)
+        if since is not None:  # recorded_at is UTC ISO text, so "2026-05-01T..." >= "2026-05-01"
+            query = query.where(tables.events.c.recorded_at >= since.isoformat())
         with self.engine.connect() as conn:
             for row in conn.execute(query):
                 content = _content(row.content)
@@ -196,6 +234,20 @@ class AuditStore:
         with self.engine.connect() as conn:
             row = conn.execute(select(tables.payloads.c.body).where(tables.payloads.c.sha256 == sha)).first()
         return None if row is None else _content(row.body)
+
+    def replay(self, decision_id: str, backend: str = "durable") -> Replay:
+        """Re-decide a recorded decision from its stored payload with the ruleset archived for it.
+
+        The archived ruleset, not the rule files of today, is what decided it: a replay checks the
+        record, it does not re-judge the referral. Raises UnknownDecision for an unknown id.
+        """
+        recorded = self.decision_event(decision_id).body
+        payload = self.payload(recorded["payload_sha256"])
+        if payload is None:
+            return Replay(decision_id, purged=True)
+        engine = DecisionEngine(self.archived_policy(recorded["decision"]["ruleset"]["sha256"]), backend)
+        replayed = engine.decide(parse_referral(payload, engine.policy.agencies)).model_dump(mode="json")
+        return Replay(decision_id, purged=False, differences=_differences(recorded["decision"], replayed))
 
     def archived_policy(self, sha: str) -> Policy:
         """Load an archived ruleset (written to a temporary folder and read by the normal loader)."""
@@ -263,6 +315,13 @@ def _recorded(body: dict[str, Any] | None, referral_id: str, payload_sha: str) -
         return ReferralConflict(f"referral_id {referral_id!r} was already decided with a different payload; "
                                 "send a new referral id for a new referral")
     return Decision.model_validate(body["decision"], strict=False)
+
+
+def _differences(recorded: dict[str, Any], replayed: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Each decision field (but the volatile ones) whose values differ: (recorded, replayed)."""
+    fields = sorted((recorded.keys() | replayed.keys()) - VOLATILE_FIELDS)
+    return {name: (recorded.get(name), replayed.get(name)) for name in fields
+            if recorded.get(name) != replayed.get(name)}
 
 
 def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
