@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 import csv
 import gc
 import json
-import re
 import sys
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Iterable, Iterator, Optional, TextIO
 
@@ -25,6 +23,7 @@ from triage.models import Decision
 from triage.report import EXPORT_FIELDS, audit_history, explain_decision, export_record, replay_report, ruleset_table
 from triage.rulebook import PolicyInvalid, load_policy
 from triage.rulebook.loader import Policy
+from triage.audit.retention import retention_cutoff
 from triage.settings import Settings
 
 if TYPE_CHECKING:
@@ -316,27 +315,6 @@ def audit_export(
         except CannotWrite as error:
             raise _fail(f"-o {output}: cannot write there ({error.strerror})", EXIT_INVALID_INPUT) from None
     typer.echo(f"{count} events exported", err=True)
-
-
-_AGE = re.compile(r"([1-9][0-9]*)([ymd])")
-
-
-def _months_before(moment: datetime, months: int) -> datetime:
-    """The same day ``months`` earlier (the month's last day when it is shorter: 31 May - 3m = 28/29 Feb)."""
-    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
-    return moment.replace(year=year, month=month + 1, day=min(moment.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def retention_cutoff(age: str, now: datetime) -> datetime:
-    """The moment ``age`` (``6y``, ``18m``, ``30d``) before ``now``; ValueError for anything else."""
-    match = _AGE.fullmatch(age.strip().lower())
-    if match is None:
-        raise ValueError(f"{age!r} is not an age; expected a number and y, m or d, e.g. 6y, 18m, 30d")
-    number, unit = int(match[1]), match[2]
-    try:
-        return now - timedelta(days=number) if unit == "d" else _months_before(now, number * (12 if unit == "y" else 1))
-    except (ValueError, OverflowError):
-        raise ValueError(f"{age!r} reaches back before the calendar begins") from None
 
 
 @audit_app.command("purge")

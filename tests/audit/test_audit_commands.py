@@ -19,7 +19,8 @@ from typer.testing import CliRunner, Result
 
 from support import build_referral, child, parent
 from triage.audit.store import AuditStore
-from triage.cli import app, retention_cutoff
+from triage.audit.retention import retention_cutoff
+from triage.cli import app
 from triage.report import EXPORT_FIELDS
 
 runner = CliRunner()
