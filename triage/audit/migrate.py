@@ -9,6 +9,7 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATION_LOCK = 7_355_609
 
 
 def upgrade(engine: Engine) -> None:
@@ -16,5 +17,9 @@ def upgrade(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # several instances starting together on an empty database must not all create
+            # the tables at once: the first migrates, the others find it done
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

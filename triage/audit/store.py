@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, func, s
 from sqlalchemy.dialects import postgresql, sqlite
 
 from triage.audit import tables
-from triage.audit.canonical import GENESIS, canonical, chain_hash, sha256_text
+from triage.audit.canonical import GENESIS, canonical, chain_hash, link_hash, sha256_text
 from triage.audit.errors import ReferralConflict, UnknownDecision
 from triage.audit.events import AuditEvent, Replay, Verification
 from triage.audit.requests import Request, attempt
@@ -34,6 +34,7 @@ from triage.models import Decision
 from triage.rulebook import Policy, load_policy
 
 _PG_APPEND_LOCK = 7_355_608  # any fixed number: the advisory lock every appender takes
+_WRITER = "triage_writer"  # marks a connection whose next transaction appends
 # what differs between any two decisions on the same referral and ruleset: ignored by replay
 VOLATILE_FIELDS = frozenset({"decision_id", "decided_at"})
 
@@ -56,7 +57,9 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock before reading the tail
+        # A writer takes the write lock before reading the tail; readers (verify, show, export)
+        # take none, so they never hold up the writers.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.info.pop(_WRITER, False) else "BEGIN")
 
     return engine
 
@@ -178,7 +181,7 @@ class AuditStore:
         """
         cutoff = before.astimezone(UTC).isoformat(timespec="microseconds")
         old = tables.payloads.c.stored_at < cutoff  # same UTC ISO format as _now: text order is time order
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             if dry_run:
                 return conn.execute(select(func.count()).select_from(tables.payloads).where(old)).scalar_one()
             return conn.execute(delete(tables.payloads).where(old)).rowcount
@@ -186,10 +189,12 @@ class AuditStore:
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
         """A transaction holding the one append lock, taken before anything is read or written."""
-        with self.engine.begin() as conn:  # on SQLite, BEGIN IMMEDIATE is the lock
-            if self._postgres:
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_APPEND_LOCK})")
-            yield conn
+        with self.engine.connect() as conn:
+            conn.info[_WRITER] = True  # on SQLite, the BEGIN IMMEDIATE it causes is the lock
+            with conn.begin():
+                if self._postgres:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_APPEND_LOCK})")
+                yield conn
 
     def _append(self, conn: Connection, kind: str, referral_id: str | None, decision_id: str | None,
                 body: dict[str, Any]) -> AuditEvent:
@@ -292,11 +297,12 @@ class _ChainWriter:
             decided: bool = False) -> AuditEvent:
         content = {"seq": self.seq + 1, "event_id": uuid.uuid4().hex, "kind": kind, "recorded_at": _now(),
                    "referral_id": referral_id, "decision_id": decision_id, "body": body}
-        digest = chain_hash(self.hash, content)
+        text = canonical(content)
+        digest = link_hash(self.hash, text)
         self.rows.append({"seq": content["seq"], "event_id": content["event_id"], "kind": kind,
                           "recorded_at": content["recorded_at"], "referral_id": referral_id,
                           "decision_id": decision_id, "decided_referral_id": referral_id if decided else None,
-                          "content": canonical(content), "prev_hash": self.hash, "hash": digest})
+                          "content": text, "prev_hash": self.hash, "hash": digest})
         self.seq, self.hash = content["seq"], digest
         return AuditEvent(content["seq"], kind, content["recorded_at"], referral_id, decision_id, body, digest)
 
