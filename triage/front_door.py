@@ -42,19 +42,17 @@ class FrontDoor:
         Each item gets its decision or the exception that stopped it (InvalidReferral,
         ReferralConflict, EngineFailure, ...), in order; one bad item never costs the others.
         """
-        outcomes: list[Decision | Exception | None] = []
-        requests: list[tuple[int, Request]] = []
-        for index, data in enumerate(items):
-            try:
-                referral = parse_referral(data, self.engine.policy.agencies)
-            except InvalidReferral as invalid:
-                outcomes.append(invalid)
-                continue
-            outcomes.append(None)
-            requests.append((index, Request(data, referral.referral_id, partial(self.engine.decide, referral))))
-        for (index, request), outcome in zip(requests, self._decide_requests([r for _, r in requests])):
-            outcomes[index] = outcome
-        return [o for o in outcomes if o is not None]
+        parsed = [self._request(data) for data in items]
+        decided = iter(self._decide_requests([p for p in parsed if isinstance(p, Request)]))
+        return [next(decided) if isinstance(p, Request) else p for p in parsed]
+
+    def _request(self, data: Any) -> Request | InvalidReferral:
+        """A validated referral ready to decide, or why it cannot be."""
+        try:
+            referral = parse_referral(data, self.engine.policy.agencies)
+        except InvalidReferral as invalid:
+            return invalid
+        return Request(data, referral.referral_id, partial(self.engine.decide, referral))
 
     def _decide_requests(self, requests: list[Request]) -> list[Decision | Exception]:
         if self.audit is not None:
