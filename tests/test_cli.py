@@ -25,7 +25,7 @@ import structlog
 import yaml
 from typer.testing import CliRunner, Result
 
-import triage.cli
+import triage.cli.decisions
 import triage.engine
 from triage.cli import app
 
@@ -518,7 +518,7 @@ def test_batch_crash_leaves_the_old_output_whole(batch_files: tuple[Path, Path],
         if number == 3:
             raise RuntimeError("simulated crash")
         return {}
-    monkeypatch.setattr(triage.cli, "_read_line", crash_on_line_3)
+    monkeypatch.setattr(triage.cli.decisions, "_read_line", crash_on_line_3)
     result = invoke("batch", source, "-o", output)
     assert result.exit_code != 0 and output.read_text(encoding="utf-8") == "previous run\n"
     assert sorted(p.name for p in output.parent.iterdir()) == sorted([source.name, output.name])

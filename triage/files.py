@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import stat
 import tempfile
@@ -40,6 +41,28 @@ def _new_file_mode(target: Path) -> int:
         return 0o666 & ~umask
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _remove_abandoned(target: Path) -> None:
+    """Delete temporary files that a killed run (SIGKILL, power cut) left beside this output.
+
+    Each temporary file names the process writing it; only those whose process is gone are removed,
+    so a run still writing the same output in parallel keeps its file.
+    """
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.partial"):
+        pid = leftover.name[len(target.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
 @contextmanager
 def replacing(output: Path) -> Iterator[TextIO]:
     """Write to a temporary file beside the output and move it into place only when complete.
@@ -53,7 +76,9 @@ def replacing(output: Path) -> Iterator[TextIO]:
         return
     target = output.resolve()
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+        _remove_abandoned(target)
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.",
+                                                 suffix=".partial")
     except OSError as error:  # else the message would name the temporary file, not the output
         raise CannotWrite(error.errno, error.strerror) from None
     try:

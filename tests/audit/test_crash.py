@@ -35,7 +35,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from triage.audit.store import AuditStore
-from triage.cli import BATCH_BLOCK
+from triage.cli.decisions import BATCH_BLOCK
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))

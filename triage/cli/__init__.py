@@ -1,0 +1,18 @@
+"""The ``triage`` command line. Every command is listed here; each lives in the module named after its job."""
+
+from __future__ import annotations
+
+import typer
+
+from triage.cli.audit_log import audit_app, override
+from triage.cli.decisions import batch, decide
+from triage.cli.policy import rules_app, validate
+
+app = typer.Typer(help="Referral triage for the city's whole household front door.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+app.command()(decide)
+app.command()(batch)
+app.command()(validate)
+app.command()(override)
+app.add_typer(rules_app, name="rules")
+app.add_typer(audit_app, name="audit")

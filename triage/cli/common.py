@@ -1,0 +1,69 @@
+"""What every command shares: exit codes, common options, loading the policy, the audit store."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from triage.engine import BACKENDS, Engine
+from triage.front_door import FrontDoor
+from triage.logs import configure_logging
+from triage.rulebook import PolicyInvalid, load_policy
+from triage.rulebook.loader import Policy
+from triage.settings import Settings
+
+if TYPE_CHECKING:
+    from triage.audit.store import AuditStore
+
+RulesDir = Annotated[Optional[Path], typer.Option("--rules", help="Policy folder (holding rules/, definitions/, service_catalogue/); default: the project's own.")]
+EngineName = Annotated[str, typer.Option("--engine", help=f"Evaluation backend: {' or '.join(BACKENDS)}.")]
+
+AuditOption = Annotated[Optional[bool], typer.Option(
+    "--audit/--no-audit", help="Record each decision in the audit log (default: on when TRIAGE_DATABASE_URL is set).")]
+CallerOption = Annotated[str, typer.Option("--caller", help="Who is deciding, as recorded in the audit log.")]
+
+EXIT_INVALID_INPUT = 2
+EXIT_INVALID_RULES = 3
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """Print the message for the user and return the exit to raise (raise it: the caller stops there)."""
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def check_engine(engine: str) -> None:
+    """Refuse an unknown --engine before anything is loaded."""
+    if engine not in BACKENDS:
+        raise fail(f"--engine: unknown engine {engine!r}; expected one of: {', '.join(BACKENDS)}", EXIT_INVALID_INPUT)
+
+
+def policy_from(rules: Path | None) -> Policy:
+    try:
+        return load_policy(rules)
+    except PolicyInvalid as error:
+        raise fail(str(error), EXIT_INVALID_RULES) from None
+
+
+def front_door(rules: Path | None, engine: str, audit: bool | None, caller: str, batch: bool = False) -> FrontDoor:
+    """The engine on the chosen rules, recording to the audit log when asked (or configured)."""
+    configure_logging(batch=batch)
+    check_engine(engine)
+    settings = Settings()
+    store = audit_store() if (settings.audit_by_default if audit is None else audit) else None
+    door = FrontDoor(Engine(policy_from(rules), engine), store, caller)
+    # Everything loaded so far (libraries, the policy, the compiled rules) lives for the whole
+    # run: take it out of the garbage collector's scans, which otherwise revisit it thousands of
+    # times in a batch.
+    gc.freeze()
+    return door
+
+
+def audit_store() -> AuditStore:
+    """The configured audit log; imported here because SQLAlchemy costs startup time when unused."""
+    from triage.audit.store import AuditStore
+
+    return AuditStore(Settings().audit_url)
