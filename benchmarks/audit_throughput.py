@@ -106,7 +106,7 @@ def check_store(url: str, n: int) -> tuple[str | None, str]:
     try:
         with engine.connect() as conn:
             kinds = dict(conn.execute(text("SELECT kind, count(*) FROM audit_events GROUP BY kind")).all())
-            referrals = conn.execute(text("SELECT count(DISTINCT decided_referral_id) FROM audit_events")).scalar_one()
+            referrals = conn.execute(text("SELECT count(DISTINCT referral_id) FROM audit_decisions")).scalar_one()
     finally:
         engine.dispose()
     decisions = kinds.pop("decision", 0)

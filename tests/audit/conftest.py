@@ -54,7 +54,7 @@ def audited(store: AuditStore, policy: Policy) -> Callable[[dict[str, Any]], Dec
     """Decide a referral dict through the audit store with the python engine."""
     engine = Engine(policy, "python")
 
-    def run(data: dict[str, Any]) -> Decision:
+    def run(data: dict[str, Any], caller: str = "tests") -> Decision:
         referral = parse_referral(data, engine.policy.agencies)
-        return store.decide(data, referral.referral_id, policy, "tests", lambda: engine.decide(referral))
+        return store.decide(data, referral.referral_id, policy, caller, lambda: engine.decide(referral))
     return run

@@ -99,3 +99,21 @@ def test_concurrent_writers_keep_one_linear_chain(store, audited):
     assert [e.seq for e in events] == list(range(1, 4001))
     assert len({e.referral_id for e in events}) == 4000
     assert store.verify().ok
+
+
+def test_writers_racing_on_the_same_referrals_record_each_once(store, audited):
+    """4 threads send the same 100 referrals at once: each decided once, every thread told the same."""
+    seen: dict[int, list[str]] = {}
+
+    def work(thread: int) -> None:
+        seen[thread] = [audited(build_referral(*FAMILY, referral_id=f"R-{n}")).decision_id for n in range(100)]
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    events = list(store.events())
+    assert len(events) == 100
+    assert seen[0] == seen[1] == seen[2] == seen[3] == [e.decision_id for e in events]
+    assert store.verify().ok

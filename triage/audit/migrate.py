@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest migration in migrations/versions (a test checks the two agree). Knowing it lets a
+# start on an up-to-date database skip importing Alembic, about a quarter of a second per command.
+HEAD = "0002"
 _MIGRATION_LOCK = 7_355_609
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at; None for a database never migrated."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+
+
 def upgrade(engine: Engine) -> None:
-    """Apply every migration not yet applied (a no-op on an up-to-date database)."""
+    """Apply every migration not yet applied (nothing to do, and nothing imported, when up to date)."""
+    if current_revision(engine) == HEAD:
+        return
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:

@@ -3,8 +3,8 @@
 One interface, two databases through SQLAlchemy Core: SQLite (the embedded default, WAL mode) and
 PostgreSQL (several triage instances sharing one log). Appends are serialised so the chain stays
 linear: SQLite takes its write lock up front (``BEGIN IMMEDIATE``), PostgreSQL a transaction-level
-advisory lock; the unique ``seq``, ``prev_hash`` and ``decided_referral_id`` columns refuse any
-fork or duplicate that slipped past. A decision is returned to the caller only after its event is
+advisory lock; the unique ``seq`` and ``prev_hash`` columns and the unique ``(caller, referral_id)``
+of ``audit_decisions`` refuse any fork or duplicate that slipped past. A decision is returned to the caller only after its event is
 committed.
 """
 
@@ -100,16 +100,26 @@ class AuditStore:
         """Decide and record several referrals in one transaction (one commit for a batch's block).
 
         Nothing is returned before the commit, so a caller that writes results only afterwards
-        never reports a decision that could be lost. Referrals are decided under the append lock,
-        so a referral id sent twice (even within one block) is decided once. A referral that
-        cannot be decided (ReferralConflict, or whatever ``decide`` raised) gets its exception in
-        its place and is not recorded; the others still are. The block's rows are written with
-        one statement per table: per-row statements cost more than deciding.
+        never reports a decision that could be lost. Deciding is the slow part, so it happens
+        before the append lock is taken (writers decide in parallel); under the lock each referral
+        id is looked up again, and one that another writer recorded meanwhile (or that came twice
+        in this block) gets the recorded decision and ours is dropped unreported: a referral id is
+        decided once. A referral that cannot be decided (ReferralConflict, or whatever ``decide``
+        raised) gets its exception in its place and is not recorded; the others still are. The
+        block's rows are written with one statement per table: per-row statements cost more than
+        deciding.
         """
+        referral_ids = [r.referral_id for r in requests]
+        with self.engine.connect() as conn:
+            already = self._recorded_bodies(conn, caller, referral_ids)
+        tentative: dict[str, Decision | Exception] = {}
+        for request in requests:
+            if request.referral_id not in already and request.referral_id not in tentative:
+                tentative[request.referral_id] = attempt(request.decide)
         outcomes: list[Decision | Exception] = []
         with self._writing() as conn:
             self._archive(conn, policy)
-            known = self._recorded_bodies(conn, [r.referral_id for r in requests])
+            known = self._recorded_bodies(conn, caller, referral_ids)
             chain = _ChainWriter(conn)
             payload_rows: list[dict[str, Any]] = []
             for request in requests:
@@ -117,11 +127,11 @@ class AuditStore:
                 payload_sha = sha256_text(payload_text)
                 outcome = _recorded(known.get(request.referral_id), request.referral_id, payload_sha)
                 if outcome is None:
-                    outcome = attempt(request.decide)
+                    outcome = tentative.pop(request.referral_id, None) or attempt(request.decide)
                     if isinstance(outcome, Decision):
                         body = {"decision": outcome.model_dump(mode="json"), "caller": caller,
                                 "payload_sha256": payload_sha}
-                        chain.add("decision", request.referral_id, outcome.decision_id, body, decided=True)
+                        chain.add_decision(outcome, body)
                         payload_rows.append({"sha256": payload_sha, "stored_at": _now(), "body": payload_text})
                         known[request.referral_id] = body
                 outcomes.append(outcome)
@@ -131,11 +141,13 @@ class AuditStore:
         return outcomes
 
     @staticmethod
-    def _recorded_bodies(conn: Connection, referral_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """The recorded decision event bodies of those of ``referral_ids`` already decided."""
-        found = conn.execute(select(tables.events.c.decided_referral_id, tables.events.c.content)
-                             .where(tables.events.c.decided_referral_id.in_(set(referral_ids))))
-        return {row.decided_referral_id: _content(row.content)["body"] for row in found}
+    def _recorded_bodies(conn: Connection, caller: str, referral_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The recorded decision event bodies of those of the caller's ``referral_ids`` already decided."""
+        found = conn.execute(select(tables.decisions.c.referral_id, tables.events.c.content)
+                             .join(tables.events, tables.events.c.seq == tables.decisions.c.seq)
+                             .where(tables.decisions.c.caller == caller)
+                             .where(tables.decisions.c.referral_id.in_(set(referral_ids))))
+        return {row.referral_id: _content(row.content)["body"] for row in found}
 
     def override(self, decision_id: str, route: str, reason: str, by: str) -> AuditEvent:
         """Record a practitioner's new route for a decision; the decision event is never changed."""
@@ -279,6 +291,9 @@ class AuditStore:
                 if problem:
                     return Verification(count, False, row.seq, problem)
                 prev_hash = row.hash
+            index_problem = _index_problem(conn)
+        if index_problem:
+            return Verification(count, False, *index_problem)
         return Verification(count, True)
 
 
@@ -292,16 +307,26 @@ class _ChainWriter:
                             .order_by(tables.events.c.seq.desc()).limit(1)).first()
         self.seq, self.hash = (tail.seq, tail.hash) if tail else (0, GENESIS)
         self.rows: list[dict[str, Any]] = []
+        self.decisions: list[dict[str, Any]] = []
 
-    def add(self, kind: str, referral_id: str | None, decision_id: str | None, body: dict[str, Any],
-            decided: bool = False) -> AuditEvent:
+    def add_decision(self, decision: Decision, body: dict[str, Any]) -> AuditEvent:
+        """Add a decision event and its row in the decisions index."""
+        event = self.add("decision", decision.referral_id, decision.decision_id, body)
+        recorded = body["decision"]
+        self.decisions.append({"decision_id": decision.decision_id, "seq": event.seq, "caller": body["caller"],
+                               "referral_id": decision.referral_id, "route": decision.route,
+                               "locality": decision.locality, "priority": decision.priority,
+                               "respond_by": recorded["respond_by"], "decided_at": recorded["decided_at"]})
+        return event
+
+    def add(self, kind: str, referral_id: str | None, decision_id: str | None, body: dict[str, Any]) -> AuditEvent:
         content = {"seq": self.seq + 1, "event_id": uuid.uuid4().hex, "kind": kind, "recorded_at": _now(),
                    "referral_id": referral_id, "decision_id": decision_id, "body": body}
         text = canonical(content)
         digest = link_hash(self.hash, text)
         self.rows.append({"seq": content["seq"], "event_id": content["event_id"], "kind": kind,
                           "recorded_at": content["recorded_at"], "referral_id": referral_id,
-                          "decision_id": decision_id, "decided_referral_id": referral_id if decided else None,
+                          "decision_id": decision_id,
                           "content": text, "prev_hash": self.hash, "hash": digest})
         self.seq, self.hash = content["seq"], digest
         return AuditEvent(content["seq"], kind, content["recorded_at"], referral_id, decision_id, body, digest)
@@ -310,6 +335,9 @@ class _ChainWriter:
         if self.rows:
             self.conn.execute(tables.events.insert(), self.rows)
             self.rows = []
+        if self.decisions:
+            self.conn.execute(tables.decisions.insert(), self.decisions)
+            self.decisions = []
 
 
 def _recorded(body: dict[str, Any] | None, referral_id: str, payload_sha: str) -> Decision | ReferralConflict | None:
@@ -338,6 +366,38 @@ def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
 
 def _content(text: str) -> dict[str, Any]:
     return json.loads(text)
+
+
+def _index_row(seq: int, body: dict[str, Any]) -> dict[str, Any]:
+    """The decisions-index row a decision event's body calls for."""
+    decision = body["decision"]
+    return {"seq": seq, "caller": body["caller"],
+            **{name: decision[name] for name in ("decision_id", "referral_id", "route", "locality", "priority",
+                                                 "respond_by", "decided_at")}}
+
+
+def _index_problem(conn: Connection) -> tuple[int, str] | None:
+    """(seq, why) for the first decisions-index row that its decision event does not call for.
+
+    The index is what the API and the queue search, so a row added, dropped or edited behind the
+    chain's back must fail ``verify`` as surely as an edited event.
+    """
+    index, events = tables.decisions, tables.events
+    rows = conn.execute(select(index, events.c.kind, events.c.content)
+                        .join(events, events.c.seq == index.c.seq, isouter=True).order_by(index.c.seq))
+    for row in rows:
+        if row.kind != "decision":
+            return row.seq, "the decisions index lists a decision that is not in the chain"
+        stored = {key: row._mapping[key] for key in index.c.keys()}
+        if _index_row(row.seq, _content(row.content)["body"]) != stored:
+            return row.seq, "the decisions index differs from the decision event (edited)"
+    indexed = conn.execute(select(func.count()).select_from(index)).scalar_one()
+    recorded = conn.execute(select(func.count()).select_from(events).where(events.c.kind == "decision")).scalar_one()
+    if indexed != recorded:
+        missing = conn.execute(select(func.min(events.c.seq)).where(events.c.kind == "decision")
+                               .where(events.c.seq.not_in(select(index.c.seq)))).scalar_one()
+        return missing, "a decision is missing from the decisions index"
+    return None
 
 
 def _check(row: Any, expected_seq: int, prev_hash: str) -> str | None:

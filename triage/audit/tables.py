@@ -5,11 +5,14 @@
 - ``audit_payloads``: referral payloads, addressed by their sha256 and kept apart from the chain,
   so a retention purge can erase personal data while the chain still verifies.
 - ``audit_rulesets``: every ruleset that decided anything, addressed by its hash, for replay.
+- ``audit_decisions``: one row per decision event (same transaction, append-only too), for finding
+  decisions by caller, route, priority, locality and date; ``(caller, referral_id)`` is unique, so a
+  referrer system's referral is decided once.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, MetaData, String, Table, Text, UniqueConstraint
 
 metadata = MetaData()
 
@@ -21,7 +24,8 @@ events = Table(
     Column("recorded_at", String(40), nullable=False),
     Column("referral_id", String(64)),
     Column("decision_id", String(64)),
-    # set on decision events only: one decision per referral id, enforced by the database
+    # written by events before migration 0002 only (one decision per referral id across all
+    # callers); since then audit_decisions holds the key, per caller
     Column("decided_referral_id", String(64), unique=True),
     Column("content", Text, nullable=False),  # canonical JSON of everything the hash covers
     Column("prev_hash", String(64), nullable=False, unique=True),
@@ -29,6 +33,7 @@ events = Table(
 )
 Index("ix_audit_events_referral_id", events.c.referral_id)
 Index("ix_audit_events_decision_id", events.c.decision_id)
+Index("ix_audit_events_kind", events.c.kind)
 
 payloads = Table(
     "audit_payloads", metadata,
@@ -44,3 +49,20 @@ rulesets = Table(
     Column("stored_at", String(40), nullable=False),
     Column("content", Text, nullable=False),  # canonical JSON of the bundle's files
 )
+
+decisions = Table(
+    "audit_decisions", metadata,
+    Column("decision_id", String(64), primary_key=True),
+    Column("seq", BigInteger, ForeignKey("audit_events.seq"), nullable=False, unique=True),
+    Column("caller", String(128), nullable=False),
+    Column("referral_id", String(64), nullable=False),
+    Column("route", String(64), nullable=False),
+    Column("locality", String(64)),
+    Column("priority", String(32), nullable=False),
+    Column("respond_by", String(10), nullable=False),  # ISO date: text order is date order
+    Column("decided_at", String(40), nullable=False),
+    UniqueConstraint("caller", "referral_id", name="uq_audit_decisions_caller_referral"),
+)
+Index("ix_audit_decisions_route", decisions.c.route)
+Index("ix_audit_decisions_respond_by", decisions.c.respond_by)
+Index("ix_audit_decisions_decided_at", decisions.c.decided_at)

@@ -1,0 +1,110 @@
+"""The decisions index: one decision per (caller, referral id), kept in step with the chain."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from support import build_referral, child, parent
+from triage.audit.migrate import HEAD, MIGRATIONS, current_revision
+from triage.audit.store import AuditStore, _ChainWriter, open_engine
+from triage.canonical import canonical, sha256_text
+from triage.engine import Engine
+from triage.intake import parse_referral
+
+FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
+
+
+def test_two_callers_may_use_the_same_referral_id(store, audited):
+    school = audited(build_referral(*FAMILY), caller="school-mis")
+    police = audited(build_referral(*FAMILY, postcode="S2 1AA"), caller="police")
+    assert school.decision_id != police.decision_id
+    assert store.verify().ok
+
+
+def test_a_callers_resubmission_returns_its_own_decision(audited):
+    first = audited(build_referral(*FAMILY), caller="school-mis")
+    audited(build_referral(*FAMILY), caller="police")
+    assert audited(build_referral(*FAMILY), caller="school-mis") == first
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_decisions SET route = 'bsf'", "DELETE FROM audit_decisions"])
+def test_the_database_refuses_to_change_the_index(store, audited, statement):
+    audited(build_referral(*FAMILY))
+    with pytest.raises(Exception, match="append-only"):
+        with store.engine.begin() as conn:
+            conn.execute(text(statement))
+
+
+def _drop_index_triggers(conn, store) -> None:
+    if store.engine.dialect.name == "postgresql":
+        conn.execute(text("DROP TRIGGER audit_decisions_append_only ON audit_decisions"))
+    else:
+        conn.execute(text("DROP TRIGGER audit_decisions_no_update"))
+        conn.execute(text("DROP TRIGGER audit_decisions_no_delete"))
+
+
+def test_an_index_row_edited_behind_the_chain_fails_verify(store, audited):
+    decision = audited(build_referral(*FAMILY))
+    with store.engine.begin() as conn:
+        _drop_index_triggers(conn, store)
+        conn.execute(text("UPDATE audit_decisions SET route = 'social_care'"))
+    result = store.verify()
+    assert (result.ok, result.first_bad_seq, decision.route != "social_care") == (False, 1, True)
+    assert "edited" in result.problem
+
+
+def test_an_index_row_removed_behind_the_chain_fails_verify(store, audited):
+    audited(build_referral(*FAMILY))
+    with store.engine.begin() as conn:
+        _drop_index_triggers(conn, store)
+        conn.execute(text("DELETE FROM audit_decisions"))
+    result = store.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 1)
+    assert "missing" in result.problem
+
+
+def _database_at_0001(url: str) -> None:
+    engine = open_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+    engine.dispose()
+
+
+def test_upgrading_from_0001_indexes_the_decisions_already_recorded(store_url, policy):
+    _database_at_0001(store_url)
+    engine = Engine(policy, "python")
+    data = build_referral(*FAMILY)
+    decision = engine.decide(parse_referral(data, engine.policy.agencies))
+    writer_engine = open_engine(store_url)
+    with writer_engine.begin() as conn:  # what 0001's store wrote: the event, no index row
+        chain = _ChainWriter(conn)
+        chain.add("decision", decision.referral_id, decision.decision_id,
+                  {"decision": decision.model_dump(mode="json"), "caller": "tests",
+                   "payload_sha256": sha256_text(canonical(data))})
+        chain.flush()
+    writer_engine.dispose()
+    upgraded = AuditStore(store_url)
+    try:
+        assert upgraded.verify().ok
+        again = upgraded.decide(data, decision.referral_id, policy, "tests", lambda: pytest.fail("decided twice"))
+        assert again.decision_id == decision.decision_id
+    finally:
+        upgraded.engine.dispose()
+
+
+def test_the_declared_head_is_the_newest_migration():
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
+
+
+def test_a_new_store_brings_the_database_to_the_head(store):
+    assert current_revision(store.engine) == HEAD
