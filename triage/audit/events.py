@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 
@@ -40,3 +41,29 @@ class Replay:
     @property
     def identical(self) -> bool:
         return not self.purged and not self.differences
+
+
+@dataclass(frozen=True)
+class DecisionQuery:
+    """Which decisions to list: every field set narrows the list; dates are UTC days, inclusive.
+
+    Results come in the order recorded, ``limit`` at a time, after the event ``after`` (the last
+    ``seq`` of the previous page): a cursor, so pages stay stable while decisions keep arriving.
+    """
+
+    caller: str | None = None
+    referral_id: str | None = None
+    route: str | None = None
+    priority: str | None = None
+    locality: str | None = None
+    since: date | None = None
+    until: date | None = None
+    after: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class ArchivedRuleset:
+    version: str
+    sha256: str
+    stored_at: str

@@ -14,7 +14,7 @@ import json
 import tempfile
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from triage.audit import tables
 from triage.audit.canonical import GENESIS, canonical, chain_hash, link_hash, sha256_text
 from triage.audit.errors import ReferralConflict, UnknownDecision
-from triage.audit.events import AuditEvent, Replay, Verification
+from triage.audit.events import ArchivedRuleset, AuditEvent, DecisionQuery, Replay, Verification
 from triage.audit.requests import Request, attempt
 from triage.audit.migrate import upgrade
 from triage.engine import Engine as DecisionEngine
@@ -234,9 +234,47 @@ class AuditStore:
             query = query.where(tables.events.c.recorded_at >= since.isoformat())
         with self.engine.connect() as conn:
             for row in conn.execute(query):
-                content = _content(row.content)
-                yield AuditEvent(row.seq, row.kind, row.recorded_at, row.referral_id, row.decision_id,
-                                 content["body"], row.hash)
+                yield _event(row)
+
+    def find_decisions(self, query: DecisionQuery) -> list[AuditEvent]:
+        """The decision events matching a query (see DecisionQuery), one page of them."""
+        index = tables.decisions
+        found = (select(tables.events).join(index, index.c.seq == tables.events.c.seq)
+                 .where(index.c.seq > query.after).order_by(index.c.seq).limit(query.limit))
+        for column in ("caller", "referral_id", "route", "priority", "locality"):
+            if getattr(query, column) is not None:
+                found = found.where(index.c[column] == getattr(query, column))
+        if query.since is not None:  # decided_at is UTC ISO text: text order is time order
+            found = found.where(index.c.decided_at >= query.since.isoformat())
+        if query.until is not None:
+            found = found.where(index.c.decided_at < (query.until + timedelta(days=1)).isoformat())
+        with self.engine.connect() as conn:
+            return [_event(row) for row in conn.execute(found)]
+
+    def history(self, decision_id: str) -> list[AuditEvent]:
+        """A decision's event and every override of it, oldest first; UnknownDecision if none."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(tables.events).where(tables.events.c.decision_id == decision_id)
+                                .order_by(tables.events.c.seq))
+            history = [_event(row) for row in rows]
+        if not history or history[0].kind != "decision":
+            raise UnknownDecision(f"no decision with id {decision_id!r}")
+        return history
+
+    def archived_rulesets(self) -> list[ArchivedRuleset]:
+        """Every ruleset that has decided anything here, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(tables.rulesets.c.version, tables.rulesets.c.sha256, tables.rulesets.c.stored_at)
+                                .order_by(tables.rulesets.c.stored_at))
+            return [ArchivedRuleset(row.version, row.sha256, row.stored_at) for row in rows]
+
+    def archived_content(self, sha: str) -> dict[str, Any]:
+        """An archived ruleset's files as data (what its hash covers); LookupError if not archived."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tables.rulesets.c.content).where(tables.rulesets.c.sha256 == sha)).first()
+        if row is None:
+            raise LookupError(f"ruleset {sha} is not in the archive")
+        return yaml.safe_load(row.content)
 
     def decision_event(self, decision_id: str) -> AuditEvent:
         with self.engine.connect() as conn:
@@ -244,8 +282,7 @@ class AuditStore:
                                .where(tables.events.c.kind == "decision")).first()
         if row is None:
             raise UnknownDecision(f"no decision with id {decision_id!r}")
-        return AuditEvent(row.seq, row.kind, row.recorded_at, row.referral_id, row.decision_id,
-                          _content(row.content)["body"], row.hash)
+        return _event(row)
 
     def payload(self, sha: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -268,12 +305,9 @@ class AuditStore:
 
     def archived_policy(self, sha: str) -> Policy:
         """Load an archived ruleset (written to a temporary folder and read by the normal loader)."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(tables.rulesets.c.content).where(tables.rulesets.c.sha256 == sha)).first()
-        if row is None:
-            raise LookupError(f"ruleset {sha} is not in the archive")
+        content = self.archived_content(sha)
         with tempfile.TemporaryDirectory(prefix="triage-ruleset-") as folder:
-            for name, sections in yaml.safe_load(row.content).items():
+            for name, sections in content.items():
                 (Path(folder) / name).mkdir()
                 (Path(folder) / name / "archived.yaml").write_text(
                     yaml.safe_dump(sections, sort_keys=True, allow_unicode=True), encoding="utf-8")
@@ -366,6 +400,12 @@ def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
 
 def _content(text: str) -> dict[str, Any]:
     return json.loads(text)
+
+
+def _event(row: Any) -> AuditEvent:
+    """An audit_events row as read back."""
+    return AuditEvent(row.seq, row.kind, row.recorded_at, row.referral_id, row.decision_id,
+                      _content(row.content)["body"], row.hash)
 
 
 def _index_row(seq: int, body: dict[str, Any]) -> dict[str, Any]:

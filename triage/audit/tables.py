@@ -1,4 +1,4 @@
-"""The audit log's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+"""The database tables (SQLAlchemy Core), the same on SQLite and PostgreSQL: the audit log and API keys.
 
 - ``audit_events``: the append-only hash chain. ``seq`` is gap-free and ``prev_hash`` is unique, so
   two writers can never both extend the same event (no forks), whatever the isolation level.
@@ -66,3 +66,14 @@ decisions = Table(
 Index("ix_audit_decisions_route", decisions.c.route)
 Index("ix_audit_decisions_respond_by", decisions.c.respond_by)
 Index("ix_audit_decisions_decided_at", decisions.c.decided_at)
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("name", String(128), nullable=False),  # the caller recorded in the audit log
+    Column("role", String(32), nullable=False),
+    Column("agency", String(64)),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("revoked_at", String(40)),
+)
