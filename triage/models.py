@@ -250,3 +250,9 @@ class Decision(Contract):
     modifiers: list[ModifierEvidence]
     ruleset: RulesetRef
     decided_at: AwareDatetime
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> Decision:
+        """A decision read back from its JSON record (the audit log): dates arrive as text there,
+        so it is validated without the strictness that guards incoming referrals."""
+        return cls.model_validate(data, strict=False)

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Where the audit log lives.
+    """Where the audit log lives, and how the server decides.
 
     ``TRIAGE_DATABASE_URL`` (e.g. ``postgresql://user:pass@host/db``) selects a shared database
     and switches auditing on by default; without it, ``--audit`` writes to the embedded SQLite
-    file ``TRIAGE_AUDIT_DB``.
+    file ``TRIAGE_AUDIT_DB``. The server always audits.
     """
 
     model_config = SettingsConfigDict(env_prefix="TRIAGE_")
 
     database_url: str | None = None
     audit_db: Path = Path("triage-audit.sqlite3")
+    rules_dir: Path | None = None  # the policy folder the server decides with; default: the project's own
+    engine: Literal["durable", "python"] = "durable"
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)  # larger request bodies get 413
 
     @property
     def audit_url(self) -> str:

@@ -251,6 +251,12 @@ class AuditStore:
         with self.engine.connect() as conn:
             return [_event(row) for row in conn.execute(found)]
 
+    def events_page(self, after: int, limit: int) -> list[AuditEvent]:
+        """Up to ``limit`` events after the event ``after``, in chain order (a cursor for paging)."""
+        query = select(tables.events).where(tables.events.c.seq > after).order_by(tables.events.c.seq).limit(limit)
+        with self.engine.connect() as conn:
+            return [_event(row) for row in conn.execute(query)]
+
     def history(self, decision_id: str) -> list[AuditEvent]:
         """A decision's event and every override of it, oldest first; UnknownDecision if none."""
         with self.engine.connect() as conn:
@@ -382,7 +388,7 @@ def _recorded(body: dict[str, Any] | None, referral_id: str, payload_sha: str) -
     if body["payload_sha256"] != payload_sha:
         return ReferralConflict(f"referral_id {referral_id!r} was already decided with a different payload; "
                                 "send a new referral id for a new referral")
-    return Decision.model_validate(body["decision"], strict=False)
+    return Decision.from_record(body["decision"])
 
 
 def _differences(recorded: dict[str, Any], replayed: dict[str, Any]) -> dict[str, tuple[Any, Any]]:

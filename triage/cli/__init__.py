@@ -6,7 +6,9 @@ import typer
 
 from triage.cli.audit_log import audit_app, override
 from triage.cli.decisions import batch, decide
+from triage.cli.keys import keys_app
 from triage.cli.policy import rules_app, validate
+from triage.cli.server import serve
 
 app = typer.Typer(help="Referral triage for the city's whole household front door.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -14,5 +16,7 @@ app.command()(decide)
 app.command()(batch)
 app.command()(validate)
 app.command()(override)
+app.command()(serve)
 app.add_typer(rules_app, name="rules")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")

@@ -1,0 +1,1 @@
+"""The HTTP API for partner systems and the front door team's tools (see app.py)."""

@@ -1,0 +1,50 @@
+"""The HTTP API: ``create_app()`` builds it; ``triage serve`` runs it under uvicorn.
+
+Routes live in ``triage/api/routes/`` (one module per resource); authentication and roles in
+``security.py``; errors as problem details in ``problems.py``; what the routes share (front door,
+audit store, keys) in ``services.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from triage import __version__
+from triage.api import problems
+from triage.api.middleware import BodyLimit, RequestLog
+from triage.api.openapi import build_openapi
+from triage.api.routes import audit, decisions, health, policy, referrals
+from triage.api.services import Services
+from triage.logs import ensure_logging
+from triage.settings import Settings
+
+DESCRIPTION = """Referral triage for the city's whole household front door.
+
+Send a referral, get the routing decision with its reasons, recorded in a tamper-evident audit
+log before it is returned. Authenticate with an API key: `Authorization: Bearer <key>` (keys are
+issued with `triage keys create`). Errors are RFC 9457 problem details (`application/problem+json`).
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API on the configured rules and database (``TRIAGE_*`` settings, or those given)."""
+    ensure_logging()
+    settings = settings or Settings()
+    shared = Services.start(settings)
+    app = FastAPI(title="Whole household triage", version=__version__, description=DESCRIPTION)
+    app.state.services = shared
+    for router in (referrals.router, decisions.router, policy.router, audit.router, health.router):
+        app.include_router(router)
+    problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLog)  # added last: outermost, so it times and logs even a 413
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app, shared.front_door.engine)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,47 @@
+"""The OpenAPI document: FastAPI's, plus the contract's referral schema and live examples.
+
+Referral bodies are read by triage's own intake (see bodies.py), so FastAPI does not see their
+model; it is added here. The decision example is not written by hand: it is the active ruleset's
+decision on the referral example, so the documentation cannot drift from what the engine does.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from importlib.resources import files
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from triage.api.schemas import OverrideRequest
+from triage.engine import Engine
+from triage.intake import parse_referral
+from triage.models import Referral
+
+REFERRAL_EXAMPLE: dict[str, Any] = json.loads(files("triage.api").joinpath("examples/referral.json").read_text())
+
+
+def _component(schemas: dict[str, Any], name: str, schema: dict[str, Any]) -> None:
+    schemas.update(schema.pop("$defs", {}))
+    schemas[name] = schema
+
+
+def example_decision(engine: Engine) -> dict[str, Any]:
+    referral = parse_referral(REFERRAL_EXAMPLE, engine.policy.agencies)
+    decided_at = datetime.fromisoformat(REFERRAL_EXAMPLE["received_at"])
+    return engine.decide(referral, decided_at=decided_at).model_dump(mode="json")
+
+
+def build_openapi(app: FastAPI, engine: Engine) -> dict[str, Any]:
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
+                         tags=app.openapi_tags)
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    template = "#/components/schemas/{model}"
+    referral = Referral.model_json_schema(ref_template=template)
+    referral["examples"] = [REFERRAL_EXAMPLE]
+    _component(schemas, "Referral", referral)
+    _component(schemas, "OverrideRequest", OverrideRequest.model_json_schema(ref_template=template))
+    schemas["Decision"]["examples"] = [example_decision(engine)]
+    return schema

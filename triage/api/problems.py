@@ -1,0 +1,101 @@
+"""Errors as RFC 9457 problem details: what went wrong, for which field, and nothing else.
+
+No stack trace, no internal path and no personal data ever reaches a caller: an unexpected error
+is logged with its request id and answered with that id only.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from triage.intake import FieldError
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger("triage.api")
+
+
+class FieldProblem(BaseModel):
+    """One field that was refused: its path in the request (``household.members[1].age``) and why."""
+
+    path: str
+    reason: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+class ApiProblem(Exception):
+    """Raised by a route to answer with a problem detail."""
+
+    def __init__(self, status: int, detail: str, errors: list[FieldError] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.errors, self.headers = status, detail, errors, headers
+
+
+def problem(status: int, detail: str | None = None, errors: list[FieldError] | None = None) -> Problem:
+    return Problem(title=HTTPStatus(status).phrase, status=status, detail=detail,
+                   errors=None if errors is None else [FieldProblem(path=e.path, reason=e.reason) for e in errors])
+
+
+def problem_response(status: int, detail: str | None = None, errors: list[FieldError] | None = None,
+                     headers: dict[str, str] | None = None) -> JSONResponse:
+    body = problem(status, detail, errors).model_dump(exclude_none=True)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the problems a route can answer with."""
+    return {status: {"model": Problem, "description": HTTPStatus(status).phrase,
+                     "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+            for status in statuses}
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    """FastAPI's error location as a path: ("query", "limit") -> "limit"."""
+    parts = [str(part) for part in loc[1:]] if loc and loc[0] in ("query", "path", "header", "body") else list(map(str, loc))
+    return ".".join(parts)
+
+
+async def _api_problem(_: Request, error: ApiProblem) -> JSONResponse:
+    return problem_response(error.status, error.detail, error.errors, error.headers)
+
+
+async def _http_error(_: Request, error: HTTPException) -> JSONResponse:
+    return problem_response(error.status_code, error.detail if isinstance(error.detail, str) else None,
+                            headers=getattr(error, "headers", None))
+
+
+async def _invalid_parameters(_: Request, error: RequestValidationError) -> JSONResponse:
+    # the reason only: FastAPI's error also quotes the input, which may be personal data
+    errors = [FieldError(_location(tuple(e.get("loc", ()))), e.get("msg", "invalid")) for e in error.errors()]
+    return problem_response(422, "the request's parameters are invalid", errors)
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    request_id = request.scope.get("state", {}).get("request_id")
+    log.error("request_failed", request_id=request_id, error=type(error).__name__)
+    return problem_response(500, f"the request could not be completed (request id {request_id})")
+
+
+def install(app: FastAPI) -> None:
+    """Answer every error, expected or not, with a problem detail."""
+    app.add_exception_handler(ApiProblem, _api_problem)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_parameters)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,36 @@
+"""The audit log over HTTP, for auditors: verify the chain, read the events (never the payloads)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from triage.access import ApiKey, Permission
+from triage.api.problems import problem_responses
+from triage.api.schemas import AuditEventOut, AuditEventPage, VerificationOut
+from triage.api.security import require
+from triage.api.services import Services, services
+from triage.report import export_record
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+Auditor = Annotated[ApiKey, Depends(require(Permission.READ_AUDIT))]
+Shared = Annotated[Services, Depends(services)]
+
+
+@router.get("/verify", response_model=VerificationOut, responses=problem_responses(401, 403))
+def verify(_: Auditor, shared: Shared) -> VerificationOut:
+    """Recompute the whole hash chain; ``ok`` is false, naming the first bad event, after tampering."""
+    result = shared.store.verify()
+    return VerificationOut(events=result.events, ok=result.ok, first_bad_seq=result.first_bad_seq,
+                           problem=result.problem)
+
+
+@router.get("/events", response_model=AuditEventPage, responses=problem_responses(401, 403, 422))
+def events(request: Request, _: Auditor, shared: Shared,
+           after: Annotated[int, Query(ge=0, le=2**62, description="Cursor: events after this seq.")] = 0,
+           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> AuditEventPage:
+    """Events in chain order as exported by ``triage audit export``: decisions, overrides, ruleset loads."""
+    found = shared.store.events_page(after, limit)
+    next_page = str(request.url.include_query_params(after=found[-1].seq)) if len(found) == limit else None
+    return AuditEventPage(items=[AuditEventOut(**export_record(event)) for event in found], next=next_page)

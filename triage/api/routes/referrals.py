@@ -1,0 +1,109 @@
+"""POST /v1/referrals and /v1/referrals/batch: where a partner's referral enters over HTTP."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from triage.access import ApiKey, Permission
+from triage.api.bodies import json_body
+from triage.api.problems import ApiProblem, problem, problem_responses
+from triage.api.schemas import BATCH_LIMIT, BatchItem, BatchResult
+from triage.api.security import require
+from triage.api.services import Services, services
+from triage.audit import ReferralConflict
+from triage.engine import EngineFailure
+from triage.front_door import Submitted
+from triage.intake import FieldError, InvalidReferral
+from triage.models import Decision
+
+log = structlog.get_logger("triage.api")
+router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
+Submitter = Annotated[ApiKey, Depends(require(Permission.SUBMIT))]
+Shared = Annotated[Services, Depends(services)]
+Body = Annotated[Any, Depends(json_body)]
+
+_REFERRAL_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/Referral"}}}}}
+_BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["referrals"], "additionalProperties": False,
+    "properties": {"referrals": {"type": "array", "minItems": 1, "maxItems": BATCH_LIMIT,
+                                 "items": {"$ref": "#/components/schemas/Referral"}}}}}}}}
+
+
+def _agency_refusal(key: ApiKey, data: Any) -> ApiProblem | None:
+    """A key issued to one agency may refer only as that agency."""
+    if key.agency is None or not isinstance(data, dict) or not isinstance(data.get("referrer"), dict):
+        return None  # no agency to hold it to, or a malformed referral that validation will name
+    agency = data["referrer"].get("agency")
+    if agency == key.agency:
+        return None
+    return ApiProblem(403, f"this API key refers for the agency {key.agency!r}, not {agency!r}",
+                      [FieldError("referrer.agency", f"must be {key.agency!r} for this API key")])
+
+
+def _as_problem(outcome: Exception) -> ApiProblem:
+    """The HTTP problem for a referral that was not decided."""
+    if isinstance(outcome, ApiProblem):
+        return outcome
+    if isinstance(outcome, InvalidReferral):
+        return ApiProblem(422, "the referral is invalid", outcome.errors)
+    if isinstance(outcome, ReferralConflict):
+        return ApiProblem(409, str(outcome))
+    # EngineFailure, or a bug: its message may quote the referral, so only its kind is logged
+    log.error("referral_not_decided", error=type(outcome).__name__, engine_failure=isinstance(outcome, EngineFailure))
+    return ApiProblem(500, "the referral could not be decided; nothing was recorded")
+
+
+def _submit(shared: Services, key: ApiKey, items: list[Any]) -> list[Submitted]:
+    """Decide the items this key may send, in one audit transaction; the others get their 403."""
+    refusals = [_agency_refusal(key, data) for data in items]
+    decided = iter(shared.front_door.submit_many([d for d, r in zip(items, refusals) if r is None], caller=key.name))
+    return [Submitted(refusal) if refusal else next(decided) for refusal in refusals]
+
+
+@router.post("", status_code=201, response_model=Decision, openapi_extra=_REFERRAL_BODY,
+             responses={200: {"model": Decision, "description": "Already decided: the decision recorded for this "
+                                                                "referral id and payload"},
+                        201: {"description": "Decided and recorded", "headers": {
+                            "Location": {"description": "The decision's URL", "schema": {"type": "string"}}}},
+                        **problem_responses(400, 401, 403, 409, 413, 415, 422, 500)})
+def submit_referral(key: Submitter, shared: Shared, data: Body) -> Response:
+    """Triage one referral and return the decision, recorded in the audit log before it is sent.
+
+    Idempotent per caller: the same referral id with the same payload returns the recorded
+    decision (200); with a different payload it is refused (409), since a new referral needs a new id.
+    """
+    [submitted] = _submit(shared, key, [data])
+    if isinstance(submitted.outcome, Exception):
+        raise _as_problem(submitted.outcome)
+    decision = submitted.outcome
+    return Response(decision.model_dump_json(), status_code=201 if submitted.new else 200,
+                    media_type="application/json", headers={"Location": f"/v1/decisions/{decision.decision_id}"})
+
+
+def _batch_item(index: int, submitted: Submitted) -> BatchItem:
+    if isinstance(submitted.outcome, Decision):
+        return BatchItem(index=index, status=201 if submitted.new else 200, decision=submitted.outcome)
+    refusal = _as_problem(submitted.outcome)
+    return BatchItem(index=index, status=refusal.status, problem=problem(refusal.status, refusal.detail, refusal.errors))
+
+
+@router.post("/batch", response_model=BatchResult, openapi_extra=_BATCH_BODY,
+             responses=problem_responses(400, 401, 403, 413, 415, 422))
+def submit_batch(key: Submitter, shared: Shared, data: Body) -> BatchResult:
+    """Triage up to 500 referrals in one call; each gets its own result, in order.
+
+    One bad referral never fails the others: it gets its problem (422, 409 or 403) in its place.
+    All the decisions are recorded in one audit transaction before the response is sent.
+    """
+    if not isinstance(data, dict) or set(data) != {"referrals"} or not isinstance(data["referrals"], list):
+        raise ApiProblem(422, "send {\"referrals\": [ ... ]}", [FieldError("referrals", "required: a list of referrals")])
+    items = data["referrals"]
+    if not 1 <= len(items) <= BATCH_LIMIT:
+        raise ApiProblem(422, f"a batch holds 1 to {BATCH_LIMIT} referrals",
+                         [FieldError("referrals", f"{len(items)} referrals; send 1 to {BATCH_LIMIT}")])
+    return BatchResult(results=[_batch_item(i, s) for i, s in enumerate(_submit(shared, key, items))])

@@ -1,0 +1,145 @@
+"""What the API sends and accepts besides the contract's referral and decision (triage.models)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from triage.api.problems import Problem
+from triage.models import Decision
+from triage.rulebook.schema import Locality, Service
+
+BATCH_LIMIT = 500
+
+
+class Page(BaseModel):
+    """One page of a list; ``next`` is the URL of the next page, null on the last."""
+
+    next: str | None
+
+
+class DecisionPage(Page):
+    items: list[Decision]
+
+
+class OverrideRequest(BaseModel):
+    """A practitioner's new route for a decision, and why."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    route: Annotated[str, Field(min_length=1, max_length=64, description="A service id from the catalogue.")]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+                      Field(description="Why the engine's route is not right for this family (required).")]
+
+
+class OverrideRecord(BaseModel):
+    seq: int
+    recorded_at: str
+    decision_id: str
+    route: str
+    previous_route: str
+    reason: str
+    by: str
+
+
+class DecisionHistory(BaseModel):
+    """A decision as recorded, every override of it (oldest first), and the route it stands at now."""
+
+    decision: Decision
+    recorded_at: str
+    caller: str
+    overrides: list[OverrideRecord]
+    current_route: str
+
+
+class BatchItem(BaseModel):
+    """One referral's result: 201 decided now, 200 decided before (the recorded decision), or a
+    problem (403, 409, 422) for that referral alone."""
+
+    index: int
+    status: Literal[200, 201, 403, 409, 422, 500]
+    decision: Decision | None = None
+    problem: Problem | None = None
+
+
+class BatchResult(BaseModel):
+    results: list[BatchItem]
+
+
+class RulesetSummary(BaseModel):
+    version: str
+    sha256: str
+
+
+class ActiveRuleset(RulesetSummary):
+    effective_from: date
+
+
+class ArchivedRulesetOut(RulesetSummary):
+    stored_at: str
+
+
+class RulesetList(BaseModel):
+    """The ruleset deciding now, and every ruleset that has decided anything here."""
+
+    active: ActiveRuleset
+    archived: list[ArchivedRulesetOut]
+
+
+class RulesetDetail(RulesetSummary):
+    active: bool
+    content: dict[str, Any] = Field(description="The ruleset's files as data: definitions, rules, service catalogue.")
+
+
+class DefinitionOut(BaseModel):
+    id: str
+    label: str
+    version: int
+    applies_to: str
+    policy_ref: str
+    text: str
+    test: Any = Field(None, description="The measurable test, where the definition has one, in the rule language.")
+
+
+class Catalogue(BaseModel):
+    services: list[Service]
+    localities: list[Locality]
+
+
+class AuditEventOut(BaseModel):
+    """An audit event as exported: what was decided or changed and by whom, never the referral."""
+
+    seq: int
+    kind: str
+    recorded_at: str
+    referral_id: str | None
+    decision_id: str | None
+    route: str | None
+    priority: str | None
+    matched_rule: str | None
+    reason: str | None
+    by: str | None
+    hash: str
+
+
+class AuditEventPage(Page):
+    items: list[AuditEventOut]
+
+
+class VerificationOut(BaseModel):
+    events: int
+    ok: bool
+    first_bad_seq: int | None
+    problem: str | None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    ruleset: RulesetSummary
+    database: Literal["ok"]

@@ -1,0 +1,40 @@
+"""Authentication (``Authorization: Bearer <API key>``) and the role check on every route."""
+
+from __future__ import annotations
+
+from typing import Annotated, Callable
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from triage.access import ApiKey, Permission, allowed
+from triage.api.problems import ApiProblem
+from triage.api.services import Services, services
+
+_bearer = HTTPBearer(auto_error=False, description="An API key from `triage keys create`.")
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="triage"'}
+
+
+def authenticated(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+                  shared: Annotated[Services, Depends(services)]) -> ApiKey:
+    """The caller's key; 401 without one that is valid and not revoked."""
+    if credentials is None:
+        raise ApiProblem(401, "send an API key as 'Authorization: Bearer <key>'", headers=_CHALLENGE)
+    key = shared.keys.authenticate(credentials.credentials)
+    if key is None:
+        raise ApiProblem(401, "the API key is not valid (unknown or revoked)", headers=_CHALLENGE)
+    request.state.caller = key.key_id  # for the request log: the key's id, never its secret
+    return key
+
+
+def require(permission: Permission) -> Callable[[ApiKey], ApiKey]:
+    """A dependency that lets through only keys whose role has ``permission`` (else 403)."""
+    def check(key: Annotated[ApiKey, Depends(authenticated)]) -> ApiKey:
+        if not allowed(key.role, permission):
+            raise ApiProblem(403, f"the role {key.role.value!r} may not do this ({permission.value})")
+        return key
+    return check
+
+
+def may_read_all(key: ApiKey) -> bool:
+    return allowed(key.role, Permission.READ_ALL)
