@@ -20,8 +20,12 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     field_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 from triage.postcodes import outward_code
 
@@ -32,12 +36,22 @@ Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
 MemberId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
-def _null_as_empty(value: Any) -> Any:
-    """A section sent as null (``"school": null``) means "nothing to report": its defaults."""
-    return {} if value is None else value
+class _NullMeansDefaults:
+    """A section sent as null (``"school": null``) means "nothing to report": its defaults.
+
+    Used as ``Annotated[School, Section]``; the JSON schema says null is accepted, so partners'
+    integrators (and the API's OpenAPI document) see what the intake really takes.
+    """
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(lambda v: {} if v is None else v, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        section = handler(schema)
+        return {"anyOf": [section, {"type": "null"}]} if handler.mode == "validation" else section
 
 
-Section = BeforeValidator(_null_as_empty)
+Section = _NullMeansDefaults()
 Count = Annotated[int, Field(ge=0)]
 
 

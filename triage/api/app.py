@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from triage import __version__
 from triage.api import problems
@@ -33,7 +34,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ensure_logging()
     settings = settings or Settings()
     shared = Services.start(settings)
-    app = FastAPI(title="Whole household triage", version=__version__, description=DESCRIPTION)
+    # FastAPIOffline: /docs and /redoc from files shipped in the package, not a CDN (the council's
+    # network may have no internet, and a CDN would see who reads the docs)
+    app = FastAPIOffline(title="Whole household triage", version=__version__, description=DESCRIPTION)
     app.state.services = shared
     for router in (referrals.router, decisions.router, policy.router, audit.router, health.router):
         app.include_router(router)

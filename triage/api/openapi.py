@@ -24,8 +24,11 @@ REFERRAL_EXAMPLE: dict[str, Any] = json.loads(files("triage.api").joinpath("exam
 
 
 def _component(schemas: dict[str, Any], name: str, schema: dict[str, Any]) -> None:
-    schemas.update(schema.pop("$defs", {}))
-    schemas[name] = schema
+    """Add a model's schema and its definitions; a name already used for another schema (the
+    contract's ``Health`` section and a health-check response, say) would silently replace it."""
+    for part, part_schema in [*schema.pop("$defs", {}).items(), (name, schema)]:
+        if schemas.setdefault(part, part_schema) != part_schema:
+            raise ValueError(f"two OpenAPI schemas are both called {part!r}: rename one")
 
 
 def example_decision(engine: Engine) -> dict[str, Any]:
@@ -42,6 +45,10 @@ def build_openapi(app: FastAPI, engine: Engine) -> dict[str, Any]:
     referral = Referral.model_json_schema(ref_template=template)
     referral["examples"] = [REFERRAL_EXAMPLE]
     _component(schemas, "Referral", referral)
-    _component(schemas, "OverrideRequest", OverrideRequest.model_json_schema(ref_template=template))
+    # what the catalogue allows, which the models cannot know
+    schemas["Referrer"]["properties"]["agency"]["enum"] = sorted(engine.policy.agencies)
+    override = OverrideRequest.model_json_schema(ref_template=template)
+    override["properties"]["route"]["enum"] = sorted(s.id for s in engine.rulebook.catalogue.services)
+    _component(schemas, "OverrideRequest", override)
     schemas["Decision"]["examples"] = [example_decision(engine)]
     return schema

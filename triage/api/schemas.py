@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from triage.api.problems import Problem
 from triage.models import Decision
 from triage.rulebook.schema import Locality, Service
 
 BATCH_LIMIT = 500
+
+
+def _iso_day(value: object) -> object:
+    """Only YYYY-MM-DD: lax parsing would read ``until=0`` as 1970-01-01 (seconds since the epoch)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date as YYYY-MM-DD, e.g. 2026-11-30")
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
 
 
 class Page(BaseModel):
@@ -135,7 +146,7 @@ class VerificationOut(BaseModel):
     problem: str | None
 
 
-class Health(BaseModel):
+class Liveness(BaseModel):
     status: Literal["ok"]
 
 

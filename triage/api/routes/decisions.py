@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -11,7 +10,7 @@ from fastapi.responses import JSONResponse
 from triage.access import ApiKey, Permission
 from triage.api.bodies import json_body, validated
 from triage.api.problems import ApiProblem, problem_responses
-from triage.api.schemas import DecisionHistory, DecisionPage, OverrideRecord, OverrideRequest
+from triage.api.schemas import DecisionHistory, DecisionPage, IsoDay, OverrideRecord, OverrideRequest
 from triage.api.security import may_read_all, require
 from triage.api.services import Services, services
 from triage.audit import AuditEvent, UnknownDecision
@@ -76,8 +75,8 @@ def get_history(decision_id: DecisionId, key: Reader, shared: Shared) -> Decisio
 def list_decisions(
     request: Request, key: Reader, shared: Shared,
     referral_id: Text64 = None, route: Text64 = None, priority: Text64 = None, locality: Text64 = None,
-    since: Annotated[date | None, Query(description="Decided on or after this UTC day.")] = None,
-    until: Annotated[date | None, Query(description="Decided on or before this UTC day.")] = None,
+    since: Annotated[IsoDay | None, Query(description="Decided on or after this UTC day (YYYY-MM-DD).")] = None,
+    until: Annotated[IsoDay | None, Query(description="Decided on or before this UTC day (YYYY-MM-DD).")] = None,
     after: Annotated[int, Query(ge=0, le=2**62, description="Cursor: the page after this event (from `next`).")] = 0,
     limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 50,
 ) -> DecisionPage:

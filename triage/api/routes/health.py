@@ -7,17 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from triage.api.problems import ApiProblem, problem_responses
-from triage.api.schemas import Health, Readiness, RulesetSummary
+from triage.api.schemas import Liveness, Readiness, RulesetSummary
 from triage.api.services import Services, services
 from triage.audit.migrate import HEAD, current_revision
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=Health)
-def healthz() -> Health:
+@router.get("/healthz", response_model=Liveness)
+def healthz() -> Liveness:
     """The process is up and answering."""
-    return Health(status="ok")
+    return Liveness(status="ok")
 
 
 @router.get("/readyz", response_model=Readiness, responses=problem_responses(503))

@@ -31,7 +31,9 @@ _REFERRAL_BODY = {"requestBody": {"required": True, "content": {"application/jso
 _BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["referrals"], "additionalProperties": False,
     "properties": {"referrals": {"type": "array", "minItems": 1, "maxItems": BATCH_LIMIT,
-                                 "items": {"$ref": "#/components/schemas/Referral"}}}}}}}}
+                                 "items": {"description": "A Referral (see its schema). Each is validated on its "
+                                                          "own: a bad one gets its problem in the results, "
+                                                          "the others are still decided."}}}}}}}}
 
 
 def _agency_refusal(key: ApiKey, data: Any) -> ApiProblem | None:
