@@ -1,0 +1,86 @@
+"""The README's partner walkthrough, for real: ``triage keys create``, ``triage serve``, POST a referral."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "bsf_three_problems.json"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _triage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "triage.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=60)
+
+
+def _wait_ready(base: str, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"triage serve exited with {server.returncode}: {server.stderr.read()}")
+        try:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=2) as ready:
+                if ready.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail("triage serve was not ready within 30 s")
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    """A running ``triage serve`` on a fresh SQLite file, and a partner key for it."""
+    env = {**os.environ, "TRIAGE_AUDIT_DB": str(tmp_path / "audit.sqlite3"), "TRIAGE_LOG_LEVEL": "warning"}
+    env.pop("TRIAGE_DATABASE_URL", None)
+    created = _triage("keys", "create", "--name", "hillside-school-mis", "--role", "partner", "--agency", "school",
+                      env=env)
+    assert created.returncode == 0, created.stderr
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "triage.cli", "serve", "--port", str(port), "--engine", "python"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, server)
+        yield base, created.stdout.strip()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _post(url: str, key: str, body: bytes) -> tuple[int, dict[str, str], dict]:
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.load(error)
+
+
+def test_a_partner_key_and_the_example_referral_get_a_recorded_decision(served):
+    base, key = served
+    status, headers, decision = _post(f"{base}/v1/referrals", key, EXAMPLE.read_bytes())
+    assert (status, decision["route"], headers["location"]) == (201, "bsf", f"/v1/decisions/{decision['decision_id']}")
+    again, _, same = _post(f"{base}/v1/referrals", key, EXAMPLE.read_bytes())
+    assert (again, same["decision_id"]) == (200, decision["decision_id"])
+
+
+def test_a_key_that_was_never_issued_is_refused(served):
+    base, _ = served
+    status, headers, problem = _post(f"{base}/v1/referrals", "triage_000000000000_" + "x" * 43, EXAMPLE.read_bytes())
+    assert (status, problem["status"], headers["content-type"]) == (401, 401, "application/problem+json")
