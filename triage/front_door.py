@@ -59,14 +59,24 @@ class FrontDoor:
     def submit_many(self, items: Sequence[Any], caller: str | None = None) -> list[Submitted]:
         """``decide_many`` for a named caller, telling new decisions from ones already recorded.
 
-        A decision is new when this call's engine made it: the audit store drops a decision that
-        lost a race to another writer and returns the recorded one, whose id this call never made.
+        A decision is new when this call's engine made it (the audit store drops a decision that
+        lost a race to another writer and returns the recorded one, whose id this call never made),
+        and only for the first copy of a referral sent twice in one call.
         """
         made: set[str] = set()
         parsed = [self._request(data, made) for data in items]
         decided = iter(self._decide_requests([p for p in parsed if isinstance(p, Request)], caller or self.caller))
         outcomes = [next(decided) if isinstance(p, Request) else p for p in parsed]
-        return [Submitted(o, isinstance(o, Decision) and o.decision_id in made) for o in outcomes]
+        return [Submitted(o, self._first_time(o, made)) for o in outcomes]
+
+    @staticmethod
+    def _first_time(outcome: Decision | Exception, made: set[str]) -> bool:
+        """Whether this is the first time the caller is given this decision: made by this call,
+        and not already given to an earlier copy of the same referral in the same call."""
+        if not isinstance(outcome, Decision) or outcome.decision_id not in made:
+            return False
+        made.discard(outcome.decision_id)
+        return True
 
     def _request(self, data: Any, made: set[str]) -> Request | InvalidReferral:
         """A validated referral ready to decide, or why it cannot be."""

@@ -61,7 +61,7 @@ def problem_response(status: int, detail: str | None = None, errors: list[FieldE
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for the problems a route can answer with."""
-    return {status: {"model": Problem, "description": HTTPStatus(status).phrase,
+    return {status: {"description": HTTPStatus(status).phrase,
                      "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
             for status in statuses}
 
@@ -90,7 +90,10 @@ async def _invalid_parameters(_: Request, error: RequestValidationError) -> JSON
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     request_id = request.scope.get("state", {}).get("request_id")
     log.error("request_failed", request_id=request_id, error=type(error).__name__)
-    return problem_response(500, f"the request could not be completed (request id {request_id})")
+    # this handler answers outside the middlewares (Starlette's error layer), so the request
+    # log cannot add the id to the response here: it is added by hand
+    return problem_response(500, f"the request could not be completed (request id {request_id})",
+                            headers={"X-Request-ID": request_id} if request_id else None)
 
 
 def install(app: FastAPI) -> None:

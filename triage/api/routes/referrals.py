@@ -41,8 +41,8 @@ def _agency_refusal(key: ApiKey, data: Any) -> ApiProblem | None:
     if key.agency is None or not isinstance(data, dict) or not isinstance(data.get("referrer"), dict):
         return None  # no agency to hold it to, or a malformed referral that validation will name
     agency = data["referrer"].get("agency")
-    if agency == key.agency:
-        return None
+    if agency is None or agency == key.agency:
+        return None  # a missing agency is for validation to name (422)
     return ApiProblem(403, f"this API key refers for the agency {key.agency!r}, not {agency!r}",
                       [FieldError("referrer.agency", f"must be {key.agency!r} for this API key")])
 

@@ -1,0 +1,170 @@
+"""POST /v1/referrals and /v1/referrals/batch: decisions recorded and returned, idempotent per
+caller, agency-bound keys, and a batch answered item by item."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from triage.access import Role
+from triage.api.schemas import BATCH_LIMIT
+
+from support import SPEC_EXAMPLE, build_referral, child, parent
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def family(referral_id: str, **changes) -> dict:
+    """A valid referral: a parent and a child, no problems (routed to universal_signpost)."""
+    return build_referral(parent(), child(), referral_id=referral_id, **changes)
+
+
+# --- one referral -------------------------------------------------------------------------------
+
+
+def test_a_new_referral_gets_201_and_the_policys_decision(submit, partner):
+    response = submit(partner, SPEC_EXAMPLE)
+    assert response.status_code == 201
+    decision = response.json()
+    assert (decision["referral_id"], decision["route"], decision["priority"], decision["matched_rule"]) == (
+        "R-2026-000123", "bsf", "high", "bsf_intensive")
+
+
+def test_the_location_header_is_the_decisions_url_and_serves_the_same_decision(client, submit, partner):
+    created = submit(partner, SPEC_EXAMPLE)
+    assert created.headers["location"] == f"/v1/decisions/{created.json()['decision_id']}"
+    fetched = client.get(created.headers["location"], headers=partner.headers)
+    assert (fetched.status_code, fetched.json()) == (200, created.json())
+
+
+def test_the_same_referral_again_gets_200_and_the_recorded_decision(submit, partner):
+    first = submit(partner, SPEC_EXAMPLE)
+    again = submit(partner, SPEC_EXAMPLE)
+    assert (again.status_code, again.json()) == (200, first.json())
+
+
+def test_the_same_payload_with_its_keys_in_another_order_is_the_same_referral(submit, partner):
+    first = submit(partner, SPEC_EXAMPLE)
+    reordered = dict(reversed(list(copy.deepcopy(SPEC_EXAMPLE).items())))
+    again = submit(partner, reordered)
+    assert (again.status_code, again.json()["decision_id"]) == (200, first.json()["decision_id"])
+
+
+def test_a_different_payload_under_a_referral_id_already_used_gets_409(submit, partner):
+    submit(partner, SPEC_EXAMPLE)
+    changed = {**SPEC_EXAMPLE, "narrative": "a different referral under the same id"}
+    response = submit(partner, changed)
+    assert (response.status_code, response.headers["content-type"]) == (409, PROBLEM_JSON)
+    assert "R-2026-000123" in response.json()["detail"]
+
+
+def test_a_conflicting_payload_does_not_replace_the_recorded_decision(client, submit, partner):
+    first = submit(partner, SPEC_EXAMPLE).json()
+    submit(partner, {**SPEC_EXAMPLE, "narrative": "a different referral under the same id"})
+    listed = client.get("/v1/decisions", params={"referral_id": "R-2026-000123"}, headers=partner.headers).json()
+    assert [d["decision_id"] for d in listed["items"]] == [first["decision_id"]]
+
+
+def test_two_partners_may_use_the_same_referral_id_and_each_gets_its_own_decision(client, submit, issue):
+    school, police = issue(Role.PARTNER, "hillside-school-mis"), issue(Role.PARTNER, "police-niche")
+    for_school = submit(school, SPEC_EXAMPLE)
+    for_police = submit(police, {**SPEC_EXAMPLE, "narrative": "the police's own referral"})
+    assert (for_school.status_code, for_police.status_code) == (201, 201)
+    assert for_school.json()["decision_id"] != for_police.json()["decision_id"]
+    mine = client.get("/v1/decisions", headers=police.headers).json()["items"]
+    assert [d["decision_id"] for d in mine] == [for_police.json()["decision_id"]]
+
+
+# --- agency-bound keys --------------------------------------------------------------------------
+
+
+def test_a_key_bound_to_an_agency_may_refer_as_that_agency(submit, issue):
+    school = issue(Role.PARTNER, "hillside-school-mis", agency="school")
+    assert submit(school, family("AG-1", referrer={"agency": "school"})).status_code == 201
+
+
+def test_a_key_bound_to_an_agency_may_not_refer_as_another(submit, issue):
+    school = issue(Role.PARTNER, "hillside-school-mis", agency="school")
+    response = submit(school, family("AG-1", referrer={"agency": "police"}))
+    assert (response.status_code, response.headers["content-type"]) == (403, PROBLEM_JSON)
+    assert [e["path"] for e in response.json()["errors"]] == ["referrer.agency"]
+
+
+def test_a_refused_agency_records_nothing(client, submit, issue, front_door):
+    school = issue(Role.PARTNER, "hillside-school-mis", agency="school")
+    submit(school, family("AG-1", referrer={"agency": "police"}))
+    assert client.get("/v1/decisions", headers=front_door.headers).json()["items"] == []
+
+
+@pytest.mark.parametrize("agency", ["school", "police", "health"])
+def test_a_key_without_an_agency_may_refer_as_any_agency(submit, partner, agency):
+    assert submit(partner, family(f"ANY-{agency}", referrer={"agency": agency})).status_code == 201
+
+
+# --- batches ------------------------------------------------------------------------------------
+
+
+def batch(client, caller, referrals):
+    return client.post("/v1/referrals/batch", json={"referrals": referrals}, headers=caller.headers)
+
+
+def test_a_batch_answers_each_referral_in_its_place(client, submit, partner):
+    submit(partner, family("B-OLD"))
+    items = [family("B-NEW"),
+             family("B-BAD", household={"postcode": "S5 7AU", "members": [parent(age=-1)]}),
+             family("B-NEW", narrative="same id as the first, another payload"),
+             family("B-OLD")]
+    response = batch(client, partner, items)
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [(r["index"], r["status"]) for r in results] == [(0, 201), (1, 422), (2, 409), (3, 200)]
+
+
+def test_a_batch_item_refused_names_its_fields_and_others_carry_decisions(client, partner):
+    items = [family("B-1"), family("B-2", household={"postcode": "S5 7AU", "members": [parent(age=-1)]})]
+    decided, refused = batch(client, partner, items).json()["results"]
+    assert (decided["decision"]["referral_id"], decided["problem"]) == ("B-1", None)
+    assert decided["decision"] is not None and refused["decision"] is None
+    assert [e["path"] for e in refused["problem"]["errors"]] == ["household.members[0].age"]
+
+
+def test_a_batch_item_already_decided_returns_the_recorded_decision(client, submit, partner):
+    recorded = submit(partner, family("B-OLD")).json()
+    [result] = batch(client, partner, [family("B-OLD")]).json()["results"]
+    assert result["decision"] == recorded
+
+
+def test_a_batch_decision_is_readable_afterwards(client, partner):
+    [result] = batch(client, partner, [family("B-1")]).json()["results"]
+    fetched = client.get(f"/v1/decisions/{result['decision']['decision_id']}", headers=partner.headers)
+    assert fetched.json() == result["decision"]
+
+
+def test_a_batch_from_an_agency_bound_key_refuses_only_the_other_agencys_items(client, issue):
+    school = issue(Role.PARTNER, "hillside-school-mis", agency="school")
+    items = [family("B-1", referrer={"agency": "school"}), family("B-2", referrer={"agency": "police"})]
+    results = batch(client, school, items).json()["results"]
+    assert [r["status"] for r in results] == [201, 403]
+
+
+@pytest.mark.parametrize("count", [0, BATCH_LIMIT + 1], ids=["empty", "over-the-limit"])
+def test_a_batch_of_the_wrong_size_is_refused_whole(client, partner, front_door, count):
+    response = batch(client, partner, [family(f"B-{i}") for i in range(count)])
+    assert (response.status_code, response.headers["content-type"]) == (422, PROBLEM_JSON)
+    assert [e["path"] for e in response.json()["errors"]] == ["referrals"]
+    assert client.get("/v1/decisions", headers=front_door.headers).json()["items"] == []
+
+
+def test_a_batch_of_exactly_the_limit_is_accepted(client, partner):
+    response = batch(client, partner, [family(f"B-{i}") for i in range(BATCH_LIMIT)])
+    assert response.status_code == 200
+    assert {r["status"] for r in response.json()["results"]} == {201}
+
+
+@pytest.mark.parametrize("body", [[family("B-1")], {"referrals": family("B-1")}, {"items": [family("B-1")]},
+                                  {"referrals": [family("B-1")], "extra": True}, "referrals"],
+                         ids=["a-list", "referrals-not-a-list", "no-referrals-key", "an-extra-key", "a-string"])
+def test_a_batch_body_that_is_not_an_object_with_a_referrals_list_gets_422(client, partner, body):
+    response = client.post("/v1/referrals/batch", json=body, headers=partner.headers)
+    assert (response.status_code, response.headers["content-type"]) == (422, PROBLEM_JSON)

@@ -1,0 +1,124 @@
+"""Who may do what: every endpoint for every role, and the keys that must get no further than 401.
+
+The policy (triage/access/roles.py) as the API must enforce it, written out here as a table:
+partners submit, read their own decisions and the shared vocabulary; the front door team also
+reads everything, overrides and reads the rules; policy leads read decisions and rules but never
+write; auditors read everything, the audit log included, and never write.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from triage.access import Role
+
+from support import build_referral, child, parent
+
+PROBLEM_JSON = "application/problem+json"
+CHALLENGE = 'Bearer realm="triage"'
+
+P, FD, PL, AU = Role.PARTNER, Role.FRONT_DOOR, Role.POLICY_LEAD, Role.AUDITOR
+
+# (method, path): the status each role gets. 403 is "forbidden for this role"; every other status
+# is the endpoint's ordinary success. A partner reads a decision it submitted itself.
+ACCESS: dict[tuple[str, str], dict[Role, int]] = {
+    ("POST", "/v1/referrals"):                          {P: 201, FD: 201, PL: 403, AU: 403},
+    ("POST", "/v1/referrals/batch"):                    {P: 200, FD: 200, PL: 403, AU: 403},
+    ("GET", "/v1/decisions"):                           {P: 200, FD: 200, PL: 200, AU: 200},
+    ("GET", "/v1/decisions/{decision_id}"):             {P: 200, FD: 200, PL: 200, AU: 200},
+    ("GET", "/v1/decisions/{decision_id}/history"):     {P: 200, FD: 200, PL: 200, AU: 200},
+    ("POST", "/v1/decisions/{decision_id}/override"):   {P: 403, FD: 201, PL: 403, AU: 403},
+    ("GET", "/v1/rulesets"):                            {P: 403, FD: 200, PL: 200, AU: 200},
+    ("GET", "/v1/rulesets/{version}"):                  {P: 403, FD: 200, PL: 200, AU: 200},
+    ("GET", "/v1/definitions"):                         {P: 200, FD: 200, PL: 200, AU: 200},
+    ("GET", "/v1/services"):                            {P: 200, FD: 200, PL: 200, AU: 200},
+    ("GET", "/v1/audit/verify"):                        {P: 403, FD: 403, PL: 403, AU: 200},
+    ("GET", "/v1/audit/events"):                        {P: 403, FD: 403, PL: 403, AU: 200},
+}
+
+NEW_REFERRAL = build_referral(parent(), child(), referral_id="ACCESS-NEW")
+BODIES: dict[tuple[str, str], Any] = {  # a valid body for each endpoint that takes one
+    ("POST", "/v1/referrals"): NEW_REFERRAL,
+    ("POST", "/v1/referrals/batch"): {"referrals": [NEW_REFERRAL]},
+    ("POST", "/v1/decisions/{decision_id}/override"): {"route": "mast", "reason": "known to the MAST team"},
+}
+
+ROLE_CASES = [pytest.param(method, path, role, status, id=f"{role.value}-{method} {path}")
+              for (method, path), statuses in ACCESS.items() for role, status in statuses.items()]
+ENDPOINTS = [pytest.param(method, path, id=f"{method} {path}") for method, path in ACCESS]
+
+
+def test_the_table_names_every_v1_endpoint_and_every_role(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    endpoints = {(method.upper(), path) for path, operations in paths.items() if path.startswith("/v1/")
+                 for method in operations}
+    assert set(ACCESS) == endpoints
+    assert all(set(statuses) == set(Role) for statuses in ACCESS.values())
+
+
+@pytest.fixture
+def call(client: TestClient, submit, partner, app) -> Callable[..., Any]:
+    """``call(method, path, headers)`` with the path's placeholders filled in: a decision that
+    ``partner`` submitted, and the active ruleset's version."""
+    decided = submit(partner, build_referral(parent(), child(), referral_id="ACCESS-SEED"))
+    assert decided.status_code == 201
+    values = {"decision_id": decided.json()["decision_id"],
+              "version": app.state.services.front_door.engine.rulebook.version}
+
+    def request(method: str, path: str, headers: dict[str, str]):
+        return client.request(method, path.format(**values), json=BODIES.get((method, path)), headers=headers)
+    return request
+
+
+@pytest.mark.parametrize(("method", "path", "role", "status"), ROLE_CASES)
+def test_each_role_may_do_only_what_its_grants_allow(call, partner, issue, method, path, role, status):
+    caller = partner if role is P else issue(role)  # the partner reads the decision it submitted
+    response = call(method, path, caller.headers)
+    assert response.status_code == status, response.text
+    if status == 403:
+        assert response.headers["content-type"] == PROBLEM_JSON
+        assert response.json()["status"] == 403
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+def test_a_request_without_a_key_gets_401_and_a_bearer_challenge(call, method, path):
+    response = call(method, path, {})
+    assert (response.status_code, response.headers.get("www-authenticate")) == (401, CHALLENGE)
+    assert response.headers["content-type"] == PROBLEM_JSON
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+def test_a_revoked_key_gets_401_even_for_what_its_role_may_do(call, issue, app, method, path):
+    revoked = issue(FD)
+    app.state.services.keys.revoke(revoked.key.key_id)
+    response = call(method, path, revoked.headers)
+    assert (response.status_code, response.headers.get("www-authenticate")) == (401, CHALLENGE)
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+def test_a_malformed_token_gets_401(call, method, path):
+    response = call(method, path, {"Authorization": "Bearer not-a-triage-key"})
+    assert (response.status_code, response.headers.get("www-authenticate")) == (401, CHALLENGE)
+
+
+def test_a_well_formed_token_with_the_wrong_secret_gets_401(call, issue):
+    genuine = issue(AU)
+    forged = genuine.token[:-4] + ("AAAA" if not genuine.token.endswith("AAAA") else "BBBB")
+    response = call("GET", "/v1/audit/verify", {"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
+
+
+def test_a_key_sent_with_another_scheme_than_bearer_gets_401(call, issue):
+    response = call("GET", "/v1/definitions", {"Authorization": f"Basic {issue(AU).token}"})
+    assert (response.status_code, response.headers.get("www-authenticate")) == (401, CHALLENGE)
+
+
+def test_a_partner_key_rotated_under_the_same_name_still_reads_the_old_keys_decisions(call, partner, issue, app):
+    old = partner
+    [decision_id] = [d["decision_id"] for d in call("GET", "/v1/decisions", old.headers).json()["items"]]
+    app.state.services.keys.revoke(old.key.key_id)
+    rotated = issue(P, old.key.name)
+    assert call("GET", f"/v1/decisions/{decision_id}", rotated.headers).status_code == 200
