@@ -97,6 +97,12 @@ def test_a_refused_agency_records_nothing(client, submit, issue, front_door):
     assert client.get("/v1/decisions", headers=front_door.headers).json()["items"] == []
 
 
+def test_a_key_bound_to_an_agency_sent_a_referral_without_one_gets_the_validation_error(submit, issue):
+    school = issue(Role.PARTNER, "hillside-school-mis", agency="school")
+    response = submit(school, family("AG-1", referrer={"name": "A. Teacher"}))
+    assert (response.status_code, [e["path"] for e in response.json()["errors"]]) == (422, ["referrer.agency"])
+
+
 @pytest.mark.parametrize("agency", ["school", "police", "health"])
 def test_a_key_without_an_agency_may_refer_as_any_agency(submit, partner, agency):
     assert submit(partner, family(f"ANY-{agency}", referrer={"agency": agency})).status_code == 201
@@ -168,3 +174,10 @@ def test_a_batch_of_exactly_the_limit_is_accepted(client, partner):
 def test_a_batch_body_that_is_not_an_object_with_a_referrals_list_gets_422(client, partner, body):
     response = client.post("/v1/referrals/batch", json=body, headers=partner.headers)
     assert (response.status_code, response.headers["content-type"]) == (422, PROBLEM_JSON)
+
+
+def test_a_referral_twice_in_one_batch_is_decided_once_then_returned_as_recorded(client, partner):
+    response = batch(client, partner, [family("TWICE-1"), family("TWICE-1")])
+    first, second = response.json()["results"]
+    assert (first["status"], second["status"]) == (201, 200)
+    assert first["decision"]["decision_id"] == second["decision"]["decision_id"]
