@@ -4,6 +4,10 @@ A key reads ``triage_<key_id>_<secret>``: the id finds the row, the secret is ch
 sha256 in constant time. The secret is 256 random bits, so a plain sha256 is enough (slow hashes
 protect guessable passwords; nobody guesses 256 bits). Keys with the same name are one caller: a
 partner rotating its key (create a new one, revoke the old) keeps its referrals and decisions.
+
+A key that authenticated is remembered for CACHE_SECONDS, so a busy partner does not cost a
+database read per request: revoking it takes effect at once in the process that revokes it, and
+within CACHE_SECONDS in the others (another API worker, when ``triage keys revoke`` is run).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,6 +25,7 @@ from sqlalchemy import Engine, select, update
 from triage.access.roles import Role
 from triage.audit import tables
 
+CACHE_SECONDS = 5.0
 _TOKEN = re.compile(r"triage_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 
 
@@ -54,6 +60,7 @@ class KeyStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._recent: dict[str, tuple[ApiKey, float]] = {}  # sha256 of a token -> (key, valid until)
 
     def create(self, name: str, role: Role, agency: str | None = None) -> tuple[ApiKey, str]:
         """A new key and its token; the token is returned here only, never stored."""
@@ -81,10 +88,22 @@ class KeyStore:
             row = conn.execute(select(tables.api_keys).where(tables.api_keys.c.key_id == key_id)).first()
         if row is None:
             raise UnknownKey(f"no API key with id {key_id!r}")
+        self._recent = {token: entry for token, entry in self._recent.items() if entry[0].key_id != key_id}
         return _key(row)
+
+    def recently_authenticated(self, token: str) -> ApiKey | None:
+        """The key, if this token authenticated less than CACHE_SECONDS ago; no database read."""
+        entry = self._recent.get(_digest(token))
+        return entry[0] if entry is not None and entry[1] > time.monotonic() else None
 
     def authenticate(self, token: str) -> ApiKey | None:
         """The active key this token belongs to, or None (unknown, wrong secret or revoked)."""
+        key = self._lookup(token)
+        if key is not None:
+            self._recent[_digest(token)] = (key, time.monotonic() + CACHE_SECONDS)
+        return key
+
+    def _lookup(self, token: str) -> ApiKey | None:
         match = _TOKEN.fullmatch(token)
         if match is None:
             return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Callable
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from triage.access import ApiKey, Permission, allowed
@@ -15,12 +16,18 @@ _bearer = HTTPBearer(auto_error=False, description="An API key from `triage keys
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="triage"'}
 
 
-def authenticated(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-                  shared: Annotated[Services, Depends(services)]) -> ApiKey:
-    """The caller's key; 401 without one that is valid and not revoked."""
+async def authenticated(request: Request,
+                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+                        shared: Annotated[Services, Depends(services)]) -> ApiKey:
+    """The caller's key; 401 without one that is valid and not revoked.
+
+    Async, so a key seen in the last few seconds costs no trip to a worker thread; only a
+    database read (a key not seen lately) goes to one.
+    """
     if credentials is None:
         raise ApiProblem(401, "send an API key as 'Authorization: Bearer <key>'", headers=_CHALLENGE)
-    key = shared.keys.authenticate(credentials.credentials)
+    token = credentials.credentials
+    key = shared.keys.recently_authenticated(token) or await run_in_threadpool(shared.keys.authenticate, token)
     if key is None:
         raise ApiProblem(401, "the API key is not valid (unknown or revoked)", headers=_CHALLENGE)
     request.state.caller = key.key_id  # for the request log: the key's id, never its secret
@@ -29,7 +36,7 @@ def authenticated(request: Request, credentials: Annotated[HTTPAuthorizationCred
 
 def require(permission: Permission) -> Callable[[ApiKey], ApiKey]:
     """A dependency that lets through only keys whose role has ``permission`` (else 403)."""
-    def check(key: Annotated[ApiKey, Depends(authenticated)]) -> ApiKey:
+    async def check(key: Annotated[ApiKey, Depends(authenticated)]) -> ApiKey:
         if not allowed(key.role, permission):
             raise ApiProblem(403, f"the role {key.role.value!r} may not do this ({permission.value})")
         return key

@@ -31,6 +31,6 @@ class Services:
         return cls(settings, FrontDoor(engine, store, caller="api"), store, KeyStore(store.engine))
 
 
-def services(request: Request) -> Services:
-    """FastAPI dependency: the process's shared services."""
+async def services(request: Request) -> Services:
+    """FastAPI dependency: the process's shared services (async: nothing to wait for, so no thread)."""
     return request.app.state.services

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -44,7 +46,8 @@ def _now() -> str:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url)
+    # as many connections as the API's worker threads (40), so none waits for one to read
+    engine = create_engine(url, pool_size=10, max_overflow=50)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _: Any) -> None:
@@ -70,7 +73,8 @@ def open_engine(url: str) -> Engine:
         return _sqlite_engine(url)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    # 20 connections a process at most: several API workers must stay under the server's limit (100)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=15)
 
 
 class AuditStore:
@@ -81,6 +85,10 @@ class AuditStore:
         self.engine = open_engine(url)
         upgrade(self.engine)
         self._postgres = self.engine.dialect.name == "postgresql"
+        self._write_lock = threading.Lock()  # one writer per process at a time, in turn
+        self._queue_mutex = threading.Lock()
+        self._queue: list[_Job] = []  # jobs waiting for the next group commit
+        self._archived: set[str] = set()  # ruleset hashes known to be in the archive
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -105,40 +113,88 @@ class AuditStore:
         id is looked up again, and one that another writer recorded meanwhile (or that came twice
         in this block) gets the recorded decision and ours is dropped unreported: a referral id is
         decided once. A referral that cannot be decided (ReferralConflict, or whatever ``decide``
-        raised) gets its exception in its place and is not recorded; the others still are. The
-        block's rows are written with one statement per table: per-row statements cost more than
-        deciding.
+        raised) gets its exception in its place and is not recorded; the others still are.
+
+        Calls from many threads at once (the API's requests) share transactions: see ``_group_commit``.
         """
-        referral_ids = [r.referral_id for r in requests]
         with self.engine.connect() as conn:
-            already = self._recorded_bodies(conn, caller, referral_ids)
+            already = self._recorded_bodies(conn, caller, [r.referral_id for r in requests])
         tentative: dict[str, Decision | Exception] = {}
         for request in requests:
             if request.referral_id not in already and request.referral_id not in tentative:
                 tentative[request.referral_id] = attempt(request.decide)
-        outcomes: list[Decision | Exception] = []
-        with self._writing() as conn:
+        job = _Job(requests, tentative, policy, caller)
+        self._group_commit(job)
+        if job.failure is not None:
+            raise job.failure
+        assert job.outcomes is not None
+        return job.outcomes
+
+    def _group_commit(self, job: _Job) -> None:
+        """Record a job, together with whatever other threads queued meanwhile, in one transaction.
+
+        Threads queue their jobs, then take the process's write lock in turn. The first to get it
+        records every queued job in one transaction and one commit (a commit, with its fsync,
+        costs more than recording a decision); a thread whose job was recorded that way finds it
+        finished when its turn comes and returns at once. Waiting on a lock queues writers in
+        order, where SQLite's busy handler would have them sleep and retry, and the slowest wait
+        far longer than the rest.
+        """
+        with self._queue_mutex:
+            self._queue.append(job)
+        with self._write_lock:
+            if job.finished:
+                return
+            with self._queue_mutex:
+                jobs, self._queue = self._queue, []
+            try:
+                with self._transaction() as conn:
+                    results = self._record_jobs(conn, jobs)
+            except Exception as failure:  # noqa: BLE001 - every job in the group is told; none was recorded
+                for queued in jobs:
+                    queued.failure = failure
+                return
+            self._archived.update(j.policy.sha256 for j in jobs)
+            for queued, outcomes in zip(jobs, results):
+                queued.outcomes = outcomes
+
+    def _record_jobs(self, conn: Connection, jobs: list[_Job]) -> list[list[Decision | Exception]]:
+        """Append the jobs' decisions to the chain, in order; each job's outcomes, in its order.
+        Rows are written with one statement per table: per-row statements cost more than deciding."""
+        for policy in {j.policy.sha256: j.policy for j in jobs}.values():
             self._archive(conn, policy)
-            known = self._recorded_bodies(conn, caller, referral_ids)
-            chain = _ChainWriter(conn)
-            payload_rows: list[dict[str, Any]] = []
-            for request in requests:
+        known = self._known_by_caller(conn, jobs)
+        chain = _ChainWriter(conn)
+        payload_rows: list[dict[str, Any]] = []
+        results = []
+        for job in jobs:
+            recorded = known[job.caller]
+            outcomes: list[Decision | Exception] = []
+            for request in job.requests:
                 payload_text = canonical(request.payload)
                 payload_sha = sha256_text(payload_text)
-                outcome = _recorded(known.get(request.referral_id), request.referral_id, payload_sha)
+                outcome = _recorded(recorded.get(request.referral_id), request.referral_id, payload_sha)
                 if outcome is None:
-                    outcome = tentative.pop(request.referral_id, None) or attempt(request.decide)
+                    outcome = job.tentative.pop(request.referral_id, None) or attempt(request.decide)
                     if isinstance(outcome, Decision):
-                        body = {"decision": outcome.model_dump(mode="json"), "caller": caller,
+                        body = {"decision": outcome.model_dump(mode="json"), "caller": job.caller,
                                 "payload_sha256": payload_sha}
                         chain.add_decision(outcome, body)
                         payload_rows.append({"sha256": payload_sha, "stored_at": _now(), "body": payload_text})
-                        known[request.referral_id] = body
+                        recorded[request.referral_id] = body
                 outcomes.append(outcome)
-            if payload_rows:
-                conn.execute(_insert_ignoring_duplicates(conn, tables.payloads), payload_rows)
-            chain.flush()
-        return outcomes
+            results.append(outcomes)
+        if payload_rows:
+            conn.execute(_insert_ignoring_duplicates(conn, tables.payloads), payload_rows)
+        chain.flush()
+        return results
+
+    def _known_by_caller(self, conn: Connection, jobs: list[_Job]) -> dict[str, dict[str, dict[str, Any]]]:
+        """For each caller in the group, the decision bodies already recorded for its referral ids."""
+        ids: dict[str, list[str]] = {}
+        for job in jobs:
+            ids.setdefault(job.caller, []).extend(r.referral_id for r in job.requests)
+        return {caller: self._recorded_bodies(conn, caller, referral_ids) for caller, referral_ids in ids.items()}
 
     @staticmethod
     def _recorded_bodies(conn: Connection, caller: str, referral_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -200,7 +256,13 @@ class AuditStore:
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
-        """A transaction holding the one append lock, taken before anything is read or written."""
+        """A transaction holding the append locks: this process's, then the database's."""
+        with self._write_lock, self._transaction() as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A transaction holding the database's one append lock, taken before anything is read."""
         with self.engine.connect() as conn:
             conn.info[_WRITER] = True  # on SQLite, the BEGIN IMMEDIATE it causes is the lock
             with conn.begin():
@@ -217,6 +279,8 @@ class AuditStore:
 
     def _archive(self, conn: Connection, policy: Policy) -> None:
         """Keep the ruleset's content, by its hash, so past decisions can be replayed."""
+        if policy.sha256 in self._archived:  # archived rows are never deleted: no need to look again
+            return
         found = select(tables.rulesets.c.sha256).where(tables.rulesets.c.sha256 == policy.sha256)
         if conn.execute(found).first() is None:
             conn.execute(tables.rulesets.insert().values(
@@ -335,6 +399,23 @@ class AuditStore:
         if index_problem:
             return Verification(count, False, *index_problem)
         return Verification(count, True)
+
+
+@dataclass
+class _Job:
+    """One decide_many call waiting for a group commit: its requests, the decisions made for them
+    before the lock, and, once the group is committed (or has failed), the outcome."""
+
+    requests: Sequence[Request]
+    tentative: dict[str, Decision | Exception]
+    policy: Policy
+    caller: str
+    outcomes: list[Decision | Exception] | None = None
+    failure: Exception | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.outcomes is not None or self.failure is not None
 
 
 class _ChainWriter:
