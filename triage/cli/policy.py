@@ -1,4 +1,4 @@
-"""``triage validate`` and ``triage rules show``: check a policy folder and read the active ruleset."""
+"""``triage validate``, ``triage test`` and ``triage rules show``: check a policy folder, run its rule tests, read it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from triage.cli.common import EXIT_INVALID_INPUT, RulesDir, fail, policy_from
+from triage.cli.common import EXIT_INVALID_INPUT, EngineName, RulesDir, check_engine, fail, policy_from
+from triage.engine import Engine
+from triage.logs import configure_logging
+from triage.policy_tests import load_rule_tests, measure_coverage, run_rule_tests
+from triage.policy_tests.cases import TESTS_FOLDER
 from triage.report import ruleset_table
 from triage.rulebook import PolicyInvalid, load_policy
 
@@ -30,3 +34,37 @@ def validate(directory: Annotated[Optional[Path], typer.Argument(help="Policy fo
 def rules_show(rules: RulesDir = None) -> None:
     """Print the active ruleset as readable tables."""
     typer.echo(ruleset_table(policy_from(rules)))
+
+
+def test(
+    directory: Annotated[Optional[Path], typer.Argument(help="Policy folder whose rules/tests/ to run; default: the project's own.")] = None,
+    min_coverage: Annotated[float, typer.Option("--min-coverage", min=0, max=100,
+                                                help="Fail when less than this % of the rules, indicators and "
+                                                     "modifiers is exercised.")] = 0.0,
+    engine: EngineName = "durable",
+) -> None:
+    """Run the rule tests beside the rules (rules/tests/*.yaml) and report their coverage.
+
+    Exit 1 when a case fails (each failure says what was expected, what was decided and why) or
+    coverage is under --min-coverage.
+    """
+    check_engine(engine)
+    configure_logging("warning")  # one log line per decided case would bury the report
+    policy = policy_from(directory)
+    try:
+        cases = load_rule_tests(policy.root)
+    except PolicyInvalid as error:
+        raise fail(str(error), 1) from None
+    if not cases:
+        raise fail(f"no rule tests in {policy.root / TESTS_FOLDER}: add *.yaml files there", 1)
+    outcomes = run_rule_tests(Engine(policy, engine), cases)
+    failed = [outcome for outcome in outcomes if not outcome.passed]
+    for outcome in failed:
+        typer.echo(outcome.explain())
+    coverage = measure_coverage(policy, [o.decision for o in outcomes if o.decision is not None])
+    typer.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed (ruleset {policy.version})")
+    typer.echo(coverage.report())
+    if failed:
+        raise typer.Exit(1)
+    if coverage.percent < min_coverage:
+        raise fail(f"coverage {coverage.percent:.1f}% is below --min-coverage {min_coverage:g}%", 1)
