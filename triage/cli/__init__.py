@@ -7,7 +7,7 @@ import typer
 from triage.cli.audit_log import audit_app, override
 from triage.cli.decisions import batch, decide
 from triage.cli.keys import keys_app
-from triage.cli.policy import rules_app, test, validate
+from triage.cli.policy import diff, rules_app, test, validate
 from triage.cli.server import serve
 
 app = typer.Typer(help="Referral triage for the city's whole household front door.", no_args_is_help=True,
@@ -16,6 +16,7 @@ app.command()(decide)
 app.command()(batch)
 app.command()(validate)
 app.command()(test)
+app.command()(diff)
 app.command()(override)
 app.command()(serve)
 app.add_typer(rules_app, name="rules")

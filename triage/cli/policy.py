@@ -1,7 +1,10 @@
-"""``triage validate``, ``triage test`` and ``triage rules show``: check a policy folder, run its rule tests, read it."""
+"""``triage validate``, ``test``, ``diff`` and ``rules show``: check a policy folder, run its rule tests,
+compare it with another, read it."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,6 +17,7 @@ from triage.policy_tests import load_rule_tests, measure_coverage, run_rule_test
 from triage.policy_tests.cases import TESTS_FOLDER
 from triage.report import ruleset_table
 from triage.rulebook import PolicyInvalid, load_policy
+from triage.rulebook.diff import diff_policies
 
 rules_app = typer.Typer(help="Inspect the active ruleset.", no_args_is_help=True)
 
@@ -68,3 +72,23 @@ def test(
         raise typer.Exit(1)
     if coverage.percent < min_coverage:
         raise fail(f"coverage {coverage.percent:.1f}% is below --min-coverage {min_coverage:g}%", 1)
+
+
+def diff(
+    old: Annotated[Path, typer.Argument(help="The policy folder as it is (e.g. the project's own: .).")],
+    new: Annotated[Path, typer.Argument(help="The policy folder as proposed (e.g. a working copy).")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per change: area, subject, what.")] = False,
+) -> None:
+    """What changed between two rulesets in policy terms (thresholds, weights, indicators, routes,
+    localities, definitions), not a text diff. Exit 0 whether or not anything changed."""
+    changes = diff_policies(policy_from(old), policy_from(new))
+    if as_json:
+        for change in changes:
+            typer.echo(json.dumps(dataclasses.asdict(change), ensure_ascii=False))
+        return
+    if not changes:
+        typer.echo("no policy changes")
+        return
+    for area in dict.fromkeys(change.area for change in changes):
+        typer.echo(f"{area}:")
+        typer.echo("\n".join(f"  {c.subject}: {c.what}" for c in changes if c.area == area))
