@@ -321,6 +321,24 @@ class AuditStore:
         with self.engine.connect() as conn:
             return [_event(row) for row in conn.execute(query)]
 
+    def decided_referrals(self, since: date | None = None, batch: int = 1000) -> Iterator[tuple[dict[str, Any], Any]]:
+        """Each recorded decision (on or after a UTC day) with its referral payload, oldest first;
+        the payload is None where retention has purged it. Read a batch at a time (what-if
+        simulation reads every past referral)."""
+        after = 0
+        while True:
+            found = self.find_decisions(DecisionQuery(since=since, after=after, limit=batch))
+            if not found:
+                return
+            shas = {event.body["payload_sha256"] for event in found}
+            with self.engine.connect() as conn:
+                bodies = dict(conn.execute(select(tables.payloads.c.sha256, tables.payloads.c.body)
+                                           .where(tables.payloads.c.sha256.in_(shas))).all())
+            for event in found:
+                body = bodies.get(event.body["payload_sha256"])
+                yield event.body["decision"], None if body is None else _content(body)
+            after = found[-1].seq
+
     def history(self, decision_id: str) -> list[AuditEvent]:
         """A decision's event and every override of it, oldest first; UnknownDecision if none."""
         with self.engine.connect() as conn:

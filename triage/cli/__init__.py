@@ -9,6 +9,7 @@ from triage.cli.decisions import batch, decide
 from triage.cli.keys import keys_app
 from triage.cli.policy import diff, rules_app, test, validate
 from triage.cli.server import serve
+from triage.cli.simulate import simulate
 
 app = typer.Typer(help="Referral triage for the city's whole household front door.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -17,6 +18,7 @@ app.command()(batch)
 app.command()(validate)
 app.command()(test)
 app.command()(diff)
+app.command()(simulate)
 app.command()(override)
 app.command()(serve)
 app.add_typer(rules_app, name="rules")

@@ -1,0 +1,63 @@
+"""Adding simulated outcomes up: how many change, old route -> new route, each team's workload."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from triage.rulebook.loader import Policy
+from triage.simulation.run import Outcome
+
+
+@dataclass
+class Summary:
+    """The simulation's figures; ``sample`` keeps the first changed referrals, in input order."""
+
+    sample_size: int = 10
+    total: int = 0
+    changed: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    transitions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (old route, new route)
+    old_load: Counter[str] = field(default_factory=Counter)  # team -> referrals
+    new_load: Counter[str] = field(default_factory=Counter)
+    sample: list[Outcome] = field(default_factory=list)
+
+    def add(self, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
+            self.total += 1
+            if outcome.old is None or outcome.new is None:
+                self.errors[outcome.error or "not decided"] += 1
+                continue
+            self.transitions[outcome.old.route, outcome.new.route] += 1
+            self.old_load[outcome.old.team] += 1
+            self.new_load[outcome.new.team] += 1
+            if outcome.changed:
+                self.changed += 1
+                if len(self.sample) < self.sample_size:
+                    self.sample.append(outcome)
+
+    def teams(self) -> list[tuple[str, int, int]]:
+        """(team, referrals before, after) for every team either ruleset sends work to, by name."""
+        return [(team, self.old_load[team], self.new_load[team]) for team in sorted(self.old_load | self.new_load)]
+
+    def routes(self) -> tuple[list[str], list[str]]:
+        """The old routes (rows) and new routes (columns) of the transition matrix, by name."""
+        return sorted({old for old, _ in self.transitions}), sorted({new for _, new in self.transitions})
+
+
+def capacity(policy: Policy) -> dict[str, int]:
+    """Households each team can hold at once (key workers x caseload), where the catalogue says.
+
+    A service with capacity split by locality (MAST) has it shared evenly across its locality teams.
+    """
+    localities = [loc.id for loc in policy.catalogue.localities]
+    held: dict[str, int] = {}
+    for service in policy.catalogue.services:
+        if service.capacity is None:
+            continue
+        total = service.capacity.key_workers * service.capacity.caseload_per_worker
+        if service.coverage == "localities":
+            held.update({f"{service.id}/{loc}": total // len(localities) for loc in localities})
+        else:
+            held[service.id] = total
+    return held
