@@ -266,7 +266,7 @@ PROFILE_PARTS = (
     ("  writing result lines (model_dump_json)", "main.py", "model_dump_json"),
     ("  start-up: importing triage.audit.store (SQLAlchemy, Alembic)", "audit/store.py", "<module>"),
     ("  start-up: AuditStore() incl. migrations check", "store.py", "__init__"),
-    ("  start-up: FrontDoor records the ruleset in use", "store.py", "ruleset_in_use"),
+    ("  start-up: FrontDoor records the ruleset in use", "store.py", "rulesets_in_use"),
 )
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from triage.audit import Request, attempt
 from triage.engine import Engine
+from triage.engine.library import NoRulesetInForce, RulesetLibrary, Selection
 from triage.intake import InvalidReferral, parse_referral
 from triage.models import Decision, Referral
 
@@ -28,43 +29,51 @@ class Submitted:
 
 
 class FrontDoor:
-    def __init__(self, engine: Engine, audit: AuditStore | None, caller: str) -> None:
-        """Open the door; when auditing, record which ruleset it decides with (only when that
-        differs from the last one recorded, so repeated runs do not flood the log).
+    def __init__(self, rulesets: Engine | RulesetLibrary, audit: AuditStore | None, caller: str) -> None:
+        """Open the door on one ruleset or several installed versions (each referral is decided by
+        the version in force on the day it was received); when auditing, record which rulesets it
+        decides with (only when that differs from the last one recorded, so repeated runs do not
+        flood the log).
 
         ``caller`` is who decides unless a call names someone else (the API names each key's holder).
         """
-        self.engine = engine
+        self.library = rulesets if isinstance(rulesets, RulesetLibrary) else RulesetLibrary([rulesets])
         self.audit = audit
         self.caller = caller
         if audit is not None:
-            audit.ruleset_in_use(engine.rulebook, by=caller)
+            audit.rulesets_in_use([engine.rulebook for engine in self.library.engines], by=caller)
 
-    def decide(self, data: Any) -> Decision:
-        """Decide a referral given as parsed JSON/YAML data; raises InvalidReferral, ReferralConflict
-        or EngineFailure instead of returning a decision that was not recorded."""
-        [outcome] = self.decide_many([data])
+    @property
+    def engine(self) -> Engine:
+        """The latest installed version: whose catalogue and partner agencies the door reads referrals with."""
+        return self.library.latest
+
+    def decide(self, data: Any, pinned: str | None = None) -> Decision:
+        """Decide a referral given as parsed JSON/YAML data; raises InvalidReferral, NoRulesetInForce,
+        ReferralConflict or EngineFailure instead of returning a decision that was not recorded."""
+        [outcome] = self.decide_many([data], pinned)
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
-    def decide_many(self, items: Sequence[Any]) -> list[Decision | Exception]:
+    def decide_many(self, items: Sequence[Any], pinned: str | None = None) -> list[Decision | Exception]:
         """Decide several referrals, recording them in one transaction when auditing.
 
         Each item gets its decision or the exception that stopped it (InvalidReferral,
         ReferralConflict, EngineFailure, ...), in order; one bad item never costs the others.
         """
-        return [submitted.outcome for submitted in self.submit_many(items)]
+        return [submitted.outcome for submitted in self.submit_many(items, pinned=pinned)]
 
-    def submit_many(self, items: Sequence[Any], caller: str | None = None) -> list[Submitted]:
+    def submit_many(self, items: Sequence[Any], caller: str | None = None, pinned: str | None = None) -> list[Submitted]:
         """``decide_many`` for a named caller, telling new decisions from ones already recorded.
 
+        ``pinned`` names a ruleset version to decide with instead of the one in force.
         A decision is new when this call's engine made it (the audit store drops a decision that
         lost a race to another writer and returns the recorded one, whose id this call never made),
         and only for the first copy of a referral sent twice in one call.
         """
         made: set[str] = set()
-        parsed = [self._request(data, made) for data in items]
+        parsed = [self._request(data, made, pinned) for data in items]
         decided = iter(self._decide_requests([p for p in parsed if isinstance(p, Request)], caller or self.caller))
         outcomes = [next(decided) if isinstance(p, Request) else p for p in parsed]
         return [Submitted(o, self._first_time(o, made)) for o in outcomes]
@@ -78,22 +87,25 @@ class FrontDoor:
         made.discard(outcome.decision_id)
         return True
 
-    def _request(self, data: Any, made: set[str]) -> Request | InvalidReferral:
-        """A validated referral ready to decide, or why it cannot be."""
+    def _request(self, data: Any, made: set[str], pinned: str | None) -> Request | Exception:
+        """A validated referral ready to decide by the version that applies, or why it cannot be."""
         try:
             referral = parse_referral(data, self.engine.policy.agencies)
-        except InvalidReferral as invalid:
-            return invalid
-        return Request(data, referral.referral_id, self._deciding(referral, made))
+            selection = self.library.select(referral, pinned)
+        except (InvalidReferral, NoRulesetInForce) as refused:
+            return refused
+        return Request(data, referral.referral_id, self._deciding(referral, selection, made),
+                       selection.engine.rulebook)
 
-    def _deciding(self, referral: Referral, made: set[str]) -> Callable[[], Decision]:
+    @staticmethod
+    def _deciding(referral: Referral, selection: Selection, made: set[str]) -> Callable[[], Decision]:
         def decide() -> Decision:
-            decision = self.engine.decide(referral)
+            decision = selection.engine.decide(referral).model_copy(update={"ruleset_selection": selection.reason})
             made.add(decision.decision_id)
             return decision
         return decide
 
     def _decide_requests(self, requests: list[Request], caller: str) -> list[Decision | Exception]:
         if self.audit is not None:
-            return self.audit.decide_many(requests, self.engine.rulebook, caller) if requests else []
+            return self.audit.decide_many(requests, caller) if requests else []
         return [attempt(request.decide) for request in requests]

@@ -264,6 +264,9 @@ class Decision(Contract):
     modifiers: list[ModifierEvidence]
     ruleset: RulesetRef
     decided_at: AwareDatetime
+    # Added by this project (optional, so the spec's decision stays valid): why this ruleset
+    # version decided, when several are installed (the one in force on the day received, or pinned).
+    ruleset_selection: str | None = None
 
     @classmethod
     def from_record(cls, data: dict[str, Any]) -> Decision:

@@ -21,7 +21,9 @@ class Settings(BaseSettings):
 
     database_url: str | None = None
     audit_db: Path = Path("triage-audit.sqlite3")
-    rules_dir: Path | None = None  # the policy folder the server decides with; default: the project's own
+    # the ruleset versions the server decides with (each a policy folder; the one in force on the
+    # day a referral was received decides it); default: the project's own. TRIAGE_RULES_DIRS='["a","b"]'
+    rules_dirs: list[Path] = []
     engine: Literal["durable", "python"] = "durable"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)  # larger request bodies get 413
 

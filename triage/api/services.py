@@ -9,6 +9,7 @@ from fastapi import Request
 from triage.access import KeyStore
 from triage.audit.store import AuditStore
 from triage.engine import Engine
+from triage.engine.library import RulesetLibrary
 from triage.front_door import FrontDoor
 from triage.rulebook import load_policy
 from triage.settings import Settings
@@ -27,8 +28,8 @@ class Services:
     @classmethod
     def start(cls, settings: Settings) -> Services:
         store = AuditStore(settings.audit_url)
-        engine = Engine(load_policy(settings.rules_dir), settings.engine)
-        return cls(settings, FrontDoor(engine, store, caller="api"), store, KeyStore(store.engine))
+        library = RulesetLibrary([Engine(load_policy(folder), settings.engine) for folder in settings.rules_dirs or [None]])
+        return cls(settings, FrontDoor(library, store, caller="api"), store, KeyStore(store.engine))
 
 
 async def services(request: Request) -> Services:

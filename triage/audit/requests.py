@@ -6,15 +6,18 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from triage.models import Decision
+from triage.rulebook.loader import Policy
 
 
 @dataclass(frozen=True)
 class Request:
-    """One referral to decide and record: its payload as received, its id, and how to decide it."""
+    """One referral to decide and record: its payload as received, its id, how to decide it, and
+    the ruleset that will decide it (archived with the decision, for replay)."""
 
     payload: dict[str, Any]
     referral_id: str
     decide: Callable[[], Decision]
+    policy: Policy
 
 
 def attempt(decide: Callable[[], Decision]) -> Decision | Exception:

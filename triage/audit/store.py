@@ -37,8 +37,9 @@ from triage.rulebook import Policy, load_policy
 
 _PG_APPEND_LOCK = 7_355_608  # any fixed number: the advisory lock every appender takes
 _WRITER = "triage_writer"  # marks a connection whose next transaction appends
-# what differs between any two decisions on the same referral and ruleset: ignored by replay
-VOLATILE_FIELDS = frozenset({"decision_id", "decided_at"})
+# what replay does not compare: what differs between any two decisions on the same referral and
+# ruleset (its id and time), and why that ruleset was chosen (a replay pins the archived one)
+VOLATILE_FIELDS = frozenset({"decision_id", "decided_at", "ruleset_selection"})
 
 
 def _now() -> str:
@@ -99,12 +100,12 @@ class AuditStore:
         The same referral id with the same payload returns the decision already recorded; with a
         different payload it is refused (ReferralConflict).
         """
-        [outcome] = self.decide_many([Request(payload, referral_id, decide)], policy, caller)
+        [outcome] = self.decide_many([Request(payload, referral_id, decide, policy)], caller)
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
-    def decide_many(self, requests: Sequence[Request], policy: Policy, caller: str) -> list[Decision | Exception]:
+    def decide_many(self, requests: Sequence[Request], caller: str) -> list[Decision | Exception]:
         """Decide and record several referrals in one transaction (one commit for a batch's block).
 
         Nothing is returned before the commit, so a caller that writes results only afterwards
@@ -123,7 +124,7 @@ class AuditStore:
         for request in requests:
             if request.referral_id not in already and request.referral_id not in tentative:
                 tentative[request.referral_id] = attempt(request.decide)
-        job = _Job(requests, tentative, policy, caller)
+        job = _Job(requests, tentative, caller)
         self._group_commit(job)
         if job.failure is not None:
             raise job.failure
@@ -154,14 +155,14 @@ class AuditStore:
                 for queued in jobs:
                     queued.failure = failure
                 return
-            self._archived.update(j.policy.sha256 for j in jobs)
+            self._archived.update(r.policy.sha256 for j in jobs for r in j.requests)
             for queued, outcomes in zip(jobs, results):
                 queued.outcomes = outcomes
 
     def _record_jobs(self, conn: Connection, jobs: list[_Job]) -> list[list[Decision | Exception]]:
         """Append the jobs' decisions to the chain, in order; each job's outcomes, in its order.
         Rows are written with one statement per table: per-row statements cost more than deciding."""
-        for policy in {j.policy.sha256: j.policy for j in jobs}.values():
+        for policy in {r.policy.sha256: r.policy for j in jobs for r in j.requests}.values():
             self._archive(conn, policy)
         known = self._known_by_caller(conn, jobs)
         chain = _ChainWriter(conn)
@@ -222,19 +223,20 @@ class AuditStore:
         with self._writing() as conn:
             return self._record_ruleset(conn, policy, by)
 
-    def ruleset_in_use(self, policy: Policy, by: str) -> AuditEvent | None:
-        """Record a ruleset load unless the latest one recorded is already this ruleset.
+    def rulesets_in_use(self, policies: Sequence[Policy], by: str) -> list[AuditEvent]:
+        """Record loading these rulesets unless the latest loads recorded are exactly these.
 
         Every CLI run starts a front door: recording each start would bury the decisions under
         identical loads, while a change of rules (or a return to older ones) must always show.
         Checked under the append lock, so two instances starting together record it once.
         """
+        wanted = {p.sha256 for p in policies}
         with self._writing() as conn:
             latest = conn.execute(select(tables.events.c.content).where(tables.events.c.kind == "ruleset_loaded")
-                                  .order_by(tables.events.c.seq.desc()).limit(1)).first()
-            if latest is not None and _content(latest.content)["body"]["sha256"] == policy.sha256:
-                return None
-            return self._record_ruleset(conn, policy, by)
+                                  .order_by(tables.events.c.seq.desc()).limit(len(wanted))).all()
+            if {_content(row.content)["body"]["sha256"] for row in latest} == wanted:
+                return []
+            return [self._record_ruleset(conn, policy, by) for policy in policies]
 
     def _record_ruleset(self, conn: Connection, policy: Policy, by: str) -> AuditEvent:
         self._archive(conn, policy)
@@ -330,13 +332,13 @@ class AuditStore:
             found = self.find_decisions(DecisionQuery(since=since, after=after, limit=batch))
             if not found:
                 return
-            shas = {event.body["payload_sha256"] for event in found}
+            shas = {decided.body["payload_sha256"] for decided in found}
             with self.engine.connect() as conn:
                 bodies = dict(conn.execute(select(tables.payloads.c.sha256, tables.payloads.c.body)
                                            .where(tables.payloads.c.sha256.in_(shas))).all())
-            for event in found:
-                body = bodies.get(event.body["payload_sha256"])
-                yield event.body["decision"], None if body is None else _content(body)
+            for decided in found:
+                body = bodies.get(decided.body["payload_sha256"])
+                yield decided.body["decision"], None if body is None else _content(body)
             after = found[-1].seq
 
     def history(self, decision_id: str) -> list[AuditEvent]:
@@ -426,7 +428,6 @@ class _Job:
 
     requests: Sequence[Request]
     tentative: dict[str, Decision | Exception]
-    policy: Policy
     caller: str
     outcomes: list[Decision | Exception] | None = None
     failure: Exception | None = None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from triage.engine import BACKENDS, Engine
+from triage.engine.library import RulesetLibrary
 from triage.front_door import FrontDoor
 from triage.logs import configure_logging
 from triage.rulebook import PolicyInvalid, load_policy
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
 RulesDir = Annotated[Optional[Path], typer.Option("--rules", help="Policy folder (holding rules/, definitions/, service_catalogue/); default: the project's own.")]
 EngineName = Annotated[str, typer.Option("--engine", help=f"Evaluation backend: {' or '.join(BACKENDS)}.")]
 
+RulesDirs = Annotated[Optional[list[Path]], typer.Option(
+    "--rules", help="Policy folder; give it again for each ruleset version to install: each referral is decided "
+                    "by the version in force on the day it was received. Default: the project's own.")]
+PinOption = Annotated[Optional[str], typer.Option(
+    "--ruleset", help="Decide with this installed ruleset version, whatever the date received.")]
 AuditOption = Annotated[Optional[bool], typer.Option(
     "--audit/--no-audit", help="Record each decision in the audit log (default: on when TRIAGE_DATABASE_URL is set).")]
 CallerOption = Annotated[str, typer.Option("--caller", help="Who is deciding, as recorded in the audit log.")]
@@ -48,13 +54,22 @@ def policy_from(rules: Path | None) -> Policy:
         raise fail(str(error), EXIT_INVALID_RULES) from None
 
 
-def front_door(rules: Path | None, engine: str, audit: bool | None, caller: str, batch: bool = False) -> FrontDoor:
+def library(folders: list[Path] | None, engine: str) -> RulesetLibrary:
+    """The ruleset versions in these folders (default: the project's own), installed together."""
+    check_engine(engine)
+    try:
+        return RulesetLibrary([Engine(policy_from(folder), engine) for folder in folders or [None]])
+    except ValueError as error:  # the same version given twice
+        raise fail(f"--rules: {error}", EXIT_INVALID_INPUT) from None
+
+
+def front_door(rules: list[Path] | None, engine: str, audit: bool | None, caller: str, batch: bool = False) -> FrontDoor:
     """The engine on the chosen rules, recording to the audit log when asked (or configured)."""
     configure_logging(batch=batch)
-    check_engine(engine)
+    installed = library(rules, engine)
     settings = Settings()
     store = audit_store() if (settings.audit_by_default if audit is None else audit) else None
-    door = FrontDoor(Engine(policy_from(rules), engine), store, caller)
+    door = FrontDoor(installed, store, caller)
     # Everything loaded so far (libraries, the policy, the compiled rules) lives for the whole
     # run: take it out of the garbage collector's scans, which otherwise revisit it thousands of
     # times in a batch.

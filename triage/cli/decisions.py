@@ -11,9 +11,10 @@ from typing import Annotated, Any, BinaryIO, Iterator
 import typer
 
 from triage.audit import ReferralConflict
-from triage.cli.common import (EXIT_INVALID_INPUT, AuditOption, CallerOption, EngineName, RulesDir, fail,
+from triage.cli.common import (EXIT_INVALID_INPUT, AuditOption, CallerOption, EngineName, PinOption, RulesDirs, fail,
                                front_door)
 from triage.engine import EngineFailure
+from triage.engine.library import NoRulesetInForce
 from triage.files import CannotWrite, read_text, replacing
 from triage.front_door import FrontDoor
 from triage.intake import FieldError, InvalidReferral, load_text
@@ -25,7 +26,8 @@ from triage.report import explain_decision
 def decide(
     file: Annotated[Path, typer.Argument(help="A referral as JSON or YAML.", exists=True, dir_okay=False)],
     explain: Annotated[bool, typer.Option("--explain", help="Print a readable report instead of JSON.")] = False,
-    rules: RulesDir = None,
+    rules: RulesDirs = None,
+    ruleset: PinOption = None,
     engine: EngineName = "durable",
     audit: AuditOption = None,
     caller: CallerOption = "cli",
@@ -34,10 +36,10 @@ def decide(
     door = front_door(rules, engine, audit, caller)
     try:
         data = load_text(read_text(file), yaml_allowed=file.suffix.lower() in (".yaml", ".yml"))
-        decision = door.decide(data)
+        decision = door.decide(data, ruleset)
     except InvalidReferral as error:
         raise fail("invalid referral:\n" + "\n".join(f"  {e}" for e in error.errors), EXIT_INVALID_INPUT) from None
-    except ReferralConflict as error:
+    except (ReferralConflict, NoRulesetInForce) as error:
         raise fail(str(error), EXIT_INVALID_INPUT) from None
     except EngineFailure as error:
         raise fail(f"no decision: {error}", 1) from None
@@ -72,19 +74,20 @@ def _result_line(number: int, data: Any, outcome: Decision | Exception) -> str:
     referral_id = referral_id if isinstance(referral_id, str) else None
     if isinstance(outcome, InvalidReferral):
         return _error_record(number, referral_id, str(outcome), outcome.errors)
-    if isinstance(outcome, (EngineFailure, ReferralConflict)):
+    if isinstance(outcome, (EngineFailure, ReferralConflict, NoRulesetInForce)):
         return _error_record(number, referral_id, str(outcome), [])
     # anything else is a bug or an unavailable database; its message may quote the referral
     return _error_record(number, referral_id, f"could not be decided: {type(outcome).__name__}", [])
 
 
-def _decide_block(door: FrontDoor, block: list[tuple[int, bytes]]) -> list[tuple[str, Decision | None]]:
+def _decide_block(door: FrontDoor, block: list[tuple[int, bytes]],
+                  pinned: str | None = None) -> list[tuple[str, Decision | None]]:
     """Results for a block of lines, in order. Never raises (short of an interrupt): one bad line,
     or a block the audit log could not take, must not cost the rest of the batch."""
     read = [_read_line(number, raw) for number, raw in block]
     readable = [data for data in read if not isinstance(data, InvalidReferral)]
     try:
-        decided = iter(door.decide_many(readable))
+        decided = iter(door.decide_many(readable, pinned))
     except Exception as failure:  # noqa: BLE001 - e.g. the audit database is unavailable: nothing was recorded
         decided = iter([failure] * len(readable))
     results = []
@@ -140,7 +143,8 @@ def _refuse_same_file(source: Path, output: Path) -> None:
 def batch(
     source: Annotated[Path, typer.Argument(help="Referrals, one JSON object per line.", exists=True, dir_okay=False)],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write one result per input line.")],
-    rules: RulesDir = None,
+    rules: RulesDirs = None,
+    ruleset: PinOption = None,
     engine: EngineName = "durable",
     audit: AuditOption = None,
     caller: CallerOption = "cli",
@@ -153,7 +157,7 @@ def batch(
         with source.open("rb") as incoming, replacing(output) as out:
             try:
                 for block in _blocks(_lines(incoming, _line_count(source)), BATCH_BLOCK):
-                    for text, decision in _decide_block(door, block):
+                    for text, decision in _decide_block(door, block, ruleset):
                         out.write(text + "\n")
                         routes[decision.route if decision else "(invalid)"] += 1
             finally:

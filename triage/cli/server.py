@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Annotated
 
 import typer
 
-from triage.cli.common import EngineName, RulesDir, check_engine, policy_from
+from triage.cli.common import EngineName, RulesDirs, library
 
 
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (share one database).")] = 1,
-    rules: RulesDir = None,
+    rules: RulesDirs = None,
     engine: EngineName = "durable",
 ) -> None:
     """Serve the HTTP API (docs at /docs). Every decision is recorded in the audit log.
@@ -23,11 +24,10 @@ def serve(
     """
     import uvicorn
 
-    check_engine(engine)
-    policy_from(rules)  # a broken policy folder is reported here, once, not by every worker
+    library(rules, engine)  # a broken policy folder is reported here, once, not by every worker
     # the settings reach each worker process through its environment
     os.environ["TRIAGE_ENGINE"] = engine
-    if rules is not None:
-        os.environ["TRIAGE_RULES_DIR"] = str(rules.resolve())
+    if rules:
+        os.environ["TRIAGE_RULES_DIRS"] = json.dumps([str(folder.resolve()) for folder in rules])
     uvicorn.run("triage.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 access_log=False, log_level="warning")

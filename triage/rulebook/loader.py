@@ -163,6 +163,7 @@ class _Checker:
         self._check_also_refer()
         self._check_wording()
         self._check_calendar()
+        self._check_dates()
         return self.problems
 
     # -- helpers -------------------------------------------------------------------------
@@ -331,6 +332,12 @@ class _Checker:
             WorkingCalendar(cal.country, cal.subdivisions, cal.timezone)
         except (ValueError, TypeError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
             self._report("rules", ("calendar",), f"calendar cannot be used: {error}")
+
+    def _check_dates(self) -> None:
+        rules = self.policy.rules
+        if rules.effective_to is not None and rules.effective_to < rules.effective_from:
+            self._report("rules", ("effective_to",), f"ends ({rules.effective_to}) before it takes effect "
+                                                     f"({rules.effective_from})")
 
     def _check_wording(self) -> None:
         missing = [role for role in get_args(Role) if role not in self.policy.rules.wording.roles]

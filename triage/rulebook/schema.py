@@ -150,6 +150,7 @@ class Wording(Spec):
 class RulesFolder(Spec):
     version: Annotated[str, StringConstraints(min_length=1)]
     effective_from: date
+    effective_to: date | None = None  # the last day it is in force; none: until a later version takes over
     policy: Text
     changelog: Annotated[list[ChangelogEntry], Field(min_length=1)]
     calendar: Calendar

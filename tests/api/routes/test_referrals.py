@@ -181,3 +181,13 @@ def test_a_referral_twice_in_one_batch_is_decided_once_then_returned_as_recorded
     first, second = response.json()["results"]
     assert (first["status"], second["status"]) == (201, 200)
     assert first["decision"]["decision_id"] == second["decision"]["decision_id"]
+
+
+def test_a_caller_may_pin_the_installed_ruleset_version(client, partner):
+    response = client.post("/v1/referrals?ruleset=2026.1", json=family("PIN-1"), headers=partner.headers)
+    assert (response.status_code, response.json()["ruleset_selection"]) == (201, "version 2026.1 pinned by the caller")
+
+
+def test_pinning_a_version_not_installed_is_a_422_naming_the_installed_ones(client, partner):
+    response = client.post("/v1/referrals?ruleset=1999.1", json=family("PIN-2"), headers=partner.headers)
+    assert (response.status_code, "installed: 2026.1" in response.json()["detail"]) == (422, True)

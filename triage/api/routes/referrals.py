@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from triage.access import ApiKey, Permission
@@ -16,6 +16,7 @@ from triage.api.security import require
 from triage.api.services import Services, services
 from triage.audit import ReferralConflict
 from triage.engine import EngineFailure
+from triage.engine.library import NoRulesetInForce
 from triage.front_door import Submitted
 from triage.intake import FieldError, InvalidReferral
 from triage.models import Decision
@@ -25,6 +26,8 @@ router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 Submitter = Annotated[ApiKey, Depends(require(Permission.SUBMIT))]
 Shared = Annotated[Services, Depends(services)]
 Body = Annotated[Any, Depends(json_body)]
+Pin = Annotated[str | None, Query(min_length=1, max_length=64, description=(
+    "Decide with this installed ruleset version instead of the one in force on the day received."))]
 
 _REFERRAL_BODY = {"requestBody": {"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Referral"}}}}}
@@ -55,15 +58,18 @@ def _as_problem(outcome: Exception) -> ApiProblem:
         return ApiProblem(422, "the referral is invalid", outcome.errors)
     if isinstance(outcome, ReferralConflict):
         return ApiProblem(409, str(outcome))
+    if isinstance(outcome, NoRulesetInForce):
+        return ApiProblem(422, str(outcome))
     # EngineFailure, or a bug: its message may quote the referral, so only its kind is logged
     log.error("referral_not_decided", error=type(outcome).__name__, engine_failure=isinstance(outcome, EngineFailure))
     return ApiProblem(500, "the referral could not be decided; nothing was recorded")
 
 
-def _submit(shared: Services, key: ApiKey, items: list[Any]) -> list[Submitted]:
+def _submit(shared: Services, key: ApiKey, items: list[Any], pinned: str | None) -> list[Submitted]:
     """Decide the items this key may send, in one audit transaction; the others get their 403."""
     refusals = [_agency_refusal(key, data) for data in items]
-    decided = iter(shared.front_door.submit_many([d for d, r in zip(items, refusals) if r is None], caller=key.name))
+    decided = iter(shared.front_door.submit_many([d for d, r in zip(items, refusals) if r is None], caller=key.name,
+                                                 pinned=pinned))
     return [Submitted(refusal) if refusal else next(decided) for refusal in refusals]
 
 
@@ -73,13 +79,15 @@ def _submit(shared: Services, key: ApiKey, items: list[Any]) -> list[Submitted]:
                         201: {"description": "Decided and recorded", "headers": {
                             "Location": {"description": "The decision's URL", "schema": {"type": "string"}}}},
                         **problem_responses(400, 401, 403, 409, 413, 415, 422, 500)})
-def submit_referral(key: Submitter, shared: Shared, data: Body) -> Response:
+def submit_referral(key: Submitter, shared: Shared, data: Body, ruleset: Pin = None) -> Response:
     """Triage one referral and return the decision, recorded in the audit log before it is sent.
 
     Idempotent per caller: the same referral id with the same payload returns the recorded
     decision (200); with a different payload it is refused (409), since a new referral needs a new id.
+    The ruleset version in force on the day received decides (``ruleset_selection`` says so),
+    unless ``ruleset`` pins an installed version.
     """
-    [submitted] = _submit(shared, key, [data])
+    [submitted] = _submit(shared, key, [data], ruleset)
     if isinstance(submitted.outcome, Exception):
         raise _as_problem(submitted.outcome)
     decision = submitted.outcome
@@ -96,7 +104,7 @@ def _batch_item(index: int, submitted: Submitted) -> BatchItem:
 
 @router.post("/batch", response_model=BatchResult, openapi_extra=_BATCH_BODY,
              responses=problem_responses(400, 401, 403, 413, 415, 422))
-def submit_batch(key: Submitter, shared: Shared, data: Body) -> BatchResult:
+def submit_batch(key: Submitter, shared: Shared, data: Body, ruleset: Pin = None) -> BatchResult:
     """Triage up to 500 referrals in one call; each gets its own result, in order.
 
     One bad referral never fails the others: it gets its problem (422, 409 or 403) in its place.
@@ -108,4 +116,4 @@ def submit_batch(key: Submitter, shared: Shared, data: Body) -> BatchResult:
     if not 1 <= len(items) <= BATCH_LIMIT:
         raise ApiProblem(422, f"a batch holds 1 to {BATCH_LIMIT} referrals",
                          [FieldError("referrals", f"{len(items)} referrals; send 1 to {BATCH_LIMIT}")])
-    return BatchResult(results=[_batch_item(i, s) for i, s in enumerate(_submit(shared, key, items))])
+    return BatchResult(results=[_batch_item(i, s) for i, s in enumerate(_submit(shared, key, items, ruleset))])

@@ -1,0 +1,84 @@
+"""Several ruleset versions installed at once; each referral is decided by the one in force.
+
+A version is in force from its ``effective_from`` to its ``effective_to`` (inclusive, open-ended
+when absent), on the day the referral was received in Europe/London (policy §6: the date of
+``received_at`` is taken there). When versions overlap, the one that took effect last wins: a new
+edition supersedes the old without anyone having to edit the old one's end date. A caller may pin
+a version instead. Every decision says which version decided it and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Sequence
+from zoneinfo import ZoneInfo
+
+from triage.engine import Engine
+from triage.models import Referral
+
+LONDON = ZoneInfo("Europe/London")
+
+
+class NoRulesetInForce(LookupError):
+    """No installed version applies (a gap between versions, or a pinned version not installed)."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    engine: Engine
+    reason: str
+
+
+class RulesetLibrary:
+    """The installed versions, by the date they take effect; safe to share between threads."""
+
+    def __init__(self, engines: Sequence[Engine]) -> None:
+        if not engines:
+            raise ValueError("a ruleset library needs at least one ruleset")
+        versions = [e.rulebook.version for e in engines]
+        duplicated = sorted({v for v in versions if versions.count(v) > 1})
+        if duplicated:
+            raise ValueError(f"ruleset version(s) installed twice: {', '.join(duplicated)}")
+        self.engines = sorted(engines, key=lambda e: e.rulebook.rules.effective_from)
+
+    @property
+    def latest(self) -> Engine:
+        """The version that takes effect last: what the catalogue and the contract are read from."""
+        return self.engines[-1]
+
+    def versions(self) -> list[str]:
+        return [e.rulebook.version for e in self.engines]
+
+    def select(self, referral: Referral, pinned: str | None = None) -> Selection:
+        """The engine that decides this referral, and the reason, in words a decision can carry."""
+        if pinned is not None:
+            for engine in self.engines:
+                if engine.rulebook.version == pinned:
+                    return Selection(engine, f"version {pinned} pinned by the caller")
+            raise NoRulesetInForce(f"ruleset version {pinned!r} is not installed; installed: "
+                                   f"{', '.join(self.versions())}")
+        day = referral.received_at.astimezone(LONDON).date()
+        in_force = [e for e in self.engines if _in_force(e, day)]
+        if in_force:
+            engine = in_force[-1]
+            return Selection(engine, f"in force on {day.isoformat()}, the day received (Europe/London): "
+                                     f"effective from {engine.rulebook.rules.effective_from.isoformat()}")
+        first = self.engines[0]
+        if day < first.rulebook.rules.effective_from:
+            # before every installed version: the earliest decides rather than none, and says so
+            return Selection(first, f"received {day.isoformat()}, before any installed version took effect: "
+                                    f"decided by the earliest, effective from "
+                                    f"{first.rulebook.rules.effective_from.isoformat()}")
+        raise NoRulesetInForce(f"no installed ruleset is in force on {day.isoformat()} (installed: "
+                               f"{', '.join(_span(e) for e in self.engines)})")
+
+
+def _in_force(engine: Engine, day: date) -> bool:
+    rules = engine.rulebook.rules
+    return rules.effective_from <= day and (rules.effective_to is None or day <= rules.effective_to)
+
+
+def _span(engine: Engine) -> str:
+    rules = engine.rulebook.rules
+    return f"{rules.version} from {rules.effective_from}" + (f" to {rules.effective_to}" if rules.effective_to else "")
