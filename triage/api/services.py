@@ -2,36 +2,68 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
 
+import structlog
 from fastapi import Request
 
 from triage.access import KeyStore
 from triage.audit.store import AuditStore
-from triage.engine import Engine
 from triage.engine.library import RulesetLibrary
 from triage.front_door import FrontDoor
-from triage.rulebook import load_policy
+from triage.publishing import installed
 from triage.settings import Settings
 
+log = structlog.get_logger("triage.api")
+REFRESH_SECONDS = 2.0  # how soon a ruleset published elsewhere (another worker, the CLI) goes live here
 
-@dataclass(frozen=True)
+
 class Services:
     """Thread-safe, shared by every request: the engine serialises what must be serialised and
     the audit store keeps one chain across threads, processes and instances."""
 
-    settings: Settings
-    front_door: FrontDoor
-    store: AuditStore
-    keys: KeyStore
+    def __init__(self, settings: Settings, store: AuditStore) -> None:
+        self.settings = settings
+        self.store = store
+        self.keys = KeyStore(store.engine)
+        self._seen = store.latest_ruleset_event()
+        self.front_door = FrontDoor(self._installed(), store, caller="api")
+        self._checked = time.monotonic()
+        self._refreshing = threading.Lock()
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
-        store = AuditStore(settings.audit_url)
-        library = RulesetLibrary([Engine(load_policy(folder), settings.engine) for folder in settings.rules_dirs or [None]])
-        return cls(settings, FrontDoor(library, store, caller="api"), store, KeyStore(store.engine))
+        return cls(settings, AuditStore(settings.audit_url))
+
+    def _installed(self) -> RulesetLibrary:
+        return installed(self.settings.rules_dirs, self.store, self.settings.engine)
+
+    def refresh(self, force: bool = False) -> None:
+        """Pick up rulesets published since the last look (at most every REFRESH_SECONDS).
+
+        The new set of versions replaces the old in one assignment: a request that has already
+        chosen its version finishes with it, and a broken publication (it cannot be, as publishing
+        loads and tests it first) would leave the old set serving.
+        """
+        if not force and time.monotonic() - self._checked < REFRESH_SECONDS:
+            return
+        if not self._refreshing.acquire(blocking=False):
+            return  # another request is already refreshing
+        try:
+            self._checked = time.monotonic()
+            latest = self.store.latest_ruleset_event()
+            if latest != self._seen:
+                self.front_door.library = self._installed()
+                self._seen = latest
+        except Exception as error:  # noqa: BLE001 - keep serving with the versions already installed
+            log.error("ruleset_refresh_failed", error=type(error).__name__)
+        finally:
+            self._refreshing.release()
 
 
 async def services(request: Request) -> Services:
-    """FastAPI dependency: the process's shared services (async: nothing to wait for, so no thread)."""
-    return request.app.state.services
+    """FastAPI dependency: the process's shared services, with any newly published ruleset live."""
+    shared: Services = request.app.state.services
+    shared.refresh()
+    return shared

@@ -9,3 +9,7 @@ class ReferralConflict(ValueError):
 
 class UnknownDecision(LookupError):
     """No decision event has this id."""
+
+
+class RulesetConflict(ValueError):
+    """A ruleset version was published before with different content: a change needs a new version."""

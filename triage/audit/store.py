@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from triage.audit import tables
 from triage.audit.canonical import GENESIS, canonical, chain_hash, link_hash, sha256_text
-from triage.audit.errors import ReferralConflict, UnknownDecision
+from triage.audit.errors import ReferralConflict, RulesetConflict, UnknownDecision
 from triage.audit.events import ArchivedRuleset, AuditEvent, DecisionQuery, Replay, Verification
 from triage.audit.requests import Request, attempt
 from triage.audit.migrate import upgrade
@@ -237,6 +237,45 @@ class AuditStore:
             if {_content(row.content)["body"]["sha256"] for row in latest} == wanted:
                 return []
             return [self._record_ruleset(conn, policy, by) for policy in policies]
+
+    def publish(self, policy: Policy, by: str) -> AuditEvent | None:
+        """Make a ruleset version live for every instance on this database: archive it and record
+        a ``ruleset_loaded`` event marked ``published`` (who, when, from when it is in force).
+
+        Publishing the same content again changes nothing (None); the same version number with
+        other content is refused (RulesetConflict): decisions cite the version, so it must mean one thing.
+        """
+        with self._writing() as conn:
+            for published in self._publications(conn):
+                if published["version"] == policy.version:
+                    if published["sha256"] == policy.sha256:
+                        return None
+                    raise RulesetConflict(f"version {policy.version} was published before with other content "
+                                          f"(sha256 {published['sha256'][:12]}…); give the change a new version")
+            self._archive(conn, policy)
+            rules = policy.rules
+            return self._append(conn, "ruleset_loaded", None, None, {
+                "version": policy.version, "sha256": policy.sha256, "by": by, "published": True,
+                "effective_from": rules.effective_from.isoformat(),
+                "effective_to": rules.effective_to.isoformat() if rules.effective_to else None})
+
+    def published_rulesets(self) -> list[Policy]:
+        """Every published version, loaded from the archive, in the order published."""
+        with self.engine.connect() as conn:
+            shas = [published["sha256"] for published in self._publications(conn)]
+        return [self.archived_policy(sha) for sha in shas]
+
+    def latest_ruleset_event(self) -> int:
+        """The seq of the latest ruleset load or publication (0: none): a cheap "anything new?"."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(tables.events.c.seq))
+                                .where(tables.events.c.kind == "ruleset_loaded")).scalar_one() or 0
+
+    @staticmethod
+    def _publications(conn: Connection) -> list[dict[str, Any]]:
+        rows = conn.execute(select(tables.events.c.content).where(tables.events.c.kind == "ruleset_loaded")
+                            .order_by(tables.events.c.seq))
+        return [body for body in (_content(row.content)["body"] for row in rows) if body.get("published")]
 
     def _record_ruleset(self, conn: Connection, policy: Policy, by: str) -> AuditEvent:
         self._archive(conn, policy)

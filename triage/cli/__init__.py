@@ -7,7 +7,7 @@ import typer
 from triage.cli.audit_log import audit_app, override
 from triage.cli.decisions import batch, decide
 from triage.cli.keys import keys_app
-from triage.cli.policy import diff, rules_app, test, validate
+from triage.cli.policy import diff, publish, rules_app, test, validate
 from triage.cli.server import serve
 from triage.cli.simulate import simulate
 
@@ -19,6 +19,7 @@ app.command()(validate)
 app.command()(test)
 app.command()(diff)
 app.command()(simulate)
+app.command()(publish)
 app.command()(override)
 app.command()(serve)
 app.add_typer(rules_app, name="rules")

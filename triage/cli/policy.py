@@ -10,11 +10,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from triage.cli.common import EXIT_INVALID_INPUT, EngineName, RulesDir, check_engine, fail, policy_from
+from triage.audit.errors import RulesetConflict
+from triage.cli.common import EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, fail, policy_from
 from triage.engine import Engine
 from triage.logs import configure_logging
 from triage.policy_tests import load_rule_tests, measure_coverage, run_rule_tests
 from triage.policy_tests.cases import TESTS_FOLDER
+from triage.publishing import PublishRefused
+from triage.publishing import publish as publish_ruleset
 from triage.report import ruleset_table
 from triage.rulebook import PolicyInvalid, load_policy
 from triage.rulebook.diff import diff_policies
@@ -92,3 +95,25 @@ def diff(
     for area in dict.fromkeys(change.area for change in changes):
         typer.echo(f"{area}:")
         typer.echo("\n".join(f"  {c.subject}: {c.what}" for c in changes if c.area == area))
+
+
+def publish(
+    directory: Annotated[Path, typer.Argument(help="The policy folder to publish.")],
+    by: Annotated[str, typer.Option("--by", help="Who is publishing (recorded in the audit log).")],
+    engine: EngineName = "durable",
+) -> None:
+    """Validate a ruleset, run its rule tests, and publish it: archived in the audit log and live
+    on every triage server using this database within seconds. Refused (exit 1) if anything fails."""
+    check_engine(engine)
+    configure_logging("warning")
+    policy = policy_from(directory)
+    try:
+        published = publish_ruleset(audit_store(), policy, by, engine)
+    except (PublishRefused, RulesetConflict, PolicyInvalid) as error:
+        raise fail(str(error), 1) from None
+    if published.event is None:
+        typer.echo(f"ruleset {policy.version} (sha256 {policy.sha256[:12]}…) was already published: nothing to do")
+        return
+    typer.echo(f"published ruleset {policy.version} (sha256 {policy.sha256[:12]}…), in force from "
+               f"{policy.rules.effective_from}: {published.tests_passed} rule tests passed, "
+               f"{published.coverage.percent:.0f}% coverage; audit event {published.event.seq}")

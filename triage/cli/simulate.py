@@ -69,6 +69,11 @@ def simulate(
     """What would change under a candidate ruleset: decisions that change, old route -> new route,
     each team's workload, and a sample of changed referrals with both explanations."""
     check_engine(engine)
+    if source is not None and since is not None:
+        raise fail("--since reads the audit log; with --input, give a file holding the referrals wanted", EXIT_INVALID_INPUT)
+    if source is None and baseline is not None:
+        raise fail("--baseline applies with --input; the audit log is compared with the decisions it recorded",
+                   EXIT_INVALID_INPUT)
     first_day = None
     if since is not None:
         try:
@@ -89,7 +94,7 @@ def simulate(
             summary.add(outcomes)
             if progress is not None:
                 progress.update(len(outcomes))
-    summary.errors.update(unreadable)
+    summary.not_simulated(unreadable)
     data = as_data(summary, capacity(new_policy), labels)
     typer.echo(as_text(data))
     for path, writer in ((json_out, lambda out: write_json(data, out)), (csv_out, lambda out: write_csv(data, out)),

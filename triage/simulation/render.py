@@ -6,7 +6,7 @@ import csv
 import json
 from typing import Any, TextIO
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from triage.simulation.run import Outcome
 from triage.simulation.summary import Summary
@@ -83,6 +83,8 @@ def write_json(data: dict[str, Any], out: TextIO) -> None:
 
 def as_html(data: dict[str, Any]) -> str:
     """A self-contained page (styles and the chart inline, no scripts, nothing fetched)."""
-    environment = Environment(loader=PackageLoader("triage.simulation"), autoescape=select_autoescape())
+    # autoescape on for every template: select_autoescape() judges by extension and takes
+    # ".html.j2" for not-HTML, which would put reasons and folder names into the page unescaped
+    environment = Environment(loader=PackageLoader("triage.simulation"), autoescape=True)
     largest = max([max(t["before"], t["after"]) for t in data["teams"]] or [1]) or 1
     return environment.get_template("report.html.j2").render(data=data, largest=largest)

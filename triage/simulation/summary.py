@@ -22,6 +22,12 @@ class Summary:
     new_load: Counter[str] = field(default_factory=Counter)
     sample: list[Outcome] = field(default_factory=list)
 
+    def not_simulated(self, reasons: Counter[str]) -> None:
+        """Past referrals that could not be re-decided at all (not JSON, payload purged): counted
+        in the total, so the share that changes is of everything that was asked about."""
+        self.total += sum(reasons.values())
+        self.errors.update(reasons)
+
     def add(self, outcomes: list[Outcome]) -> None:
         for outcome in outcomes:
             self.total += 1
@@ -48,7 +54,8 @@ class Summary:
 def capacity(policy: Policy) -> dict[str, int]:
     """Households each team can hold at once (key workers x caseload), where the catalogue says.
 
-    A service with capacity split by locality (MAST) has it shared evenly across its locality teams.
+    A service with capacity split by locality (MAST) has it shared evenly across its locality teams
+    (as evenly as whole households allow: the shares add up to the total).
     """
     localities = [loc.id for loc in policy.catalogue.localities]
     held: dict[str, int] = {}
@@ -56,8 +63,9 @@ def capacity(policy: Policy) -> dict[str, int]:
         if service.capacity is None:
             continue
         total = service.capacity.key_workers * service.capacity.caseload_per_worker
-        if service.coverage == "localities":
-            held.update({f"{service.id}/{loc}": total // len(localities) for loc in localities})
+        if service.coverage == "localities":  # the remainder goes one each to the first teams
+            share, extra = divmod(total, len(localities))
+            held.update({f"{service.id}/{loc}": share + (i < extra) for i, loc in enumerate(localities)})
         else:
             held[service.id] = total
     return held
