@@ -2,12 +2,13 @@
 
 The policy (triage/access/roles.py) as the API must enforce it, written out here as a table:
 partners submit, read their own decisions and the shared vocabulary; the front door team also
-reads everything, overrides and reads the rules; policy leads read decisions and rules but never
-write; auditors read everything, the audit log included, and never write.
+reads everything, overrides and reads the rules; policy leads read decisions and rules and publish
+rulesets; auditors read everything, the audit log included, and never write.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -18,6 +19,7 @@ from triage.access import Role
 from support import build_referral, child, parent
 
 PROBLEM_JSON = "application/problem+json"
+EXAMPLE_2026_2 = Path(__file__).resolve().parents[2] / "examples" / "policies" / "2026.2"
 CHALLENGE = 'Bearer realm="triage"'
 
 P, FD, PL, AU = Role.PARTNER, Role.FRONT_DOOR, Role.POLICY_LEAD, Role.AUDITOR
@@ -33,6 +35,7 @@ ACCESS: dict[tuple[str, str], dict[Role, int]] = {
     ("POST", "/v1/decisions/{decision_id}/override"):   {P: 403, FD: 201, PL: 403, AU: 403},
     ("GET", "/v1/rulesets"):                            {P: 403, FD: 200, PL: 200, AU: 200},
     ("GET", "/v1/rulesets/{version}"):                  {P: 403, FD: 200, PL: 200, AU: 200},
+    ("POST", "/v1/rulesets"):                           {P: 403, FD: 403, PL: 201, AU: 403},
     ("GET", "/v1/definitions"):                         {P: 200, FD: 200, PL: 200, AU: 200},
     ("GET", "/v1/services"):                            {P: 200, FD: 200, PL: 200, AU: 200},
     ("GET", "/v1/audit/verify"):                        {P: 403, FD: 403, PL: 403, AU: 200},
@@ -44,6 +47,8 @@ BODIES: dict[tuple[str, str], Any] = {  # a valid body for each endpoint that ta
     ("POST", "/v1/referrals"): NEW_REFERRAL,
     ("POST", "/v1/referrals/batch"): {"referrals": [NEW_REFERRAL]},
     ("POST", "/v1/decisions/{decision_id}/override"): {"route": "mast", "reason": "known to the MAST team"},
+    ("POST", "/v1/rulesets"): {"files": {str(path.relative_to(EXAMPLE_2026_2)): path.read_text(encoding="utf-8")
+                                         for path in EXAMPLE_2026_2.rglob("*.yaml")}},
 }
 
 ROLE_CASES = [pytest.param(method, path, role, status, id=f"{role.value}-{method} {path}")

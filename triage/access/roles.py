@@ -8,7 +8,7 @@ from enum import StrEnum
 class Role(StrEnum):
     PARTNER = "partner"          # a partner's system: submits referrals, reads only its own decisions
     FRONT_DOOR = "front_door"    # the front door team: submits, reads all, overrides
-    POLICY_LEAD = "policy_lead"  # policy leads: the rules, and decisions to learn from
+    POLICY_LEAD = "policy_lead"  # policy leads: the rules (reading and publishing), and decisions to learn from
     AUDITOR = "auditor"          # reads everything, including the audit log; never writes
 
 
@@ -20,6 +20,7 @@ class Permission(StrEnum):
     READ_RULES = "read_rules"      # rulesets (active and archived)
     READ_CATALOGUE = "read_catalogue"  # definitions and services: the shared vocabulary
     READ_AUDIT = "read_audit"      # verify the chain, export events
+    PUBLISH = "publish"            # publish a ruleset version (tested first), live on every instance
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
@@ -27,7 +28,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.FRONT_DOOR: frozenset({Permission.SUBMIT, Permission.READ_OWN, Permission.READ_ALL, Permission.OVERRIDE,
                                 Permission.READ_RULES, Permission.READ_CATALOGUE}),
     Role.POLICY_LEAD: frozenset({Permission.READ_OWN, Permission.READ_ALL, Permission.READ_RULES,
-                                 Permission.READ_CATALOGUE}),
+                                 Permission.READ_CATALOGUE, Permission.PUBLISH}),
     Role.AUDITOR: frozenset({Permission.READ_OWN, Permission.READ_ALL, Permission.READ_RULES,
                              Permission.READ_CATALOGUE, Permission.READ_AUDIT}),
 }

@@ -86,6 +86,7 @@ class RulesetSummary(BaseModel):
 
 class ActiveRuleset(RulesetSummary):
     effective_from: date
+    effective_to: date | None = None
 
 
 class ArchivedRulesetOut(RulesetSummary):
@@ -93,15 +94,36 @@ class ArchivedRulesetOut(RulesetSummary):
 
 
 class RulesetList(BaseModel):
-    """The ruleset deciding now, and every ruleset that has decided anything here."""
+    """The rulesets installed (the latest as ``active``), and every ruleset that has decided anything here."""
 
     active: ActiveRuleset
+    installed: list[ActiveRuleset]
     archived: list[ArchivedRulesetOut]
 
 
 class RulesetDetail(RulesetSummary):
-    active: bool
+    active: bool = Field(description="Installed here (deciding the referrals received while it is in force).")
     content: dict[str, Any] = Field(description="The ruleset's files as data: definitions, rules, service catalogue.")
+
+
+class RulesetUpload(BaseModel):
+    """A ruleset to publish: each file of its policy folder, by path, as YAML text."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    files: Annotated[dict[str, str], Field(
+        min_length=1, max_length=200,
+        description="Path within the policy folder -> YAML text: definitions/*.yaml, rules/*.yaml, "
+                    "rules/tests/*.yaml (the rule tests, run before publishing), service_catalogue/*.yaml.",
+        examples=[{"rules/ruleset.yaml": "version: \"2026.2\"\n...", "rules/tests/routing.yaml": "cases: ..."}])]
+
+
+class PublishedRuleset(RulesetSummary):
+    effective_from: date
+    effective_to: date | None
+    already_published: bool = Field(description="True when this exact ruleset was published before: nothing changed.")
+    tests_passed: int
+    coverage_percent: float
 
 
 class DefinitionOut(BaseModel):

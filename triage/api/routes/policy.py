@@ -2,41 +2,59 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+import tempfile
+from pathlib import Path as FilePath
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
+from fastapi.responses import JSONResponse
 
 from triage.access import ApiKey, Permission
 from triage.api.problems import ApiProblem, problem_responses
-from triage.api.schemas import (ActiveRuleset, ArchivedRulesetOut, Catalogue, DefinitionOut, RulesetDetail,
-                                RulesetList)
+from triage.api.bodies import json_body, validated
+from triage.api.schemas import (ActiveRuleset, ArchivedRulesetOut, Catalogue, DefinitionOut, PublishedRuleset,
+                                RulesetDetail, RulesetList, RulesetUpload)
 from triage.api.security import require
 from triage.api.services import Services, services
+from triage.audit import RulesetConflict
+from triage.intake import FieldError
+from triage.publishing import PublishRefused, publish
+from triage.rulebook import PolicyInvalid, load_policy
 
 router = APIRouter(prefix="/v1", tags=["policy"])
 RulesReader = Annotated[ApiKey, Depends(require(Permission.READ_RULES))]
+Publisher = Annotated[ApiKey, Depends(require(Permission.PUBLISH))]
+_UPLOADABLE = re.compile(r"(definitions|rules|rules/tests|service_catalogue)/[A-Za-z0-9_.-]+\.ya?ml")
 CatalogueReader = Annotated[ApiKey, Depends(require(Permission.READ_CATALOGUE))]
 Shared = Annotated[Services, Depends(services)]
 
 
+def _installed(shared: Services) -> list[ActiveRuleset]:
+    return [ActiveRuleset(version=e.rulebook.version, sha256=e.rulebook.sha256,
+                          effective_from=e.rulebook.rules.effective_from, effective_to=e.rulebook.rules.effective_to)
+            for e in shared.front_door.library.engines]
+
+
 @router.get("/rulesets", response_model=RulesetList, responses=problem_responses(401, 403))
 def list_rulesets(_: RulesReader, shared: Shared) -> RulesetList:
-    """The ruleset deciding now, and every ruleset archived because it decided something here."""
-    active = shared.front_door.engine.rulebook
-    return RulesetList(
-        active=ActiveRuleset(version=active.version, sha256=active.sha256, effective_from=active.rules.effective_from),
-        archived=[ArchivedRulesetOut(version=r.version, sha256=r.sha256, stored_at=r.stored_at)
-                  for r in shared.store.archived_rulesets()])
+    """The versions installed (each decides the referrals received while it is in force), the
+    latest of them as ``active``, and every ruleset archived because it decided something here."""
+    installed = _installed(shared)
+    return RulesetList(active=installed[-1], installed=installed,
+                       archived=[ArchivedRulesetOut(version=r.version, sha256=r.sha256, stored_at=r.stored_at)
+                                 for r in shared.store.archived_rulesets()])
 
 
 @router.get("/rulesets/{version}", response_model=RulesetDetail, responses=problem_responses(401, 403, 404, 422))
 def get_ruleset(version: Annotated[str, Path(min_length=1, max_length=64)], _: RulesReader,
                 shared: Shared) -> RulesetDetail:
-    """One ruleset version's content: the active one if it has that version, else the latest
+    """One ruleset version's content: the installed one with that version, else the latest
     archived with it (a version edited without a new number has several hashes: see the list)."""
-    active = shared.front_door.engine.rulebook
-    if active.version == version:
-        return RulesetDetail(version=version, sha256=active.sha256, active=True, content=active.content)
+    for engine in shared.front_door.library.engines:
+        if engine.rulebook.version == version:
+            return RulesetDetail(version=version, sha256=engine.rulebook.sha256, active=True,
+                                 content=engine.rulebook.content)
     archived = [r for r in shared.store.archived_rulesets() if r.version == version]
     if not archived:
         raise ApiProblem(404, f"no ruleset with version {version!r}")
@@ -57,3 +75,47 @@ def list_services(_: CatalogueReader, shared: Shared) -> Catalogue:
     """The service catalogue: the services and outcomes a referral can be routed to, and the localities."""
     catalogue = shared.front_door.engine.rulebook.catalogue
     return Catalogue(services=catalogue.services, localities=catalogue.localities)
+
+
+def _written(upload: RulesetUpload, folder: FilePath) -> FilePath:
+    """The uploaded files as a policy folder (only the folders a policy has; no path escapes it)."""
+    wrong = [FieldError(f"files.{name}", "not a policy file: definitions/, rules/, rules/tests/ or "
+                                         "service_catalogue/, a .yaml name") for name in upload.files
+             if not _UPLOADABLE.fullmatch(name)]
+    if wrong:
+        raise ApiProblem(422, "the ruleset's files are not a policy folder", wrong)
+    for name, text in upload.files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@router.post("/rulesets", status_code=201, response_model=PublishedRuleset,
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": {"$ref": "#/components/schemas/RulesetUpload"}}}}},
+             responses={200: {"model": PublishedRuleset, "description": "Published before: nothing changed"},
+                        **problem_responses(400, 401, 403, 409, 413, 415, 422)})
+def publish_ruleset(key: Publisher, shared: Shared, data: Annotated[Any, Depends(json_body)]) -> JSONResponse:
+    """Publish a ruleset version: validated, its rule tests run (any failure refuses it), archived
+    in the audit log with who published it, and live on every instance on this database (here at
+    once, elsewhere within seconds). Referrals received from its ``effective_from`` are decided by it."""
+    upload = validated(RulesetUpload, data)
+    with tempfile.TemporaryDirectory(prefix="triage-upload-") as folder:
+        try:
+            policy = load_policy(_written(upload, FilePath(folder)))
+            published = publish(shared.store, policy, key.name, shared.settings.engine)
+        except PolicyInvalid as invalid:
+            raise ApiProblem(422, "the ruleset is invalid", [FieldError(f"{p.file}:{p.line or ''} {p.key}".strip(), p.message)
+                                                            for p in invalid.problems]) from None
+        except PublishRefused as refused:
+            raise ApiProblem(422, "the ruleset's rule tests did not pass: not published",
+                             [FieldError("rules/tests", problem) for problem in refused.problems]) from None
+        except RulesetConflict as conflict:
+            raise ApiProblem(409, str(conflict)) from None
+    shared.refresh(force=True)
+    rules = policy.rules
+    body = PublishedRuleset(version=policy.version, sha256=policy.sha256, effective_from=rules.effective_from,
+                            effective_to=rules.effective_to, already_published=published.event is None,
+                            tests_passed=published.tests_passed, coverage_percent=round(published.coverage.percent, 1))
+    return JSONResponse(body.model_dump(mode="json"), status_code=201 if published.event else 200,
+                        headers={"Location": f"/v1/rulesets/{policy.version}"})
