@@ -2,8 +2,8 @@
 
 The policy (triage/access/roles.py) as the API must enforce it, written out here as a table:
 partners submit, read their own decisions and the shared vocabulary; the front door team also
-reads everything, overrides and reads the rules; policy leads read decisions and rules and publish
-rulesets; auditors read everything, the audit log included, and never write.
+reads everything, overrides and reads the rules; policy leads read decisions and rules, publish
+rulesets and simulate candidates; auditors read everything, the audit log included, and never write.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ ACCESS: dict[tuple[str, str], dict[Role, int]] = {
     ("GET", "/v1/rulesets"):                            {P: 403, FD: 200, PL: 200, AU: 200},
     ("GET", "/v1/rulesets/{version}"):                  {P: 403, FD: 200, PL: 200, AU: 200},
     ("POST", "/v1/rulesets"):                           {P: 403, FD: 403, PL: 201, AU: 403},
+    ("POST", "/v1/simulate"):                           {P: 403, FD: 403, PL: 200, AU: 403},
     ("GET", "/v1/definitions"):                         {P: 200, FD: 200, PL: 200, AU: 200},
     ("GET", "/v1/services"):                            {P: 200, FD: 200, PL: 200, AU: 200},
     ("GET", "/v1/audit/verify"):                        {P: 403, FD: 403, PL: 403, AU: 200},
@@ -48,6 +49,8 @@ BODIES: dict[tuple[str, str], Any] = {  # a valid body for each endpoint that ta
     ("POST", "/v1/referrals/batch"): {"referrals": [NEW_REFERRAL]},
     ("POST", "/v1/decisions/{decision_id}/override"): {"route": "mast", "reason": "known to the MAST team"},
     ("POST", "/v1/rulesets"): {"files": {str(path.relative_to(EXAMPLE_2026_2)): path.read_text(encoding="utf-8")
+                                         for path in EXAMPLE_2026_2.rglob("*.yaml")}},
+    ("POST", "/v1/simulate"): {"files": {str(path.relative_to(EXAMPLE_2026_2)): path.read_text(encoding="utf-8")
                                          for path in EXAMPLE_2026_2.rglob("*.yaml")}},
 }
 

@@ -108,3 +108,12 @@ def test_the_example_2026_2_passes_its_own_rule_tests_with_full_coverage(backend
     outcomes = run_rule_tests(Engine(policy, backend), load_rule_tests(policy.root))
     assert [o.explain() for o in outcomes if not o.passed] == []
     assert measure_coverage(policy, [o.decision for o in outcomes]).missed == ()
+
+
+def test_two_versions_taking_effect_the_same_day_are_ordered_by_version_number(policy_copy, edit):
+    def renumber(data):
+        data["version"] = "2026.10"
+    edit(policy_copy / "rules" / "ruleset.yaml", renumber)
+    same_day = RulesetLibrary([Engine(load_policy(policy_copy), "python"), Engine(load_policy(), "python")])
+    assert same_day.versions() == ["2026.1", "2026.10"]
+    assert _select(same_day, "2026-11-20T10:00:00Z").engine.rulebook.version == "2026.10"

@@ -21,6 +21,7 @@ class Permission(StrEnum):
     READ_CATALOGUE = "read_catalogue"  # definitions and services: the shared vocabulary
     READ_AUDIT = "read_audit"      # verify the chain, export events
     PUBLISH = "publish"            # publish a ruleset version (tested first), live on every instance
+    SIMULATE = "simulate"          # what-if: re-decide the recorded referrals under a candidate
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
@@ -28,7 +29,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.FRONT_DOOR: frozenset({Permission.SUBMIT, Permission.READ_OWN, Permission.READ_ALL, Permission.OVERRIDE,
                                 Permission.READ_RULES, Permission.READ_CATALOGUE}),
     Role.POLICY_LEAD: frozenset({Permission.READ_OWN, Permission.READ_ALL, Permission.READ_RULES,
-                                 Permission.READ_CATALOGUE, Permission.PUBLISH}),
+                                 Permission.READ_CATALOGUE, Permission.PUBLISH, Permission.SIMULATE}),
     Role.AUDITOR: frozenset({Permission.READ_OWN, Permission.READ_ALL, Permission.READ_RULES,
                              Permission.READ_CATALOGUE, Permission.READ_AUDIT}),
 }

@@ -118,6 +118,13 @@ class RulesetUpload(BaseModel):
         examples=[{"rules/ruleset.yaml": "version: \"2026.2\"\n...", "rules/tests/routing.yaml": "cases: ..."}])]
 
 
+class SimulationRequest(RulesetUpload):
+    """A candidate ruleset to try against the referrals recorded in the audit log."""
+
+    since: IsoDay | None = Field(None, description="Only referrals decided on or after this UTC day.")
+    sample: Annotated[int, Field(ge=0, le=50)] = 10
+
+
 class PublishedRuleset(RulesetSummary):
     effective_from: date
     effective_to: date | None

@@ -15,7 +15,8 @@ from triage.cli.common import EXIT_INVALID_INPUT, audit_store, check_engine, fai
 from triage.files import CannotWrite, replacing
 from triage.intake import InvalidReferral, load_text
 from triage.simulation.render import as_data, as_html, as_text, write_csv, write_json
-from triage.simulation.run import Past, simulate as run_simulation
+from triage.simulation.run import Past, from_audit_log
+from triage.simulation.run import simulate as run_simulation
 from triage.simulation.summary import Summary, capacity
 
 OutputFile = Optional[Path]
@@ -31,15 +32,6 @@ def _from_file(source: Path, unreadable: Counter[str]) -> Iterator[Past]:
                 yield Past(load_text(raw.decode("utf-8-sig")))
             except (InvalidReferral, UnicodeDecodeError):
                 unreadable["line not valid JSON"] += 1
-
-
-def _from_store(since: date | None, unreadable: Counter[str]) -> Iterator[Past]:
-    """Past referrals from the audit log, each with the decision recorded for it."""
-    for decision, payload in audit_store().decided_referrals(since):
-        if payload is None:
-            unreadable["payload purged (retention)"] += 1
-        else:
-            yield Past(payload, decision)
 
 
 def _write(path: Path, writer: object) -> None:
@@ -83,11 +75,11 @@ def simulate(
     new_policy = policy_from(candidate)
     old_policy = policy_from(baseline)
     unreadable: Counter[str] = Counter()
-    items = _from_file(source, unreadable) if source else _from_store(first_day, unreadable)
+    items = _from_file(source, unreadable) if source else from_audit_log(audit_store(), first_day, unreadable)
     labels = {"baseline": f"ruleset {old_policy.version}" if source else "the decisions recorded in the audit log",
               "candidate": f"{new_policy.version} ({candidate})"}
     summary = Summary(sample_size=sample)
-    chunks = run_simulation(items, old_policy.root, new_policy.root, engine, workers)
+    chunks = run_simulation(items, old_policy.root if source else None, new_policy.root, engine, workers)
     bar = typer.progressbar(length=0, label="Simulating", file=sys.stderr) if sys.stderr.isatty() else nullcontext()
     with bar as progress:
         for outcomes in chunks:

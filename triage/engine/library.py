@@ -2,8 +2,9 @@
 
 A version is in force from its ``effective_from`` to its ``effective_to`` (inclusive, open-ended
 when absent), on the day the referral was received in Europe/London (policy §6: the date of
-``received_at`` is taken there). When versions overlap, the one that took effect last wins: a new
-edition supersedes the old without anyone having to edit the old one's end date. A caller may pin
+``received_at`` is taken there). When versions overlap, the one that took effect last wins (on
+the same day, the higher version number): a new edition supersedes the old without anyone having
+to edit the old one's end date. A caller may pin
 a version instead. Every decision says which version decided it and why.
 """
 
@@ -40,7 +41,7 @@ class RulesetLibrary:
         duplicated = sorted({v for v in versions if versions.count(v) > 1})
         if duplicated:
             raise ValueError(f"ruleset version(s) installed twice: {', '.join(duplicated)}")
-        self.engines = sorted(engines, key=lambda e: e.rulebook.rules.effective_from)
+        self.engines = sorted(engines, key=lambda e: (e.rulebook.rules.effective_from, _number(e.rulebook.version)))
 
     @property
     def latest(self) -> Engine:
@@ -72,6 +73,12 @@ class RulesetLibrary:
                                     f"{first.rulebook.rules.effective_from.isoformat()}")
         raise NoRulesetInForce(f"no installed ruleset is in force on {day.isoformat()} (installed: "
                                f"{', '.join(_span(e) for e in self.engines)})")
+
+
+def _number(version: str) -> tuple[tuple[int, str], ...]:
+    """A version for ordering ("2026.10" after "2026.9"): two versions taking effect on the same
+    day are in force from it in version order, so the higher number decides."""
+    return tuple((int(part), "") if part.isdigit() else (-1, part) for part in version.split("."))
 
 
 def _in_force(engine: Engine, day: date) -> bool:

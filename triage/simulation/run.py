@@ -7,17 +7,22 @@ a compact outcome per referral comes back, so 100,000 referrals fit in memory an
 from __future__ import annotations
 
 import os
-from collections import deque
+from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from triage.engine import Engine, EngineFailure
 from triage.intake import InvalidReferral, parse_referral
 from triage.logs import configure_logging
 from triage.models import Decision
 from triage.rulebook import load_policy
+
+if TYPE_CHECKING:
+    from triage.audit.store import AuditStore
 
 CHUNK = 500
 
@@ -67,13 +72,13 @@ class Past:
     recorded: dict[str, Any] | None = None
 
 
-_engines: tuple[Engine, Engine] | None = None  # in each worker: (baseline, candidate)
+_engines: tuple[Engine | None, Engine] | None = None  # in each worker: (baseline, candidate)
 
 
-def _start_worker(baseline: Path, candidate: Path, backend: str) -> None:
+def _start_worker(baseline: Path | None, candidate: Path, backend: str) -> None:
     global _engines
     configure_logging("warning")  # a log line per re-decision would cost more than deciding
-    _engines = (Engine(load_policy(baseline), backend), Engine(load_policy(candidate), backend))
+    _engines = (Engine(load_policy(baseline), backend) if baseline else None, Engine(load_policy(candidate), backend))
 
 
 def _decide(engine: Engine, payload: Any) -> Decision:
@@ -85,6 +90,8 @@ def _outcome(item: Past) -> Outcome:
     baseline, candidate = _engines
     referral_id = item.payload.get("referral_id", "?") if isinstance(item.payload, dict) else "?"
     try:
+        if item.recorded is None and baseline is None:
+            raise ValueError("a referral without a recorded decision needs a baseline ruleset")
         old = Routed.of(item.recorded) if item.recorded is not None else Routed.of(_decide(baseline, item.payload))
         return Outcome(referral_id, old, Routed.of(_decide(candidate, item.payload)))
     except InvalidReferral as invalid:  # the candidate reads the contract the same way: a bad input line
@@ -108,11 +115,24 @@ def _chunks(items: Iterable[Past]) -> Iterator[list[Past]]:
         yield chunk
 
 
-def simulate(items: Iterable[Past], baseline: Path, candidate: Path, backend: str = "python",
+def from_audit_log(store: AuditStore, since: date | None, unreadable: Counter[str]) -> Iterator[Past]:
+    """Past referrals from the audit log, each with the decision recorded for it; payloads purged
+    for retention are counted in ``unreadable``, not simulated."""
+    for decision, payload in store.decided_referrals(since):
+        if payload is None:
+            unreadable["payload purged (retention)"] += 1
+        else:
+            yield Past(payload, decision)
+
+
+def simulate(items: Iterable[Past], baseline: Path | None, candidate: Path, backend: str = "python",
              workers: int | None = None) -> Iterator[list[Outcome]]:
-    """Outcomes chunk by chunk, in input order (so a progress bar can follow them)."""
+    """Outcomes chunk by chunk, in input order (so a progress bar can follow them). ``baseline``
+    decides the referrals that have no recorded decision (None: every one has)."""
     workers = workers or os.cpu_count() or 1
-    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(baseline, candidate, backend)) as pool:
+    # spawned, not forked: the API runs this from a threaded server, whose locks a fork would copy held
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
+                             initargs=(baseline, candidate, backend)) as pool:
         in_flight: deque[Future[list[Outcome]]] = deque()
         for chunk in _chunks(items):  # a few chunks ahead per worker, never the whole input in memory
             in_flight.append(pool.submit(_chunk, chunk))

@@ -86,3 +86,14 @@ def test_another_instance_picks_up_a_publication(client, policy_lead, app, setti
     _publish(client, policy_lead, _files())
     other.state.services.refresh(force=True)
     assert other.state.services.front_door.library.versions() == ["2026.1", "2026.2"]
+
+
+def test_a_simulation_reports_what_the_candidate_would_change_and_records_nothing(client, policy_lead, submit,
+                                                                                   partner, app):
+    submit(partner, build_referral(*FAMILY, referral_id="S-1", received_at="2026-11-20T10:00:00Z"))
+    before = len(list(app.state.services.store.events()))
+    report = client.post("/v1/simulate", json={"files": _files(), "sample": 1}, headers=policy_lead.headers)
+    data = report.json()
+    assert (report.status_code, data["total"], data["changed"], data["transitions"]["rows"]) == (200, 1, 1, ["mast"])
+    assert data["sample"][0]["new"]["team"] == "bsf"
+    assert len(list(app.state.services.store.events())) == before
