@@ -11,6 +11,7 @@ import typer
 from triage.engine import BACKENDS, Engine
 from triage.engine.library import RulesetLibrary
 from triage.front_door import FrontDoor
+from triage.publishing import installed
 from triage.logs import configure_logging
 from triage.rulebook import PolicyInvalid, load_policy
 from triage.rulebook.loader import Policy
@@ -64,12 +65,15 @@ def library(folders: list[Path] | None, engine: str) -> RulesetLibrary:
 
 
 def front_door(rules: list[Path] | None, engine: str, audit: bool | None, caller: str, batch: bool = False) -> FrontDoor:
-    """The engine on the chosen rules, recording to the audit log when asked (or configured)."""
+    """The engine on the chosen rules (and, when recording to the audit log, every version published
+    there), recording to the audit log when asked (or configured)."""
     configure_logging(batch=batch)
-    installed = library(rules, engine)
+    versions = library(rules, engine)
     settings = Settings()
     store = audit_store() if (settings.audit_by_default if audit is None else audit) else None
-    door = FrontDoor(installed, store, caller)
+    if store is not None:  # the versions published to the audit database are installed too, as on the server
+        versions = installed(rules, store, engine)
+    door = FrontDoor(versions, store, caller)
     # Everything loaded so far (libraries, the policy, the compiled rules) lives for the whole
     # run: take it out of the garbage collector's scans, which otherwise revisit it thousands of
     # times in a batch.
