@@ -97,3 +97,23 @@ def test_a_simulation_reports_what_the_candidate_would_change_and_records_nothin
     assert (report.status_code, data["total"], data["changed"], data["transitions"]["rows"]) == (200, 1, 1, ["mast"])
     assert data["sample"][0]["new"]["team"] == "bsf"
     assert len(list(app.state.services.store.events())) == before
+
+
+def test_referrals_sent_while_a_version_is_published_are_all_decided(client, policy_lead, partner):
+    """Publishing swaps the installed versions under requests in flight: none of them fails."""
+    import threading
+
+    statuses: list[int] = []
+
+    def send(thread: int) -> None:
+        for n in range(15):
+            referral = build_referral(*FAMILY, referral_id=f"F-{thread}-{n}", received_at="2026-11-20T10:00:00Z")
+            statuses.append(client.post("/v1/referrals", json=referral, headers=partner.headers).status_code)
+
+    senders = [threading.Thread(target=send, args=(t,)) for t in range(3)]
+    for sender in senders:
+        sender.start()
+    published = _publish(client, policy_lead, _files())
+    for sender in senders:
+        sender.join()
+    assert (published.status_code, statuses.count(201), len(statuses)) == (201, 45, 45)
