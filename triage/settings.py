@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     rules_dirs: list[Path] = []
     engine: Literal["durable", "python"] = "durable"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)  # larger request bodies get 413
+    # session cookies only over https; false only for trying the pages over plain http on one's own machine
+    secure_cookies: bool = True
 
     @property
     def audit_url(self) -> str:

@@ -20,6 +20,7 @@ from triage.api.routes import audit, decisions, health, policy, referrals
 from triage.api.services import Services
 from triage.logs import ensure_logging
 from triage.settings import Settings
+from triage.web import pages
 
 DESCRIPTION = """Referral triage for the city's whole household front door.
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (referrals.router, decisions.router, policy.router, audit.router, health.router):
         app.include_router(router)
     problems.install(app)
+    pages.install(app, shared, settings.secure_cookies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)  # added last: outermost, so it times and logs even a 413
 

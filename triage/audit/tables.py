@@ -1,4 +1,5 @@
-"""The database tables (SQLAlchemy Core), the same on SQLite and PostgreSQL: the audit log and API keys.
+"""The database tables (SQLAlchemy Core), the same on SQLite and PostgreSQL: the audit log, API keys,
+staff accounts.
 
 - ``audit_events``: the append-only hash chain. ``seq`` is gap-free and ``prev_hash`` is unique, so
   two writers can never both extend the same event (no forks), whatever the isolation level.
@@ -76,4 +77,20 @@ api_keys = Table(
     Column("secret_sha256", String(64), nullable=False),
     Column("created_at", String(40), nullable=False),
     Column("revoked_at", String(40)),
+)
+
+staff_users = Table(
+    "staff_users", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("password_hash", String(256), nullable=False),  # argon2id, never the password
+    Column("created_at", String(40), nullable=False),
+    Column("disabled_at", String(40)),
+)
+
+web_secrets = Table(
+    "web_secrets", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
 )

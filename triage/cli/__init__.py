@@ -10,6 +10,7 @@ from triage.cli.keys import keys_app
 from triage.cli.policy import diff, publish, rules_app, test, validate
 from triage.cli.server import serve
 from triage.cli.simulate import simulate
+from triage.cli.staff import staff_app
 
 app = typer.Typer(help="Referral triage for the city's whole household front door.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -25,3 +26,4 @@ app.command()(serve)
 app.add_typer(rules_app, name="rules")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+app.add_typer(staff_app, name="staff")

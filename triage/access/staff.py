@@ -1,0 +1,116 @@
+"""Staff accounts for the web pages: the front door team, policy leads and auditors sign in.
+
+Passwords are kept only as argon2id hashes (argon2-cffi's defaults, which follow RFC 9106's
+recommendation). Accounts are created with ``triage staff create`` and disabled, never deleted, so
+every name in the audit log stays identifiable.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from triage.access.roles import Role
+from triage.audit import tables
+
+STAFF_ROLES = (Role.FRONT_DOOR, Role.POLICY_LEAD, Role.AUDITOR)  # partners use API keys, not the pages
+MIN_PASSWORD = 12
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+_hasher = PasswordHasher()
+# checked against when the username is unknown, so a wrong username takes as long as a wrong password
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+class StaffError(ValueError):
+    """An account cannot be created or changed as asked; the message names the field."""
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    username: str
+    name: str
+    role: Role
+    created_at: str
+    disabled_at: str | None = None
+
+
+def _user(row: object) -> StaffUser:
+    return StaffUser(row.username, row.name, Role(row.role), row.created_at, row.disabled_at)
+
+
+class StaffStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create(self, username: str, name: str, role: Role, password: str) -> StaffUser:
+        if not _USERNAME.fullmatch(username):
+            raise StaffError("username: 2-64 characters: lower-case letters, digits, '.', '_' or '-'")
+        if not name.strip():
+            raise StaffError("name: the person's name is required (it is recorded with their overrides)")
+        if role not in STAFF_ROLES:
+            raise StaffError(f"role: staff are {', '.join(r.value for r in STAFF_ROLES)}")
+        if len(password) < MIN_PASSWORD:
+            raise StaffError(f"password: at least {MIN_PASSWORD} characters")
+        user = StaffUser(username, name.strip(), role, datetime.now(UTC).isoformat())
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(tables.staff_users).values(
+                    username=username, name=user.name, role=role.value, password_hash=_hasher.hash(password),
+                    created_at=user.created_at))
+        except IntegrityError:
+            raise StaffError(f"username: {username!r} is taken") from None
+        return user
+
+    def list(self) -> list[StaffUser]:
+        with self.engine.connect() as conn:
+            return [_user(row) for row in conn.execute(select(tables.staff_users).order_by(tables.staff_users.c.username))]
+
+    def get(self, username: str) -> StaffUser | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tables.staff_users).where(tables.staff_users.c.username == username)).first()
+        return None if row is None else _user(row)
+
+    def disable(self, username: str) -> StaffUser:
+        with self.engine.begin() as conn:
+            conn.execute(update(tables.staff_users).where(tables.staff_users.c.username == username)
+                         .where(tables.staff_users.c.disabled_at.is_(None))
+                         .values(disabled_at=datetime.now(UTC).isoformat()))
+        user = self.get(username)
+        if user is None:
+            raise StaffError(f"username: no account {username!r}")
+        return user
+
+    def authenticate(self, username: str, password: str) -> StaffUser | None:
+        """The active account these credentials belong to, or None (unknown, wrong password, disabled)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tables.staff_users).where(tables.staff_users.c.username == username)).first()
+        try:
+            _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if row is None or row.disabled_at is not None:
+            return None
+        return _user(row)
+
+
+def session_secret(engine: Engine) -> str:
+    """The key that signs session cookies: made once, kept in the database, shared by every worker."""
+    wanted = select(tables.web_secrets.c.value).where(tables.web_secrets.c.name == "session")
+    with engine.connect() as conn:
+        found = conn.execute(wanted).scalar_one_or_none()
+    if found is not None:
+        return found
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(tables.web_secrets).values(name="session", value=secrets.token_urlsafe(48)))
+    except IntegrityError:  # another worker made it first: theirs is the one
+        pass
+    with engine.connect() as conn:
+        return conn.execute(wanted).scalar_one()
