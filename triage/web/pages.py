@@ -1,4 +1,5 @@
-"""The web pages: sign in and out, the definitions glossary, the rules and services.
+"""The web pages: sign in and out, a decision with its reasons, overriding it, its audit history,
+the definitions glossary, the rules and services.
 
 Every page but sign-in needs a signed-in member of staff; every form carries the session's CSRF
 token. Pages read the same services as the API (``triage.api.services``).
@@ -9,14 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
+from triage.access import Permission, allowed
 from triage.access.staff import StaffStore, StaffUser, session_secret
 from triage.api.services import Services, services
+from triage.audit import AuditEvent, UnknownDecision
+from triage.models import Decision
 from triage.rulebook.conditions import describe
 from triage.web.sessions import (SESSION_COOKIE, SESSION_SECONDS, CsrfRefused, SignInRequired, check_csrf,
                                  csrf_token, safe_next, signed_in)
@@ -119,3 +123,77 @@ def install(app: FastAPI, shared: Services, secure_cookies: bool) -> None:
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     app.add_middleware(SessionMiddleware, secret_key=session_secret(shared.store.engine), session_cookie=SESSION_COOKIE,
                        max_age=SESSION_SECONDS, same_site="strict", https_only=secure_cookies)
+
+
+def _recorded(shared: Services, decision_id: str) -> list[AuditEvent]:
+    """The decision's events (decision first, then overrides), or 404."""
+    try:
+        return shared.store.history(decision_id)
+    except UnknownDecision:
+        raise HTTPException(404, "no such decision") from None
+
+
+def _decision_context(shared: Services, events: list[AuditEvent]) -> dict[str, Any]:
+    overrides = [e.body for e in events[1:] if e.kind == "override"]
+    decision = Decision.from_record(events[0].body["decision"])
+    names = {s.id: s.name for s in shared.front_door.engine.rulebook.catalogue.services}
+    return {"decision": decision, "overrides": overrides, "overridden": bool(overrides), "service_names": names,
+            "current_route": overrides[-1]["route"] if overrides else decision.route}
+
+
+@router.get("/decisions/{decision_id}")
+def decision_page(request: Request, decision_id: str, shared: Shared, user: Staff) -> HTMLResponse:
+    context = _decision_context(shared, _recorded(shared, decision_id))
+    return _page(request, shared, "decision.html.j2", f"Decision for {context['decision'].referral_id}", user=user,
+                 may_override=allowed(user.role, Permission.OVERRIDE), **context)
+
+
+@router.get("/decisions/{decision_id}/history")
+def history_page(request: Request, decision_id: str, shared: Shared, user: Staff) -> HTMLResponse:
+    events = _recorded(shared, decision_id)
+    entries = [{"when": events[0].recorded_at, "what": f"Decided: {events[0].body['decision']['route']}",
+                "who": events[0].body["caller"], "why": f"rule {events[0].body['decision']['matched_rule']}"}]
+    entries += [{"when": e.recorded_at, "what": f"Overridden: {e.body['previous_route']} to {e.body['route']}",
+                 "who": e.body["by"], "why": e.body["reason"]} for e in events[1:] if e.kind == "override"]
+    return _page(request, shared, "history.html.j2", "Audit history", user=user, entries=entries,
+                 decision=Decision.from_record(events[0].body["decision"]))
+
+
+def _overrider(user: Staff) -> StaffUser:
+    if not allowed(user.role, Permission.OVERRIDE):
+        raise HTTPException(403, "your role may not override decisions")
+    return user
+
+
+Overrider = Annotated[StaffUser, Depends(_overrider)]
+
+
+def _override_form(request: Request, shared: Services, user: StaffUser, events: list[AuditEvent], status: int = 200,
+                   **form: Any) -> HTMLResponse:
+    context = _decision_context(shared, events)
+    routes = sorted(context["service_names"].items(), key=lambda item: item[1])
+    return _page(request, shared, "override.html.j2", "Override the decision", status=status, user=user,
+                 routes=routes, **{"route": "", "reason": "", "errors": {}, **form}, **context)
+
+
+@router.get("/decisions/{decision_id}/override")
+def override_page(request: Request, decision_id: str, shared: Shared, user: Overrider) -> HTMLResponse:
+    return _override_form(request, shared, user, _recorded(shared, decision_id))
+
+
+@router.post("/decisions/{decision_id}/override")
+def override(request: Request, decision_id: str, shared: Shared, user: Overrider,
+             route: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
+             csrf_token: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf_token)
+    events = _recorded(shared, decision_id)
+    known = {s.id for s in shared.front_door.engine.rulebook.catalogue.services}
+    errors = {}
+    if route not in known:
+        errors["route"] = "Choose the route this family should take"
+    if not reason.strip():
+        errors["reason"] = "Enter why you are overriding the decision"
+    if errors:
+        return _override_form(request, shared, user, events, status=400, route=route, reason=reason, errors=errors)
+    shared.store.override(decision_id, route, reason.strip(), f"{user.name} ({user.username})")
+    return RedirectResponse(f"/decisions/{decision_id}", status_code=303)

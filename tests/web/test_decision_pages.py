@@ -1,0 +1,86 @@
+"""The decision page, overriding a decision with a reason, and its audit history."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from support import build_referral, child, parent
+from triage.access import Role
+from triage.access.staff import StaffStore
+from triage.api.app import create_app
+from triage.settings import Settings
+
+PASSWORD = "correct horse battery"
+FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    application = create_app(Settings(audit_db=tmp_path / "web.sqlite3", engine="python"))
+    staff = StaffStore(application.state.services.store.engine)
+    staff.create("a.patel", "A. Patel", Role.FRONT_DOOR, PASSWORD)
+    staff.create("p.lead", "P. Lead", Role.POLICY_LEAD, PASSWORD)
+    yield application
+    application.state.services.store.engine.dispose()
+
+
+@pytest.fixture
+def decision(app):
+    return app.state.services.front_door.decide(build_referral(*FAMILY, referral_id="WEB-1"))
+
+
+def _token(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def _browser(app, username: str) -> TestClient:
+    browser = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    token = _token(browser.get("/sign-in").text)
+    assert browser.post("/sign-in", data={"username": username, "password": PASSWORD, "csrf_token": token}).status_code == 303
+    return browser
+
+
+def test_the_decision_page_shows_the_route_reasons_and_ruleset(app, decision):
+    page = _browser(app, "a.patel").get(f"/decisions/{decision.decision_id}").text
+    assert all(reason in page for reason in decision.reasons)
+    assert decision.ruleset.version in page and "Override this decision" in page
+
+
+def test_an_override_with_a_reason_is_recorded_and_shown_in_the_history(app, decision):
+    browser = _browser(app, "a.patel")
+    token = _token(browser.get(f"/decisions/{decision.decision_id}/override").text)
+    done = browser.post(f"/decisions/{decision.decision_id}/override",
+                        data={"route": "bsf", "reason": "Known to BSF already", "csrf_token": token})
+    assert (done.status_code, done.headers["location"]) == (303, f"/decisions/{decision.decision_id}")
+    history = browser.get(f"/decisions/{decision.decision_id}/history").text
+    assert "Known to BSF already" in history and "A. Patel (a.patel)" in history
+    assert app.state.services.store.verify().ok
+
+
+def test_an_override_without_a_reason_shows_the_error_and_keeps_the_choice(app, decision):
+    browser = _browser(app, "a.patel")
+    token = _token(browser.get(f"/decisions/{decision.decision_id}/override").text)
+    response = browser.post(f"/decisions/{decision.decision_id}/override",
+                            data={"route": "bsf", "reason": "  ", "csrf_token": token})
+    assert response.status_code == 400
+    assert "There is a problem" in response.text and "Enter why you are overriding the decision" in response.text
+    assert '<option value="bsf" selected>' in response.text
+    assert [e.kind for e in app.state.services.store.events()].count("override") == 0
+
+
+def test_a_role_that_may_not_override_sees_no_button_and_is_refused(app, decision):
+    browser = _browser(app, "p.lead")
+    assert "Override this decision" not in browser.get(f"/decisions/{decision.decision_id}").text
+    token = _token(browser.get("/glossary").text)
+    refused = browser.post(f"/decisions/{decision.decision_id}/override",
+                           data={"route": "bsf", "reason": "I would like to", "csrf_token": token})
+    assert refused.status_code == 403
+    assert browser.get(f"/decisions/{decision.decision_id}/override").status_code == 403
+
+
+def test_an_unknown_decision_is_not_found(app):
+    assert _browser(app, "a.patel").get("/decisions/nope").status_code == 404
