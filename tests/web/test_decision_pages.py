@@ -84,3 +84,22 @@ def test_a_role_that_may_not_override_sees_no_button_and_is_refused(app, decisio
 
 def test_an_unknown_decision_is_not_found(app):
     assert _browser(app, "a.patel").get("/decisions/nope").status_code == 404
+
+
+def test_the_queue_lists_decisions_by_respond_by_date_marking_overdue_in_words(app):
+    door = app.state.services.front_door
+    late = door.decide(build_referral(*FAMILY, referral_id="Q-LATE", received_at="2026-01-05T10:00:00Z"))
+    soon = door.decide(build_referral(*FAMILY, referral_id="Q-SOON", received_at="2099-01-05T10:00:00Z"))
+    page = _browser(app, "a.patel").get("/queue").text
+    assert page.index(late.referral_id) < page.index(soon.referral_id)
+    assert "Overdue" in page.split(late.referral_id)[0]
+
+
+def test_the_queue_filters_by_route_and_shows_overrides_and_team_load(app, decision):
+    app.state.services.store.override(decision.decision_id, "bsf", "Known to BSF", "A. Patel (a.patel)")
+    other = app.state.services.front_door.decide(build_referral(parent(), child(), referral_id="Q-OTHER"))
+    browser = _browser(app, "a.patel")
+    filtered = browser.get(f"/queue?route={decision.route}").text
+    assert decision.referral_id in filtered and other.referral_id not in filtered
+    assert "bsf (overridden)" in filtered
+    assert re.search(r"<td[^>]*>bsf</td><td[^>]*>1</td><td[^>]*>160</td>", filtered.replace("\n", ""))

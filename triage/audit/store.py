@@ -380,6 +380,43 @@ class AuditStore:
                 yield decided.body["decision"], None if body is None else _content(body)
             after = found[-1].seq
 
+    def queue(self, route: str | None = None, locality: str | None = None, priority: str | None = None,
+              limit: int = 200) -> list[tuple[Decision, str | None]]:
+        """Decisions by respond-by date (then the order decided), each with the route it was
+        overridden to (None if never). Filters apply to the route as decided."""
+        index = tables.decisions
+        query = (select(tables.events.c.content).join(index, index.c.seq == tables.events.c.seq)
+                 .order_by(index.c.respond_by, index.c.seq).limit(limit))
+        for column, value in (("route", route), ("locality", locality), ("priority", priority)):
+            if value is not None:
+                query = query.where(index.c[column] == value)
+        with self.engine.connect() as conn:
+            decisions = [Decision.from_record(_content(row.content)["body"]["decision"]) for row in conn.execute(query)]
+            overridden = self._current_overrides(conn, [d.decision_id for d in decisions])
+        return [(d, overridden.get(d.decision_id)) for d in decisions]
+
+    def team_load(self) -> dict[str, int]:
+        """Decisions per team as they stand (after overrides): a service, or ``mast/<locality>``."""
+        index = tables.decisions
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(index.c.decision_id, index.c.route, index.c.locality)).all()
+            overridden = self._current_overrides(conn, None)
+        load: dict[str, int] = {}
+        for row in rows:
+            route = overridden.get(row.decision_id)
+            team = route if route is not None else (f"{row.route}/{row.locality}" if row.locality else row.route)
+            load[team] = load.get(team, 0) + 1
+        return load
+
+    @staticmethod
+    def _current_overrides(conn: Connection, decision_ids: list[str] | None) -> dict[str, str]:
+        """decision id -> the route of its latest override (for the given ids, or all)."""
+        query = (select(tables.events.c.decision_id, tables.events.c.content)
+                 .where(tables.events.c.kind == "override").order_by(tables.events.c.seq))
+        if decision_ids is not None:
+            query = query.where(tables.events.c.decision_id.in_(decision_ids))
+        return {row.decision_id: _content(row.content)["body"]["route"] for row in conn.execute(query)}
+
     def history(self, decision_id: str) -> list[AuditEvent]:
         """A decision's event and every override of it, oldest first; UnknownDecision if none."""
         with self.engine.connect() as conn:

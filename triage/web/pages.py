@@ -7,6 +7,7 @@ token. Pages read the same services as the API (``triage.api.services``).
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +22,9 @@ from triage.access.staff import StaffStore, StaffUser, session_secret
 from triage.api.services import Services, services
 from triage.audit import AuditEvent, UnknownDecision
 from triage.models import Decision
+from triage.engine.library import LONDON
 from triage.rulebook.conditions import describe
+from triage.simulation.summary import capacity
 from triage.web.sessions import (SESSION_COOKIE, SESSION_SECONDS, CsrfRefused, SignInRequired, check_csrf,
                                  csrf_token, safe_next, signed_in)
 
@@ -197,3 +200,29 @@ def override(request: Request, decision_id: str, shared: Shared, user: Overrider
         return _override_form(request, shared, user, events, status=400, route=route, reason=reason, errors=errors)
     shared.store.override(decision_id, route, reason.strip(), f"{user.name} ({user.username})")
     return RedirectResponse(f"/decisions/{decision_id}", status_code=303)
+
+
+QUEUE_LIMIT = 200
+
+
+def _due(respond_by: date, today: date) -> str | None:
+    return "overdue" if respond_by < today else "today" if respond_by == today else None
+
+
+@router.get("/queue")
+def queue(request: Request, shared: Shared, user: Staff, route: str = "", locality: str = "",
+          priority: str = "") -> HTMLResponse:
+    """Decisions by respond-by date, overdue and due today marked in words as well as colour."""
+    policy = shared.front_door.engine.rulebook
+    today = datetime.now(LONDON).date()
+    rows = [{"decision_id": d.decision_id, "referral_id": d.referral_id, "respond_by": d.respond_by.isoformat(),
+             "due": _due(d.respond_by, today), "priority": d.priority, "overridden": moved is not None,
+             "team": moved or (f"{d.route}/{d.locality}" if d.locality else d.route)}
+            for d, moved in shared.store.queue(route or None, locality or None, priority or None, QUEUE_LIMIT)]
+    held = capacity(policy)
+    load = [(team, count, held.get(team)) for team, count in sorted(shared.store.team_load().items())]
+    filters = [("route", "Route", [(s.id, s.name) for s in policy.catalogue.services]),
+               ("locality", "Locality", [(loc.id, loc.name) for loc in policy.catalogue.localities]),
+               ("priority", "Priority", [(p.id, p.label) for p in policy.rules.priorities])]
+    return _page(request, shared, "queue.html.j2", "Queue", user=user, rows=rows, load=load, filters=filters,
+                 limit=QUEUE_LIMIT, chosen={"route": route, "locality": locality, "priority": priority})
