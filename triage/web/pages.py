@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -23,8 +24,10 @@ from triage.api.services import Services, services
 from triage.audit import AuditEvent, UnknownDecision
 from triage.models import Decision
 from triage.engine.library import LONDON
+from triage.intake import FieldError, InvalidReferral
 from triage.rulebook.conditions import describe
 from triage.simulation.summary import capacity
+from triage.web import intake
 from triage.web.sessions import (SESSION_COOKIE, SESSION_SECONDS, CsrfRefused, SignInRequired, check_csrf,
                                  csrf_token, safe_next, signed_in)
 
@@ -226,3 +229,60 @@ def queue(request: Request, shared: Shared, user: Staff, route: str = "", locali
                ("priority", "Priority", [(p.id, p.label) for p in policy.rules.priorities])]
     return _page(request, shared, "queue.html.j2", "Queue", user=user, rows=rows, load=load, filters=filters,
                  limit=QUEUE_LIMIT, chosen={"route": route, "locality": locality, "priority": priority})
+
+
+def _submitter(user: Staff) -> StaffUser:
+    if not allowed(user.role, Permission.SUBMIT):
+        raise HTTPException(403, "your role may not enter referrals")
+    return user
+
+
+Submitter = Annotated[StaffUser, Depends(_submitter)]
+
+
+def _intake_form(request: Request, shared: Services, user: StaffUser, form: dict[str, str],
+                 members: list[dict[str, str]], errors: dict[str, str], status: int = 200) -> HTMLResponse:
+    def errors_in(index: int, section: str) -> bool:
+        return any(key.startswith(f"member-{index}-{section}-") for key in errors)
+
+    def filled(member: dict[str, str], section: str) -> bool:
+        return any(key.startswith(f"{section}-") and value for key, value in member.items())
+
+    policy = shared.front_door.engine.rulebook
+    return _page(request, shared, "intake.html.j2", "Enter a referral", status=status, user=user, form=form,
+                 members=members, errors=errors, errors_in=errors_in, filled=filled, roles=intake.ROLES,
+                 sections=intake.MEMBER_SECTIONS, housing=intake.HOUSING, agencies=policy.catalogue.partner_agencies)
+
+
+@router.get("/referrals/new")
+def intake_page(request: Request, shared: Shared, user: Submitter) -> HTMLResponse:
+    now = datetime.now(LONDON)
+    form = {"referral_id": intake.new_referral_id(), "received_date": now.date().isoformat(),
+            "received_time": now.strftime("%H:%M")}
+    return _intake_form(request, shared, user, form, [intake.blank_member(0)], {})
+
+
+@router.post("/referrals/new")
+async def intake_submit(request: Request, shared: Shared, user: Submitter) -> Response:
+    """Add or remove a member (the form comes back as typed), or triage the referral: a decision
+    page on success, the form with every error beside its field otherwise."""
+    form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    check_csrf(request, form.get("csrf_token"))
+    members = intake.members_in(form)
+    action = form.get("action", "submit")
+    if action == "add" and len(members) < 20:
+        return _intake_form(request, shared, user, form, [*members, intake.blank_member(len(members))], {})
+    if action.startswith("remove-") and action[7:].isdigit() and len(members) > 1:
+        del members[int(action[7:])]
+        return _intake_form(request, shared, user, form, members, {})
+    referral, errors = intake.referral_from(form)
+    if not errors:
+        [submitted] = await run_in_threadpool(shared.front_door.submit_many, [referral], user.username)
+        if isinstance(submitted.outcome, Decision):
+            return RedirectResponse(f"/decisions/{submitted.outcome.decision_id}", status_code=303)
+        errors = submitted.outcome.errors if isinstance(submitted.outcome, InvalidReferral) else [
+            FieldError("referral_id", str(submitted.outcome))]
+    shown: dict[str, str] = {}
+    for error in errors:  # the first message for each field
+        shown.setdefault(intake.field_id(error.path), error.reason)
+    return _intake_form(request, shared, user, form, members, shown, status=400)
