@@ -103,3 +103,9 @@ def test_the_queue_filters_by_route_and_shows_overrides_and_team_load(app, decis
     assert decision.referral_id in filtered and other.referral_id not in filtered
     assert "bsf (overridden)" in filtered
     assert re.search(r"<td[^>]*>bsf</td><td[^>]*>1</td><td[^>]*>160</td>", filtered.replace("\n", ""))
+
+
+def test_a_person_in_a_browser_gets_an_html_error_page(app):
+    response = _browser(app, "p.lead").get("/decisions/nope", headers={"Accept": "text/html"})
+    assert (response.status_code, response.headers["content-type"].split(";")[0]) == (404, "text/html")
+    assert "Not Found" in response.text and "Go to the start page" in response.text

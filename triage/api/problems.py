@@ -6,13 +6,14 @@ is logged with its request id and answered with that id only.
 
 from __future__ import annotations
 
+from html import escape
 from http import HTTPStatus
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
@@ -76,9 +77,20 @@ async def _api_problem(_: Request, error: ApiProblem) -> JSONResponse:
     return problem_response(error.status, error.detail, error.errors, error.headers)
 
 
-async def _http_error(_: Request, error: HTTPException) -> JSONResponse:
-    return problem_response(error.status_code, error.detail if isinstance(error.detail, str) else None,
-                            headers=getattr(error, "headers", None))
+async def _http_error(request: Request, error: HTTPException) -> Response:
+    detail = error.detail if isinstance(error.detail, str) else None
+    if "text/html" in request.headers.get("accept", ""):  # a person in a browser (a staff page, or a typo)
+        return HTMLResponse(_ERROR_PAGE.format(title=escape(HTTPStatus(error.status_code).phrase),
+                                               detail=escape(detail or "")), status_code=error.status_code)
+    return problem_response(error.status_code, detail, headers=getattr(error, "headers", None))
+
+
+_ERROR_PAGE = """<!DOCTYPE html><html lang="en" class="govuk-template"><head><meta charset="utf-8">
+<title>{title} – Family front door triage</title>
+<link rel="stylesheet" href="/static/govuk-frontend/govuk-frontend-council.min.css"></head>
+<body class="govuk-template__body"><div class="govuk-width-container"><main class="govuk-main-wrapper">
+<h1 class="govuk-heading-l">{title}</h1><p class="govuk-body">{detail}</p>
+<p class="govuk-body"><a class="govuk-link" href="/">Go to the start page</a></p></main></div></body></html>"""
 
 
 async def _invalid_parameters(_: Request, error: RequestValidationError) -> JSONResponse:
