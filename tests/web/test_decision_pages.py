@@ -109,3 +109,13 @@ def test_a_person_in_a_browser_gets_an_html_error_page(app):
     response = _browser(app, "p.lead").get("/decisions/nope", headers={"Accept": "text/html"})
     assert (response.status_code, response.headers["content-type"].split(";")[0]) == (404, "text/html")
     assert "Not Found" in response.text and "Go to the start page" in response.text
+
+
+def test_what_people_typed_is_escaped_on_every_page(app, decision):
+    app.state.services.store.override(decision.decision_id, "bsf", "<script>alert('reason')</script>",
+                                      "<b>someone</b>")
+    browser = _browser(app, "a.patel")
+    for path in (f"/decisions/{decision.decision_id}", f"/decisions/{decision.decision_id}/history"):
+        page = browser.get(path).text
+        assert "<script>alert(" not in page and "&lt;script&gt;alert(" in page
+        assert "<b>someone</b>" not in page

@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 from starlette.middleware.sessions import SessionMiddleware
 
 from triage.access import Permission, allowed
@@ -32,7 +33,9 @@ from triage.web.sessions import (SESSION_COOKIE, SESSION_SECONDS, CsrfRefused, S
                                  csrf_token, safe_next, signed_in)
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
+# autoescape on for every template: Starlette's default judges by extension and takes ".html.j2"
+# for not-HTML, which would put reasons, narratives and names into pages unescaped
+templates = Jinja2Templates(env=Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True))
 router = APIRouter(include_in_schema=False)
 Shared = Annotated[Services, Depends(services)]
 
