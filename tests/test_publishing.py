@@ -74,5 +74,16 @@ def test_triage_publish_refuses_a_failing_candidate_with_exit_1(tmp_path, monkey
     (policy_copy / "rules" / "routing.yaml").write_text(
         (policy_copy / "rules" / "routing.yaml").read_text().replace("derived.need_score, ge: 40",
                                                                       "derived.need_score, ge: 35"))
+    ruleset = policy_copy / "rules" / "ruleset.yaml"
+    ruleset.write_text(ruleset.read_text().replace('version: "2026.1"', 'version: "2026.9"', 1))
     result = CliRunner().invoke(app, ["publish", str(policy_copy), "--by", "P. Lead", "--engine", "python"])
     assert (result.exit_code, "not published" in result.output) == (1, True)
+
+
+def test_other_content_under_a_version_installed_from_a_folder_is_refused(store, policy_copy):
+    definitions = policy_copy / "definitions" / "terms.yaml"
+    definitions.write_text(definitions.read_text().replace("version: 1", "version: 2", 1))
+    project = load_policy()
+    with pytest.raises(RulesetConflict, match="installed from a rule folder"):
+        publish(store, load_policy(policy_copy), "policy-lead", "python", {project.version: project.sha256})
+    assert store.published_rulesets() == []

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import structlog
 
+from triage.audit.errors import RulesetConflict
 from triage.engine import Engine
 from triage.engine.library import RulesetLibrary
 from triage.policy_tests import Coverage, Outcome, load_rule_tests, measure_coverage, run_rule_tests
@@ -43,9 +44,19 @@ class Published:
     coverage: Coverage
 
 
-def publish(store: AuditStore, policy: Policy, by: str, backend: str = "durable") -> Published:
+def publish(store: AuditStore, policy: Policy, by: str, backend: str = "durable",
+            installed_versions: dict[str, str] | None = None) -> Published:
     """Run the candidate's rule tests and publish it when every one passes (PublishRefused if not,
-    or if it has none: an untested ruleset must not decide about families)."""
+    or if it has none: an untested ruleset must not decide about families).
+
+    ``installed_versions`` (version -> sha256, from the rule folders the instances decide with)
+    are checked too: a folder's version wins over a published one of the same number, so
+    publishing other content under that number would be recorded but never decide anything.
+    """
+    clash = (installed_versions or {}).get(policy.version)
+    if clash is not None and clash != policy.sha256:
+        raise RulesetConflict(f"version {policy.version} is installed from a rule folder with other content "
+                              f"(sha256 {clash[:12]}…); give the change a new version")
     cases = load_rule_tests(policy.root)
     if not cases:
         raise PublishRefused([f"{policy.root / 'rules' / 'tests'}: no rule tests; write some before publishing"])

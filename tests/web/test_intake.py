@@ -91,3 +91,16 @@ def test_a_role_that_may_not_enter_referrals_is_refused(app):
 ])
 def test_a_contract_error_path_points_at_its_form_field(path, field):
     assert field_id(path) == field
+
+
+@pytest.mark.parametrize("action", ["remove-5", "remove-²", "remove-", "nonsense"])
+def test_a_forged_action_never_breaks_the_form(app, action):
+    browser = _browser(app)
+    response = browser.post("/referrals/new", data=_form(browser, action=action))
+    assert response.status_code in (303, 400, 200)
+
+
+def test_a_member_number_too_long_to_be_a_member_is_ignored(app):
+    browser = _browser(app)
+    response = browser.post("/referrals/new", data=_form(browser, **{"member-" + "9" * 5000 + "-age": "3"}))
+    assert response.status_code == 303

@@ -151,9 +151,11 @@ class AuditStore:
             try:
                 with self._transaction() as conn:
                     results = self._record_jobs(conn, jobs)
-            except Exception as failure:  # noqa: BLE001 - every job in the group is told; none was recorded
-                for queued in jobs:
-                    queued.failure = failure
+            except BaseException as failure:  # every job in the group is told; none was recorded
+                for queued in jobs:  # (other threads' jobs too: they must never wait on a result that is not coming)
+                    queued.failure = failure if isinstance(failure, Exception) else RuntimeError("recording interrupted")
+                if not isinstance(failure, Exception):
+                    raise  # an interrupt stops this thread; the others get their RuntimeError
                 return
             self._archived.update(r.policy.sha256 for j in jobs for r in j.requests)
             for queued, outcomes in zip(jobs, results):

@@ -108,7 +108,8 @@ def publish(
     configure_logging("warning")
     policy = policy_from(directory)
     try:
-        published = publish_ruleset(audit_store(), policy, by, engine)
+        project = policy_from(None)  # the project's own rules, which every instance installs by default
+        published = publish_ruleset(audit_store(), policy, by, engine, {project.version: project.sha256})
     except (PublishRefused, RulesetConflict, PolicyInvalid) as error:
         raise fail(str(error), 1) from None
     if published.event is None:

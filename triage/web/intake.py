@@ -58,7 +58,7 @@ def members_in(form: dict[str, str]) -> list[dict[str, str]]:
     """The members as typed (``member-<i>-<field>`` entries), in order."""
     found: dict[int, dict[str, str]] = {}
     for key, value in form.items():
-        match = re.fullmatch(r"member-(\d+)-(.+)", key)
+        match = re.fullmatch(r"member-([0-9]{1,2})-(.+)", key)
         if match and int(match.group(1)) < 20:
             found.setdefault(int(match.group(1)), {})[match.group(2)] = value
     return [found[i] for i in sorted(found)]

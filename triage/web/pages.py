@@ -7,6 +7,7 @@ token. Pages read the same services as the API (``triage.api.services``).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -275,8 +276,9 @@ async def intake_submit(request: Request, shared: Shared, user: Submitter) -> Re
     action = form.get("action", "submit")
     if action == "add" and len(members) < 20:
         return _intake_form(request, shared, user, form, [*members, intake.blank_member(len(members))], {})
-    if action.startswith("remove-") and action[7:].isdigit() and len(members) > 1:
-        del members[int(action[7:])]
+    removing = re.fullmatch(r"remove-([0-9]{1,2})", action)
+    if removing and int(removing.group(1)) < len(members) and len(members) > 1:
+        del members[int(removing.group(1))]
         return _intake_form(request, shared, user, form, members, {})
     referral, errors = intake.referral_from(form)
     if not errors:

@@ -118,7 +118,8 @@ def publish_ruleset(key: Publisher, shared: Shared, data: Annotated[Any, Depends
     with tempfile.TemporaryDirectory(prefix="triage-upload-") as folder:
         policy = _candidate(upload, FilePath(folder))
         try:
-            published = publish(shared.store, policy, key.name, shared.settings.engine)
+            folders = {e.rulebook.version: e.rulebook.sha256 for e in shared.front_door.library.engines}
+            published = publish(shared.store, policy, key.name, shared.settings.engine, folders)
         except PublishRefused as refused:
             raise ApiProblem(422, "the ruleset's rule tests did not pass: not published",
                              [FieldError("rules/tests", problem) for problem in refused.problems]) from None
