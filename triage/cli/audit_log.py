@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Optional, TextIO
 
@@ -13,7 +13,7 @@ import typer
 
 from triage.audit import UnknownDecision
 from triage.audit.retention import retention_cutoff
-from triage.cli.common import EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, fail, policy_from
+from triage.cli.common import EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, day, fail, policy_from
 from triage.engine import EngineFailure
 from triage.files import CannotWrite, replacing
 from triage.logs import configure_logging
@@ -45,14 +45,6 @@ def audit_show(referral_id: Annotated[str, typer.Argument(help="The referral who
 EXPORT_FORMATS = ("jsonl", "csv")
 
 
-def _since(text: str) -> date:
-    """The --since date, or exit 2 saying what a date looks like."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise fail(f"--since: {text!r} is not a date; expected YYYY-MM-DD, e.g. 2026-01-31", EXIT_INVALID_INPUT) from None
-
-
 def _write_export(rows: Iterable[dict[str, Any]], out: TextIO, fmt: str) -> int:
     """Write export rows as JSON lines or CSV (with a header row); how many were written."""
     count = 0
@@ -82,7 +74,7 @@ def audit_export(
     """
     if fmt not in EXPORT_FORMATS:
         raise fail(f"--format: unknown format {fmt!r}; expected one of: {', '.join(EXPORT_FORMATS)}", EXIT_INVALID_INPUT)
-    first_day = _since(since)  # refused before the database is opened
+    first_day = day("--since", since)  # refused before the database is opened
     rows = (export_record(event) for event in audit_store().events(since=first_day))
     if output is None:
         count = _write_export(rows, sys.stdout, fmt)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import gc
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Callable, Optional, TextIO
 
 import typer
 
 from triage.engine import BACKENDS, Engine
 from triage.engine.library import RulesetLibrary
+from triage.files import CannotWrite, replacing
 from triage.front_door import FrontDoor
 from triage.publishing import installed
 from triage.logs import configure_logging
@@ -46,6 +48,23 @@ def check_engine(engine: str) -> None:
     """Refuse an unknown --engine before anything is loaded."""
     if engine not in BACKENDS:
         raise fail(f"--engine: unknown engine {engine!r}; expected one of: {', '.join(BACKENDS)}", EXIT_INVALID_INPUT)
+
+
+def day(option: str, text: str) -> date:
+    """A date option's value, or exit 2 saying what a date looks like."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{option}: {text!r} is not a date; expected YYYY-MM-DD, e.g. 2026-01-31", EXIT_INVALID_INPUT) from None
+
+
+def write_output(path: Path, writer: Callable[[TextIO], object]) -> None:
+    """Write a report file whole or not at all; exit 2 naming the file if it cannot be written."""
+    try:
+        with replacing(path) as out:
+            writer(out)
+    except CannotWrite as error:
+        raise fail(f"{path}: cannot write there ({error.strerror})", EXIT_INVALID_INPUT) from None
 
 
 def policy_from(rules: Path | None) -> Policy:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from contextlib import nullcontext
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
 
 import typer
 
-from triage.cli.common import EXIT_INVALID_INPUT, audit_store, check_engine, fail, policy_from
-from triage.files import CannotWrite, replacing
+from triage.cli.common import EXIT_INVALID_INPUT, audit_store, check_engine, day, fail, policy_from, write_output
 from triage.intake import InvalidReferral, load_text
 from triage.simulation.render import as_data, as_html, as_text, write_csv, write_json
 from triage.simulation.run import Past, from_audit_log
@@ -32,14 +30,6 @@ def _from_file(source: Path, unreadable: Counter[str]) -> Iterator[Past]:
                 yield Past(load_text(raw.decode("utf-8-sig")))
             except (InvalidReferral, UnicodeDecodeError):
                 unreadable["line not valid JSON"] += 1
-
-
-def _write(path: Path, writer: object) -> None:
-    try:
-        with replacing(path) as out:
-            writer(out)  # type: ignore[operator]
-    except CannotWrite as error:
-        raise fail(f"{path}: cannot write there ({error.strerror})", EXIT_INVALID_INPUT) from None
 
 
 def simulate(
@@ -66,12 +56,7 @@ def simulate(
     if source is None and baseline is not None:
         raise fail("--baseline applies with --input; the audit log is compared with the decisions it recorded",
                    EXIT_INVALID_INPUT)
-    first_day = None
-    if since is not None:
-        try:
-            first_day = date.fromisoformat(since)
-        except ValueError:
-            raise fail(f"--since: {since!r} is not a date; expected YYYY-MM-DD", EXIT_INVALID_INPUT) from None
+    first_day = None if since is None else day("--since", since)
     new_policy = policy_from(candidate)
     old_policy = policy_from(baseline)
     unreadable: Counter[str] = Counter()
@@ -92,4 +77,4 @@ def simulate(
     for path, writer in ((json_out, lambda out: write_json(data, out)), (csv_out, lambda out: write_csv(data, out)),
                          (html_out, lambda out: out.write(as_html(data)))):
         if path is not None:
-            _write(path, writer)
+            write_output(path, writer)

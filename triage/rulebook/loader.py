@@ -68,10 +68,10 @@ def load_policy(path: Path | None = None) -> Policy:
     problems: list[PolicyProblem] = []
     folders: dict[str, tuple[dict[str, Any], dict[str, SourceFile]]] = {}
     for folder in FOLDERS:
-        folders[folder] = _read_folder(root, folder, problems)
+        folders[folder] = read_folder(root, folder, problems)
     if problems:
         raise PolicyInvalid(problems)
-    models = {folder: _validate_shape(folder, *folders[folder], problems) for folder in FOLDERS}
+    models = {folder: validate_folder(FOLDERS[folder], folder, *folders[folder], problems) for folder in FOLDERS}
     if problems:
         raise PolicyInvalid(problems)
     content = {folder: data for folder, (data, _) in folders.items()}
@@ -83,8 +83,11 @@ def load_policy(path: Path | None = None) -> Policy:
     return policy
 
 
-def _read_folder(root: Path, folder: str, problems: list[PolicyProblem]) -> tuple[dict[str, Any], dict[str, SourceFile]]:
-    """Merge the top-level sections of every YAML file in a folder, remembering each one's file."""
+def read_folder(root: Path, folder: str, problems: list[PolicyProblem]) -> tuple[dict[str, Any], dict[str, SourceFile]]:
+    """Merge the top-level sections of every YAML file in a folder, remembering each one's file.
+
+    Policy leads may split a folder's sections across files as they like; the cost-benefit data
+    (``triage.costs``) is read the same way."""
     directory = root / folder
     merged: dict[str, Any] = {}
     owners: dict[str, SourceFile] = {}
@@ -107,10 +110,11 @@ def _read_folder(root: Path, folder: str, problems: list[PolicyProblem]) -> tupl
     return merged, owners
 
 
-def _validate_shape(folder: str, data: dict[str, Any], owners: dict[str, SourceFile],
+def validate_folder(model: type[BaseModel], folder: str, data: dict[str, Any], owners: dict[str, SourceFile],
                     problems: list[PolicyProblem]) -> Any:
+    """A folder's merged sections as ``model``, or None with each problem pinned to its file and line."""
     try:
-        return FOLDERS[folder].model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         for item in error.errors():
             loc: KeyPath = tuple(item["loc"])

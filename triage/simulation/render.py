@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader
 
 from triage.simulation.run import Outcome
 from triage.simulation.summary import Summary
+from triage.text import grid
 
 CSV_FIELDS = ("team", "before", "after", "change", "capacity")
 
@@ -42,12 +43,6 @@ def _sampled(outcome: Outcome) -> dict[str, Any]:
                     "reasons": list(outcome.new.reasons)}}
 
 
-def _grid(headers: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-    line = lambda cells: "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
-    return [line(headers), *(line(row) for row in rows)]
-
-
 def as_text(data: dict[str, Any]) -> str:
     """The report as a person reads it in a terminal."""
     lines = [f"Simulated {data['total']:,} referrals: {data['baseline']} -> candidate {data['candidate']}",
@@ -55,10 +50,10 @@ def as_text(data: dict[str, Any]) -> str:
     lines += [f"Not decided: {count:,} ({reason})" for reason, count in data["errors"].items()]
     matrix = data["transitions"]
     lines += ["", "Old route (rows) -> new route (columns):",
-              *_grid(["", *matrix["columns"]], [[old, *(str(c) if c else "." for c in counts)] for old, counts in zip(matrix["rows"],
+              *grid(["", *matrix["columns"]], [[old, *(str(c) if c else "." for c in counts)] for old, counts in zip(matrix["rows"],
                                                                                                matrix["counts"])])]
     lines += ["", "Workload by team (referrals):",
-              *_grid(["team", "before", "after", "change", "capacity"],
+              *grid(["team", "before", "after", "change", "capacity"],
                      [[t["team"], str(t["before"]), str(t["after"]), f"{t['change']:+d}", str(t["capacity"] or "-")]
                       for t in data["teams"]])]
     for item in data["sample"]:
