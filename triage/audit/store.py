@@ -382,6 +382,18 @@ class AuditStore:
                 yield decided.body["decision"], None if body is None else _content(body)
             after = found[-1].seq
 
+    def routes_and_problems(self, since: date | None, until: date | None, batch: int = 1000) -> Iterator[tuple[str, list[str]]]:
+        """For each decision recorded between two UTC days: the route it stands at now (after any
+        override) and the headline problems it found. What the cost-benefit cohort is made of."""
+        after = 0
+        while found := self.find_decisions(DecisionQuery(since=since, until=until, after=after, limit=batch)):
+            decisions = [event.body["decision"] for event in found]
+            with self.engine.connect() as conn:
+                overridden = self._current_overrides(conn, [d["decision_id"] for d in decisions])
+            for decision in decisions:
+                yield overridden.get(decision["decision_id"], decision["route"]), decision["problems"]
+            after = found[-1].seq
+
     def queue(self, route: str | None = None, locality: str | None = None, priority: str | None = None,
               limit: int = 200) -> list[tuple[Decision, str | None]]:
         """Decisions by respond-by date (then the order decided), each with the route it was

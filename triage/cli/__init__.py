@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from triage.cli.audit_log import audit_app, override
+from triage.cli.costs import costs
 from triage.cli.decisions import batch, decide
 from triage.cli.keys import keys_app
 from triage.cli.policy import diff, publish, rules_app, test, validate
@@ -23,6 +24,7 @@ app.command()(simulate)
 app.command()(publish)
 app.command()(override)
 app.command()(serve)
+app.command()(costs)
 app.add_typer(rules_app, name="rules")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")

@@ -1,0 +1,69 @@
+"""``triage costs``: the cost-benefit of key working for a scenario or for the families decided."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from triage.cli.common import EXIT_INVALID_INPUT, EXIT_INVALID_RULES, audit_store, day, fail, policy_from, write_output
+from triage.costs.appraisal import appraise_cohort
+from triage.costs.cohort import InvalidScenario, audit_cohort, scenario_cohort
+from triage.costs.loader import CostDataInvalid, load_cost_data
+from triage.costs.report import as_html, as_text, write_csv, write_json
+from triage.files import CannotWrite
+
+OutputFile = Optional[Path]
+
+
+def costs(
+    scenario: Annotated[Optional[Path], typer.Option("--scenario", help="A scenario file (see examples/costs/).",
+                                                     exists=True, dir_okay=False)] = None,
+    cohort: Annotated[Optional[str], typer.Option("--cohort", help="audit: the families decided, read from the "
+                                                  "audit log (overrides applied).")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="With --cohort audit: decided on or after this "
+                                                 "UTC day (YYYY-MM-DD).")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="With --cohort audit: decided on or before this "
+                                                 "UTC day.")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option("--data", help="The cost data folder; default: the project's "
+                                                     "cost_benefit/.")] = None,
+    rules: Annotated[Optional[Path], typer.Option("--rules", help="The policy folder the cost data refers to; "
+                                                  "default: the project's own.")] = None,
+    draws: Annotated[Optional[int], typer.Option("--draws", min=0, help="Monte Carlo draws (0: none); default "
+                                                 "from the cost data.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Monte Carlo seed; default from the cost data.")] = None,
+    html_out: Annotated[OutputFile, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
+    csv_dir: Annotated[OutputFile, typer.Option("--csv", help="Write one CSV per table into this folder.")] = None,
+    json_out: Annotated[OutputFile, typer.Option("--json", help="Write every figure as JSON here.")] = None,
+) -> None:
+    """What key working costs, what it saves each agency, and who might fund what (GMCA method)."""
+    if (scenario is None) == (cohort is None):
+        raise fail("give either --scenario FILE or --cohort audit", EXIT_INVALID_INPUT)
+    if cohort is not None and cohort != "audit":
+        raise fail(f"--cohort: {cohort!r} is not a cohort; the only one is 'audit'", EXIT_INVALID_INPUT)
+    if scenario is not None and (since or until):
+        raise fail("--since and --until choose decisions from the audit log; a scenario gives its own families",
+                   EXIT_INVALID_INPUT)
+    first, last = (None if text is None else day(option, text) for option, text in (("--since", since), ("--until", until)))
+    policy = policy_from(rules)
+    try:
+        data = load_cost_data(policy, data_dir)
+        families = scenario_cohort(scenario, policy) if scenario else audit_cohort(audit_store(), first, last)
+    except InvalidScenario as error:
+        raise fail(str(error), EXIT_INVALID_INPUT) from None
+    except CostDataInvalid as error:
+        raise fail(str(error), EXIT_INVALID_RULES) from None
+    if not families.families:
+        raise fail("no families to appraise: the audit log has no decisions in that period", 1)
+    report = appraise_cohort(data, families, policy, draws, seed)
+    typer.echo(as_text(report))
+    if html_out is not None:
+        write_output(html_out, lambda out: out.write(as_html(report)))
+    if json_out is not None:
+        write_output(json_out, lambda out: write_json(report, out))
+    if csv_dir is not None:
+        try:
+            write_csv(report, csv_dir)
+        except (CannotWrite, OSError) as error:
+            raise fail(f"{csv_dir}: cannot write there ({error.strerror})", EXIT_INVALID_INPUT) from None
