@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     # day a referral was received decides it); default: the project's own. TRIAGE_RULES_DIRS='["a","b"]'
     rules_dirs: list[Path] = []
     engine: Literal["durable", "python"] = "durable"
+    # the cost-benefit data (unit costs, deflators, outcome assumptions); default: the project's cost_benefit/
+    cost_data_dir: Path | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)  # larger request bodies get 413
     # session cookies only over https; false only for trying the pages over plain http on one's own machine
     secure_cookies: bool = True

@@ -22,6 +22,7 @@ class Permission(StrEnum):
     READ_AUDIT = "read_audit"      # verify the chain, export events
     PUBLISH = "publish"            # publish a ruleset version (tested first), live on every instance
     SIMULATE = "simulate"          # what-if: re-decide the recorded referrals under a candidate
+    APPRAISE = "appraise"          # cost-benefit of key working for the families decided, or a scenario
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
@@ -29,9 +30,10 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.FRONT_DOOR: frozenset({Permission.SUBMIT, Permission.READ_OWN, Permission.READ_ALL, Permission.OVERRIDE,
                                 Permission.READ_RULES, Permission.READ_CATALOGUE}),
     Role.POLICY_LEAD: frozenset({Permission.READ_OWN, Permission.READ_ALL, Permission.READ_RULES,
-                                 Permission.READ_CATALOGUE, Permission.PUBLISH, Permission.SIMULATE}),
+                                 Permission.READ_CATALOGUE, Permission.PUBLISH, Permission.SIMULATE,
+                                 Permission.APPRAISE}),
     Role.AUDITOR: frozenset({Permission.READ_OWN, Permission.READ_ALL, Permission.READ_RULES,
-                             Permission.READ_CATALOGUE, Permission.READ_AUDIT}),
+                             Permission.READ_CATALOGUE, Permission.READ_AUDIT, Permission.APPRAISE}),
 }
 
 

@@ -16,7 +16,7 @@ from triage import __version__
 from triage.api import problems
 from triage.api.middleware import BodyLimit, RequestLog
 from triage.api.openapi import build_openapi
-from triage.api.routes import audit, decisions, health, policy, referrals
+from triage.api.routes import audit, costs, decisions, health, policy, referrals
 from triage.api.services import Services
 from triage.logs import ensure_logging
 from triage.settings import Settings
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # network may have no internet, and a CDN would see who reads the docs)
     app = FastAPIOffline(title="Whole household triage", version=__version__, description=DESCRIPTION)
     app.state.services = shared
-    for router in (referrals.router, decisions.router, policy.router, audit.router, health.router):
+    for router in (referrals.router, decisions.router, policy.router, costs.router, audit.router, health.router):
         app.include_router(router)
     problems.install(app)
     pages.install(app, shared, settings.secure_cookies)

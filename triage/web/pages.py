@@ -24,6 +24,10 @@ from triage.access import Permission, allowed
 from triage.access.staff import StaffStore, StaffUser, session_secret
 from triage.api.services import Services, services
 from triage.audit import AuditEvent, UnknownDecision
+from triage.costs.appraisal import appraise_cohort
+from triage.costs.cohort import audit_cohort
+from triage.costs.loader import load_cost_data
+from triage.costs.report import as_html, money, ratio, years
 from triage.models import Decision
 from triage.engine.library import LONDON
 from triage.intake import FieldError, InvalidReferral
@@ -52,11 +56,21 @@ def staff_user(request: Request, shared: Shared) -> StaffUser:
 Staff = Annotated[StaffUser, Depends(staff_user)]
 
 
+# the menu: (link, label, the permission it needs; None: every signed-in member of staff)
+NAVIGATION = [("/referrals/new", "Enter a referral", Permission.SUBMIT), ("/queue", "Queue", None),
+              ("/glossary", "Definitions", None), ("/rules", "Rules and services", None),
+              ("/costs", "Costs and benefits", Permission.APPRAISE)]
+
+
 def _page(request: Request, shared: Services, template: str, title: str, status: int = 200,
           **context: Any) -> HTMLResponse:
     policy = shared.front_door.engine.rulebook
+    user = context.get("user")
+    nav = [(href, label) for href, label, needs in NAVIGATION
+           if user is not None and (needs is None or allowed(user.role, needs))]
     return templates.TemplateResponse(request, template, {
-        "title": title, "csrf_token": csrf_token(request), "ruleset": policy, **context}, status_code=status)
+        "title": title, "csrf_token": csrf_token(request), "ruleset": policy, "nav": nav, **context},
+        status_code=status)
 
 
 @router.get("/sign-in")
@@ -291,3 +305,54 @@ async def intake_submit(request: Request, shared: Shared, user: Submitter) -> Re
     for error in errors:  # the first message for each field
         shown.setdefault(intake.field_id(error.path), error.reason)
     return _intake_form(request, shared, user, form, members, shown, status=400)
+
+
+def _appraiser(user: Staff) -> StaffUser:
+    if not allowed(user.role, Permission.APPRAISE):
+        raise HTTPException(403, "your role may not see the cost-benefit appraisal")
+    return user
+
+
+Appraiser = Annotated[StaffUser, Depends(_appraiser)]
+
+
+def _period(since: str, until: str) -> tuple[date | None, date | None, dict[str, str]]:
+    """The chosen days, and an error for each that is not a date (the page says which)."""
+    days: dict[str, date | None] = {}
+    errors = {}
+    for name, text in (("since", since), ("until", until)):
+        try:
+            days[name] = date.fromisoformat(text) if text else None
+        except ValueError:
+            days[name], errors[name] = None, "Enter a date like 2026-04-01"
+    return days["since"], days["until"], errors
+
+
+def _cost_report(shared: Services, since: date | None, until: date | None, draws: int | None) -> dict[str, Any] | None:
+    """The appraisal of the families decided in the period, or None when nobody was decided then."""
+    cohort = audit_cohort(shared.store, since, until)
+    if not cohort.families:
+        return None
+    policy = shared.front_door.engine.rulebook
+    return appraise_cohort(load_cost_data(policy, shared.settings.cost_data_dir), cohort, policy, draws)
+
+
+@router.get("/costs")
+def costs_page(request: Request, shared: Shared, user: Appraiser, since: str = "", until: str = "") -> HTMLResponse:
+    """Cost-benefit of key working for the families decided in a period: who pays, who saves."""
+    first, last, errors = _period(since, until)
+    report = None if errors else _cost_report(shared, first, last, draws=0)  # the Monte Carlo is in the download
+    return _page(request, shared, "costs.html.j2", "Costs and benefits", status=400 if errors else 200, user=user,
+                 report=report, errors=errors, since=since, until=until, money=money, ratio=ratio, years=years)
+
+
+@router.get("/costs/report.html")
+def costs_report(shared: Shared, user: Appraiser, since: str = "", until: str = "") -> HTMLResponse:
+    """The full self-contained report (charts, sensitivity, Monte Carlo) to save or forward."""
+    first, last, errors = _period(since, until)
+    if errors:
+        raise HTTPException(400, "; ".join(f"{name}: {why}" for name, why in errors.items()))
+    report = _cost_report(shared, first, last, draws=None)
+    if report is None:
+        raise HTTPException(404, "no decisions were recorded in that period")
+    return HTMLResponse(as_html(report), headers={"Content-Disposition": 'attachment; filename="cost-benefit.html"'})

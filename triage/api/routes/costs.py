@@ -1,0 +1,64 @@
+"""Cost-benefit of key working: for the families the front door decided, or for a scenario."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from triage.access import ApiKey, Permission
+from triage.api.bodies import json_body, validated
+from triage.api.problems import ApiProblem, problem_responses
+from triage.api.security import require
+from triage.api.services import Services, services
+from triage.costs.appraisal import appraise_cohort
+from triage.costs.cohort import Cohort, Scenario, audit_cohort, unknown_names
+from triage.costs.loader import CostDataInvalid, load_cost_data
+from triage.intake import FieldError
+
+router = APIRouter(prefix="/v1", tags=["costs"])
+Appraiser = Annotated[ApiKey, Depends(require(Permission.APPRAISE))]
+Shared = Annotated[Services, Depends(services)]
+Draws = Annotated[int | None, Query(ge=0, le=20_000, description="Monte Carlo draws (0: none); default from the cost data.")]
+
+
+def _appraise(shared: Services, cohort: Cohort, draws: int | None) -> dict[str, Any]:
+    """The report, on the latest installed ruleset (its problems, routes and service costs)."""
+    policy = shared.front_door.library.engines[-1].rulebook
+    try:
+        data = load_cost_data(policy, shared.settings.cost_data_dir)
+    except CostDataInvalid as error:  # the server's data files, not the caller's request
+        raise ApiProblem(500, "the cost-benefit data on this server is invalid: "
+                              + "; ".join(map(str, error.problems))) from None
+    return appraise_cohort(data, cohort, policy, draws)
+
+
+@router.get("/costs", response_model=dict[str, Any], responses=problem_responses(401, 403, 404, 422))
+def appraise_decisions(_: Appraiser, shared: Shared, since: date | None = None, until: date | None = None,
+                       draws: Draws = None) -> dict[str, Any]:
+    """The cost-benefit of key working for the families decided between two UTC days (inclusive),
+    each on its route as it stands (overrides applied), as ``triage costs --cohort audit --json``:
+    costs and fiscal benefits by agency, present values, benefit-cost ratios, payback, a funding
+    proposal in proportion to fiscal benefit, one-way sensitivity and a seeded Monte Carlo."""
+    cohort = audit_cohort(shared.store, since, until)
+    if not cohort.families:
+        raise ApiProblem(404, "no decisions were recorded in that period")
+    return _appraise(shared, cohort, draws)
+
+
+@router.post("/costs", response_model=dict[str, Any],
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": {"$ref": "#/components/schemas/Scenario"}}}}},
+             responses=problem_responses(400, 401, 403, 413, 415, 422))
+def appraise_scenario(_: Appraiser, shared: Shared, data: Annotated[Any, Depends(json_body)],
+                      draws: Draws = None) -> dict[str, Any]:
+    """The cost-benefit of key working for a scenario: groups of families, each with a route and
+    the headline problems they share (the ``scenario:`` section of a file in examples/costs/)."""
+    scenario = validated(Scenario, data)
+    policy = shared.front_door.library.engines[-1].rulebook
+    mistakes = unknown_names(scenario, policy)
+    if mistakes:
+        raise ApiProblem(422, "the Scenario is invalid",
+                         [FieldError(".".join(map(str, where)), why) for where, why in mistakes])
+    return _appraise(shared, scenario.cohort(), draws)
