@@ -141,3 +141,41 @@ MEMBER_FLAGS = [(section, field) for section, fields in BOOL_FIELDS.items() for 
 MEMBER_COUNTS = [(section, field) for section, fields in COUNT_FIELDS.items() for field in fields]
 
 HOUSING_FIELDS = ["rent_arrears", "problem_debt", "eviction_risk", "homeless"]
+
+
+# --- cost-benefit -----------------------------------------------------------------------------
+# A tiny appraisal small enough to work out by hand (tests/costs/test_model.py shows the sums):
+# one outcome on one route, one unit cost split 600/400 between two agencies, deflator 80 -> 100.
+
+TINY_COSTS: dict[str, Any] = {
+    "appraisal": {
+        "price_year": "2025-26", "service_costs_price_year": "2025-26", "discount_rate": 0.035, "horizon_years": 3,
+        "profile": [0.5, 1.0, 0.5], "engagement": {"bsf": 0.8}, "funders": {"bsf": {"council": 1.0}},
+        "optimism_bias": [{"grade": 1, "haircut": 0.0, "meaning": "best"}, {"grade": 2, "haircut": 0.1, "meaning": "good"}],
+        "sensitivity": [{"parameter": "effect", "label": "Effect -25% / +25%", "low": 0.75, "high": 1.25},
+                        {"parameter": "deadweight", "label": "Deadweight range"}],
+        "monte_carlo": {"draws": 50, "seed": 7, "effect": [0.75, 1.25], "engagement": [0.8, 1.2]},
+    },
+    "agencies": [{"id": "council", "name": "Council"}, {"id": "police", "name": "Police"}],
+    "unit_costs": [{"code": "X1", "description": "A costly event", "value": 1000, "unit": "each",
+                    "price_year": "2015-16", "source": "test",
+                    "split": [{"agency": "council", "amount": 600, "kind": "fiscal", "cashable": True},
+                              {"agency": "police", "amount": 400, "kind": "fiscal", "cashable": False}]}],
+    "deflators": {"series": "test", "source": "test", "base": "2025-26 = 100",
+                  "index": {"2015-16": 80.0, "2025-26": 100.0}},
+    "outcomes": [{"id": "event", "problem": "crime_asb", "description": "An event", "unit_cost": "X1",
+                  "baseline_rate": 2.0, "effect": {"bsf": 0.5}, "deadweight": 0.2, "deadweight_range": [0.1, 0.3],
+                  "attribution": 0.75, "evidence_grade": 2, "evidence": "test"}],
+}
+
+
+def tiny_costs(service_cost: float = 2000.0, **appraisal: Any) -> Any:
+    """``TINY_COSTS`` as validated cost data (key working on bsf costs ``service_cost`` a family),
+    with any appraisal settings changed."""
+    from triage.costs.loader import CostData
+    from triage.costs.schema import CostDataFolder
+
+    data = copy.deepcopy(TINY_COSTS)
+    data["appraisal"].update(appraisal)
+    return CostData(root=None, data=CostDataFolder.model_validate(data), sha256="test",  # type: ignore[arg-type]
+                    service_costs={"bsf": service_cost}, problem_labels={"crime_asb": "Crime"}, ruleset_version="test")
