@@ -20,8 +20,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+import orjson
 import yaml
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, select
+from sqlalchemy import Connection, Engine, Select, create_engine, delete, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from triage.audit import tables
@@ -351,10 +352,7 @@ class AuditStore:
         for column in ("caller", "referral_id", "route", "priority", "locality"):
             if getattr(query, column) is not None:
                 found = found.where(index.c[column] == getattr(query, column))
-        if query.since is not None:  # decided_at is UTC ISO text: text order is time order
-            found = found.where(index.c.decided_at >= query.since.isoformat())
-        if query.until is not None:
-            found = found.where(index.c.decided_at < (query.until + timedelta(days=1)).isoformat())
+        found = _decided_between(found, query.since, query.until)
         with self.engine.connect() as conn:
             return [_event(row) for row in conn.execute(found)]
 
@@ -382,17 +380,25 @@ class AuditStore:
                 yield decided.body["decision"], None if body is None else _content(body)
             after = found[-1].seq
 
-    def routes_and_problems(self, since: date | None, until: date | None, batch: int = 1000) -> Iterator[tuple[str, list[str]]]:
+    def routes_and_problems(self, since: date | None, until: date | None, batch: int = 5000) -> Iterator[tuple[str, list[str]]]:
         """For each decision recorded between two UTC days: the route it stands at now (after any
-        override) and the headline problems it found. What the cost-benefit cohort is made of."""
-        after = 0
-        while found := self.find_decisions(DecisionQuery(since=since, until=until, after=after, limit=batch)):
-            decisions = [event.body["decision"] for event in found]
-            with self.engine.connect() as conn:
-                overridden = self._current_overrides(conn, [d["decision_id"] for d in decisions])
-            for decision in decisions:
-                yield overridden.get(decision["decision_id"], decision["route"]), decision["problems"]
-            after = found[-1].seq
+        override) and the headline problems it found. What the cost-benefit cohort is made of; read
+        lean (only the columns needed) because an appraisal reads every decision in a year."""
+        index = tables.decisions
+        with self.engine.connect() as conn:
+            overridden = self._current_overrides(conn, None)
+            after = 0
+            while True:
+                page = (select(index.c.seq, index.c.decision_id, index.c.route, tables.events.c.content)
+                        .join(tables.events, tables.events.c.seq == index.c.seq)
+                        .where(index.c.seq > after).order_by(index.c.seq).limit(batch))
+                rows = conn.execute(_decided_between(page, since, until)).all()
+                if not rows:
+                    return
+                for row in rows:
+                    problems = orjson.loads(row.content)["body"]["decision"]["problems"]
+                    yield overridden.get(row.decision_id, row.route), problems
+                after = rows[-1].seq
 
     def queue(self, route: str | None = None, locality: str | None = None, priority: str | None = None,
               limit: int = 200) -> list[tuple[Decision, str | None]]:
@@ -592,6 +598,16 @@ def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
     """INSERT that skips rows whose key exists (a payload sent before under another referral id)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
+
+
+def _decided_between(query: Select[Any], since: date | None, until: date | None) -> Select[Any]:
+    """``query`` narrowed to decisions made between two UTC days, inclusive (decided_at is UTC ISO
+    text, so text order is time order)."""
+    if since is not None:
+        query = query.where(tables.decisions.c.decided_at >= since.isoformat())
+    if until is not None:
+        query = query.where(tables.decisions.c.decided_at < (until + timedelta(days=1)).isoformat())
+    return query
 
 
 def _content(text: str) -> dict[str, Any]:
