@@ -79,6 +79,9 @@ def scenario_cohort(path: Path, policy: Policy) -> Cohort:
     source, problems = read_yaml(path, path.name)
     if source is not None and not isinstance(source.data, dict):
         problems.append(source.problem((), "a scenario file is a mapping with a `scenario:` section"))
+    elif source is not None and "scenario" not in source.data:
+        problems.append(source.problem(("scenario",), "required key is missing: a scenario file has a `scenario:` section"))
+        problems += [source.problem((key,), "unknown key (the scenario's keys go under `scenario:`)") for key in source.data]
     if problems or source is None:
         raise InvalidScenario(problems)
     scenario_file = validate_folder(ScenarioFile, path.name, source.data, {key: source for key in source.data}, problems)

@@ -97,6 +97,7 @@ def _draw(data: CostData, rng: random.Random) -> Levers:
 
 
 def _spread(values: list[float]) -> dict[str, float]:
-    cuts = statistics.quantiles(values, n=20, method="inclusive")  # 5% steps: cuts[0] is p5, cuts[18] p95
+    # 5% steps: cuts[0] is p5, cuts[18] p95 (quantiles needs two values; one draw is its own spread)
+    cuts = statistics.quantiles(values, n=20, method="inclusive") if len(values) > 1 else values * 19
     return {"p5": cuts[0], "p50": statistics.median(values), "p95": cuts[18],
             "mean": statistics.fmean(values), "min": min(values), "max": max(values)}
