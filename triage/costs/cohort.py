@@ -110,13 +110,14 @@ def unknown_names(scenario: Scenario, policy: Policy) -> list[tuple[tuple[str | 
 def audit_cohort(store: AuditStore, since: date | None, until: date | None) -> Cohort:
     """The families the front door decided on between two UTC days (inclusive), each on the route
     it stands at now: a route a key worker overrode counts, not the one first decided."""
-    label = "Decisions recorded " + _period(since, until)
+    label = "Decisions recorded " + _period(since, until) if since or until else "All decisions recorded"
     return Cohort.of(label, store.routes_and_problems(since, until))
 
 
 def _period(since: date | None, until: date | None) -> str:
+    """The period in words; one of the days at least is given."""
     if since and until:
         return f"from {since:%-d %B %Y} to {until:%-d %B %Y}"
     if since:
         return f"since {since:%-d %B %Y}"
-    return f"up to {until:%-d %B %Y}" if until else "(all)"
+    return f"up to {until:%-d %B %Y}"

@@ -4,6 +4,7 @@ override it with a reason, find the override in the history; a form error; a rol
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -84,3 +85,18 @@ def test_the_main_pages_render_for_the_screenshots(page, sign_in, screenshots):
         expect(page.locator("h1")).to_be_visible()
         assert not re.search(r"Traceback|Internal Server Error", page.content())
         page.screenshot(path=screenshots / f"{name}.png", full_page=True)
+
+
+def test_a_policy_lead_reads_the_costs_and_benefits_and_downloads_the_report(page, sign_in, screenshots):
+    sign_in("a.patel")
+    _enter_referral(page, "FD-BROWSER-4", "82.5")
+    expect(page.get_by_role("link", name="Costs and benefits")).to_have_count(0)  # not for the front door team
+    page.get_by_role("button", name="Sign out").click()
+    sign_in("p.lead")
+    page.get_by_role("link", name="Costs and benefits").click()
+    expect(page.get_by_text("Fiscal return per £1")).to_be_visible()
+    expect(page.get_by_role("table", name="Who pays and who saves (present values)")).to_be_visible()
+    page.screenshot(path=screenshots / "costs.png", full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the full report").click()
+    assert "<svg" in Path(download.value.path()).read_text(encoding="utf-8")
