@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from triage.api.app import create_app
 from triage.audit import tables
 from triage.rulebook import load_policy
 from triage.settings import Settings
+from triage.web.sessions import SESSION_SECONDS
 
 PASSWORD = "correct horse battery"
 
@@ -93,6 +95,32 @@ def test_signing_out_ends_the_session(browser, staff):
     _sign_in(browser)
     token = _token(browser.get("/glossary").text)
     assert browser.post("/sign-out", data={"csrf_token": token}).status_code == 303
+    assert browser.get("/glossary").status_code == 303
+
+
+def test_a_copy_of_the_cookie_taken_before_signing_out_no_longer_signs_in(app, browser, staff):
+    _sign_in(browser)
+    copied = dict(browser.cookies)
+    token = _token(browser.get("/glossary").text)
+    browser.post("/sign-out", data={"csrf_token": token})
+    thief = TestClient(app, base_url="https://testserver", follow_redirects=False, cookies=copied)
+    assert thief.get("/glossary").status_code == 303
+
+
+def test_signing_out_on_one_device_ends_the_sessions_on_others(app, browser, staff):
+    other = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    _sign_in(browser)
+    _sign_in(other)
+    browser.post("/sign-out", data={"csrf_token": _token(browser.get("/glossary").text)})
+    assert other.get("/glossary").status_code == 303
+
+
+def test_a_session_ends_a_working_day_after_signing_in_however_busy(browser, staff, monkeypatch):
+    _sign_in(browser)
+    signed_in_at = time.time()
+    monkeypatch.setattr(time, "time", lambda: signed_in_at + SESSION_SECONDS - 60)
+    assert browser.get("/glossary").status_code == 200  # a request near the end does not extend it
+    monkeypatch.setattr(time, "time", lambda: signed_in_at + SESSION_SECONDS + 1)
     assert browser.get("/glossary").status_code == 303
 
 

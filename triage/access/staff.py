@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
@@ -39,10 +40,11 @@ class StaffUser:
     role: Role
     created_at: str
     disabled_at: str | None = None
+    session_generation: int = 0  # a session signed in under an earlier generation has ended
 
 
-def _user(row: object) -> StaffUser:
-    return StaffUser(row.username, row.name, Role(row.role), row.created_at, row.disabled_at)
+def _user(row: Any) -> StaffUser:
+    return StaffUser(row.username, row.name, Role(row.role), row.created_at, row.disabled_at, row.session_generation)
 
 
 class StaffStore:
@@ -78,14 +80,23 @@ class StaffStore:
         return None if row is None else _user(row)
 
     def disable(self, username: str) -> StaffUser:
+        """Disable an account: it cannot sign in, and every session it has ends."""
+        users = tables.staff_users
         with self.engine.begin() as conn:
-            conn.execute(update(tables.staff_users).where(tables.staff_users.c.username == username)
-                         .where(tables.staff_users.c.disabled_at.is_(None))
-                         .values(disabled_at=datetime.now(UTC).isoformat()))
+            conn.execute(update(users).where(users.c.username == username).where(users.c.disabled_at.is_(None))
+                         .values(disabled_at=datetime.now(UTC).isoformat(),
+                                 session_generation=users.c.session_generation + 1))
         user = self.get(username)
         if user is None:
             raise StaffError(f"username: no account {username!r}")
         return user
+
+    def end_sessions(self, username: str) -> None:
+        """Sign the account out everywhere: cookies issued before this (copies included) stop working."""
+        users = tables.staff_users
+        with self.engine.begin() as conn:
+            conn.execute(update(users).where(users.c.username == username)
+                         .values(session_generation=users.c.session_generation + 1))
 
     def authenticate(self, username: str, password: str) -> StaffUser | None:
         """The active account these credentials belong to, or None (unknown, wrong password, disabled)."""

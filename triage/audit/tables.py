@@ -13,7 +13,7 @@ staff accounts.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 metadata = MetaData()
 
@@ -87,6 +87,8 @@ staff_users = Table(
     Column("password_hash", String(256), nullable=False),  # argon2id, never the password
     Column("created_at", String(40), nullable=False),
     Column("disabled_at", String(40)),
+    # moved on by signing out or disabling: cookies signed in under an earlier one stop working
+    Column("session_generation", Integer, nullable=False, server_default="0"),
 )
 
 web_secrets = Table(

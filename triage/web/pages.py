@@ -35,7 +35,7 @@ from triage.rulebook.conditions import describe
 from triage.simulation.summary import capacity
 from triage.web import intake
 from triage.web.sessions import (SESSION_COOKIE, SESSION_SECONDS, CsrfRefused, SignInRequired, check_csrf,
-                                 csrf_token, safe_next, signed_in)
+                                 csrf_token, safe_next, signed_in, start_session)
 
 HERE = Path(__file__).parent
 # autoescape on for every template: Starlette's default judges by extension and takes ".html.j2"
@@ -87,14 +87,17 @@ def sign_in(request: Request, shared: Shared, username: Annotated[str, Form()] =
     if user is None:  # one message whichever was wrong: the page must not reveal who has an account
         return _page(request, shared, "sign_in.html.j2", "Sign in", status=400, user=None, next=safe_next(next),
                      username=username, error_summary="Enter a correct username and password")
-    request.session.clear()  # a new session on sign-in: nothing from before carries over
-    request.session["username"] = user.username
+    start_session(request, user)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/sign-out")
-def sign_out(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+def sign_out(request: Request, shared: Shared, csrf_token: Annotated[str, Form()] = "") -> Response:
+    """Sign out everywhere: this account's sessions end on the server, so a copied cookie is useless."""
     check_csrf(request, csrf_token)
+    username = request.session.get("username")
+    if username:
+        _staff(shared).end_sessions(username)
     request.session.clear()
     return RedirectResponse("/sign-in", status_code=303)
 

@@ -1,13 +1,16 @@
 """Who is signed in, and the CSRF token every form carries.
 
 Sessions are Starlette's signed cookie (HttpOnly, SameSite=Strict, Secure unless
-TRIAGE_SECURE_COOKIES=false for plain-http development), holding only the username and the CSRF
-token: nothing personal about families is ever put in a cookie.
+TRIAGE_SECURE_COOKIES=false for plain-http development), holding only the username, when they
+signed in, the account's session generation and the CSRF token: nothing personal about families is
+ever put in a cookie. A session ends a working day after signing in however busy it is, and at once
+when the account signs out or is disabled (the generation moves on), copies of the cookie included.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from urllib.parse import quote
 
 from fastapi import Request
@@ -44,14 +47,27 @@ def check_csrf(request: Request, sent: str | None) -> None:
         raise CsrfRefused()
 
 
+def start_session(request: Request, user: StaffUser) -> None:
+    """A new session for ``user``: nothing from before carries over."""
+    request.session.clear()
+    request.session.update(username=user.username, since=int(time.time()), generation=user.session_generation)
+
+
 def signed_in(request: Request, staff: StaffStore) -> StaffUser:
-    """The signed-in member of staff (an account disabled since signing in is signed out)."""
+    """The signed-in member of staff. A session older than a working day, or from before the
+    account last signed out or was disabled, is over: sign in again."""
     username = request.session.get("username")
     user = staff.get(username) if username else None
-    if user is None or user.disabled_at is not None:
-        request.session.pop("username", None)
+    if user is None or not _current(request, user):
+        request.session.clear()
         raise SignInRequired(request.url.path)
     return user
+
+
+def _current(request: Request, user: StaffUser) -> bool:
+    age = time.time() - request.session.get("since", 0)
+    return (user.disabled_at is None and request.session.get("generation") == user.session_generation
+            and 0 <= age < SESSION_SECONDS)
 
 
 def safe_next(target: str | None) -> str:
