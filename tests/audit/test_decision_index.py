@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from alembic import command
 from alembic.config import Config
@@ -9,6 +11,7 @@ from sqlalchemy import text
 
 from support import build_referral, child, parent
 from triage.audit.migrate import HEAD, MIGRATIONS, current_revision
+from triage.audit.events import DecisionQuery
 from triage.audit.store import AuditStore, _ChainWriter, open_engine
 from triage.canonical import canonical, sha256_text
 from triage.engine import Engine
@@ -108,3 +111,10 @@ def test_the_declared_head_is_the_newest_migration():
 
 def test_a_new_store_brings_the_database_to_the_head(store):
     assert current_revision(store.engine) == HEAD
+
+
+def test_the_last_day_there_is_means_no_upper_bound(store, audited):
+    decision = audited(build_referral(parent(), child()))
+    found = store.find_decisions(DecisionQuery(until=date.max))
+    assert [event.decision_id for event in found] == [decision.decision_id]
+    assert list(store.routes_and_problems(None, date.max)) == [(decision.route, decision.problems)]

@@ -110,10 +110,19 @@ def test_another_seed_gives_another_monte_carlo(tmp_path):
     assert first["fiscal"] != second["fiscal"]
 
 
-def test_a_single_monte_carlo_draw_does_not_crash(tmp_path):
-    """--draws takes any number from 0: one draw must give a report or a clear refusal, not a traceback."""
+def test_too_few_monte_carlo_draws_are_refused_naming_the_option(tmp_path):
     result = costs("--scenario", EXAMPLE, "--draws", 1)
-    assert result.exit_code in (0, 2), repr(result.exception)
+    assert result.exit_code == 2, repr(result.exception)
+    assert "--draws: give 0 (no Monte Carlo) or at least 10" in result.stderr
+
+
+def test_a_scenario_with_no_key_working_family_is_refused_saying_why(tmp_path):
+    scenario = tmp_path / "elsewhere.yaml"
+    scenario.write_text("scenario:\n  name: Elsewhere\n  groups:\n"
+                        "    - {route: childrens_social_care, families: 5, problems: [children_need_help]}\n", encoding="utf-8")
+    result = costs("--scenario", scenario)
+    assert result.exit_code == 1
+    assert "no family in the cohort is on a key working route" in result.stderr
 
 
 def test_the_audit_cohort_appraises_the_decisions_recorded(tmp_path, audit_db, policy):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from support import SPEC_EXAMPLE
+from support import SPEC_EXAMPLE, build_referral, child, parent
 from triage.access import Role
 from triage.access.staff import StaffStore
 from triage.api.app import create_app
@@ -108,3 +108,11 @@ def test_the_menu_shows_costs_to_a_policy_lead(app):
 def test_the_costs_page_needs_a_signed_in_member_of_staff(app):
     browser = TestClient(app, base_url="https://testserver", follow_redirects=False)
     assert browser.get("/costs").status_code == 303
+
+
+def test_a_period_with_no_key_working_family_says_there_is_nothing_to_appraise(app):
+    safeguarding = build_referral(parent(), child(social_care={"child_protection_plan": True}), referral_id="CP-1")
+    assert app.state.services.front_door.decide(safeguarding).route == "childrens_social_care"
+    page = _browser(app, "p.lead").get("/costs")
+    assert page.status_code == 200
+    assert "Nothing to appraise: no family in the cohort is on a key working route" in page.text

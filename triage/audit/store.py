@@ -605,7 +605,7 @@ def _decided_between(query: Select[Any], since: date | None, until: date | None)
     text, so text order is time order)."""
     if since is not None:
         query = query.where(tables.decisions.c.decided_at >= since.isoformat())
-    if until is not None:
+    if until is not None and until < date.max:  # date.max: no upper bound (and no day after it)
         query = query.where(tables.decisions.c.decided_at < (until + timedelta(days=1)).isoformat())
     return query
 

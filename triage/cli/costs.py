@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from triage.cli.common import EXIT_INVALID_INPUT, EXIT_INVALID_RULES, audit_store, day, fail, policy_from, write_output
-from triage.costs.appraisal import appraise_cohort
+from triage.costs.appraisal import NothingToAppraise, TooFewDraws, appraise_cohort
 from triage.costs.cohort import InvalidScenario, audit_cohort, scenario_cohort
 from triage.costs.loader import CostDataInvalid, load_cost_data
 from triage.costs.report import as_html, as_text, write_csv, write_json
@@ -30,8 +30,8 @@ def costs(
                                                      "cost_benefit/.")] = None,
     rules: Annotated[Optional[Path], typer.Option("--rules", help="The policy folder the cost data refers to; "
                                                   "default: the project's own.")] = None,
-    draws: Annotated[Optional[int], typer.Option("--draws", min=0, help="Monte Carlo draws (0: none); default "
-                                                 "from the cost data.")] = None,
+    draws: Annotated[Optional[int], typer.Option("--draws", min=0, help="Monte Carlo draws (0: none, else at "
+                                                 "least 10); default from the cost data.")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Monte Carlo seed; default from the cost data.")] = None,
     html_out: Annotated[OutputFile, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
     csv_dir: Annotated[OutputFile, typer.Option("--csv", help="Write one CSV per table into this folder.")] = None,
@@ -56,14 +56,19 @@ def costs(
         raise fail(str(error), EXIT_INVALID_RULES) from None
     if not families.families:
         raise fail("no families to appraise: the audit log has no decisions in that period", 1)
-    report = appraise_cohort(data, families, policy, draws, seed)
-    typer.echo(as_text(report))
-    if html_out is not None:
-        write_output(html_out, lambda out: out.write(as_html(report)))
-    if json_out is not None:
-        write_output(json_out, lambda out: write_json(report, out))
-    if csv_dir is not None:
+    try:
+        report = appraise_cohort(data, families, policy, draws, seed)
+    except TooFewDraws as error:
+        raise fail(f"--{error}", EXIT_INVALID_INPUT) from None
+    except NothingToAppraise as error:
+        raise fail(str(error), 1) from None
+    if csv_dir is not None:  # first: a folder is likeliest to be refused, and then nothing is written
         try:
             write_csv(report, csv_dir)
         except (CannotWrite, OSError) as error:
             raise fail(f"{csv_dir}: cannot write there ({error.strerror})", EXIT_INVALID_INPUT) from None
+    if html_out is not None:
+        write_output(html_out, lambda out: out.write(as_html(report)))
+    if json_out is not None:
+        write_output(json_out, lambda out: write_json(report, out))
+    typer.echo(as_text(report))

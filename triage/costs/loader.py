@@ -37,7 +37,7 @@ class CostData:
     root: Path
     data: CostDataFolder
     sha256: str
-    service_costs: dict[str, float]  # route -> the catalogue's cost per family (appraisal price year)
+    service_costs: dict[str, float]  # route -> the catalogue's cost per family (at service_costs_price_year)
     problem_labels: dict[str, str]
     ruleset_version: str
 
@@ -136,6 +136,8 @@ class _Checker:
             service = services.get(route)
             if service is None:
                 self.flag(("appraisal", "engagement", route), f"{route!r} is not a service in the catalogue")
+            elif service.kind != "service":
+                self.flag(("appraisal", "engagement", route), f"{route!r} is an outcome, not a service that works with families")
             elif service.unit_cost_gbp is None:
                 self.flag(("appraisal", "engagement", route), f"the catalogue gives no unit_cost_gbp for {route!r}")
         if set(appraisal.funders) != set(appraisal.engagement):
@@ -161,6 +163,9 @@ class _Checker:
                 self.flag((*where, "unit_cost"), f"no unit cost has the code {outcome.unit_cost!r}")
             if outcome.evidence_grade not in grades:
                 self.flag((*where, "evidence_grade"), f"no optimism bias is set for grade {outcome.evidence_grade}")
+            if outcome.profile is not None and len(outcome.profile) != self.data.appraisal.horizon_years:
+                self.flag((*where, "profile"), f"profile has {len(outcome.profile)} years; give one share for each of "
+                          f"the {self.data.appraisal.horizon_years} years of the horizon (0 where there is no benefit)")
             for route in outcome.effect:
                 if route not in self.data.appraisal.engagement:
                     self.flag((*where, "effect", route), f"{route!r} is not a key working route in appraisal.engagement")

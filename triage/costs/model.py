@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from triage.costs.cohort import Cohort
 from triage.costs.loader import CostData
@@ -112,7 +113,7 @@ class Result:
         return sum(f.present_value if present else f.amount for f in self.flows
                    if f.kind == kind and (agency is None or f.agency == agency))
 
-    @property
+    @cached_property
     def cost(self) -> float:
         return self.total("cost")
 
@@ -151,10 +152,10 @@ class Result:
         """Years from the start until discounted cumulative benefits cover the cost: the cost is paid
         at the start, each year's benefits accrue evenly through it (so the point is interpolated
         within the year it falls in). None if it does not happen within the horizon."""
+        if not self.cost:
+            return None  # nothing was spent: there is nothing to pay back
         rows = self.years()
         before = -rows[0]["cost_pv"]  # the key working is paid for at the start
-        if before >= 0:
-            return 0.0
         for row in rows:
             after = row[f"cumulative_net_{basis}_pv"]
             if after >= 0:

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from jinja2 import Environment, PackageLoader
 
 from triage.costs.loader import CostData
-from triage.costs.model import Result
+from triage.costs.model import BenefitLine, Result
 from triage.costs.sensitivity import MonteCarloResult, OneWayResult
 from triage.files import replacing
 from triage.text import grid
@@ -62,11 +62,9 @@ def _summary(result: Result) -> dict[str, float | None]:
             "payback_years_economic": result.payback_years("economic")}
 
 
-def _line(line: Any) -> dict[str, Any]:
-    row = asdict(line)
-    row["parts"] = [asdict(part) for part in line.parts]
-    row["profile"] = list(line.profile)
-    return row
+def _line(line: BenefitLine) -> dict[str, Any]:
+    """One outcome line as JSON-ready data (asdict keeps tuples, which JSON writes as lists anyway)."""
+    return {**asdict(line), "parts": [asdict(part) for part in line.parts], "profile": list(line.profile)}
 
 
 def _unit_costs_used(data: CostData, result: Result) -> list[dict[str, Any]]:
@@ -121,6 +119,9 @@ def as_text(report: dict[str, Any]) -> str:
         [[a["name"], money(a["pays_now"]), money(a["fiscal_benefit"]), money(a["cashable"]),
           "-" if a["benefit_share"] is None else f"{a['benefit_share']:.1%}", money(a["proposed_contribution"])]
          for a in report["agencies"]])]
+    if s["bcr_fiscal"] is not None and s["bcr_fiscal"] < 1:
+        lines += [f"The fiscal benefits are less than the cost: under this proposal every agency would put in more "
+                  f"than it gets back (£{s['bcr_fiscal']:.2f} for each £1)."]
     lines += ["", "By year:", *grid(
         ["year", "discount", "cost", "fiscal", "economic", "social", "cumulative net (fiscal, PV)"],
         [[str(y["year"]), f"{y['discount_factor']:.4f}", money(y["cost"]), money(y["fiscal"]), money(y["economic"]),
@@ -172,7 +173,8 @@ def as_html(report: dict[str, Any]) -> str:
     """A self-contained page a finance officer can read and forward: styles and charts inline (SVG),
     no scripts, nothing fetched. Every chart's figures are also in a table beside it."""
     environment = Environment(loader=PackageLoader("triage.costs"), autoescape=True)
-    environment.filters.update(money=money, ratio=ratio, years=years)
+    environment.filters.update(money=money, ratio=ratio, years=years,
+                               pounds=lambda value: "–" if value is None else f"£{value:.2f}")
     return environment.get_template("report.html.j2").render(report=report, charts=charts(report))
 
 

@@ -11,20 +11,19 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from triage.rulebook.schema import Id, Spec, Text
+from triage.rulebook.schema import Agency, Id, Spec, Text
 
 PriceYear = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}$")]  # a financial year, "2013-14"
 Share = Annotated[float, Field(ge=0, le=1)]
 Money = Annotated[float, Field(ge=0)]
 Kind = Literal["fiscal", "economic", "social"]
+MIN_DRAWS = 10  # fewer draws than this say nothing about a range
 Range = Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=2, max_length=2)]  # [low, high]
 
 
-class Agency(Spec):
-    """A public body that pays for key working or receives a fiscal benefit."""
-
-    id: Id
-    name: Text
+def _low_then_high(name: str, pair: list[float]) -> None:
+    if pair[0] > pair[1]:
+        raise ValueError(f"{name}: give the range as [low, high], low first")
 
 
 class Bearer(Spec):
@@ -40,6 +39,8 @@ class Bearer(Spec):
     def _fiscal_has_agency(self) -> Bearer:
         if self.kind == "fiscal" and self.agency is None:
             raise ValueError("a fiscal value needs the agency that bears it")
+        if self.kind != "fiscal" and (self.agency is not None or self.cashable):
+            raise ValueError(f"a {self.kind} value belongs to no agency and is not cashable: leave out agency and cashable")
         return self
 
 
@@ -49,7 +50,7 @@ class UnitCost(Spec):
 
     code: Text
     description: Text
-    value: Money
+    value: Annotated[float, Field(gt=0)]
     unit: Text
     price_year: PriceYear
     source: Text
@@ -70,6 +71,8 @@ class UnitCost(Spec):
             raise ValueError(f"the split adds up to {sum(b.amount for b in self.split):,.2f}, not the value {self.value:,.2f}")
         if self.split is None and self.kind is None:
             raise ValueError("kind is required (fiscal, economic or social)")
+        if self.split is None:
+            self.bearers()  # the single bearer is checked like a part of a split
         return self
 
     def bearers(self) -> list[Bearer]:
@@ -97,7 +100,7 @@ class Outcome(Spec):
     unit_cost: Text  # a code in unit_costs
     units_per_event: Annotated[float, Field(gt=0)] = 1.0
     baseline_rate: Annotated[float, Field(ge=0)]  # events per family per year without help
-    effect: dict[Id, Annotated[float, Field(ge=0, le=1)]]  # route -> relative change with key working
+    effect: Annotated[dict[Id, Annotated[float, Field(ge=0, le=1)]], Field(min_length=1)]  # route -> relative change
     deadweight: Share
     deadweight_range: Annotated[list[Share], Field(min_length=2, max_length=2)]  # [low, high]
     attribution: Share
@@ -107,6 +110,7 @@ class Outcome(Spec):
 
     @model_validator(mode="after")
     def _deadweight_in_range(self) -> Outcome:
+        _low_then_high("deadweight_range", self.deadweight_range)
         low, high = self.deadweight_range
         if not low <= self.deadweight <= high:
             raise ValueError(f"deadweight {self.deadweight} is outside its range [{low}, {high}]")
@@ -117,6 +121,11 @@ class OptimismBias(Spec):
     grade: Annotated[int, Field(ge=1)]
     haircut: Share
     meaning: Text
+
+
+_MULTIPLIER = (0.0, float("inf"), "a multiplier of 0 or more")
+_ONE_WAY_BOUNDS = {"optimism_bias": (0.0, 1.0, "a share from 0 to 1"),
+                   "discount_rate": (0.0, 0.99, "a rate from 0 to 0.99")}
 
 
 class OneWay(Spec):
@@ -134,14 +143,24 @@ class OneWay(Spec):
             raise ValueError("deadweight takes each outcome's deadweight_range: leave out low and high")
         if self.parameter != "deadweight" and not all(given):
             raise ValueError(f"{self.parameter} needs both low and high")
+        low_bound, high_bound, words = _ONE_WAY_BOUNDS.get(self.parameter, _MULTIPLIER)
+        for value in (v for v in (self.low, self.high) if v is not None):
+            if not low_bound <= value <= high_bound:
+                raise ValueError(f"{self.parameter}: {value:g} is out of range ({words})")
         return self
 
 
 class MonteCarlo(Spec):
-    draws: Annotated[int, Field(ge=10, le=100_000)]
+    draws: Annotated[int, Field(ge=MIN_DRAWS, le=100_000)]
     seed: int
     effect: Range  # multiplier range on every effect, drawn per outcome
     engagement: Range  # multiplier range on engagement, drawn per route
+
+    @model_validator(mode="after")
+    def _ranges_in_order(self) -> MonteCarlo:
+        _low_then_high("effect", self.effect)
+        _low_then_high("engagement", self.engagement)
+        return self
 
 
 class Appraisal(Spec):
@@ -157,6 +176,13 @@ class Appraisal(Spec):
     optimism_bias: Annotated[list[OptimismBias], Field(min_length=1)]
     sensitivity: list[OneWay]
     monte_carlo: MonteCarlo
+
+    @model_validator(mode="after")
+    def _profile_covers_the_horizon(self) -> Appraisal:
+        if len(self.profile) != self.horizon_years:
+            raise ValueError(f"profile has {len(self.profile)} years; give one share for each of the "
+                             f"{self.horizon_years} years of horizon_years (0 where there is no benefit)")
+        return self
 
 
 class CostDataFolder(Spec):

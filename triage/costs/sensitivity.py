@@ -1,5 +1,10 @@
 """How much the answer moves when the assumptions do: one-way tests and a seeded Monte Carlo.
 
+The Monte Carlo is centred on the base case: effect and engagement multipliers are drawn uniformly
+around 1, and each deadweight from a triangular distribution over its range peaking at its base
+value (a deadweight of 0 with range [0, 0.2] is mostly near 0, sometimes up to 0.2). Engagement is
+capped at 100%, so a multiplier above 1 on a route already near it moves it less.
+
 Both re-run the whole model (``appraise``) with changed levers, so they can never drift from the
 base case's method. The Monte Carlo draws from ``random.Random(seed)``: the same data and seed
 always give the same range, which an auditor can reproduce.
@@ -64,7 +69,9 @@ def _levers(data: CostData, test: OneWay, end: str) -> tuple[Levers, str]:
     if test.parameter == "effect":
         return Levers(effect={o.id: value for o in outcomes}), f"x{value:g}"
     if test.parameter == "engagement":
-        return Levers(engagement={route: value for route in data.data.appraisal.engagement}), f"x{value:g}"
+        capped = any(share * value > 1 for share in data.data.appraisal.engagement.values())
+        return (Levers(engagement={route: value for route in data.data.appraisal.engagement}),
+                f"x{value:g}" + (" (at most 100%)" if capped else ""))
     if test.parameter == "unit_costs":
         return Levers(unit_costs=value), f"x{value:g}"
     if test.parameter == "optimism_bias":
@@ -73,7 +80,8 @@ def _levers(data: CostData, test: OneWay, end: str) -> tuple[Levers, str]:
 
 
 def monte_carlo(data: CostData, cohort: Cohort, draws: int | None = None, seed: int | None = None) -> MonteCarloResult:
-    """The spread of benefit-cost ratios when effect, deadweight and engagement are all uncertain."""
+    """The spread of benefit-cost ratios when effect, deadweight and engagement are all uncertain.
+    The cohort must have a cost (``appraisal.NothingToAppraise`` guards the callers)."""
     settings = data.data.appraisal.monte_carlo
     draws = settings.draws if draws is None else draws
     seed = settings.seed if seed is None else seed
@@ -92,7 +100,7 @@ def _draw(data: CostData, rng: random.Random) -> Levers:
     settings = data.data.appraisal.monte_carlo
     outcomes = sorted(data.data.outcomes, key=lambda o: o.id)  # a fixed order: draws must not depend on file order
     return Levers(effect={o.id: rng.uniform(*settings.effect) for o in outcomes},
-                  deadweight={o.id: rng.uniform(*o.deadweight_range) for o in outcomes},
+                  deadweight={o.id: rng.triangular(*o.deadweight_range, o.deadweight) for o in outcomes},
                   engagement={route: rng.uniform(*settings.engagement) for route in sorted(data.data.appraisal.engagement)})
 
 

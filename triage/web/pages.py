@@ -24,9 +24,9 @@ from triage.access import Permission, allowed
 from triage.access.staff import StaffStore, StaffUser, session_secret
 from triage.api.services import Services, services
 from triage.audit import AuditEvent, UnknownDecision
-from triage.costs.appraisal import appraise_cohort
+from triage.costs.appraisal import NothingToAppraise, appraise_cohort
 from triage.costs.cohort import audit_cohort
-from triage.costs.loader import load_cost_data
+from triage.costs.loader import CostDataInvalid, load_cost_data
 from triage.costs.report import as_html, money, ratio, years
 from triage.models import Decision
 from triage.engine.library import LONDON
@@ -331,22 +331,30 @@ def _period(since: str, until: str) -> tuple[date | None, date | None, dict[str,
     return days["since"], days["until"], errors
 
 
-def _cost_report(shared: Services, since: date | None, until: date | None, draws: int | None) -> dict[str, Any] | None:
-    """The appraisal of the families decided in the period, or None when nobody was decided then."""
+def _cost_report(shared: Services, since: date | None, until: date | None,
+                 draws: int | None) -> tuple[dict[str, Any] | None, str | None]:
+    """The appraisal of the families decided in the period, or None and the reason there is none."""
     cohort = audit_cohort(shared.store, since, until)
     if not cohort.families:
-        return None
+        return None, "No decisions were recorded in that period."
     policy = shared.front_door.engine.rulebook
-    return appraise_cohort(load_cost_data(policy, shared.settings.cost_data_dir), cohort, policy, draws)
+    try:
+        return appraise_cohort(load_cost_data(policy, shared.settings.cost_data_dir), cohort, policy, draws), None
+    except NothingToAppraise as error:
+        return None, f"Nothing to appraise: {error}."
+    except CostDataInvalid as error:  # the server's files: say what is wrong, for whoever maintains them
+        raise HTTPException(500, "The cost-benefit data on this server is invalid: "
+                                 + "; ".join(map(str, error.problems))) from None
 
 
 @router.get("/costs")
 def costs_page(request: Request, shared: Shared, user: Appraiser, since: str = "", until: str = "") -> HTMLResponse:
     """Cost-benefit of key working for the families decided in a period: who pays, who saves."""
     first, last, errors = _period(since, until)
-    report = None if errors else _cost_report(shared, first, last, draws=0)  # the Monte Carlo is in the download
+    report, notice = (None, None) if errors else _cost_report(shared, first, last, draws=0)  # Monte Carlo: in the download
     return _page(request, shared, "costs.html.j2", "Costs and benefits", status=400 if errors else 200, user=user,
-                 report=report, errors=errors, since=since, until=until, money=money, ratio=ratio, years=years)
+                 report=report, notice=notice, errors=errors, since=since, until=until, money=money, ratio=ratio,
+                 years=years)
 
 
 @router.get("/costs/report.html")
@@ -355,7 +363,7 @@ def costs_report(shared: Shared, user: Appraiser, since: str = "", until: str = 
     first, last, errors = _period(since, until)
     if errors:
         raise HTTPException(400, "; ".join(f"{name}: {why}" for name, why in errors.items()))
-    report = _cost_report(shared, first, last, draws=None)
+    report, notice = _cost_report(shared, first, last, draws=None)
     if report is None:
-        raise HTTPException(404, "no decisions were recorded in that period")
+        raise HTTPException(404, notice)
     return HTMLResponse(as_html(report), headers={"Content-Disposition": 'attachment; filename="cost-benefit.html"'})

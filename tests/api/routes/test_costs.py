@@ -100,10 +100,17 @@ def test_draws_sets_the_monte_carlo(client, policy_lead):
     assert response.json()["monte_carlo"]["draws"] == 20
 
 
-def test_a_single_draw_is_not_a_server_error(client, policy_lead):
-    """``draws`` accepts 1 (ge=0): it must give a report or a 422, never a 500."""
+def test_too_few_draws_are_refused_naming_draws(client, policy_lead):
     response = client.post("/v1/costs", params={"draws": 1}, json=SCENARIO, headers=policy_lead.headers)
-    assert response.status_code in (200, 422), response.text
+    assert response.status_code == 422
+    assert [error["path"] for error in response.json()["errors"]] == ["draws"]
+
+
+def test_a_scenario_with_no_key_working_family_is_refused(client, policy_lead):
+    elsewhere = {"name": "Elsewhere", "groups": [{"route": "childrens_social_care", "families": 5, "problems": []}]}
+    response = client.post("/v1/costs", json=elsewhere, headers=policy_lead.headers)
+    assert response.status_code == 422
+    assert "no family in the cohort is on a key working route" in response.json()["detail"]
 
 
 # --- who may ask --------------------------------------------------------------------------------

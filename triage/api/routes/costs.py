@@ -12,7 +12,7 @@ from triage.api.bodies import json_body, validated
 from triage.api.problems import ApiProblem, problem_responses
 from triage.api.security import require
 from triage.api.services import Services, services
-from triage.costs.appraisal import appraise_cohort
+from triage.costs.appraisal import NothingToAppraise, TooFewDraws, appraise_cohort
 from triage.costs.cohort import Cohort, Scenario, audit_cohort, unknown_names
 from triage.costs.loader import CostDataInvalid, load_cost_data
 from triage.intake import FieldError
@@ -20,18 +20,23 @@ from triage.intake import FieldError
 router = APIRouter(prefix="/v1", tags=["costs"])
 Appraiser = Annotated[ApiKey, Depends(require(Permission.APPRAISE))]
 Shared = Annotated[Services, Depends(services)]
-Draws = Annotated[int | None, Query(ge=0, le=20_000, description="Monte Carlo draws (0: none); default from the cost data.")]
+# each draw re-runs the model (about 1.5 ms): 5,000 keeps one request under about 10 s
+Draws = Annotated[int | None, Query(ge=0, le=5_000, description="Monte Carlo draws (0: none, else at least 10); "
+                                                              "default from the cost data.")]
 
 
 def _appraise(shared: Services, cohort: Cohort, draws: int | None) -> dict[str, Any]:
     """The report, on the latest installed ruleset (its problems, routes and service costs)."""
-    policy = shared.front_door.library.engines[-1].rulebook
+    policy = shared.front_door.engine.rulebook
     try:
-        data = load_cost_data(policy, shared.settings.cost_data_dir)
+        return appraise_cohort(load_cost_data(policy, shared.settings.cost_data_dir), cohort, policy, draws)
     except CostDataInvalid as error:  # the server's data files, not the caller's request
         raise ApiProblem(500, "the cost-benefit data on this server is invalid: "
                               + "; ".join(map(str, error.problems))) from None
-    return appraise_cohort(data, cohort, policy, draws)
+    except TooFewDraws as error:
+        raise ApiProblem(422, "the draws asked for are too few", [FieldError("draws", str(error).split(": ", 1)[1])]) from None
+    except NothingToAppraise as error:
+        raise ApiProblem(422, str(error)) from None
 
 
 @router.get("/costs", response_model=dict[str, Any], responses=problem_responses(401, 403, 404, 422))
@@ -56,7 +61,7 @@ def appraise_scenario(_: Appraiser, shared: Shared, data: Annotated[Any, Depends
     """The cost-benefit of key working for a scenario: groups of families, each with a route and
     the headline problems they share (the ``scenario:`` section of a file in examples/costs/)."""
     scenario = validated(Scenario, data)
-    policy = shared.front_door.library.engines[-1].rulebook
+    policy = shared.front_door.engine.rulebook
     mistakes = unknown_names(scenario, policy)
     if mistakes:
         raise ApiProblem(422, "the Scenario is invalid",
