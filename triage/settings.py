@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     # the cost-benefit data (unit costs, deflators, outcome assumptions); default: the project's cost_benefit/
     cost_data_dir: Path | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)  # larger request bodies get 413
-    # session cookies only over https; false only for trying the pages over plain http on one's own machine
+    # session cookies only over https (browsers allow them on http://127.0.0.1 too); false only to reach a
+    # test server over plain http from another machine
     secure_cookies: bool = True
 
     @property

@@ -11,9 +11,6 @@ import typer
 from triage.cli.common import EngineName, RulesDirs, library
 
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
@@ -23,16 +20,16 @@ def serve(
 ) -> None:
     """Serve the HTTP API (docs at /docs). Every decision is recorded in the audit log.
 
-    The database is TRIAGE_DATABASE_URL when set, else the SQLite file TRIAGE_AUDIT_DB. Behind
-    https (any --host but loopback), session cookies are sent over https only.
+    The database is TRIAGE_DATABASE_URL when set, else the SQLite file TRIAGE_AUDIT_DB. Session
+    cookies are always marked Secure (https only): browsers accept them on http://127.0.0.1 and
+    http://localhost too, so trying the pages on one's own machine works, and a reverse proxy on
+    this host can never be left serving cookies that would travel over plain http.
     """
     import uvicorn
 
     library(rules, engine)  # a broken policy folder is reported here, once, not by every worker
     # the settings reach each worker process through its environment
     os.environ["TRIAGE_ENGINE"] = engine
-    if host in LOOPBACK:  # reachable from this machine only, over plain http: the cookie cannot be https-only
-        os.environ.setdefault("TRIAGE_SECURE_COOKIES", "false")
     if rules:
         os.environ["TRIAGE_RULES_DIRS"] = json.dumps([str(folder.resolve()) for folder in rules])
     uvicorn.run("triage.api.app:create_app", factory=True, host=host, port=port, workers=workers,
