@@ -66,3 +66,9 @@ def test_revoking_an_unknown_key_says_so(keys):
 def test_a_key_needs_a_name(keys):
     with pytest.raises(ValueError, match="name"):
         keys.create("  ", Role.AUDITOR)
+
+
+@pytest.mark.parametrize("name", ["staff:a.patel", "cli", "api", "school:mis"])
+def test_a_key_cannot_take_a_name_another_caller_uses(keys, name):
+    with pytest.raises(ValueError, match="could be mistaken for another caller"):
+        keys.create(name, Role.PARTNER)

@@ -74,7 +74,8 @@ def test_the_table_names_every_v1_endpoint_and_every_role(client):
 def call(client: TestClient, submit, partner, app) -> Callable[..., Any]:
     """``call(method, path, headers)`` with the path's placeholders filled in: a decision that
     ``partner`` submitted, and the active ruleset's version."""
-    decided = submit(partner, build_referral(parent(), child(), referral_id="ACCESS-SEED"))
+    # persistent absence: MAST, so the cost-benefit endpoints have a key working family to appraise
+    decided = submit(partner, build_referral(parent(), child(school={"attendance_pct": 80}), referral_id="ACCESS-SEED"))
     assert decided.status_code == 201
     values = {"decision_id": decided.json()["decision_id"],
               "version": app.state.services.front_door.engine.rulebook.version}

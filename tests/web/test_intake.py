@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from triage.access import Role
 from triage.access.staff import StaffStore
 from triage.api.app import create_app
+from triage.audit.events import DecisionQuery
 from triage.settings import Settings
 from triage.web.intake import field_id
 
@@ -54,6 +55,13 @@ def test_a_referral_entered_on_the_form_is_triaged_and_shows_its_decision(app):
     assert response.status_code == 303
     page = browser.get(response.headers["location"]).text
     assert "Referral FD-TEST-1" in page and "persistent absence" in page
+
+
+def test_a_referral_entered_on_the_form_is_recorded_as_from_that_member_of_staff(app):
+    browser = _browser(app)
+    browser.post("/referrals/new", data=_form(browser))
+    [recorded] = app.state.services.store.find_decisions(DecisionQuery(referral_id="FD-TEST-1"))
+    assert recorded.body["caller"] == "staff:a.patel"  # a namespace no API key can take
 
 
 def test_an_invalid_attendance_figure_is_shown_beside_its_field_and_the_form_keeps_what_was_typed(app):

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select, update
 
+from triage.access.callers import RESERVED_CALLERS
 from triage.access.roles import Role
 from triage.audit import tables
 
@@ -66,6 +67,9 @@ class KeyStore:
         """A new key and its token; the token is returned here only, never stored."""
         if not name.strip():
             raise ValueError("name: a key needs the name of the system or person using it")
+        if ":" in name or name.strip() in RESERVED_CALLERS:
+            raise ValueError(f"name: {name.strip()!r} could be mistaken for another caller in the audit log "
+                             f"(no ':', and not {' or '.join(RESERVED_CALLERS)})")
         key = ApiKey(secrets.token_hex(6), name.strip(), role, agency, datetime.now(UTC).isoformat())
         secret = secrets.token_urlsafe(32)
         with self.engine.begin() as conn:

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader
 from starlette.middleware.sessions import SessionMiddleware
 
 from triage.access import Permission, allowed
+from triage.access.callers import staff_caller
 from triage.access.staff import StaffStore, StaffUser, session_secret
 from triage.api.services import Services, services
 from triage.audit import AuditEvent, UnknownDecision
@@ -299,7 +300,7 @@ async def intake_submit(request: Request, shared: Shared, user: Submitter) -> Re
         return _intake_form(request, shared, user, form, members, {})
     referral, errors = intake.referral_from(form)
     if not errors:
-        [submitted] = await run_in_threadpool(shared.front_door.submit_many, [referral], user.username)
+        [submitted] = await run_in_threadpool(shared.front_door.submit_many, [referral], staff_caller(user.username))
         if isinstance(submitted.outcome, Decision):
             return RedirectResponse(f"/decisions/{submitted.outcome.decision_id}", status_code=303)
         errors = submitted.outcome.errors if isinstance(submitted.outcome, InvalidReferral) else [

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from support import SPEC_EXAMPLE
+from support import SPEC_EXAMPLE, build_referral, child, parent
 from triage.access import Role
 from triage.costs.appraisal import appraise_cohort
 from triage.costs.cohort import Scenario
@@ -47,6 +47,13 @@ def test_a_period_with_no_decisions_is_a_404_problem(client, submit, partner, au
                           headers=auditor.headers)
     assert (response.status_code, response.headers["content-type"]) == (404, PROBLEM_JSON)
     assert "no decisions" in response.json()["detail"]
+
+
+def test_a_period_with_no_key_working_family_is_a_404_saying_so(client, submit, partner, auditor):
+    submit(partner, build_referral(parent(), child(), referral_id="NO-PROBLEMS"))  # universal signposting
+    response = client.get("/v1/costs", params={"draws": 0}, headers=auditor.headers)
+    assert (response.status_code, response.headers["content-type"]) == (404, PROBLEM_JSON)
+    assert "no family in the cohort is on a key working route" in response.json()["detail"]
 
 
 def test_an_empty_audit_log_is_a_404_problem(client, auditor):

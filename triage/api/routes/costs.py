@@ -25,7 +25,7 @@ Draws = Annotated[int | None, Query(ge=0, le=5_000, description="Monte Carlo dra
                                                               "default from the cost data.")]
 
 
-def _appraise(shared: Services, cohort: Cohort, draws: int | None) -> dict[str, Any]:
+def _appraise(shared: Services, cohort: Cohort, draws: int | None, scenario: bool) -> dict[str, Any]:
     """The report, on the latest installed ruleset (its problems, routes and service costs)."""
     policy = shared.front_door.engine.rulebook
     try:
@@ -35,8 +35,8 @@ def _appraise(shared: Services, cohort: Cohort, draws: int | None) -> dict[str, 
                               + "; ".join(map(str, error.problems))) from None
     except TooFewDraws as error:
         raise ApiProblem(422, "the draws asked for are too few", [FieldError("draws", str(error).split(": ", 1)[1])]) from None
-    except NothingToAppraise as error:
-        raise ApiProblem(422, str(error)) from None
+    except NothingToAppraise as error:  # a scenario (POST) asked for it; the audit log (GET) just has none
+        raise ApiProblem(422 if scenario else 404, str(error)) from None
 
 
 @router.get("/costs", response_model=dict[str, Any], responses=problem_responses(401, 403, 404, 422))
@@ -45,11 +45,12 @@ def appraise_decisions(_: Appraiser, shared: Shared, since: date | None = None, 
     """The cost-benefit of key working for the families decided between two UTC days (inclusive),
     each on its route as it stands (overrides applied), as ``triage costs --cohort audit --json``:
     costs and fiscal benefits by agency, present values, benefit-cost ratios, payback, a funding
-    proposal in proportion to fiscal benefit, one-way sensitivity and a seeded Monte Carlo."""
+    proposal in proportion to fiscal benefit, one-way sensitivity and a seeded Monte Carlo. 404 when
+    no family was decided in the period, or none of them went to key working (BSF or MAST)."""
     cohort = audit_cohort(shared.store, since, until)
     if not cohort.families:
         raise ApiProblem(404, "no decisions were recorded in that period")
-    return _appraise(shared, cohort, draws)
+    return _appraise(shared, cohort, draws, scenario=False)
 
 
 @router.post("/costs", response_model=dict[str, Any],
@@ -66,4 +67,4 @@ def appraise_scenario(_: Appraiser, shared: Shared, data: Annotated[Any, Depends
     if mistakes:
         raise ApiProblem(422, "the Scenario is invalid",
                          [FieldError(".".join(map(str, where)), why) for where, why in mistakes])
-    return _appraise(shared, scenario.cohort(), draws)
+    return _appraise(shared, scenario.cohort(), draws, scenario=True)
