@@ -7,11 +7,12 @@ decision is handed back only after its audit event is committed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from triage.audit import Request, attempt
 from triage.engine import Engine
-from triage.engine.library import NoRulesetInForce, RulesetLibrary, Selection
+from triage.engine.library import LONDON, NoRulesetInForce, RulesetLibrary, Selection
 from triage.intake import InvalidReferral, parse_referral
 from triage.models import Decision, Referral
 
@@ -42,6 +43,13 @@ class FrontDoor:
         self.caller = caller
         if audit is not None:
             audit.rulesets_in_use([engine.rulebook for engine in self.library.engines], by=caller)
+
+    @property
+    def current(self) -> Engine:
+        """The version in force today (Europe/London): whose definitions, rules and services the
+        pages and the catalogue show, and the cost-benefit work uses. A version published to take
+        effect later is not shown as "the rules" before its day."""
+        return self.library.in_force_on(datetime.now(LONDON).date())
 
     @property
     def engine(self) -> Engine:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -117,3 +117,20 @@ def test_two_versions_taking_effect_the_same_day_are_ordered_by_version_number(p
     same_day = RulesetLibrary([Engine(load_policy(policy_copy), "python"), Engine(load_policy(), "python")])
     assert same_day.versions() == ["2026.1", "2026.10"]
     assert _select(same_day, "2026-11-20T10:00:00Z").engine.rulebook.version == "2026.10"
+
+
+@pytest.mark.parametrize(("day", "version"), [(date(2026, 11, 27), "2026.1"), (date(2027, 3, 31), "2026.1"),
+                                              (date(2027, 4, 1), "2026.2"), (date(2020, 1, 1), "2026.1")])
+def test_the_rules_shown_on_a_day_are_those_in_force_then(library, day, version):
+    assert library.in_force_on(day).rulebook.version == version  # 2020: before both, the earliest
+
+
+def test_the_front_door_shows_todays_rules_not_a_version_published_for_later(library, monkeypatch):
+    class March2027(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2027, 3, 31, 12, tzinfo=tz)
+
+    monkeypatch.setattr("triage.front_door.datetime", March2027)
+    door = FrontDoor(library, None, caller="tests")
+    assert (door.current.rulebook.version, door.engine.rulebook.version) == ("2026.1", "2026.2")

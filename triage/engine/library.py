@@ -48,6 +48,13 @@ class RulesetLibrary:
         """The version that takes effect last: what the catalogue and the contract are read from."""
         return self.engines[-1]
 
+    def in_force_on(self, day: date) -> Engine:
+        """The version in force on ``day``: what staff and partners read as "the rules" then. Before
+        every version, the earliest; in a gap between versions, the last one that had started."""
+        started = [e for e in self.engines if e.rulebook.rules.effective_from <= day]
+        in_force = [e for e in started if _in_force(e, day)]
+        return (in_force or started or self.engines[:1])[-1]
+
     def versions(self) -> list[str]:
         return [e.rulebook.version for e in self.engines]
 

@@ -65,7 +65,7 @@ NAVIGATION = [("/referrals/new", "Enter a referral", Permission.SUBMIT), ("/queu
 
 def _page(request: Request, shared: Services, template: str, title: str, status: int = 200,
           **context: Any) -> HTMLResponse:
-    policy = shared.front_door.engine.rulebook
+    policy = shared.front_door.current.rulebook
     user = context.get("user")
     nav = [(href, label) for href, label, needs in NAVIGATION
            if user is not None and (needs is None or allowed(user.role, needs))]
@@ -112,7 +112,7 @@ def home(request: Request, shared: Shared, user: Staff) -> HTMLResponse:
 def glossary(request: Request, shared: Shared, user: Staff) -> HTMLResponse:
     definitions = [{"id": d.id, "label": d.label, "version": d.version, "text": d.text, "policy_ref": d.policy_ref,
                     "test": describe(d.condition) if d.test is not None else None}
-                   for d in shared.front_door.engine.rulebook.definitions.definitions]
+                   for d in shared.front_door.current.rulebook.definitions.definitions]
     return _page(request, shared, "glossary.html.j2", "Definitions", user=user, definitions=definitions)
 
 
@@ -123,7 +123,7 @@ def _when(test: Any) -> str:
 
 @router.get("/rules")
 def rules(request: Request, shared: Shared, user: Staff) -> HTMLResponse:
-    policy = shared.front_door.engine.rulebook
+    policy = shared.front_door.current.rulebook
     r = policy.rules
     return _page(request, shared, "rules.html.j2", "Rules and services", user=user, rules=r,
                  routing=[{"id": x.id, "policy_ref": x.policy_ref, "route": x.route, "priority": x.priority,
@@ -338,7 +338,7 @@ def _cost_report(shared: Services, since: date | None, until: date | None,
     cohort = audit_cohort(shared.store, since, until)
     if not cohort.families:
         return None, "No decisions were recorded in that period."
-    policy = shared.front_door.engine.rulebook
+    policy = shared.front_door.current.rulebook
     try:
         return appraise_cohort(load_cost_data(policy, shared.settings.cost_data_dir), cohort, policy, draws), None
     except NothingToAppraise as error:

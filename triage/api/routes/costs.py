@@ -26,8 +26,8 @@ Draws = Annotated[int | None, Query(ge=0, le=5_000, description="Monte Carlo dra
 
 
 def _appraise(shared: Services, cohort: Cohort, draws: int | None, scenario: bool) -> dict[str, Any]:
-    """The report, on the latest installed ruleset (its problems, routes and service costs)."""
-    policy = shared.front_door.engine.rulebook
+    """The report, on the ruleset in force today (its problems, routes and service costs)."""
+    policy = shared.front_door.current.rulebook
     try:
         return appraise_cohort(load_cost_data(policy, shared.settings.cost_data_dir), cohort, policy, draws)
     except CostDataInvalid as error:  # the server's data files, not the caller's request
@@ -62,7 +62,7 @@ def appraise_scenario(_: Appraiser, shared: Shared, data: Annotated[Any, Depends
     """The cost-benefit of key working for a scenario: groups of families, each with a route and
     the headline problems they share (the ``scenario:`` section of a file in examples/costs/)."""
     scenario = validated(Scenario, data)
-    policy = shared.front_door.engine.rulebook
+    policy = shared.front_door.current.rulebook
     mistakes = unknown_names(scenario, policy)
     if mistakes:
         raise ApiProblem(422, "the Scenario is invalid",

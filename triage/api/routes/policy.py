@@ -71,15 +71,17 @@ def get_ruleset(version: Annotated[str, Path(min_length=1, max_length=64)], _: R
 
 @router.get("/definitions", response_model=list[DefinitionOut], responses=problem_responses(401, 403))
 def list_definitions(_: CatalogueReader, shared: Shared) -> list[DefinitionOut]:
-    """The agreed definitions every partner works to (id, text, version, and the test where measurable)."""
+    """The agreed definitions every partner works to (id, text, version, and the test where measurable),
+    as the ruleset in force today has them."""
     return [DefinitionOut.model_validate(d.model_dump())
-            for d in shared.front_door.engine.rulebook.definitions.definitions]
+            for d in shared.front_door.current.rulebook.definitions.definitions]
 
 
 @router.get("/services", response_model=Catalogue, responses=problem_responses(401, 403))
 def list_services(_: CatalogueReader, shared: Shared) -> Catalogue:
-    """The service catalogue: the services and outcomes a referral can be routed to, and the localities."""
-    catalogue = shared.front_door.engine.rulebook.catalogue
+    """The service catalogue: the services and outcomes a referral can be routed to, and the localities,
+    as the ruleset in force today has them."""
+    catalogue = shared.front_door.current.rulebook.catalogue
     return Catalogue(services=catalogue.services, localities=catalogue.localities)
 
 
