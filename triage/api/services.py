@@ -48,7 +48,9 @@ class Services:
         """
         if not force and time.monotonic() - self._checked < REFRESH_SECONDS:
             return
-        if not self._refreshing.acquire(blocking=False):
+        # a forced refresh (the publishing request) waits its turn: another request's refresh may
+        # have read the log before the publication, and the publisher must see its own version live
+        if not self._refreshing.acquire(blocking=force):
             return  # another request is already refreshing
         try:
             self._checked = time.monotonic()
@@ -62,8 +64,10 @@ class Services:
             self._refreshing.release()
 
 
-async def services(request: Request) -> Services:
-    """FastAPI dependency: the process's shared services, with any newly published ruleset live."""
+def services(request: Request) -> Services:
+    """FastAPI dependency: the process's shared services, with any newly published ruleset live.
+    A plain function, so FastAPI runs it in the thread pool: the refresh reads the database (and
+    may load a ruleset), which must not hold up the event loop serving every other request."""
     shared: Services = request.app.state.services
     shared.refresh()
     return shared

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,15 @@ def test_referrals_sent_while_a_version_is_published_are_all_decided(client, pol
     for sender in senders:
         sender.join()
     assert (published.status_code, statuses.count(201), len(statuses)) == (201, 45, 45)
+
+
+def test_a_forced_refresh_waits_for_one_in_progress_rather_than_skipping(client, policy_lead, app, settings):
+    from triage.api.app import create_app
+    other = create_app(settings).state.services
+    _publish(client, policy_lead, _files())
+    other._refreshing.acquire()  # another request's refresh is under way (it read the log too early)
+    releaser = threading.Timer(0.2, other._refreshing.release)
+    releaser.start()
+    other.refresh(force=True)
+    releaser.join()
+    assert other.front_door.library.versions() == ["2026.1", "2026.2"]
