@@ -131,8 +131,9 @@ def simulate(items: Iterable[Past], baseline: Path | None, candidate: Path, back
     decides the referrals that have no recorded decision (None: every one has)."""
     workers = workers or os.cpu_count() or 1
     # spawned, not forked: the API runs this from a threaded server, whose locks a fork would copy held
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
-                             initargs=(baseline, candidate, backend)) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
+                               initargs=(baseline, candidate, backend))
+    try:
         in_flight: deque[Future[list[Outcome]]] = deque()
         for chunk in _chunks(items):  # a few chunks ahead per worker, never the whole input in memory
             in_flight.append(pool.submit(_chunk, chunk))
@@ -140,3 +141,5 @@ def simulate(items: Iterable[Past], baseline: Path | None, candidate: Path, back
                 yield in_flight.popleft().result()
         while in_flight:
             yield in_flight.popleft().result()
+    finally:  # a run abandoned part-way (an error, the reader gone) drops the chunks not yet started
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -130,3 +130,12 @@ def test_a_forced_refresh_waits_for_one_in_progress_rather_than_skipping(client,
     other.refresh(force=True)
     releaser.join()
     assert other.front_door.library.versions() == ["2026.1", "2026.2"]
+
+
+def test_a_second_simulation_while_one_runs_is_asked_to_wait(client, policy_lead):
+    from triage.api.routes import policy
+
+    with policy._SIMULATING:  # a simulation is under way
+        response = client.post("/v1/simulate", json={"files": _files()}, headers=policy_lead.headers)
+    assert (response.status_code, response.headers["retry-after"]) == (429, "30")
+    assert "already running" in response.json()["detail"]

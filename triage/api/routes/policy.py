@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import threading
 from collections import Counter
 from pathlib import Path as FilePath
 from typing import Annotated, Any
@@ -34,6 +35,7 @@ Simulator = Annotated[ApiKey, Depends(require(Permission.SIMULATE))]
 _UPLOADABLE = re.compile(r"(definitions|rules|rules/tests|service_catalogue)/[A-Za-z0-9_.-]+\.ya?ml")
 CatalogueReader = Annotated[ApiKey, Depends(require(Permission.READ_CATALOGUE))]
 Shared = Annotated[Services, Depends(services)]
+_SIMULATING = threading.Lock()  # one what-if simulation at a time: each one uses every core
 
 
 def _installed(shared: Services) -> list[ActiveRuleset]:
@@ -139,13 +141,25 @@ def publish_ruleset(key: Publisher, shared: Shared, data: Annotated[Any, Depends
 @router.post("/simulate", response_model=dict[str, Any],
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": {"$ref": "#/components/schemas/SimulationRequest"}}}}},
-             responses=problem_responses(400, 401, 403, 413, 415, 422))
+             responses=problem_responses(400, 401, 403, 413, 415, 422, 429))
 def simulate_candidate(_: Simulator, shared: Shared, data: Annotated[Any, Depends(json_body)]) -> dict[str, Any]:
     """What-if: re-decide the referrals recorded in the audit log under a candidate ruleset and
     report what would change, as ``triage simulate --json`` does: how many decisions change, old
     route -> new route, each team's workload before and after, and a sample with both explanations.
-    Nothing is recorded or published. Runs to the end before answering (about 20 s per 100,000 referrals)."""
+    Nothing is recorded or published. Runs to the end before answering (about 20 s per 100,000
+    referrals). One simulation runs at a time on each server process (it uses every core): another
+    asked for meanwhile gets 429 with Retry-After."""
     wanted = validated(SimulationRequest, data)
+    if not _SIMULATING.acquire(blocking=False):
+        raise ApiProblem(429, "a simulation is already running on this server; try again when it has finished",
+                         headers={"Retry-After": "30"})
+    try:
+        return _simulate(shared, wanted)
+    finally:
+        _SIMULATING.release()
+
+
+def _simulate(shared: Services, wanted: SimulationRequest) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="triage-simulate-") as folder:
         candidate = _candidate(wanted, FilePath(folder))
         unreadable: Counter[str] = Counter()
