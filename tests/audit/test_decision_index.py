@@ -118,3 +118,18 @@ def test_the_last_day_there_is_means_no_upper_bound(store, audited):
     found = store.find_decisions(DecisionQuery(until=date.max))
     assert [event.decision_id for event in found] == [decision.decision_id]
     assert list(store.routes_and_problems(None, date.max)) == [(decision.route, decision.problems)]
+
+
+def test_an_override_to_mast_goes_to_the_households_locality_team(store, audited, policy):
+    decision = audited(build_referral(parent(), child(), referral_id="TO-MAST"))  # S5 7AU: north
+    store.override(decision.decision_id, "mast", "known to the north team", "a.patel", policy)
+    assert store.team_load() == {"mast/north": 1}
+    assert [moved for _, moved in store.queue()] == ["mast/north"]
+
+
+def test_a_second_override_records_the_route_it_moved_from(store, audited, policy):
+    decision = audited(build_referral(parent(), child(), referral_id="TWICE"))
+    store.override(decision.decision_id, "mast", "first", "a.patel", policy)
+    second = store.override(decision.decision_id, "bsf", "second", "a.patel", policy)
+    assert (second.body["previous_route"], second.body["route"]) == ("mast", "bsf")
+    assert "locality" not in second.body  # BSF is city-wide

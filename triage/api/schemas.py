@@ -50,7 +50,8 @@ class OverrideRecord(BaseModel):
     recorded_at: str
     decision_id: str
     route: str
-    previous_route: str
+    previous_route: str = Field(description="The route as it stood before this override: the decision's, "
+                                            "or an earlier override's.")
     reason: str
     by: str
 

@@ -209,17 +209,34 @@ class AuditStore:
                              .where(tables.decisions.c.referral_id.in_(set(referral_ids))))
         return {row.referral_id: _content(row.content)["body"] for row in found}
 
-    def override(self, decision_id: str, route: str, reason: str, by: str) -> AuditEvent:
-        """Record a practitioner's new route for a decision; the decision event is never changed."""
+    def override(self, decision_id: str, route: str, reason: str, by: str, policy: Policy | None = None) -> AuditEvent:
+        """Record a practitioner's new route for a decision; the decision event is never changed.
+
+        ``previous_route`` is the route as it stood (after any earlier override). With ``policy``,
+        an override to a service that works by locality (MAST) records the household's locality,
+        read from the referral's postcode, so the work lands on the right team."""
         if not reason.strip():
             raise ValueError("reason: a reason is required for an override")
         if not by.strip():
             raise ValueError("by: the practitioner's identity is required")
         original = self.decision_event(decision_id)
-        body = {"overrides_decision": decision_id, "route": route, "reason": reason, "by": by,
-                "previous_route": original.body["decision"]["route"]}
+        body: dict[str, Any] = {"overrides_decision": decision_id, "route": route, "reason": reason, "by": by}
+        locality = self._household_locality(original, route, policy)
+        if locality is not None:
+            body["locality"] = locality
         with self._writing() as conn:
+            standing = self._current_overrides(conn, [decision_id]).get(decision_id)
+            body["previous_route"] = standing["route"] if standing else original.body["decision"]["route"]
             return self._append(conn, "override", original.referral_id, decision_id, body)
+
+    def _household_locality(self, decided: AuditEvent, route: str, policy: Policy | None) -> str | None:
+        if policy is None or not policy.serves_by_locality(route):
+            return None
+        payload = self.payload(decided.body["payload_sha256"])
+        postcode = ((payload or {}).get("household") or {}).get("postcode")
+        if isinstance(postcode, str):
+            return policy.locality_of(postcode)
+        return decided.body["decision"].get("locality")  # the payload purged: the locality decided, if any
 
     def ruleset_loaded(self, policy: Policy, by: str) -> AuditEvent:
         """Record that ``by`` loaded this ruleset (and archive it), whatever was loaded before."""
@@ -397,12 +414,13 @@ class AuditStore:
                     return
                 for row in rows:
                     problems = orjson.loads(row.content)["body"]["decision"]["problems"]
-                    yield overridden.get(row.decision_id, row.route), problems
+                    standing = overridden.get(row.decision_id)
+                    yield (standing["route"] if standing else row.route), problems
                 after = rows[-1].seq
 
     def queue(self, route: str | None = None, locality: str | None = None, priority: str | None = None,
               limit: int = 200) -> list[tuple[Decision, str | None]]:
-        """Decisions by respond-by date (then the order decided), each with the route it was
+        """Decisions by respond-by date (then the order decided), each with the team it was
         overridden to (None if never). Filters apply to the route as decided."""
         index = tables.decisions
         query = (select(tables.events.c.content).join(index, index.c.seq == tables.events.c.seq)
@@ -413,7 +431,7 @@ class AuditStore:
         with self.engine.connect() as conn:
             decisions = [Decision.from_record(_content(row.content)["body"]["decision"]) for row in conn.execute(query)]
             overridden = self._current_overrides(conn, [d.decision_id for d in decisions])
-        return [(d, overridden.get(d.decision_id)) for d in decisions]
+        return [(d, _team(overridden[d.decision_id]) if d.decision_id in overridden else None) for d in decisions]
 
     def team_load(self) -> dict[str, int]:
         """Decisions per team as they stand (after overrides): a service, or ``mast/<locality>``."""
@@ -423,19 +441,19 @@ class AuditStore:
             overridden = self._current_overrides(conn, None)
         load: dict[str, int] = {}
         for row in rows:
-            route = overridden.get(row.decision_id)
-            team = route if route is not None else (f"{row.route}/{row.locality}" if row.locality else row.route)
+            team = _team(overridden.get(row.decision_id) or {"route": row.route, "locality": row.locality})
             load[team] = load.get(team, 0) + 1
         return load
 
     @staticmethod
-    def _current_overrides(conn: Connection, decision_ids: list[str] | None) -> dict[str, str]:
-        """decision id -> the route of its latest override (for the given ids, or all)."""
+    def _current_overrides(conn: Connection, decision_ids: list[str] | None) -> dict[str, dict[str, Any]]:
+        """decision id -> the body of its latest override (route, and locality where recorded),
+        for the given ids, or all."""
         query = (select(tables.events.c.decision_id, tables.events.c.content)
                  .where(tables.events.c.kind == "override").order_by(tables.events.c.seq))
         if decision_ids is not None:
             query = query.where(tables.events.c.decision_id.in_(decision_ids))
-        return {row.decision_id: _content(row.content)["body"]["route"] for row in conn.execute(query)}
+        return {row.decision_id: _content(row.content)["body"] for row in conn.execute(query)}
 
     def history(self, decision_id: str) -> list[AuditEvent]:
         """A decision's event and every override of it, oldest first; UnknownDecision if none."""
@@ -598,6 +616,12 @@ def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
     """INSERT that skips rows whose key exists (a payload sent before under another referral id)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
+
+
+def _team(standing: dict[str, Any]) -> str:
+    """The team a decision or override sends work to: the service, or ``mast/<locality>``."""
+    locality = standing.get("locality")
+    return f"{standing['route']}/{locality}" if locality else standing["route"]
 
 
 def _decided_between(query: Select[Any], since: date | None, until: date | None) -> Select[Any]:

@@ -140,11 +140,12 @@ def override(
     rules: RulesDir = None,
 ) -> None:
     """Record a practitioner's new route for a decision; the decision itself is never changed."""
-    services = {s.id for s in policy_from(rules).catalogue.services}
+    policy = policy_from(rules)
+    services = {s.id for s in policy.catalogue.services}
     if route not in services:
         raise fail(f"--route: unknown service {route!r}; expected one of: {', '.join(sorted(services))}", EXIT_INVALID_INPUT)
     try:
-        event = audit_store().override(decision_id, route, reason, by)
+        event = audit_store().override(decision_id, route, reason, by, policy)
     except (ValueError, UnknownDecision) as error:
         raise fail(str(error), EXIT_INVALID_INPUT) from None
     typer.echo(f"override recorded as event {event.seq}: decision {decision_id} -> {route}")

@@ -23,6 +23,7 @@ from triage.rulebook.conditions import ConditionParser, definitions_used
 from triage.rulebook.errors import PolicyInvalid, PolicyProblem
 from triage.rulebook.fields import HOUSEHOLD_FIELDS, MEMBER_FIELDS
 from triage.paths import dotted_path
+from triage.postcodes import outward_code
 from triage.rulebook.source import KeyPath, SourceFile, read_yaml
 
 FOLDERS: dict[str, type[BaseModel]] = {
@@ -47,6 +48,14 @@ class Policy:
     @property
     def version(self) -> str:
         return self.rules.version
+
+    def locality_of(self, postcode: str) -> str | None:
+        """The MAST locality covering a postcode's district, or None outside the city."""
+        district = outward_code(postcode)
+        return next((loc.id for loc in self.catalogue.localities if district in loc.districts), None)
+
+    def serves_by_locality(self, route: str) -> bool:
+        return any(s.id == route and s.coverage == "localities" for s in self.catalogue.services)
 
 
 def default_policy_dir() -> Path:

@@ -223,7 +223,8 @@ def override(request: Request, decision_id: str, shared: Shared, user: Overrider
         errors["reason"] = "Enter why you are overriding the decision"
     if errors:
         return _override_form(request, shared, user, events, status=400, route=route, reason=reason, errors=errors)
-    shared.store.override(decision_id, route, reason.strip(), f"{user.name} ({user.username})")
+    shared.store.override(decision_id, route, reason.strip(), f"{user.name} ({user.username})",
+                          shared.front_door.current.rulebook)
     return RedirectResponse(f"/decisions/{decision_id}", status_code=303)
 
 

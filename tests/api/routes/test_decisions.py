@@ -197,7 +197,7 @@ def test_the_latest_of_several_overrides_is_the_route_now(client, front_door, de
     override(client, front_door, decision["decision_id"], MAST)
     override(client, front_door, decision["decision_id"], {"route": "bsf", "reason": "MAST closed the case"})
     history = client.get(f"/v1/decisions/{decision['decision_id']}/history", headers=front_door.headers).json()
-    assert [(o["previous_route"], o["route"]) for o in history["overrides"]] == [("bsf", "mast"), ("bsf", "bsf")]
+    assert [(o["previous_route"], o["route"]) for o in history["overrides"]] == [("bsf", "mast"), ("mast", "bsf")]
     assert history["current_route"] == "bsf"
 
 

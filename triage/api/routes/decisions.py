@@ -105,7 +105,7 @@ def override_decision(decision_id: DecisionId, key: Overrider, shared: Shared,
         raise ApiProblem(422, "the override is invalid", [FieldError(
             "route", f"unknown service {wanted.route!r}; expected one of: {', '.join(sorted(services_known))}")])
     _history(shared, decision_id, key)
-    event = shared.store.override(decision_id, wanted.route, wanted.reason, key.name)
+    event = shared.store.override(decision_id, wanted.route, wanted.reason, key.name, shared.front_door.current.rulebook)
     record = _override_record(event)
     return JSONResponse(record.model_dump(), status_code=201,
                         headers={"Location": f"/v1/decisions/{decision_id}/history"})
