@@ -144,13 +144,17 @@ async def _csrf_refused(_: Request, __: CsrfRefused) -> Response:
 
 
 def install(app: FastAPI, shared: Services, secure_cookies: bool) -> None:
-    """Add the pages, their static files and the session cookie to the app."""
+    """Add the pages, their static files and the session cookie to the app.
+
+    SameSite=Lax, not Strict: a link to a decision in an email or a chat message must open it for
+    someone signed in. Changes are POSTs, which Lax keeps same-site, and every form also carries
+    the session's CSRF token."""
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     app.add_middleware(SessionMiddleware, secret_key=session_secret(shared.store.engine), session_cookie=SESSION_COOKIE,
-                       max_age=SESSION_SECONDS, same_site="strict", https_only=secure_cookies)
+                       max_age=SESSION_SECONDS, same_site="lax", https_only=secure_cookies)
 
 
 def _recorded(shared: Services, decision_id: str) -> list[AuditEvent]:

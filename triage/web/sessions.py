@@ -1,6 +1,6 @@
 """Who is signed in, and the CSRF token every form carries.
 
-Sessions are Starlette's signed cookie (HttpOnly, SameSite=Strict, Secure unless
+Sessions are Starlette's signed cookie (HttpOnly, SameSite=Lax, Secure unless
 TRIAGE_SECURE_COOKIES=false for a plain-http test server), holding only the username, when they
 signed in, the account's session generation and the CSRF token: nothing personal about families is
 ever put in a cookie. A session ends a working day after signing in however busy it is, and at once
