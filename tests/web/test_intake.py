@@ -12,8 +12,9 @@ from triage.access import Role
 from triage.access.staff import StaffStore
 from triage.api.app import create_app
 from triage.audit.events import DecisionQuery
+from triage.intake import FieldError
 from triage.settings import Settings
-from triage.web.intake import field_id
+from triage.web.intake import field_id, message
 
 PASSWORD = "correct horse battery"
 
@@ -71,6 +72,7 @@ def test_an_invalid_attendance_figure_is_shown_beside_its_field_and_the_form_kee
     assert response.status_code == 400 and "There is a problem" in page
     assert 'href="#member-1-school-attendance_pct"' in page and 'id="member-1-school-attendance_pct-error"' in page
     assert 'value="120"' in page and 'value="S5 7AU"' in page
+    assert "Attendance (%) for member 2 must be 100 or less" in page  # the field named, in plain words
 
 
 def test_a_figure_that_is_not_a_number_is_named_before_validation(app):
@@ -112,3 +114,16 @@ def test_a_member_number_too_long_to_be_a_member_is_ignored(app):
     browser = _browser(app)
     response = browser.post("/referrals/new", data=_form(browser, **{"member-" + "9" * 5000 + "-age": "3"}))
     assert response.status_code == 303
+
+
+@pytest.mark.parametrize(("path", "reason", "said"), [
+    ("household.members[0].age", "Input should be greater than or equal to 0", "Age for member 1 must be 0 or more"),
+    ("household.members[2].offending.asb_incidents_12m", "Input should be greater than or equal to 0",
+     "Anti-social behaviour incidents (12 months) for member 3 must be 0 or more"),
+    ("referral_id", "String should match pattern '^[A-Za-z0-9._-]{1,64}$'",
+     "Referral reference can only use letters, numbers, '.', '_' and '-' (up to 64 characters)"),
+    ("household.members[1].age", "a member with role 'child' must be under 18 (got 30)",
+     "A member with role 'child' must be under 18 (got 30)"),
+])
+def test_contract_errors_are_said_in_plain_words_naming_the_field(path, reason, said):
+    assert message(FieldError(path, reason)) == said

@@ -21,7 +21,7 @@ from triage.models import Housing, Member, Role
 
 SECTIONS = ("school", "offending", "employment", "domestic_abuse", "health", "social_care")
 ROLES = get_args(Role)
-_LABELS = {"attendance_pct": "Attendance (%)", "fixed_term_exclusions_3_terms": "Suspensions in the last 3 terms",
+_LABELS = {"referral_id": "Referral reference", "attendance_pct": "Attendance (%)", "fixed_term_exclusions_3_terms": "Suspensions in the last 3 terms",
            "asb_incidents_12m": "Anti-social behaviour incidents (12 months)", "missing_episodes_12m":
            "Missing episodes (12 months)", "neet": "Not in education, employment or training (NEET)",
            "marac_high_risk": "High-risk case heard at MARAC", "victim_12m": "Victim (12 months)",
@@ -146,3 +146,31 @@ def field_id(path: str) -> str:
         if match:
             return template.format(*match.groups())
     return "referral_id"
+
+
+# The contract's range messages, said the GOV.UK way: "<what> must be 100 or less"
+_BOUNDS = [(re.compile(r"Input should be less than or equal to (\S+)"), "must be {0} or less"),
+           (re.compile(r"Input should be greater than or equal to (\S+)"), "must be {0} or more"),
+           (re.compile(r"Input should be less than (\S+)"), "must be less than {0}"),
+           (re.compile(r"Input should be greater than (\S+)"), "must be more than {0}"),
+           (re.compile(r"String should match pattern .*"), "can only use letters, numbers, '.', '_' and '-' "
+                                                          "(up to 64 characters)")]
+_MEMBER_FIELD = re.compile(r"household\.members\[(\d+)\]\.(?:\w+\.)?(\w+)")
+
+
+def message(error: FieldError) -> str:
+    """An error as the person reading the form needs it: the field named, in plain words
+    ("Attendance (%) for member 2 must be 100 or less"), instead of the contract's wording."""
+    what = _what(error.path)
+    for pattern, wording in _BOUNDS:
+        found = pattern.fullmatch(error.reason)
+        if found:
+            return f"{what} {wording.format(*found.groups())}"
+    return error.reason[:1].upper() + error.reason[1:]
+
+
+def _what(path: str) -> str:
+    member = _MEMBER_FIELD.fullmatch(path)
+    if member:
+        return f"{_label(member.group(2))} for member {int(member.group(1)) + 1}"
+    return _label(path.rsplit(".", 1)[-1])

@@ -312,7 +312,7 @@ async def intake_submit(request: Request, shared: Shared, user: Submitter) -> Re
             FieldError("referral_id", str(submitted.outcome))]
     shown: dict[str, str] = {}
     for error in errors:  # the first message for each field
-        shown.setdefault(intake.field_id(error.path), error.reason)
+        shown.setdefault(intake.field_id(error.path), intake.message(error))
     return _intake_form(request, shared, user, form, members, shown, status=400)
 
 
