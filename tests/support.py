@@ -178,4 +178,4 @@ def tiny_costs(service_cost: float = 2000.0, **appraisal: Any) -> Any:
     data = copy.deepcopy(TINY_COSTS)
     data["appraisal"].update(appraisal)
     return CostData(root=None, data=CostDataFolder.model_validate(data), sha256="test",  # type: ignore[arg-type]
-                    service_costs={"bsf": service_cost}, problem_labels={"crime_asb": "Crime"}, ruleset_version="test")
+                    service_costs={"bsf": service_cost}, ruleset_version="test")

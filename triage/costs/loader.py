@@ -38,7 +38,6 @@ class CostData:
     data: CostDataFolder
     sha256: str
     service_costs: dict[str, float]  # route -> the catalogue's cost per family (at service_costs_price_year)
-    problem_labels: dict[str, str]
     ruleset_version: str
 
     def unit_cost(self, code: str) -> UnitCost:
@@ -76,8 +75,7 @@ def load_cost_data(policy: Policy, path: Path | None = None) -> CostData:
         raise CostDataInvalid(problems)
     costs = {s.id: s.unit_cost_gbp for s in policy.catalogue.services if s.unit_cost_gbp is not None}
     return CostData(folder, data, sha256_text(canonical(merged)),
-                    {route: costs[route] for route in data.appraisal.engagement},
-                    {p.id: p.label for p in policy.rules.problems}, policy.version)
+                    {route: costs[route] for route in data.appraisal.engagement}, policy.version)
 
 
 class _Checker:
