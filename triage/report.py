@@ -90,6 +90,9 @@ def audit_history(referral_id: str, events: list[AuditEvent]) -> str:
         elif event.kind == "override":
             lines.append(f"  #{event.seq} {event.recorded_at} OVERRIDE of {body['overrides_decision']} by {body['by']}: "
                          f"{body['previous_route']} -> {body['route']}; reason: {body['reason']}")
+        elif event.kind == "closed":
+            lines.append(f"  #{event.seq} {event.recorded_at} CLOSED {body['closes_decision']} by {body['by']}: "
+                         f"reason: {body['reason']}")
         else:  # a kind this report does not know yet: still say it is there
             lines.append(f"  #{event.seq} {event.recorded_at} {event.kind.upper()}")
     return "\n".join(lines)
@@ -114,6 +117,8 @@ def export_record(event: AuditEvent) -> dict[str, Any]:
         record.update(route=decision["route"], priority=decision["priority"], matched_rule=decision["matched_rule"])
     elif event.kind == "override":
         record.update(route=body["route"], reason=body["reason"], by=body["by"])
+    elif event.kind == "closed":
+        record.update(reason=body["reason"], by=body["by"])
     elif event.kind == "ruleset_loaded":
         record.update(by=body["by"])
     return record

@@ -33,6 +33,7 @@ ACCESS: dict[tuple[str, str], dict[Role, int]] = {
     ("GET", "/v1/decisions/{decision_id}"):             {P: 200, FD: 200, PL: 200, AU: 200},
     ("GET", "/v1/decisions/{decision_id}/history"):     {P: 200, FD: 200, PL: 200, AU: 200},
     ("POST", "/v1/decisions/{decision_id}/override"):   {P: 403, FD: 201, PL: 403, AU: 403},
+    ("POST", "/v1/decisions/{decision_id}/close"):      {P: 403, FD: 201, PL: 403, AU: 403},
     ("GET", "/v1/rulesets"):                            {P: 403, FD: 200, PL: 200, AU: 200},
     ("GET", "/v1/rulesets/{version}"):                  {P: 403, FD: 200, PL: 200, AU: 200},
     ("POST", "/v1/rulesets"):                           {P: 403, FD: 403, PL: 201, AU: 403},
@@ -50,6 +51,7 @@ BODIES: dict[tuple[str, str], Any] = {  # a valid body for each endpoint that ta
     ("POST", "/v1/referrals"): NEW_REFERRAL,
     ("POST", "/v1/referrals/batch"): {"referrals": [NEW_REFERRAL]},
     ("POST", "/v1/decisions/{decision_id}/override"): {"route": "mast", "reason": "known to the MAST team"},
+    ("POST", "/v1/decisions/{decision_id}/close"): {"reason": "the family is with MAST"},
     ("POST", "/v1/rulesets"): {"files": {str(path.relative_to(EXAMPLE_2026_2)): path.read_text(encoding="utf-8")
                                          for path in EXAMPLE_2026_2.rglob("*.yaml")}},
     ("POST", "/v1/costs"): {"name": "access check", "groups": [{"route": "bsf", "families": 3, "problems": ["crime_asb"]}]},

@@ -21,7 +21,7 @@ from support import build_referral, child, parent
 from triage.audit.store import AuditStore
 from triage.audit.retention import retention_cutoff
 from triage.cli import app
-from triage.report import EXPORT_FIELDS
+from triage.report import EXPORT_FIELDS, audit_history
 
 runner = CliRunner()
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 88.0}))
@@ -94,6 +94,16 @@ def test_export_gives_an_override_its_route_reason_and_author(cli_store, tmp_pat
     [row] = [r for r in jsonl(export("--since", "2000-01-01")) if r["kind"] == "override"]
     assert (row["decision_id"], row["route"], row["reason"], row["by"], row["priority"]) == (
         decision["decision_id"], "mast", "Family asked", "A. Worker", None)
+
+
+def test_export_and_history_give_a_closed_case_its_reason_and_author(cli_store, tmp_path) -> None:
+    decision = decide(tmp_path)
+    cli_store.close(decision["decision_id"], "With MAST now", "A. Worker")
+    [row] = [r for r in jsonl(export("--since", "2000-01-01")) if r["kind"] == "closed"]
+    assert (row["decision_id"], row["reason"], row["by"], row["route"]) == (
+        decision["decision_id"], "With MAST now", "A. Worker", None)
+    shown = audit_history("X-1", cli_store.history(decision["decision_id"]))
+    assert f"CLOSED {decision['decision_id']} by A. Worker: reason: With MAST now" in shown
 
 
 def test_export_leaves_out_events_before_the_date(cli_store, tmp_path, monkeypatch) -> None:

@@ -133,3 +133,13 @@ def test_a_second_override_records_the_route_it_moved_from(store, audited, polic
     second = store.override(decision.decision_id, "bsf", "second", "a.patel", policy)
     assert (second.body["previous_route"], second.body["route"]) == ("mast", "bsf")
     assert "locality" not in second.body  # BSF is city-wide
+
+
+def test_a_closed_case_leaves_the_queue_and_the_team_load(store, audited):
+    kept = audited(build_referral(parent(), child(school={"attendance_pct": 80}), referral_id="KEPT"))
+    done = audited(build_referral(parent(), child(school={"attendance_pct": 80}), referral_id="DONE"))
+    store.close(done.decision_id, "the family is with MAST", "a.patel")
+    assert [decision.decision_id for decision, _ in store.queue()] == [kept.decision_id]
+    assert sum(store.team_load().values()) == 1
+    assert [event.kind for event in store.history(done.decision_id)] == ["decision", "closed"]
+    assert store.verify().ok

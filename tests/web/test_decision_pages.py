@@ -72,6 +72,34 @@ def test_an_override_without_a_reason_shows_the_error_and_keeps_the_choice(app, 
     assert [e.kind for e in app.state.services.store.events()].count("override") == 0
 
 
+def _close(app, browser, decision, reason):
+    token = _token(browser.get(f"/decisions/{decision.decision_id}/close").text)
+    return browser.post(f"/decisions/{decision.decision_id}/close", data={"reason": reason, "csrf_token": token})
+
+
+def test_closing_a_case_takes_it_off_the_queue_and_shows_who_closed_it(app, decision):
+    browser = _browser(app, "a.patel")
+    assert decision.referral_id in browser.get("/queue").text
+    done = _close(app, browser, decision, "The family is working with MAST")
+    assert (done.status_code, done.headers["location"]) == (303, f"/decisions/{decision.decision_id}")
+    page = browser.get(f"/decisions/{decision.decision_id}").text
+    assert "Case closed" in page and "The family is working with MAST" in page and "Close the case" not in page
+    assert decision.referral_id not in browser.get("/queue").text
+    assert "Case closed" in browser.get(f"/decisions/{decision.decision_id}/history").text
+
+
+def test_closing_without_a_reason_shows_the_error_and_closes_nothing(app, decision):
+    response = _close(app, _browser(app, "a.patel"), decision, "  ")
+    assert response.status_code == 400 and "Enter why the case can be closed" in response.text
+    assert "closed" not in [e.kind for e in app.state.services.store.events()]
+
+
+def test_a_role_that_may_not_override_may_not_close_a_case(app, decision):
+    browser = _browser(app, "p.lead")
+    assert "Close the case" not in browser.get(f"/decisions/{decision.decision_id}").text
+    assert browser.get(f"/decisions/{decision.decision_id}/close").status_code == 403
+
+
 def test_a_role_that_may_not_override_sees_no_button_and_is_refused(app, decision):
     browser = _browser(app, "p.lead")
     assert "Override this decision" not in browser.get(f"/decisions/{decision.decision_id}").text

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from triage.api.problems import FieldProblem, Problem
-from triage.api.schemas import OverrideRequest, RulesetUpload, SimulationRequest
+from triage.api.schemas import CloseRequest, OverrideRequest, RulesetUpload, SimulationRequest
 from triage.costs.cohort import Scenario
 from triage.engine import Engine
 from triage.intake import parse_referral
@@ -52,7 +52,7 @@ def build_openapi(app: FastAPI, engine: Engine) -> dict[str, Any]:
     override = OverrideRequest.model_json_schema(ref_template=template)
     override["properties"]["route"]["enum"] = sorted(s.id for s in engine.rulebook.catalogue.services)
     _component(schemas, "OverrideRequest", override)
-    for model in (RulesetUpload, SimulationRequest, Scenario):
+    for model in (CloseRequest, RulesetUpload, SimulationRequest, Scenario):
         _component(schemas, model.__name__, model.model_json_schema(ref_template=template))
     for model in (Problem, FieldProblem):  # every error response refers to them
         schemas.setdefault(model.__name__, model.model_json_schema(ref_template=template))

@@ -56,6 +56,23 @@ class OverrideRecord(BaseModel):
     by: str
 
 
+class CloseRequest(BaseModel):
+    """Closing a decision's case: the front door has finished with it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+                      Field(description="Why the front door has finished with it (required).")]
+
+
+class ClosedRecord(BaseModel):
+    seq: int
+    recorded_at: str
+    decision_id: str
+    reason: str
+    by: str
+
+
 class DecisionHistory(BaseModel):
     """A decision as recorded, every override of it (oldest first), and the route it stands at now."""
 
@@ -64,6 +81,8 @@ class DecisionHistory(BaseModel):
     caller: str
     overrides: list[OverrideRecord]
     current_route: str
+    closed: ClosedRecord | None = Field(default=None, description="Set once the case is closed: it has left "
+                                                                   "the queue and the team load.")
 
 
 class BatchItem(BaseModel):

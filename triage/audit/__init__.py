@@ -1,11 +1,11 @@
-"""The audit log: every decision, override and ruleset load, append-only and tamper-evident.
+"""The audit log: every decision, override, closed case and ruleset load, append-only and tamper-evident.
 
 ``triage.audit.store.AuditStore`` is the log itself; it is imported only where a database is used
 (SQLAlchemy and Alembic take a noticeable part of a second to import).
 """
 
-from triage.audit.errors import ReferralConflict, RulesetConflict, UnknownDecision
+from triage.audit.errors import CaseClosed, ReferralConflict, RulesetConflict, UnknownDecision
 from triage.audit.events import AuditEvent, Verification
 from triage.audit.requests import Request, attempt
 
-__all__ = ["AuditEvent", "ReferralConflict", "Request", "RulesetConflict", "UnknownDecision", "Verification", "attempt"]
+__all__ = ["AuditEvent", "CaseClosed", "ReferralConflict", "Request", "RulesetConflict", "UnknownDecision", "Verification", "attempt"]

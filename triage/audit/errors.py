@@ -7,6 +7,10 @@ class ReferralConflict(ValueError):
     """The referral id was decided before, with a different payload."""
 
 
+class CaseClosed(ValueError):
+    """The decision's case was closed before: it is closed once, and stays in the log."""
+
+
 class UnknownDecision(LookupError):
     """No decision event has this id."""
 

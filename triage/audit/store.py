@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from triage.audit import tables
 from triage.audit.canonical import GENESIS, canonical, chain_hash, link_hash, sha256_text
-from triage.audit.errors import ReferralConflict, RulesetConflict, UnknownDecision
+from triage.audit.errors import CaseClosed, ReferralConflict, RulesetConflict, UnknownDecision
 from triage.audit.events import ArchivedRuleset, AuditEvent, DecisionQuery, Replay, Verification
 from triage.audit.requests import Request, attempt
 from triage.audit.migrate import upgrade
@@ -229,6 +229,21 @@ class AuditStore:
             body["previous_route"] = standing["route"] if standing else original.body["decision"]["route"]
             return self._append(conn, "override", original.referral_id, decision_id, body)
 
+    def close(self, decision_id: str, reason: str, by: str) -> AuditEvent:
+        """Record that the front door has finished with a decision (the family is with the service,
+        or nothing more is needed): it leaves the queue and the team load. The decision and its
+        overrides stay in the log as they were; CaseClosed if it was closed before."""
+        if not reason.strip():
+            raise ValueError("reason: a reason is required to close a case")
+        if not by.strip():
+            raise ValueError("by: the practitioner's identity is required")
+        original = self.decision_event(decision_id)
+        with self._writing() as conn:
+            if conn.execute(_CLOSED.where(tables.events.c.decision_id == decision_id)).first() is not None:
+                raise CaseClosed(f"decision {decision_id} was closed before")
+            return self._append(conn, "closed", original.referral_id, decision_id,
+                                {"closes_decision": decision_id, "reason": reason, "by": by})
+
     def _household_locality(self, decided: AuditEvent, route: str, policy: Policy | None) -> str | None:
         if policy is None or not policy.serves_by_locality(route):
             return None
@@ -420,11 +435,11 @@ class AuditStore:
 
     def queue(self, route: str | None = None, locality: str | None = None, priority: str | None = None,
               limit: int = 200) -> list[tuple[Decision, str | None]]:
-        """Decisions by respond-by date (then the order decided), each with the team it was
-        overridden to (None if never). Filters apply to the route as decided."""
+        """Open decisions (not closed) by respond-by date, then the order decided, each with the team
+        it was overridden to (None if never). Filters apply to the route as decided."""
         index = tables.decisions
         query = (select(tables.events.c.content).join(index, index.c.seq == tables.events.c.seq)
-                 .order_by(index.c.respond_by, index.c.seq).limit(limit))
+                 .where(index.c.decision_id.not_in(_CLOSED)).order_by(index.c.respond_by, index.c.seq).limit(limit))
         for column, value in (("route", route), ("locality", locality), ("priority", priority)):
             if value is not None:
                 query = query.where(index.c[column] == value)
@@ -434,10 +449,11 @@ class AuditStore:
         return [(d, _team(overridden[d.decision_id]) if d.decision_id in overridden else None) for d in decisions]
 
     def team_load(self) -> dict[str, int]:
-        """Decisions per team as they stand (after overrides): a service, or ``mast/<locality>``."""
+        """Open decisions per team as they stand (after overrides): a service, or ``mast/<locality>``."""
         index = tables.decisions
         with self.engine.connect() as conn:
-            rows = conn.execute(select(index.c.decision_id, index.c.route, index.c.locality)).all()
+            rows = conn.execute(select(index.c.decision_id, index.c.route, index.c.locality)
+                                .where(index.c.decision_id.not_in(_CLOSED))).all()
             overridden = self._current_overrides(conn, None)
         load: dict[str, int] = {}
         for row in rows:
@@ -456,7 +472,8 @@ class AuditStore:
         return {row.decision_id: _content(row.content)["body"] for row in conn.execute(query)}
 
     def history(self, decision_id: str) -> list[AuditEvent]:
-        """A decision's event and every override of it, oldest first; UnknownDecision if none."""
+        """A decision's event and every later event about it (overrides, its closing), oldest first;
+        UnknownDecision if none."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(tables.events).where(tables.events.c.decision_id == decision_id)
                                 .order_by(tables.events.c.seq))
@@ -616,6 +633,9 @@ def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
     """INSERT that skips rows whose key exists (a payload sent before under another referral id)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
+
+
+_CLOSED = select(tables.events.c.decision_id).where(tables.events.c.kind == "closed")  # the closed cases
 
 
 def _team(standing: dict[str, Any]) -> str:

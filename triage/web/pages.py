@@ -24,7 +24,7 @@ from triage.access import Permission, allowed
 from triage.access.callers import staff_caller
 from triage.access.staff import StaffStore, StaffUser, session_secret
 from triage.api.services import Services, services
-from triage.audit import AuditEvent, UnknownDecision
+from triage.audit import AuditEvent, CaseClosed, UnknownDecision
 from triage.costs.appraisal import NothingToAppraise, appraise_cohort
 from triage.costs.cohort import audit_cohort
 from triage.costs.loader import CostDataInvalid, load_cost_data
@@ -158,7 +158,7 @@ def install(app: FastAPI, shared: Services, secure_cookies: bool) -> None:
 
 
 def _recorded(shared: Services, decision_id: str) -> list[AuditEvent]:
-    """The decision's events (decision first, then overrides), or 404."""
+    """The decision's events (decision first, then overrides and its closing), or 404."""
     try:
         return shared.store.history(decision_id)
     except UnknownDecision:
@@ -170,7 +170,8 @@ def _decision_context(shared: Services, events: list[AuditEvent]) -> dict[str, A
     decision = Decision.from_record(events[0].body["decision"])
     names = {s.id: s.name for s in shared.front_door.engine.rulebook.catalogue.services}
     return {"decision": decision, "overrides": overrides, "overridden": bool(overrides), "service_names": names,
-            "current_route": overrides[-1]["route"] if overrides else decision.route}
+            "current_route": overrides[-1]["route"] if overrides else decision.route,
+            "closed": next((e.body for e in events[1:] if e.kind == "closed"), None)}
 
 
 @router.get("/decisions/{decision_id}")
@@ -185,8 +186,9 @@ def history_page(request: Request, decision_id: str, shared: Shared, user: Staff
     events = _recorded(shared, decision_id)
     entries = [{"when": events[0].recorded_at, "what": f"Decided: {events[0].body['decision']['route']}",
                 "who": events[0].body["caller"], "why": f"rule {events[0].body['decision']['matched_rule']}"}]
-    entries += [{"when": e.recorded_at, "what": f"Overridden: {e.body['previous_route']} to {e.body['route']}",
-                 "who": e.body["by"], "why": e.body["reason"]} for e in events[1:] if e.kind == "override"]
+    entries += [{"when": e.recorded_at, "who": e.body["by"], "why": e.body["reason"],
+                 "what": f"Overridden: {e.body['previous_route']} to {e.body['route']}" if e.kind == "override"
+                 else "Case closed"} for e in events[1:] if e.kind in ("override", "closed")]
     return _page(request, shared, "history.html.j2", "Audit history", user=user, entries=entries,
                  decision=Decision.from_record(events[0].body["decision"]))
 
@@ -229,6 +231,32 @@ def override(request: Request, decision_id: str, shared: Shared, user: Overrider
         return _override_form(request, shared, user, events, status=400, route=route, reason=reason, errors=errors)
     shared.store.override(decision_id, route, reason.strip(), f"{user.name} ({user.username})",
                           shared.front_door.current.rulebook)
+    return RedirectResponse(f"/decisions/{decision_id}", status_code=303)
+
+
+def _close_form(request: Request, shared: Services, user: StaffUser, events: list[AuditEvent], status: int = 200,
+                reason: str = "", error: str | None = None) -> HTMLResponse:
+    return _page(request, shared, "close.html.j2", "Close the case", status=status, user=user, reason=reason,
+                 error=error, **_decision_context(shared, events))
+
+
+@router.get("/decisions/{decision_id}/close")
+def close_page(request: Request, decision_id: str, shared: Shared, user: Overrider) -> HTMLResponse:
+    return _close_form(request, shared, user, _recorded(shared, decision_id))
+
+
+@router.post("/decisions/{decision_id}/close")
+def close_case(request: Request, decision_id: str, shared: Shared, user: Overrider,
+               reason: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "") -> Response:
+    """The front door has finished with the case: it leaves the queue (the decision stays on record)."""
+    check_csrf(request, csrf_token)
+    events = _recorded(shared, decision_id)
+    if not reason.strip():
+        return _close_form(request, shared, user, events, status=400, error="Enter why the case can be closed")
+    try:
+        shared.store.close(decision_id, reason.strip(), f"{user.name} ({user.username})")
+    except CaseClosed:
+        pass  # closed meanwhile (another tab, a colleague): the decision page says by whom
     return RedirectResponse(f"/decisions/{decision_id}", status_code=303)
 
 

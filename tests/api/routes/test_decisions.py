@@ -257,3 +257,39 @@ def test_a_refused_override_records_nothing(client, front_door, auditor, decisio
     history = client.get(f"/v1/decisions/{decision['decision_id']}/history", headers=front_door.headers).json()
     assert history["overrides"] == []
     assert client.get("/v1/audit/verify", headers=auditor.headers).json()["events"] == 2
+
+
+# --- closing a case ------------------------------------------------------------------------------
+
+
+def close(client, caller, decision_id: str, reason: str = "the family is with the BSF team"):
+    return client.post(f"/v1/decisions/{decision_id}/close", json={"reason": reason}, headers=caller.headers)
+
+
+def test_closing_a_case_gets_201_and_shows_in_the_history(client, front_door, decision):
+    response = close(client, front_door, decision["decision_id"])
+    assert response.status_code == 201
+    assert (response.json()["reason"], response.json()["by"]) == ("the family is with the BSF team", "front-door-team")
+    history = client.get(response.headers["location"], headers=front_door.headers).json()
+    assert history["closed"]["seq"] == response.json()["seq"]
+
+
+def test_an_open_case_has_no_closing_in_its_history(client, front_door, decision):
+    history = client.get(f"/v1/decisions/{decision['decision_id']}/history", headers=front_door.headers).json()
+    assert history["closed"] is None
+
+
+def test_a_case_is_closed_once(client, front_door, decision):
+    close(client, front_door, decision["decision_id"])
+    response = close(client, front_door, decision["decision_id"], "again")
+    assert (response.status_code, response.json()["status"]) == (409, 409)
+
+
+def test_closing_needs_a_reason(client, front_door, decision):
+    response = close(client, front_door, decision["decision_id"], "   ")
+    assert response.status_code == 422
+    assert [error["path"] for error in response.json()["errors"]] == ["reason"]
+
+
+def test_closing_an_unknown_decision_is_404(client, front_door):
+    assert close(client, front_door, "no-such-decision").status_code == 404

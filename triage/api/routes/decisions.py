@@ -1,4 +1,5 @@
-"""Reading decisions, their history, and overriding them (the decision itself never changes)."""
+"""Reading decisions, their history, overriding them and closing their case (the decision itself
+never changes)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from fastapi.responses import JSONResponse
 from triage.access import ApiKey, Permission
 from triage.api.bodies import json_body, validated
 from triage.api.problems import ApiProblem, problem_responses
-from triage.api.schemas import DecisionHistory, DecisionPage, IsoDay, OverrideRecord, OverrideRequest
+from triage.api.schemas import (ClosedRecord, CloseRequest, DecisionHistory, DecisionPage, IsoDay, OverrideRecord,
+                                OverrideRequest)
 from triage.api.security import may_read_all, require
 from triage.api.services import Services, services
-from triage.audit import AuditEvent, UnknownDecision
+from triage.audit import AuditEvent, CaseClosed, UnknownDecision
 from triage.audit.events import DecisionQuery
 from triage.intake import FieldError
 from triage.models import Decision
@@ -55,6 +57,11 @@ def _override_record(event: AuditEvent) -> OverrideRecord:
                           by=body["by"])
 
 
+def _closed_record(event: AuditEvent) -> ClosedRecord:
+    return ClosedRecord(seq=event.seq, recorded_at=event.recorded_at, decision_id=event.body["closes_decision"],
+                        reason=event.body["reason"], by=event.body["by"])
+
+
 @router.get("/{decision_id}", response_model=Decision, responses=problem_responses(401, 403, 404, 422))
 def get_decision(decision_id: DecisionId, key: Reader, shared: Shared) -> Decision:
     """A decision exactly as recorded (overrides are in its history)."""
@@ -63,11 +70,13 @@ def get_decision(decision_id: DecisionId, key: Reader, shared: Shared) -> Decisi
 
 @router.get("/{decision_id}/history", response_model=DecisionHistory, responses=problem_responses(401, 403, 404, 422))
 def get_history(decision_id: DecisionId, key: Reader, shared: Shared) -> DecisionHistory:
-    """The decision, every override of it with who and why, and the route it stands at now."""
+    """The decision, every override of it with who and why, the route it stands at now, and its
+    closing when the front door has finished with it."""
     first, *later = _history(shared, decision_id, key)
     overrides = [_override_record(event) for event in later if event.kind == "override"]
+    closed = next((_closed_record(event) for event in later if event.kind == "closed"), None)
     return DecisionHistory(decision=_decision(first), recorded_at=first.recorded_at, caller=first.body["caller"],
-                           overrides=overrides,
+                           overrides=overrides, closed=closed,
                            current_route=overrides[-1].route if overrides else first.body["decision"]["route"])
 
 
@@ -108,4 +117,22 @@ def override_decision(decision_id: DecisionId, key: Overrider, shared: Shared,
     event = shared.store.override(decision_id, wanted.route, wanted.reason, key.name, shared.front_door.current.rulebook)
     record = _override_record(event)
     return JSONResponse(record.model_dump(), status_code=201,
+                        headers={"Location": f"/v1/decisions/{decision_id}/history"})
+
+
+@router.post("/{decision_id}/close", status_code=201, response_model=ClosedRecord,
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": {"$ref": "#/components/schemas/CloseRequest"}}}}},
+             responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422))
+def close_case(decision_id: DecisionId, key: Overrider, shared: Shared,
+               data: Annotated[Any, Depends(json_body)]) -> JSONResponse:
+    """Close the decision's case: the front door has finished with it, so it leaves the queue and
+    the team load. Recorded with who and why; a case is closed once (409 after that)."""
+    wanted = validated(CloseRequest, data)
+    _history(shared, decision_id, key)
+    try:
+        event = shared.store.close(decision_id, wanted.reason, key.name)
+    except CaseClosed as error:
+        raise ApiProblem(409, str(error)) from None
+    return JSONResponse(_closed_record(event).model_dump(), status_code=201,
                         headers={"Location": f"/v1/decisions/{decision_id}/history"})
