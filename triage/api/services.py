@@ -7,6 +7,7 @@ import time
 
 import structlog
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 
 from triage.access import KeyStore
 from triage.audit.store import AuditStore
@@ -39,6 +40,9 @@ class Services:
     def _installed(self) -> RulesetLibrary:
         return installed(self.settings.rules_dirs, self.store, self.settings.engine)
 
+    def refresh_due(self) -> bool:
+        return time.monotonic() - self._checked >= REFRESH_SECONDS
+
     def refresh(self, force: bool = False) -> None:
         """Pick up rulesets published since the last look (at most every REFRESH_SECONDS).
 
@@ -46,7 +50,7 @@ class Services:
         chosen its version finishes with it, and a broken publication (it cannot be, as publishing
         loads and tests it first) would leave the old set serving.
         """
-        if not force and time.monotonic() - self._checked < REFRESH_SECONDS:
+        if not force and not self.refresh_due():
             return
         # a forced refresh (the publishing request) waits its turn: another request's refresh may
         # have read the log before the publication, and the publisher must see its own version live
@@ -64,10 +68,11 @@ class Services:
             self._refreshing.release()
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     """FastAPI dependency: the process's shared services, with any newly published ruleset live.
-    A plain function, so FastAPI runs it in the thread pool: the refresh reads the database (and
-    may load a ruleset), which must not hold up the event loop serving every other request."""
+    The refresh reads the database (and may load a ruleset), so when one is due it runs in the
+    thread pool, never holding up the event loop; otherwise this costs one clock reading."""
     shared: Services = request.app.state.services
-    shared.refresh()
+    if shared.refresh_due():
+        await run_in_threadpool(shared.refresh)
     return shared
