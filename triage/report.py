@@ -98,8 +98,8 @@ def audit_history(referral_id: str, events: list[AuditEvent]) -> str:
     return "\n".join(lines)
 
 
-EXPORT_FIELDS = ("seq", "kind", "recorded_at", "referral_id", "decision_id", "route", "priority", "matched_rule",
-                 "reason", "by", "hash")
+EXPORT_FIELDS = ("seq", "kind", "recorded_at", "referral_id", "decision_id", "route", "locality", "priority",
+                 "matched_rule", "reason", "by", "hash")
 
 
 def export_record(event: AuditEvent) -> dict[str, Any]:
@@ -114,9 +114,10 @@ def export_record(event: AuditEvent) -> dict[str, Any]:
                   decision_id=event.decision_id, hash=event.hash)
     if event.kind == "decision":
         decision = body["decision"]
-        record.update(route=decision["route"], priority=decision["priority"], matched_rule=decision["matched_rule"])
+        record.update(route=decision["route"], locality=decision.get("locality"), priority=decision["priority"],
+                      matched_rule=decision["matched_rule"])
     elif event.kind == "override":
-        record.update(route=body["route"], reason=body["reason"], by=body["by"])
+        record.update(route=body["route"], locality=body.get("locality"), reason=body["reason"], by=body["by"])
     elif event.kind == "closed":
         record.update(reason=body["reason"], by=body["by"])
     elif event.kind == "ruleset_loaded":

@@ -82,7 +82,7 @@ def test_export_gives_a_decision_its_route_priority_and_rule(cli_store, tmp_path
     event = cli_store.decision_event(decision["decision_id"])
     assert row == {**dict.fromkeys(EXPORT_FIELDS), "seq": event.seq, "kind": "decision",
                    "recorded_at": event.recorded_at, "referral_id": "X-1", "decision_id": decision["decision_id"],
-                   "route": decision["route"], "priority": decision["priority"],
+                   "route": decision["route"], "locality": decision["locality"], "priority": decision["priority"],
                    "matched_rule": decision["matched_rule"], "hash": event.hash}
 
 

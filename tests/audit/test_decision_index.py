@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from support import build_referral, child, parent
 from triage.audit.migrate import HEAD, MIGRATIONS, current_revision
+from triage.audit import CaseClosed
 from triage.audit.events import DecisionQuery
 from triage.audit.store import AuditStore, _ChainWriter, open_engine
 from triage.canonical import canonical, sha256_text
@@ -143,3 +144,11 @@ def test_a_closed_case_leaves_the_queue_and_the_team_load(store, audited):
     assert sum(store.team_load().values()) == 1
     assert [event.kind for event in store.history(done.decision_id)] == ["decision", "closed"]
     assert store.verify().ok
+
+
+def test_a_closed_case_is_not_overridden(store, audited, policy):
+    decision = audited(build_referral(parent(), child(), referral_id="SHUT"))
+    store.close(decision.decision_id, "nothing more needed", "a.patel")
+    with pytest.raises(CaseClosed):
+        store.override(decision.decision_id, "mast", "too late", "a.patel", policy)
+    assert [event.kind for event in store.history(decision.decision_id)] == ["decision", "closed"]

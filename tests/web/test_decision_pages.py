@@ -57,7 +57,7 @@ def test_an_override_with_a_reason_is_recorded_and_shown_in_the_history(app, dec
                         data={"route": "bsf", "reason": "Known to BSF already", "csrf_token": token})
     assert (done.status_code, done.headers["location"]) == (303, f"/decisions/{decision.decision_id}")
     history = browser.get(f"/decisions/{decision.decision_id}/history").text
-    assert "Known to BSF already" in history and "A. Patel (a.patel)" in history
+    assert "Known to BSF already" in history and "A. Patel (staff:a.patel)" in history
     assert app.state.services.store.verify().ok
 
 

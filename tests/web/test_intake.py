@@ -127,3 +127,8 @@ def test_a_member_number_too_long_to_be_a_member_is_ignored(app):
 ])
 def test_contract_errors_are_said_in_plain_words_naming_the_field(path, reason, said):
     assert message(FieldError(path, reason)) == said
+
+
+def test_other_contract_messages_still_name_their_field():
+    said = message(FieldError("household.members[0].employment.neet", "Input should be a valid boolean"))
+    assert said == "Not in education, employment or training (NEET) for member 1: input should be a valid boolean"

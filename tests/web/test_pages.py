@@ -115,6 +115,18 @@ def test_signing_out_on_one_device_ends_the_sessions_on_others(app, browser, sta
     assert other.get("/glossary").status_code == 303
 
 
+def test_an_ended_session_cannot_sign_out_the_sessions_that_came_after_it(app, browser, staff):
+    _sign_in(browser)
+    old_page_token = _token(browser.get("/glossary").text)
+    stale = dict(browser.cookies)
+    browser.post("/sign-out", data={"csrf_token": old_page_token})  # signed out: the session above has ended
+    now = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    _sign_in(now)
+    leftover = TestClient(app, base_url="https://testserver", follow_redirects=False, cookies=stale)
+    leftover.post("/sign-out", data={"csrf_token": old_page_token})  # an old tab's Sign out button
+    assert now.get("/glossary").status_code == 200
+
+
 def test_a_session_ends_a_working_day_after_signing_in_however_busy(browser, staff, monkeypatch):
     _sign_in(browser)
     signed_in_at = time.time()

@@ -51,7 +51,8 @@ class OverrideRecord(BaseModel):
     decision_id: str
     route: str
     previous_route: str = Field(description="The route as it stood before this override: the decision's, "
-                                            "or an earlier override's.")
+                                            "or an earlier override's (overrides recorded before 27 November "
+                                            "2026 carry the decision's route).")
     reason: str
     by: str
 
@@ -66,6 +67,8 @@ class CloseRequest(BaseModel):
 
 
 class ClosedRecord(BaseModel):
+    """A decision's case closed: when, by whom and why (the event's place in the log is ``seq``)."""
+
     seq: int
     recorded_at: str
     decision_id: str

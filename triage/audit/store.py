@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import orjson
 import yaml
-from sqlalchemy import Connection, Engine, Select, create_engine, delete, event, func, select
+from sqlalchemy import Connection, Engine, Select, create_engine, delete, event, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from triage.audit import tables
@@ -211,6 +211,7 @@ class AuditStore:
 
     def override(self, decision_id: str, route: str, reason: str, by: str, policy: Policy | None = None) -> AuditEvent:
         """Record a practitioner's new route for a decision; the decision event is never changed.
+        CaseClosed once the decision's case is closed.
 
         ``previous_route`` is the route as it stood (after any earlier override). With ``policy``,
         an override to a service that works by locality (MAST) records the household's locality,
@@ -225,6 +226,7 @@ class AuditStore:
         if locality is not None:
             body["locality"] = locality
         with self._writing() as conn:
+            _refuse_if_closed(conn, decision_id)
             standing = self._current_overrides(conn, [decision_id]).get(decision_id)
             body["previous_route"] = standing["route"] if standing else original.body["decision"]["route"]
             return self._append(conn, "override", original.referral_id, decision_id, body)
@@ -239,8 +241,7 @@ class AuditStore:
             raise ValueError("by: the practitioner's identity is required")
         original = self.decision_event(decision_id)
         with self._writing() as conn:
-            if conn.execute(_CLOSED.where(tables.events.c.decision_id == decision_id)).first() is not None:
-                raise CaseClosed(f"decision {decision_id} was closed before")
+            _refuse_if_closed(conn, decision_id)
             return self._append(conn, "closed", original.referral_id, decision_id,
                                 {"closes_decision": decision_id, "reason": reason, "by": by})
 
@@ -439,7 +440,7 @@ class AuditStore:
         it was overridden to (None if never). Filters apply to the route as decided."""
         index = tables.decisions
         query = (select(tables.events.c.content).join(index, index.c.seq == tables.events.c.seq)
-                 .where(index.c.decision_id.not_in(_CLOSED)).order_by(index.c.respond_by, index.c.seq).limit(limit))
+                 .where(_open(index)).order_by(index.c.respond_by, index.c.seq).limit(limit))
         for column, value in (("route", route), ("locality", locality), ("priority", priority)):
             if value is not None:
                 query = query.where(index.c[column] == value)
@@ -453,7 +454,7 @@ class AuditStore:
         index = tables.decisions
         with self.engine.connect() as conn:
             rows = conn.execute(select(index.c.decision_id, index.c.route, index.c.locality)
-                                .where(index.c.decision_id.not_in(_CLOSED))).all()
+                                .where(_open(index))).all()
             overridden = self._current_overrides(conn, None)
         load: dict[str, int] = {}
         for row in rows:
@@ -635,7 +636,17 @@ def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
-_CLOSED = select(tables.events.c.decision_id).where(tables.events.c.kind == "closed")  # the closed cases
+def _open(index: Any) -> Any:
+    """A condition on the decisions index: the decision's case has not been closed."""
+    closing = tables.events.alias("closing")  # its own name: the outer query may read the events table too
+    return ~exists().where(closing.c.kind == "closed", closing.c.decision_id == index.c.decision_id)
+
+
+def _refuse_if_closed(conn: Connection, decision_id: str) -> None:
+    """CaseClosed if the decision's case was closed: a closed case is not changed any more."""
+    events = tables.events.c
+    if conn.execute(select(events.seq).where(events.kind == "closed", events.decision_id == decision_id)).first():
+        raise CaseClosed(f"decision {decision_id} was closed before; its case is not changed any more")
 
 
 def _team(standing: dict[str, Any]) -> str:

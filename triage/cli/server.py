@@ -21,9 +21,9 @@ def serve(
     """Serve the HTTP API (docs at /docs). Every decision is recorded in the audit log.
 
     The database is TRIAGE_DATABASE_URL when set, else the SQLite file TRIAGE_AUDIT_DB. Session
-    cookies are always marked Secure (https only): browsers accept them on http://127.0.0.1 and
-    http://localhost too, so trying the pages on one's own machine works, and a reverse proxy on
-    this host can never be left serving cookies that would travel over plain http.
+    cookies are always marked Secure (https only): Chromium and Firefox accept them on
+    http://127.0.0.1 and http://localhost too (Safari does not: TRIAGE_SECURE_COOKIES=false), and a
+    reverse proxy on this host can never be left serving cookies that would travel over plain http.
     """
     import uvicorn
 

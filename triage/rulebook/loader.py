@@ -55,6 +55,7 @@ class Policy:
         return next((loc.id for loc in self.catalogue.localities if district in loc.districts), None)
 
     def serves_by_locality(self, route: str) -> bool:
+        """Whether a route's service has teams by locality (MAST), so its work needs a locality."""
         return any(s.id == route and s.coverage == "localities" for s in self.catalogue.services)
 
 

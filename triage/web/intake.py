@@ -153,8 +153,9 @@ _BOUNDS = [(re.compile(r"Input should be less than or equal to (\S+)"), "must be
            (re.compile(r"Input should be greater than or equal to (\S+)"), "must be {0} or more"),
            (re.compile(r"Input should be less than (\S+)"), "must be less than {0}"),
            (re.compile(r"Input should be greater than (\S+)"), "must be more than {0}"),
-           (re.compile(r"String should match pattern .*"), "can only use letters, numbers, '.', '_' and '-' "
-                                                          "(up to 64 characters)")]
+           (re.compile(r"Field required"), "is required")]
+_IDS = re.compile(r"String should match pattern .*")  # the contract's ids: referral and member ids
+_VALIDATOR_WORDING = re.compile(r"(Input|String|List|Value|Extra|Field|Dictionary|Object) ")  # pydantic's messages
 _MEMBER_FIELD = re.compile(r"household\.members\[(\d+)\]\.(?:\w+\.)?(\w+)")
 
 
@@ -166,10 +167,15 @@ def message(error: FieldError) -> str:
         found = pattern.fullmatch(error.reason)
         if found:
             return f"{what} {wording.format(*found.groups())}"
-    return error.reason[:1].upper() + error.reason[1:]
+    if _IDS.fullmatch(error.reason) and error.path.endswith("id"):
+        return f"{what} can only use letters, numbers, '.', '_' and '-' (up to 64 characters)"
+    if _VALIDATOR_WORDING.match(error.reason):  # the validator's own words: say which field they are about
+        return f"{what}: {error.reason[:1].lower()}{error.reason[1:]}"
+    return error.reason[:1].upper() + error.reason[1:]  # written for people already (intake's, the form's)
 
 
 def _what(path: str) -> str:
+    """The field a path points at, as the form labels it (members numbered from 1)."""
     member = _MEMBER_FIELD.fullmatch(path)
     if member:
         return f"{_label(member.group(2))} for member {int(member.group(1)) + 1}"

@@ -96,9 +96,11 @@ def sign_in(request: Request, shared: Shared, username: Annotated[str, Form()] =
 def sign_out(request: Request, shared: Shared, csrf_token: Annotated[str, Form()] = "") -> Response:
     """Sign out everywhere: this account's sessions end on the server, so a copied cookie is useless."""
     check_csrf(request, csrf_token)
-    username = request.session.get("username")
-    if username:
-        _staff(shared).end_sessions(username)
+    staff = _staff(shared)
+    try:
+        staff.end_sessions(signed_in(request, staff).username)
+    except SignInRequired:
+        pass  # an ended or stale session: it may not sign anyone else out, only leave
     request.session.clear()
     return RedirectResponse("/sign-in", status_code=303)
 
@@ -193,6 +195,12 @@ def history_page(request: Request, decision_id: str, shared: Shared, user: Staff
                  decision=Decision.from_record(events[0].body["decision"]))
 
 
+def _author(user: StaffUser) -> str:
+    """Who overrode or closed, as recorded: the person's name and their caller, which no API key
+    can take (a key's name has no ':'), so the history cannot be made to show a false author."""
+    return f"{user.name} ({staff_caller(user.username)})"
+
+
 def _overrider(user: Staff) -> StaffUser:
     if not allowed(user.role, Permission.OVERRIDE):
         raise HTTPException(403, "your role may not override decisions")
@@ -221,7 +229,7 @@ def override(request: Request, decision_id: str, shared: Shared, user: Overrider
              csrf_token: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf_token)
     events = _recorded(shared, decision_id)
-    known = {s.id for s in shared.front_door.engine.rulebook.catalogue.services}
+    known = {s.id for s in shared.front_door.current.rulebook.catalogue.services}
     errors = {}
     if route not in known:
         errors["route"] = "Choose the route this family should take"
@@ -229,20 +237,27 @@ def override(request: Request, decision_id: str, shared: Shared, user: Overrider
         errors["reason"] = "Enter why you are overriding the decision"
     if errors:
         return _override_form(request, shared, user, events, status=400, route=route, reason=reason, errors=errors)
-    shared.store.override(decision_id, route, reason.strip(), f"{user.name} ({user.username})",
-                          shared.front_door.current.rulebook)
+    try:
+        shared.store.override(decision_id, route, reason.strip(), _author(user), shared.front_door.current.rulebook)
+    except CaseClosed:
+        pass  # closed meanwhile (another tab, a colleague): the decision page says by whom and why
     return RedirectResponse(f"/decisions/{decision_id}", status_code=303)
 
 
 def _close_form(request: Request, shared: Services, user: StaffUser, events: list[AuditEvent], status: int = 200,
                 reason: str = "", error: str | None = None) -> HTMLResponse:
+    """The form asking why the case can be closed (with the error, when the reason was left out)."""
     return _page(request, shared, "close.html.j2", "Close the case", status=status, user=user, reason=reason,
                  error=error, **_decision_context(shared, events))
 
 
 @router.get("/decisions/{decision_id}/close")
-def close_page(request: Request, decision_id: str, shared: Shared, user: Overrider) -> HTMLResponse:
-    return _close_form(request, shared, user, _recorded(shared, decision_id))
+def close_page(request: Request, decision_id: str, shared: Shared, user: Overrider) -> Response:
+    """The close form; a case already closed goes back to its decision page, which says by whom."""
+    events = _recorded(shared, decision_id)
+    if any(event.kind == "closed" for event in events):
+        return RedirectResponse(f"/decisions/{decision_id}", status_code=303)
+    return _close_form(request, shared, user, events)
 
 
 @router.post("/decisions/{decision_id}/close")
@@ -254,9 +269,9 @@ def close_case(request: Request, decision_id: str, shared: Shared, user: Overrid
     if not reason.strip():
         return _close_form(request, shared, user, events, status=400, error="Enter why the case can be closed")
     try:
-        shared.store.close(decision_id, reason.strip(), f"{user.name} ({user.username})")
+        shared.store.close(decision_id, reason.strip(), _author(user))
     except CaseClosed:
-        pass  # closed meanwhile (another tab, a colleague): the decision page says by whom
+        pass  # closed meanwhile (another tab, a colleague): the decision page says by whom and why
     return RedirectResponse(f"/decisions/{decision_id}", status_code=303)
 
 
@@ -271,7 +286,7 @@ def _due(respond_by: date, today: date) -> str | None:
 def queue(request: Request, shared: Shared, user: Staff, route: str = "", locality: str = "",
           priority: str = "") -> HTMLResponse:
     """Decisions by respond-by date, overdue and due today marked in words as well as colour."""
-    policy = shared.front_door.engine.rulebook
+    policy = shared.front_door.current.rulebook
     today = datetime.now(LONDON).date()
     rows = [{"decision_id": d.decision_id, "referral_id": d.referral_id, "respond_by": d.respond_by.isoformat(),
              "due": _due(d.respond_by, today), "priority": d.priority, "overridden": moved is not None,

@@ -293,3 +293,9 @@ def test_closing_needs_a_reason(client, front_door, decision):
 
 def test_closing_an_unknown_decision_is_404(client, front_door):
     assert close(client, front_door, "no-such-decision").status_code == 404
+
+
+def test_a_closed_case_is_not_overridden_409(client, front_door, decision):
+    close(client, front_door, decision["decision_id"])
+    response = override(client, front_door, decision["decision_id"], MAST)
+    assert (response.status_code, response.json()["status"]) == (409, 409)

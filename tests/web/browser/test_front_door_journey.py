@@ -45,7 +45,7 @@ def test_enter_a_referral_see_the_decision_override_it_and_find_it_in_the_histor
 
     page.get_by_role("link", name="View the audit history").click()
     expect(page.get_by_role("cell", name="Already known to the BSF team")).to_be_visible()
-    expect(page.get_by_role("cell", name="A. Patel (a.patel)")).to_be_visible()
+    expect(page.get_by_role("cell", name="A. Patel (staff:a.patel)")).to_be_visible()
     page.screenshot(path=screenshots / "history.png", full_page=True)
 
 

@@ -58,6 +58,7 @@ def _override_record(event: AuditEvent) -> OverrideRecord:
 
 
 def _closed_record(event: AuditEvent) -> ClosedRecord:
+    """A ``closed`` event as the API shows it."""
     return ClosedRecord(seq=event.seq, recorded_at=event.recorded_at, decision_id=event.body["closes_decision"],
                         reason=event.body["reason"], by=event.body["by"])
 
@@ -101,20 +102,25 @@ def list_decisions(
 @router.post("/{decision_id}/override", status_code=201, response_model=OverrideRecord,
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": {"$ref": "#/components/schemas/OverrideRequest"}}}}},
-             responses=problem_responses(400, 401, 403, 404, 413, 415, 422))
+             responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422))
 def override_decision(decision_id: DecisionId, key: Overrider, shared: Shared,
                       data: Annotated[Any, Depends(json_body)]) -> JSONResponse:
     """Record a practitioner's new route with their reason; the decision event is never changed.
 
-    The overrider is the API key's holder (its name), as recorded in the audit log.
+    The overrider is the API key's holder (its name), as recorded in the audit log. A closed case
+    is not changed any more (409).
     """
     wanted = validated(OverrideRequest, data)
-    services_known = {service.id for service in shared.front_door.engine.rulebook.catalogue.services}
+    services_known = {service.id for service in shared.front_door.current.rulebook.catalogue.services}
     if wanted.route not in services_known:
         raise ApiProblem(422, "the override is invalid", [FieldError(
             "route", f"unknown service {wanted.route!r}; expected one of: {', '.join(sorted(services_known))}")])
     _history(shared, decision_id, key)
-    event = shared.store.override(decision_id, wanted.route, wanted.reason, key.name, shared.front_door.current.rulebook)
+    try:
+        event = shared.store.override(decision_id, wanted.route, wanted.reason, key.name,
+                                      shared.front_door.current.rulebook)
+    except CaseClosed as error:
+        raise ApiProblem(409, str(error)) from None
     record = _override_record(event)
     return JSONResponse(record.model_dump(), status_code=201,
                         headers={"Location": f"/v1/decisions/{decision_id}/history"})
