@@ -38,6 +38,13 @@ async def json_body(request: Request) -> Any:
         raise ApiProblem(400, "the body is not valid JSON", error.errors) from None
 
 
+def json_request(schema: str) -> dict[str, Any]:
+    """The OpenAPI ``requestBody`` of a route that reads its body through ``json_body``: required
+    JSON of the named component schema (FastAPI cannot see it in the route's signature)."""
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{schema}"}}}}}
+
+
 def field_errors(error: ValidationError) -> list[FieldError]:
     """A pydantic error as field paths and reasons, without the input (it may be personal data)."""
     return [FieldError(".".join(str(part) for part in e["loc"]), e["msg"]) for e in error.errors(include_input=False)]

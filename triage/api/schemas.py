@@ -35,14 +35,17 @@ class DecisionPage(Page):
     items: list[Decision]
 
 
+# a practitioner's reason, as overrides and closed cases record it: required, free text
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
 class OverrideRequest(BaseModel):
     """A practitioner's new route for a decision, and why."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     route: Annotated[str, Field(min_length=1, max_length=64, description="A service id from the catalogue.")]
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
-                      Field(description="Why the engine's route is not right for this family (required).")]
+    reason: Annotated[Reason, Field(description="Why the engine's route is not right for this family (required).")]
 
 
 class OverrideRecord(BaseModel):
@@ -62,8 +65,7 @@ class CloseRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
-                      Field(description="Why the front door has finished with it (required).")]
+    reason: Annotated[Reason, Field(description="Why the front door has finished with it (required).")]
 
 
 class ClosedRecord(BaseModel):

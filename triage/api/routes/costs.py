@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from triage.access import ApiKey, Permission
-from triage.api.bodies import json_body, validated
+from triage.api.bodies import json_body, json_request, validated
 from triage.api.problems import ApiProblem, problem_responses
 from triage.api.security import require
 from triage.api.services import Services, services
@@ -54,8 +54,7 @@ def appraise_decisions(_: Appraiser, shared: Shared, since: date | None = None, 
 
 
 @router.post("/costs", response_model=dict[str, Any],
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                 "schema": {"$ref": "#/components/schemas/Scenario"}}}}},
+             openapi_extra=json_request("Scenario"),
              responses=problem_responses(400, 401, 403, 413, 415, 422))
 def appraise_scenario(_: Appraiser, shared: Shared, data: Annotated[Any, Depends(json_body)],
                       draws: Draws = None) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from triage.access import ApiKey, Permission
-from triage.api.bodies import json_body, validated
+from triage.api.bodies import json_body, json_request, validated
 from triage.api.problems import ApiProblem, problem_responses
 from triage.api.schemas import (ClosedRecord, CloseRequest, DecisionHistory, DecisionPage, IsoDay, OverrideRecord,
                                 OverrideRequest)
@@ -100,8 +100,7 @@ def list_decisions(
 
 
 @router.post("/{decision_id}/override", status_code=201, response_model=OverrideRecord,
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                 "schema": {"$ref": "#/components/schemas/OverrideRequest"}}}}},
+             openapi_extra=json_request("OverrideRequest"),
              responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422))
 def override_decision(decision_id: DecisionId, key: Overrider, shared: Shared,
                       data: Annotated[Any, Depends(json_body)]) -> JSONResponse:
@@ -127,8 +126,7 @@ def override_decision(decision_id: DecisionId, key: Overrider, shared: Shared,
 
 
 @router.post("/{decision_id}/close", status_code=201, response_model=ClosedRecord,
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                 "schema": {"$ref": "#/components/schemas/CloseRequest"}}}}},
+             openapi_extra=json_request("CloseRequest"),
              responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422))
 def close_case(decision_id: DecisionId, key: Overrider, shared: Shared,
                data: Annotated[Any, Depends(json_body)]) -> JSONResponse:

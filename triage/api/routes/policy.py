@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from triage.access import ApiKey, Permission
 from triage.api.problems import ApiProblem, problem_responses
-from triage.api.bodies import json_body, validated
+from triage.api.bodies import json_body, json_request, validated
 from triage.api.schemas import (ActiveRuleset, ArchivedRulesetOut, Catalogue, DefinitionOut, PublishedRuleset,
                                 RulesetDetail, RulesetList, RulesetUpload, SimulationRequest)
 from triage.api.security import require
@@ -110,8 +110,7 @@ def _written(upload: RulesetUpload, folder: FilePath) -> FilePath:
 
 
 @router.post("/rulesets", status_code=201, response_model=PublishedRuleset,
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                 "schema": {"$ref": "#/components/schemas/RulesetUpload"}}}}},
+             openapi_extra=json_request("RulesetUpload"),
              responses={200: {"model": PublishedRuleset, "description": "Published before: nothing changed"},
                         **problem_responses(400, 401, 403, 409, 413, 415, 422)})
 def publish_ruleset(key: Publisher, shared: Shared, data: Annotated[Any, Depends(json_body)]) -> JSONResponse:
@@ -139,8 +138,7 @@ def publish_ruleset(key: Publisher, shared: Shared, data: Annotated[Any, Depends
 
 
 @router.post("/simulate", response_model=dict[str, Any],
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                 "schema": {"$ref": "#/components/schemas/SimulationRequest"}}}}},
+             openapi_extra=json_request("SimulationRequest"),
              responses=problem_responses(400, 401, 403, 413, 415, 422, 429))
 def simulate_candidate(_: Simulator, shared: Shared, data: Annotated[Any, Depends(json_body)]) -> dict[str, Any]:
     """What-if: re-decide the referrals recorded in the audit log under a candidate ruleset and

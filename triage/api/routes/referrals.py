@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from triage.access import ApiKey, Permission
-from triage.api.bodies import json_body
+from triage.api.bodies import json_body, json_request
 from triage.api.problems import ApiProblem, problem, problem_responses
 from triage.api.schemas import BATCH_LIMIT, BatchItem, BatchResult
 from triage.api.security import require
@@ -29,8 +29,7 @@ Body = Annotated[Any, Depends(json_body)]
 Pin = Annotated[str | None, Query(min_length=1, max_length=64, description=(
     "Decide with this installed ruleset version instead of the one in force on the day received."))]
 
-_REFERRAL_BODY = {"requestBody": {"required": True, "content": {"application/json": {
-    "schema": {"$ref": "#/components/schemas/Referral"}}}}}
+_REFERRAL_BODY = json_request("Referral")
 _BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["referrals"], "additionalProperties": False,
     "properties": {"referrals": {"type": "array", "minItems": 1, "maxItems": BATCH_LIMIT,
