@@ -7,6 +7,8 @@ a test should receive as a fixture (e.g. ``referral`` returns ``build_referral``
 - Member builders ``member`` / ``parent`` / ``child`` / ``other``: one household member each.
 - ``BASE_REFERRAL`` / ``build_referral``: a small valid referral and changes to it.
 - ``SPEC_EXAMPLE``: the wire contract's example referral ("R-2026-000123"), verbatim.
+- ``TINY_COSTS`` / ``tiny_costs``: cost-benefit data small enough to work out by hand.
+- ``STAFF_PASSWORD``, ``csrf_token_in``, ``signed_in_browser``: signing in to the web pages.
 - The policy's fixed vocabularies, written from the policy text (not read from the rulebook):
   ``AGENCIES``, ``POLICY_ORDER``, ``ROUTING_RULE_IDS``, ``RULE_4_ROUTES`` and the member / housing
   field names the referral generators draw from.
@@ -18,6 +20,7 @@ one (``build_referral`` does so itself).
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 # --- household members ------------------------------------------------------------------------
@@ -179,3 +182,24 @@ def tiny_costs(service_cost: float = 2000.0, **appraisal: Any) -> Any:
     data["appraisal"].update(appraisal)
     return CostData(root=None, data=CostDataFolder.model_validate(data), sha256="test",  # type: ignore[arg-type]
                     service_costs={"bsf": service_cost}, ruleset_version="test")
+
+
+# --- the web pages ------------------------------------------------------------------------------
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+def csrf_token_in(page: str) -> str:
+    """The CSRF token a page's forms carry."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+
+def signed_in_browser(app: Any, username: str) -> Any:
+    """A test browser on ``app``, signed in through the sign-in form as ``username``."""
+    from fastapi.testclient import TestClient
+
+    browser = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    token = csrf_token_in(browser.get("/sign-in").text)
+    signed_in = browser.post("/sign-in", data={"username": username, "password": STAFF_PASSWORD, "csrf_token": token})
+    assert signed_in.status_code == 303, signed_in.text
+    return browser

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
-from support import SPEC_EXAMPLE, build_referral, child, parent
-from triage.access import Role
-from triage.access.staff import StaffStore
-from triage.api.app import create_app
+from support import SPEC_EXAMPLE, build_referral, child, parent, signed_in_browser
 from triage.costs.appraisal import appraise_cohort
 from triage.costs.cohort import audit_cohort
 from triage.costs.loader import load_cost_data
 from triage.costs.report import money, ratio
-from triage.settings import Settings
 
-PASSWORD = "correct horse battery"
 MENU_LINK = '<a class="govuk-service-navigation__link" href="/costs"'
-
-
-@pytest.fixture
-def app(tmp_path: Path):
-    application = create_app(Settings(audit_db=tmp_path / "web.sqlite3", engine="python"))
-    staff = StaffStore(application.state.services.store.engine)
-    staff.create("a.patel", "A. Patel", Role.FRONT_DOOR, PASSWORD)
-    staff.create("p.lead", "P. Lead", Role.POLICY_LEAD, PASSWORD)
-    yield application
-    application.state.services.store.engine.dispose()
 
 
 @pytest.fixture
@@ -38,19 +20,8 @@ def decided(app):
     return app.state.services.front_door.decide(SPEC_EXAMPLE)
 
 
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def _browser(app, username: str) -> TestClient:
-    browser = TestClient(app, base_url="https://testserver", follow_redirects=False)
-    token = _token(browser.get("/sign-in").text)
-    assert browser.post("/sign-in", data={"username": username, "password": PASSWORD, "csrf_token": token}).status_code == 303
-    return browser
-
-
 def test_the_page_shows_the_figures_for_the_families_decided(app, decided, policy):
-    page = _browser(app, "p.lead").get("/costs")
+    page = signed_in_browser(app, "p.lead").get("/costs")
     assert page.status_code == 200
     cohort = audit_cohort(app.state.services.store, None, None)
     summary = appraise_cohort(load_cost_data(policy), cohort, policy, draws=0)["summary"]
@@ -60,14 +31,14 @@ def test_the_page_shows_the_figures_for_the_families_decided(app, decided, polic
 
 
 def test_a_period_with_no_decisions_says_so(app, decided):
-    page = _browser(app, "p.lead").get("/costs", params={"since": "2000-01-01", "until": "2000-01-31"})
+    page = signed_in_browser(app, "p.lead").get("/costs", params={"since": "2000-01-01", "until": "2000-01-31"})
     assert page.status_code == 200
     assert "No decisions were recorded in that period." in page.text
 
 
 @pytest.mark.parametrize("field", ["since", "until"])
 def test_a_bad_date_gets_400_with_the_error_summary(app, decided, field):
-    page = _browser(app, "p.lead").get("/costs", params={field: "1 April"})
+    page = signed_in_browser(app, "p.lead").get("/costs", params={field: "1 April"})
     assert page.status_code == 400
     assert "There is a problem" in page.text
     assert f'<a href="#{field}">Enter a date like 2026-04-01</a>' in page.text
@@ -75,33 +46,33 @@ def test_a_bad_date_gets_400_with_the_error_summary(app, decided, field):
 
 
 def test_the_report_downloads_as_an_attachment_with_its_charts(app, decided):
-    response = _browser(app, "p.lead").get("/costs/report.html")
+    response = signed_in_browser(app, "p.lead").get("/costs/report.html")
     assert response.status_code == 200
     assert response.headers["content-disposition"].startswith("attachment")
     assert "<svg" in response.text and "<script" not in response.text.lower()
 
 
 def test_the_report_for_a_period_with_no_decisions_is_404(app, decided):
-    response = _browser(app, "p.lead").get("/costs/report.html", params={"since": "2000-01-01", "until": "2000-01-31"})
+    response = signed_in_browser(app, "p.lead").get("/costs/report.html", params={"since": "2000-01-01", "until": "2000-01-31"})
     assert response.status_code == 404
 
 
 def test_the_report_for_a_bad_date_is_400(app, decided):
-    assert _browser(app, "p.lead").get("/costs/report.html", params={"until": "soon"}).status_code == 400
+    assert signed_in_browser(app, "p.lead").get("/costs/report.html", params={"until": "soon"}).status_code == 400
 
 
 @pytest.mark.parametrize("path", ["/costs", "/costs/report.html"])
 def test_a_front_door_user_may_not_see_the_costs(app, decided, path):
-    assert _browser(app, "a.patel").get(path).status_code == 403
+    assert signed_in_browser(app, "a.patel").get(path).status_code == 403
 
 
 def test_the_menu_hides_costs_from_a_front_door_user(app):
-    page = _browser(app, "a.patel").get("/glossary").text
+    page = signed_in_browser(app, "a.patel").get("/glossary").text
     assert MENU_LINK not in page and "Costs and benefits" not in page
 
 
 def test_the_menu_shows_costs_to_a_policy_lead(app):
-    page = _browser(app, "p.lead").get("/glossary").text
+    page = signed_in_browser(app, "p.lead").get("/glossary").text
     assert MENU_LINK in page and "Costs and benefits" in page
 
 
@@ -113,6 +84,6 @@ def test_the_costs_page_needs_a_signed_in_member_of_staff(app):
 def test_a_period_with_no_key_working_family_says_there_is_nothing_to_appraise(app):
     safeguarding = build_referral(parent(), child(social_care={"child_protection_plan": True}), referral_id="CP-1")
     assert app.state.services.front_door.decide(safeguarding).route == "childrens_social_care"
-    page = _browser(app, "p.lead").get("/costs")
+    page = signed_in_browser(app, "p.lead").get("/costs")
     assert page.status_code == 200
     assert "Nothing to appraise: no family in the cohort is on a key working route" in page.text

@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from support import build_referral, child, parent
-from triage.access import Role
-from triage.access.staff import StaffStore
-from triage.api.app import create_app
-from triage.settings import Settings
+from support import build_referral, child, csrf_token_in, parent, signed_in_browser
 
-PASSWORD = "correct horse battery"
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
-
-
-@pytest.fixture
-def app(tmp_path: Path):
-    application = create_app(Settings(audit_db=tmp_path / "web.sqlite3", engine="python"))
-    staff = StaffStore(application.state.services.store.engine)
-    staff.create("a.patel", "A. Patel", Role.FRONT_DOOR, PASSWORD)
-    staff.create("p.lead", "P. Lead", Role.POLICY_LEAD, PASSWORD)
-    yield application
-    application.state.services.store.engine.dispose()
 
 
 @pytest.fixture
@@ -33,26 +16,15 @@ def decision(app):
     return app.state.services.front_door.decide(build_referral(*FAMILY, referral_id="WEB-1"))
 
 
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def _browser(app, username: str) -> TestClient:
-    browser = TestClient(app, base_url="https://testserver", follow_redirects=False)
-    token = _token(browser.get("/sign-in").text)
-    assert browser.post("/sign-in", data={"username": username, "password": PASSWORD, "csrf_token": token}).status_code == 303
-    return browser
-
-
 def test_the_decision_page_shows_the_route_reasons_and_ruleset(app, decision):
-    page = _browser(app, "a.patel").get(f"/decisions/{decision.decision_id}").text
+    page = signed_in_browser(app, "a.patel").get(f"/decisions/{decision.decision_id}").text
     assert all(reason in page for reason in decision.reasons)
     assert decision.ruleset.version in page and "Override this decision" in page
 
 
 def test_an_override_with_a_reason_is_recorded_and_shown_in_the_history(app, decision):
-    browser = _browser(app, "a.patel")
-    token = _token(browser.get(f"/decisions/{decision.decision_id}/override").text)
+    browser = signed_in_browser(app, "a.patel")
+    token = csrf_token_in(browser.get(f"/decisions/{decision.decision_id}/override").text)
     done = browser.post(f"/decisions/{decision.decision_id}/override",
                         data={"route": "bsf", "reason": "Known to BSF already", "csrf_token": token})
     assert (done.status_code, done.headers["location"]) == (303, f"/decisions/{decision.decision_id}")
@@ -62,8 +34,8 @@ def test_an_override_with_a_reason_is_recorded_and_shown_in_the_history(app, dec
 
 
 def test_an_override_without_a_reason_shows_the_error_and_keeps_the_choice(app, decision):
-    browser = _browser(app, "a.patel")
-    token = _token(browser.get(f"/decisions/{decision.decision_id}/override").text)
+    browser = signed_in_browser(app, "a.patel")
+    token = csrf_token_in(browser.get(f"/decisions/{decision.decision_id}/override").text)
     response = browser.post(f"/decisions/{decision.decision_id}/override",
                             data={"route": "bsf", "reason": "  ", "csrf_token": token})
     assert response.status_code == 400
@@ -73,12 +45,12 @@ def test_an_override_without_a_reason_shows_the_error_and_keeps_the_choice(app, 
 
 
 def _close(app, browser, decision, reason):
-    token = _token(browser.get(f"/decisions/{decision.decision_id}/close").text)
+    token = csrf_token_in(browser.get(f"/decisions/{decision.decision_id}/close").text)
     return browser.post(f"/decisions/{decision.decision_id}/close", data={"reason": reason, "csrf_token": token})
 
 
 def test_closing_a_case_takes_it_off_the_queue_and_shows_who_closed_it(app, decision):
-    browser = _browser(app, "a.patel")
+    browser = signed_in_browser(app, "a.patel")
     assert decision.referral_id in browser.get("/queue").text
     done = _close(app, browser, decision, "The family is working with MAST")
     assert (done.status_code, done.headers["location"]) == (303, f"/decisions/{decision.decision_id}")
@@ -89,21 +61,21 @@ def test_closing_a_case_takes_it_off_the_queue_and_shows_who_closed_it(app, deci
 
 
 def test_closing_without_a_reason_shows_the_error_and_closes_nothing(app, decision):
-    response = _close(app, _browser(app, "a.patel"), decision, "  ")
+    response = _close(app, signed_in_browser(app, "a.patel"), decision, "  ")
     assert response.status_code == 400 and "Enter why the case can be closed" in response.text
     assert "closed" not in [e.kind for e in app.state.services.store.events()]
 
 
 def test_a_role_that_may_not_override_may_not_close_a_case(app, decision):
-    browser = _browser(app, "p.lead")
+    browser = signed_in_browser(app, "p.lead")
     assert "Close the case" not in browser.get(f"/decisions/{decision.decision_id}").text
     assert browser.get(f"/decisions/{decision.decision_id}/close").status_code == 403
 
 
 def test_a_role_that_may_not_override_sees_no_button_and_is_refused(app, decision):
-    browser = _browser(app, "p.lead")
+    browser = signed_in_browser(app, "p.lead")
     assert "Override this decision" not in browser.get(f"/decisions/{decision.decision_id}").text
-    token = _token(browser.get("/glossary").text)
+    token = csrf_token_in(browser.get("/glossary").text)
     refused = browser.post(f"/decisions/{decision.decision_id}/override",
                            data={"route": "bsf", "reason": "I would like to", "csrf_token": token})
     assert refused.status_code == 403
@@ -111,14 +83,14 @@ def test_a_role_that_may_not_override_sees_no_button_and_is_refused(app, decisio
 
 
 def test_an_unknown_decision_is_not_found(app):
-    assert _browser(app, "a.patel").get("/decisions/nope").status_code == 404
+    assert signed_in_browser(app, "a.patel").get("/decisions/nope").status_code == 404
 
 
 def test_the_queue_lists_decisions_by_respond_by_date_marking_overdue_in_words(app):
     door = app.state.services.front_door
     late = door.decide(build_referral(*FAMILY, referral_id="Q-LATE", received_at="2026-01-05T10:00:00Z"))
     soon = door.decide(build_referral(*FAMILY, referral_id="Q-SOON", received_at="2099-01-05T10:00:00Z"))
-    page = _browser(app, "a.patel").get("/queue").text
+    page = signed_in_browser(app, "a.patel").get("/queue").text
     assert page.index(late.referral_id) < page.index(soon.referral_id)
     assert "Overdue" in page.split(late.referral_id)[0]
 
@@ -126,7 +98,7 @@ def test_the_queue_lists_decisions_by_respond_by_date_marking_overdue_in_words(a
 def test_the_queue_filters_by_route_and_shows_overrides_and_team_load(app, decision):
     app.state.services.store.override(decision.decision_id, "bsf", "Known to BSF", "A. Patel (a.patel)")
     other = app.state.services.front_door.decide(build_referral(parent(), child(), referral_id="Q-OTHER"))
-    browser = _browser(app, "a.patel")
+    browser = signed_in_browser(app, "a.patel")
     filtered = browser.get(f"/queue?route={decision.route}").text
     assert decision.referral_id in filtered and other.referral_id not in filtered
     assert "bsf (overridden)" in filtered
@@ -134,7 +106,7 @@ def test_the_queue_filters_by_route_and_shows_overrides_and_team_load(app, decis
 
 
 def test_a_person_in_a_browser_gets_an_html_error_page(app):
-    response = _browser(app, "p.lead").get("/decisions/nope", headers={"Accept": "text/html"})
+    response = signed_in_browser(app, "p.lead").get("/decisions/nope", headers={"Accept": "text/html"})
     assert (response.status_code, response.headers["content-type"].split(";")[0]) == (404, "text/html")
     assert "Not Found" in response.text and "Go to the start page" in response.text
 
@@ -142,7 +114,7 @@ def test_a_person_in_a_browser_gets_an_html_error_page(app):
 def test_what_people_typed_is_escaped_on_every_page(app, decision):
     app.state.services.store.override(decision.decision_id, "bsf", "<script>alert('reason')</script>",
                                       "<b>someone</b>")
-    browser = _browser(app, "a.patel")
+    browser = signed_in_browser(app, "a.patel")
     for path in (f"/decisions/{decision.decision_id}", f"/decisions/{decision.decision_id}/history"):
         page = browser.get(path).text
         assert "<script>alert(" not in page and "&lt;script&gt;alert(" in page

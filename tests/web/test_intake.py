@@ -2,46 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
-from fastapi.testclient import TestClient
 
-from triage.access import Role
-from triage.access.staff import StaffStore
-from triage.api.app import create_app
+from support import csrf_token_in, signed_in_browser
 from triage.audit.events import DecisionQuery
 from triage.intake import FieldError
-from triage.settings import Settings
 from triage.web.intake import field_id, message
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def app(tmp_path: Path):
-    application = create_app(Settings(audit_db=tmp_path / "web.sqlite3", engine="python"))
-    staff = StaffStore(application.state.services.store.engine)
-    staff.create("a.patel", "A. Patel", Role.FRONT_DOOR, PASSWORD)
-    staff.create("i.audit", "I. Audit", Role.AUDITOR, PASSWORD)
-    yield application
-    application.state.services.store.engine.dispose()
-
-
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def _browser(app, username="a.patel") -> TestClient:
-    browser = TestClient(app, base_url="https://testserver", follow_redirects=False)
-    token = _token(browser.get("/sign-in").text)
-    browser.post("/sign-in", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    return browser
 
 
 def _form(browser, **fields) -> dict[str, str]:
-    token = _token(browser.get("/referrals/new").text)
+    token = csrf_token_in(browser.get("/referrals/new").text)
     return {"csrf_token": token, "referral_id": "FD-TEST-1", "received_date": "2026-11-20", "received_time": "10:15",
             "referrer_agency": "school", "consent_given": "yes", "postcode": "S5 7AU",
             "member-0-id": "m1", "member-0-role": "parent_carer", "member-0-age": "36",
@@ -51,7 +21,7 @@ def _form(browser, **fields) -> dict[str, str]:
 
 
 def test_a_referral_entered_on_the_form_is_triaged_and_shows_its_decision(app):
-    browser = _browser(app)
+    browser = signed_in_browser(app, "a.patel")
     response = browser.post("/referrals/new", data=_form(browser))
     assert response.status_code == 303
     page = browser.get(response.headers["location"]).text
@@ -59,14 +29,14 @@ def test_a_referral_entered_on_the_form_is_triaged_and_shows_its_decision(app):
 
 
 def test_a_referral_entered_on_the_form_is_recorded_as_from_that_member_of_staff(app):
-    browser = _browser(app)
+    browser = signed_in_browser(app, "a.patel")
     browser.post("/referrals/new", data=_form(browser))
     [recorded] = app.state.services.store.find_decisions(DecisionQuery(referral_id="FD-TEST-1"))
     assert recorded.body["caller"] == "staff:a.patel"  # a namespace no API key can take
 
 
 def test_an_invalid_attendance_figure_is_shown_beside_its_field_and_the_form_keeps_what_was_typed(app):
-    browser = _browser(app)
+    browser = signed_in_browser(app, "a.patel")
     response = browser.post("/referrals/new", data=_form(browser, **{"member-1-school-attendance_pct": "120"}))
     page = response.text
     assert response.status_code == 400 and "There is a problem" in page
@@ -76,13 +46,13 @@ def test_an_invalid_attendance_figure_is_shown_beside_its_field_and_the_form_kee
 
 
 def test_a_figure_that_is_not_a_number_is_named_before_validation(app):
-    browser = _browser(app)
+    browser = signed_in_browser(app, "a.patel")
     page = browser.post("/referrals/new", data=_form(browser, **{"member-1-school-attendance_pct": "eighty"})).text
     assert 'id="member-1-school-attendance_pct-error"' in page and "Enter a number" in page
 
 
 def test_members_can_be_added_and_removed_without_losing_what_was_typed(app):
-    browser = _browser(app)
+    browser = signed_in_browser(app, "a.patel")
     added = browser.post("/referrals/new", data=_form(browser, action="add")).text
     assert 'name="member-2-role"' in added and 'value="S5 7AU"' in added
     removed = browser.post("/referrals/new", data=_form(browser, action="remove-0")).text
@@ -90,7 +60,7 @@ def test_members_can_be_added_and_removed_without_losing_what_was_typed(app):
 
 
 def test_a_role_that_may_not_enter_referrals_is_refused(app):
-    assert _browser(app, "i.audit").get("/referrals/new").status_code == 403
+    assert signed_in_browser(app, "i.audit").get("/referrals/new").status_code == 403
 
 
 @pytest.mark.parametrize(("path", "field"), [
@@ -105,13 +75,13 @@ def test_a_contract_error_path_points_at_its_form_field(path, field):
 
 @pytest.mark.parametrize("action", ["remove-5", "remove-²", "remove-", "nonsense"])
 def test_a_forged_action_never_breaks_the_form(app, action):
-    browser = _browser(app)
+    browser = signed_in_browser(app, "a.patel")
     response = browser.post("/referrals/new", data=_form(browser, action=action))
     assert response.status_code in (303, 400, 200)
 
 
 def test_a_member_number_too_long_to_be_a_member_is_ignored(app):
-    browser = _browser(app)
+    browser = signed_in_browser(app, "a.patel")
     response = browser.post("/referrals/new", data=_form(browser, **{"member-" + "9" * 5000 + "-age": "3"}))
     assert response.status_code == 303
 

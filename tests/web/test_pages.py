@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from support import STAFF_PASSWORD, csrf_token_in
 from triage.access import Role
 from triage.access.staff import StaffError, StaffStore
 from triage.api.app import create_app
@@ -17,9 +18,6 @@ from triage.audit import tables
 from triage.rulebook import load_policy
 from triage.settings import Settings
 from triage.web.sessions import SESSION_SECONDS
-
-PASSWORD = "correct horse battery"
-
 
 @pytest.fixture
 def app(tmp_path: Path):
@@ -31,7 +29,7 @@ def app(tmp_path: Path):
 @pytest.fixture
 def staff(app) -> StaffStore:
     store = StaffStore(app.state.services.store.engine)
-    store.create("a.patel", "A. Patel", Role.FRONT_DOOR, PASSWORD)
+    store.create("a.patel", "A. Patel", Role.FRONT_DOOR, STAFF_PASSWORD)
     return store
 
 
@@ -40,12 +38,8 @@ def browser(app) -> TestClient:
     return TestClient(app, base_url="https://testserver", follow_redirects=False)
 
 
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def _sign_in(browser, username="a.patel", password=PASSWORD, next_page="/"):
-    token = _token(browser.get("/sign-in").text)
+def _sign_in(browser, username="a.patel", password=STAFF_PASSWORD, next_page="/"):
+    token = csrf_token_in(browser.get("/sign-in").text)
     return browser.post("/sign-in", data={"username": username, "password": password, "csrf_token": token,
                                           "next": next_page})
 
@@ -66,7 +60,7 @@ def test_signing_in_never_sends_anyone_to_another_site(browser, staff, target):
     assert _sign_in(browser, next_page=target).headers["location"] == "/"
 
 
-@pytest.mark.parametrize(("username", "password"), [("a.patel", "wrong password!"), ("nobody", PASSWORD)])
+@pytest.mark.parametrize(("username", "password"), [("a.patel", "wrong password!"), ("nobody", STAFF_PASSWORD)])
 def test_wrong_credentials_get_one_message_and_keep_the_username(browser, staff, username, password):
     response = _sign_in(browser, username=username, password=password)
     assert response.status_code == 400
@@ -85,15 +79,15 @@ def test_a_form_without_the_sessions_csrf_token_is_refused(browser, staff):
     assert browser.get("/glossary").status_code == 200  # still signed in
 
 
-def test_sign_in_itself_needs_the_csrf_token(browser, staff):
+def test_sign_in_itself_needs_the_csrfcsrf_token_in(browser, staff):
     browser.get("/sign-in")
-    response = browser.post("/sign-in", data={"username": "a.patel", "password": PASSWORD})
+    response = browser.post("/sign-in", data={"username": "a.patel", "password": STAFF_PASSWORD})
     assert response.status_code == 403
 
 
 def test_signing_out_ends_the_session(browser, staff):
     _sign_in(browser)
-    token = _token(browser.get("/glossary").text)
+    token = csrf_token_in(browser.get("/glossary").text)
     assert browser.post("/sign-out", data={"csrf_token": token}).status_code == 303
     assert browser.get("/glossary").status_code == 303
 
@@ -101,7 +95,7 @@ def test_signing_out_ends_the_session(browser, staff):
 def test_a_copy_of_the_cookie_taken_before_signing_out_no_longer_signs_in(app, browser, staff):
     _sign_in(browser)
     copied = dict(browser.cookies)
-    token = _token(browser.get("/glossary").text)
+    token = csrf_token_in(browser.get("/glossary").text)
     browser.post("/sign-out", data={"csrf_token": token})
     thief = TestClient(app, base_url="https://testserver", follow_redirects=False, cookies=copied)
     assert thief.get("/glossary").status_code == 303
@@ -111,13 +105,13 @@ def test_signing_out_on_one_device_ends_the_sessions_on_others(app, browser, sta
     other = TestClient(app, base_url="https://testserver", follow_redirects=False)
     _sign_in(browser)
     _sign_in(other)
-    browser.post("/sign-out", data={"csrf_token": _token(browser.get("/glossary").text)})
+    browser.post("/sign-out", data={"csrf_token": csrf_token_in(browser.get("/glossary").text)})
     assert other.get("/glossary").status_code == 303
 
 
 def test_an_ended_session_cannot_sign_out_the_sessions_that_came_after_it(app, browser, staff):
     _sign_in(browser)
-    old_page_token = _token(browser.get("/glossary").text)
+    old_page_token = csrf_token_in(browser.get("/glossary").text)
     stale = dict(browser.cookies)
     browser.post("/sign-out", data={"csrf_token": old_page_token})  # signed out: the session above has ended
     now = TestClient(app, base_url="https://testserver", follow_redirects=False)
@@ -165,13 +159,13 @@ def test_pages_load_their_styles_and_scripts_from_this_server(browser, staff):
 def test_passwords_are_kept_as_argon2id_hashes_only(staff, app):
     with app.state.services.store.engine.connect() as conn:
         [stored] = conn.execute(select(tables.staff_users.c.password_hash)).scalars().all()
-    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert stored.startswith("$argon2id$") and STAFF_PASSWORD not in stored
 
 
 @pytest.mark.parametrize(("username", "role", "password", "field"), [
-    ("a.patel", Role.FRONT_DOOR, PASSWORD, "username"),      # taken
-    ("Bad Name", Role.FRONT_DOOR, PASSWORD, "username"),
-    ("b.jones", Role.PARTNER, PASSWORD, "role"),             # partners use API keys
+    ("a.patel", Role.FRONT_DOOR, STAFF_PASSWORD, "username"),      # taken
+    ("Bad Name", Role.FRONT_DOOR, STAFF_PASSWORD, "username"),
+    ("b.jones", Role.PARTNER, STAFF_PASSWORD, "role"),             # partners use API keys
     ("b.jones", Role.AUDITOR, "short", "password"),
 ])
 def test_an_account_that_cannot_be_created_names_the_field(staff, username, role, password, field):

@@ -1,0 +1,27 @@
+"""The page tests' app: a fresh database with one member of staff in each staff role (sign in
+with ``support.signed_in_browser(app, username)``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from fastapi import FastAPI
+
+from support import STAFF_PASSWORD
+from triage.access import Role
+from triage.access.staff import StaffStore
+from triage.api.app import create_app
+from triage.settings import Settings
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[FastAPI]:
+    application = create_app(Settings(audit_db=tmp_path / "web.sqlite3", engine="python"))
+    staff = StaffStore(application.state.services.store.engine)
+    staff.create("a.patel", "A. Patel", Role.FRONT_DOOR, STAFF_PASSWORD)
+    staff.create("p.lead", "P. Lead", Role.POLICY_LEAD, STAFF_PASSWORD)
+    staff.create("i.audit", "I. Audit", Role.AUDITOR, STAFF_PASSWORD)
+    yield application
+    application.state.services.store.engine.dispose()
