@@ -23,6 +23,14 @@ from support import build_referral
 POLICY_FOLDERS = ("definitions", "rules", "service_catalogue")
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own per-user data folder (audit log, key files): never the real one."""
+    folder = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("TRIAGE_DATA_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def policy() -> Policy:
     return load_policy()

@@ -5,22 +5,36 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import platformdirs
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def _default_data_dir() -> Path:
+    """The per-user data folder (``~/.local/share/triage`` on Linux): one audit log, one set of keys
+    and staff accounts, wherever a command is run from."""
+    return platformdirs.user_data_path("triage")
+
+
 class Settings(BaseSettings):
-    """Where the audit log lives, and how the server decides.
+    """Where the audit log and the keys live, and how the server decides.
 
     ``TRIAGE_DATABASE_URL`` (e.g. ``postgresql://user:pass@host/db``) selects a shared database
     and switches auditing on by default; without it, ``--audit`` writes to the embedded SQLite
-    file ``TRIAGE_AUDIT_DB``. The server always audits.
+    file ``TRIAGE_AUDIT_DB`` (default: ``audit.sqlite3`` in the data folder). The server always audits.
     """
 
     model_config = SettingsConfigDict(env_prefix="TRIAGE_")
 
     database_url: str | None = None
-    audit_db: Path = Path("triage-audit.sqlite3")
+    # the per-user data folder: the SQLite audit log and the key files live here unless set one by one
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    audit_db: Path | None = None
+    # the key that signs staff session cookies; every server of one deployment must share it
+    session_key_file: Path | None = None
+    # the key that signs audit checkpoints (never stored in the database) and where checkpoints go
+    checkpoint_key_file: Path | None = None
+    checkpoint_dir: Path | None = None
     # the ruleset versions the server decides with (each a policy folder; the one in force on the
     # day a referral was received decides it); default: the project's own. TRIAGE_RULES_DIRS='["a","b"]'
     rules_dirs: list[Path] = []
@@ -33,8 +47,25 @@ class Settings(BaseSettings):
     secure_cookies: bool = True
 
     @property
+    def audit_path(self) -> Path:
+        """The SQLite audit log's file (used when no TRIAGE_DATABASE_URL is set)."""
+        return self.audit_db or self.data_dir / "audit.sqlite3"
+
+    @property
+    def session_key_path(self) -> Path:
+        return self.session_key_file or self.data_dir / "session.key"
+
+    @property
+    def checkpoint_key_path(self) -> Path:
+        return self.checkpoint_key_file or self.data_dir / "checkpoint.key"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.checkpoint_dir or self.data_dir / "checkpoints"
+
+    @property
     def audit_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.audit_db}"
+        return self.database_url or f"sqlite:///{self.audit_path}"
 
     @property
     def audit_by_default(self) -> bool:
