@@ -203,3 +203,39 @@ def signed_in_browser(app: Any, username: str) -> Any:
     signed_in = browser.post("/sign-in", data={"username": username, "password": STAFF_PASSWORD, "csrf_token": token})
     assert signed_in.status_code == 303, signed_in.text
     return browser
+
+
+def append_whole_decision(engine: Any, policy: Any, data: dict[str, Any], decision: Any, caller: str,
+                          recorded_at: str = "2026-01-05T09:00:00+00:00") -> None:
+    """Write a decision as stores did before personal parts were kept apart: the whole decision
+    (reasons, evidence, the referral id as sent) inside the chain, and no decisions-index row
+    (as before migration 0002). For tests of reading and upgrading such logs."""
+    import yaml
+    from sqlalchemy import func, select
+
+    from triage.audit import tables
+    from triage.audit.canonical import GENESIS, canonical, link_hash, sha256_text
+
+    payload = canonical(data)
+    with engine.begin() as conn:
+        tail = conn.execute(select(tables.events.c.seq, tables.events.c.hash)
+                            .order_by(tables.events.c.seq.desc()).limit(1)).first()
+        seq, prev_hash = (tail.seq + 1, tail.hash) if tail else (1, GENESIS)
+        if not conn.execute(select(func.count()).select_from(tables.rulesets)
+                            .where(tables.rulesets.c.sha256 == policy.sha256)).scalar_one():
+            conn.execute(tables.rulesets.insert().values(
+                sha256=policy.sha256, version=policy.version, stored_at=recorded_at,
+                content=yaml.safe_dump(policy.content, sort_keys=True, allow_unicode=True)))
+        if not conn.execute(select(func.count()).select_from(tables.payloads)
+                            .where(tables.payloads.c.sha256 == sha256_text(payload))).scalar_one():
+            conn.execute(tables.payloads.insert().values(sha256=sha256_text(payload), stored_at=recorded_at,
+                                                         body=payload))
+        content = {"seq": seq, "event_id": f"whole-{seq}", "kind": "decision", "recorded_at": recorded_at,
+                   "referral_id": decision.referral_id, "decision_id": decision.decision_id,
+                   "body": {"decision": decision.model_dump(mode="json"), "caller": caller,
+                            "payload_sha256": sha256_text(payload)}}
+        text = canonical(content)
+        conn.execute(tables.events.insert().values(
+            seq=seq, event_id=content["event_id"], kind="decision", recorded_at=recorded_at,
+            referral_id=decision.referral_id, decision_id=decision.decision_id, content=text,
+            prev_hash=prev_hash, hash=link_hash(prev_hash, text)))

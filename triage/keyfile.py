@@ -24,22 +24,24 @@ def read_or_create_key(path: Path, what: str) -> bytes:
     what it signs. ``what`` names the key in messages ("session key", "checkpoint key").
     """
     try:
-        return _read(path, what)
+        return read_key(path, what)
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process made it first: theirs is the one
-        return _read(path, what)
+        return read_key(path, what)
     except OSError as error:
         raise KeyFileProblem(f"cannot create the {what} file {path}: {error.strerror}") from None
     with os.fdopen(handle, "w", encoding="ascii") as out:
         out.write(secrets.token_hex(32) + "\n")
-    return _read(path, what)
+    return read_key(path, what)
 
 
-def _read(path: Path, what: str) -> bytes:
+def read_key(path: Path, what: str) -> bytes:
+    """The key in ``path`` (FileNotFoundError if there is none; KeyFileProblem if it is unsafe).
+    For checking what a key signed: a new key made here would only make every signature fail."""
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise KeyFileProblem(f"the {what} file {path} may be read by other users; "

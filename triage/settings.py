@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # the key that signs audit checkpoints (never stored in the database) and where checkpoints go
     checkpoint_key_file: Path | None = None
     checkpoint_dir: Path | None = None
+    # how often `triage serve` checkpoints the chain's head when the log has grown (0: never)
+    checkpoint_seconds: int = Field(default=300, ge=0)
     # the ruleset versions the server decides with (each a policy folder; the one in force on the
     # day a referral was received decides it); default: the project's own. TRIAGE_RULES_DIRS='["a","b"]'
     rules_dirs: list[Path] = []

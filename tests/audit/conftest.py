@@ -58,3 +58,31 @@ def audited(store: AuditStore, policy: Policy) -> Callable[[dict[str, Any]], Dec
         referral = parse_referral(data, engine.policy.agencies)
         return store.decide(data, referral.referral_id, policy, caller, lambda: engine.decide(referral))
     return run
+
+
+def drop_triggers(store: AuditStore) -> None:
+    """Do what a tamperer with write access to the database does first: drop every append-only trigger."""
+    with store.engine.begin() as conn:
+        if store.engine.dialect.name == "postgresql":
+            rows = conn.execute(text("SELECT tgname, relname FROM pg_trigger JOIN pg_class ON pg_class.oid = tgrelid "
+                                     "WHERE NOT tgisinternal")).all()
+            for name, table in rows:
+                conn.execute(text(f'DROP TRIGGER "{name}" ON "{table}"'))
+        else:
+            for (name,) in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all():
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
+
+
+@pytest.fixture
+def tamperer(store: AuditStore) -> Callable[[str], None]:
+    """``tamperer(sql)``: run SQL against the store's database with its triggers dropped."""
+    dropped = False
+
+    def run(statement: str, **params: Any) -> None:
+        nonlocal dropped
+        if not dropped:
+            drop_triggers(store)
+            dropped = True
+        with store.engine.begin() as conn:
+            conn.execute(text(statement), params)
+    return run

@@ -63,7 +63,8 @@ def test_a_changed_payload_under_a_used_referral_id_exits_2(tmp_path):
 def test_verify_reports_an_intact_chain(tmp_path):
     decide(referral_file(tmp_path, SPEC_EXAMPLE))
     result = invoke("audit", "verify")
-    assert (result.exit_code, result.stdout.strip()) == (0, "ok: 2 events, chain intact")  # ruleset load + decision
+    assert result.exit_code == 0
+    assert result.stdout.startswith("ok: 2 events, chain intact (no checkpoints in ")  # ruleset load + decision
 
 
 def test_verify_exits_1_naming_the_tampered_event(tmp_path, audit_db):

@@ -58,7 +58,7 @@ def decide(tmp_path: Path, referral_id: str = "X-1", *extra: object) -> dict[str
 def decide_in_2019(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, referral_id: str = "OLD-1") -> dict[str, Any]:
     """A decision recorded (with its payload) in 2019: the store's clock turned back for it."""
     with monkeypatch.context() as clock:
-        clock.setattr("triage.audit.store._now", lambda: PAST)
+        clock.setattr("triage.audit.chain.now", lambda: PAST)
         return decide(tmp_path, referral_id)
 
 
@@ -166,7 +166,7 @@ def test_purge_erases_payloads_past_retention_and_says_how_many(cli_store, tmp_p
     decision = decide_in_2019(tmp_path, monkeypatch)
     decide(tmp_path, "NEW-1")
     result = invoke("audit", "purge", "--older-than", "6y")
-    assert (result.exit_code, "purged 1 referral payload(s)" in result.stdout) == (0, True)
+    assert (result.exit_code, "purged 2 record(s) of personal data" in result.stdout) == (0, True)
     assert cli_store.payload(cli_store.decision_event(decision["decision_id"]).body["payload_sha256"]) is None
 
 
@@ -182,8 +182,8 @@ def test_purge_dry_run_erases_nothing(cli_store, tmp_path, monkeypatch) -> None:
     """An operator can see the effect before committing to an irreversible erase."""
     decide_in_2019(tmp_path, monkeypatch)
     result = invoke("audit", "purge", "--older-than", "6y", "--dry-run")
-    assert "would purge 1 referral payload(s)" in result.stdout
-    assert invoke("audit", "purge", "--older-than", "6y").stdout.startswith("purged 1 ")
+    assert "would purge 2 record(s) of personal data" in result.stdout
+    assert invoke("audit", "purge", "--older-than", "6y").stdout.startswith("purged 2 ")
 
 
 @pytest.mark.parametrize("age", ["6", "6w", "-1y", "0d", "99999y"])

@@ -9,12 +9,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from support import build_referral, child, parent
+from support import append_whole_decision, build_referral, child, parent
 from triage.audit.migrate import HEAD, MIGRATIONS, current_revision
 from triage.audit import CaseClosed
 from triage.audit.events import DecisionQuery
-from triage.audit.store import AuditStore, _ChainWriter, open_engine
-from triage.canonical import canonical, sha256_text
+from triage.audit.store import AuditStore, open_engine
 from triage.engine import Engine
 from triage.intake import parse_referral
 
@@ -86,12 +85,7 @@ def test_upgrading_from_0001_indexes_the_decisions_already_recorded(store_url, p
     data = build_referral(*FAMILY)
     decision = engine.decide(parse_referral(data, engine.policy.agencies))
     writer_engine = open_engine(store_url)
-    with writer_engine.begin() as conn:  # what 0001's store wrote: the event, no index row
-        chain = _ChainWriter(conn)
-        chain.add("decision", decision.referral_id, decision.decision_id,
-                  {"decision": decision.model_dump(mode="json"), "caller": "tests",
-                   "payload_sha256": sha256_text(canonical(data))})
-        chain.flush()
+    append_whole_decision(writer_engine, policy, data, decision, "tests")  # what 0001's store wrote: no index row
     writer_engine.dispose()
     upgraded = AuditStore(store_url)
     try:

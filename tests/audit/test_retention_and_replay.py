@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from support import build_referral, child, parent
 from triage.audit import UnknownDecision
-from triage.audit.store import AuditStore
+from triage.audit.store import AuditStore, Purge
 from triage.models import Decision
 
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
@@ -25,7 +25,7 @@ PAST = "2019-03-01T09:00:00+00:00"
 def old_decision(audited: Callable[[dict[str, Any]], Decision], monkeypatch: pytest.MonkeyPatch) -> Decision:
     """A decision (and its payload) recorded in 2019, the store's clock turned back for it."""
     with monkeypatch.context() as clock:
-        clock.setattr("triage.audit.store._now", lambda: PAST)
+        clock.setattr("triage.audit.chain.now", lambda: PAST)
         return audited(build_referral(*FAMILY, referral_id="OLD-1"))
 
 
@@ -34,29 +34,29 @@ def _payload_sha(store: AuditStore, decision: Decision) -> str:
 
 
 def test_purge_erases_payloads_stored_before_the_cutoff(store, old_decision) -> None:
-    """Past retention, the personal data must go."""
-    assert store.purge_payloads(datetime(2020, 1, 1, tzinfo=UTC)) == 1
+    """Past retention, the personal data must go: the payload and the decision's personal part."""
+    assert store.purge(datetime(2020, 1, 1, tzinfo=UTC), by="tests") == Purge(erased=2, whole=0)
     assert store.payload(_payload_sha(store, old_decision)) is None
 
 
 def test_purge_keeps_payloads_stored_after_the_cutoff(store, audited, old_decision) -> None:
     """Recent referrals are still within retention and must stay replayable."""
     recent = audited(build_referral(*FAMILY, referral_id="NEW-1"))
-    store.purge_payloads(datetime(2020, 1, 1, tzinfo=UTC))
+    store.purge(datetime(2020, 1, 1, tzinfo=UTC), by="tests")
     assert store.payload(_payload_sha(store, recent)) is not None
 
 
 def test_purge_leaves_the_chain_verifying(store, audited, old_decision) -> None:
     """Payloads live outside the chain: erasing them must not look like tampering."""
     audited(build_referral(*FAMILY, referral_id="NEW-1"))
-    store.purge_payloads(datetime.now(UTC) + timedelta(seconds=1))
+    store.purge(datetime.now(UTC) + timedelta(seconds=1), by="tests")
     assert store.verify().ok
-    assert [e.kind for e in store.events()] == ["decision", "decision"]
+    assert [e.kind for e in store.events()] == ["decision", "decision", "purged"]
 
 
 def test_a_dry_run_counts_without_erasing(store, old_decision) -> None:
     """An operator checks what a purge would do before doing it."""
-    assert store.purge_payloads(datetime(2020, 1, 1, tzinfo=UTC), dry_run=True) == 1
+    assert store.purge(datetime(2020, 1, 1, tzinfo=UTC), by="tests", dry_run=True) == Purge(erased=2, whole=0)
     assert store.payload(_payload_sha(store, old_decision)) is not None
 
 
@@ -77,7 +77,7 @@ def test_replay_of_an_untouched_decision_is_identical(store, audited, backend) -
 
 def test_replay_of_a_purged_payload_says_so(store, old_decision) -> None:
     """No payload is not "identical": the decision simply cannot be checked any more."""
-    store.purge_payloads(datetime(2020, 1, 1, tzinfo=UTC))
+    store.purge(datetime(2020, 1, 1, tzinfo=UTC), by="tests")
     replay = store.replay(old_decision.decision_id)
     assert (replay.purged, replay.identical) == (True, False)
 

@@ -107,11 +107,11 @@ def test_a_referral_recorded_twice_is_simulated_once(tmp_path: Path, record: Any
 def partly_purged(record: Any, monkeypatch: pytest.MonkeyPatch, cli: Cli) -> None:
     """Two referrals stored in 2019 (the store's clock turned back), three now; then a 1-day purge."""
     with monkeypatch.context() as clock:
-        clock.setattr("triage.audit.store._now", lambda: PAST)
+        clock.setattr("triage.audit.chain.now", lambda: PAST)
         record(UNAFFECTED[:2])
     record([SHIFTED, *UNAFFECTED[2:]])
     purged = cli("audit", "purge", "--older-than", "1d")
-    assert purged.exit_code == 0 and "purged 2 referral payload(s)" in purged.stdout, purged.output
+    assert purged.exit_code == 0 and "purged 4 record(s) of personal data" in purged.stdout, purged.output
 
 
 def test_purged_payloads_are_counted_as_such(tmp_path: Path, partly_purged: None, policy_copy: Path, cli: Cli) -> None:
@@ -206,17 +206,17 @@ def test_decided_referrals_leaves_out_other_events(store: AuditStore, audited: A
 def test_decided_referrals_gives_none_for_a_purged_payload(store: AuditStore, audited: Any,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     with monkeypatch.context() as clock:
-        clock.setattr("triage.audit.store._now", lambda: PAST)
+        clock.setattr("triage.audit.chain.now", lambda: PAST)
         audited(UNAFFECTED[0])
     audited(SHIFTED)
-    store.purge_payloads(datetime(2020, 1, 1, tzinfo=UTC))
+    store.purge(datetime(2020, 1, 1, tzinfo=UTC), by="tests")
     assert [payload and payload["referral_id"] for _, payload in store.decided_referrals()] == \
         [None, SHIFTED["referral_id"]]
 
 
 def test_decided_referrals_still_gives_the_decision_of_a_purged_payload(store: AuditStore, audited: Any) -> None:
     decision = audited(SHIFTED)
-    store.purge_payloads(datetime.now(UTC) + timedelta(seconds=1))
+    store.purge(datetime.now(UTC) + timedelta(seconds=1), by="tests")
     [(recorded, payload)] = list(store.decided_referrals())
     assert (recorded["decision_id"], payload) == (decision.decision_id, None)
 

@@ -7,7 +7,8 @@ audit store, keys) in ``services.py``.
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
@@ -17,7 +18,7 @@ from triage.api import problems
 from triage.api.middleware import BodyLimit, RequestLog
 from triage.api.openapi import build_openapi
 from triage.api.routes import audit, costs, decisions, health, policy, referrals
-from triage.api.services import Services
+from triage.api.services import Checkpointer, Services
 from triage.logs import ensure_logging
 from triage.settings import Settings
 from triage.web import pages
@@ -35,9 +36,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ensure_logging()
     settings = settings or Settings()
     shared = Services.start(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        checkpoints = Checkpointer(shared.store, settings)
+        checkpoints.start()
+        yield
+        checkpoints.stop()
+
     # FastAPIOffline: /docs and /redoc from files shipped in the package, not a CDN (the council's
     # network may have no internet, and a CDN would see who reads the docs)
-    app = FastAPIOffline(title="Whole household triage", version=__version__, description=DESCRIPTION)
+    app = FastAPIOffline(title="Whole household triage", version=__version__, description=DESCRIPTION,
+                         lifespan=lifespan)
     app.state.services = shared
     for router in (referrals.router, decisions.router, policy.router, costs.router, audit.router, health.router):
         app.include_router(router)

@@ -198,6 +198,7 @@ class VerificationOut(BaseModel):
     ok: bool
     first_bad_seq: int | None
     problem: str | None
+    checkpoints: int = Field(0, description="Checkpoints (kept outside the database) the log was proved to hold.")
 
 
 class Liveness(BaseModel):

@@ -4,8 +4,8 @@
 (SQLAlchemy and Alembic take a noticeable part of a second to import).
 """
 
-from triage.audit.errors import CaseClosed, ReferralConflict, RulesetConflict, UnknownDecision
+from triage.audit.errors import ArchiveTampered, CaseClosed, ReferralConflict, RulesetConflict, UnknownDecision
 from triage.audit.events import AuditEvent, Verification
 from triage.audit.requests import Request, attempt
 
-__all__ = ["AuditEvent", "CaseClosed", "ReferralConflict", "Request", "RulesetConflict", "UnknownDecision", "Verification", "attempt"]
+__all__ = ["ArchiveTampered", "AuditEvent", "CaseClosed", "ReferralConflict", "Request", "RulesetConflict", "UnknownDecision", "Verification", "attempt"]

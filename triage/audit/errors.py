@@ -17,3 +17,7 @@ class UnknownDecision(LookupError):
 
 class RulesetConflict(ValueError):
     """A ruleset version was published before with different content: a change needs a new version."""
+
+
+class ArchiveTampered(LookupError):
+    """An archived ruleset's content no longer matches its hash: it must not decide anything."""

@@ -9,6 +9,10 @@ from typing import Any
 
 @dataclass(frozen=True)
 class AuditEvent:
+    """An event as readers know it: ``body`` with its personal part put back (see
+    ``triage.audit.personal``), ``referral_id`` as the referrer sent it. Once retention has erased
+    the personal part, ``erased`` is true and those fields read "(erased)"."""
+
     seq: int
     kind: str
     recorded_at: str
@@ -16,14 +20,19 @@ class AuditEvent:
     decision_id: str | None
     body: dict[str, Any]
     hash: str
+    erased: bool = False
 
 
 @dataclass(frozen=True)
 class Verification:
+    """What ``verify`` found: ``ok`` or the first event that does not fit, and why; how many events,
+    kept personal parts and payloads, archived rulesets and outside checkpoints it checked."""
+
     events: int
     ok: bool
     first_bad_seq: int | None = None
     problem: str | None = None
+    checkpoints: int = 0
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ committed.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import threading
 import uuid
@@ -21,30 +20,31 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import orjson
+import structlog
 import yaml
 from sqlalchemy import Connection, Engine, Select, create_engine, delete, event, exists, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from triage.audit import tables
-from triage.audit.canonical import GENESIS, canonical, chain_hash, link_hash, sha256_text
-from triage.audit.errors import CaseClosed, ReferralConflict, RulesetConflict, UnknownDecision
+from triage.audit.canonical import canonical, sha256_text
+from triage.audit.chain import ChainWriter, content_of, kept_texts, now, read_events, referral_keys
+from triage.audit.checkpoints import Checkpoint
+from triage.audit.errors import ArchiveTampered, CaseClosed, ReferralConflict, RulesetConflict, UnknownDecision
 from triage.audit.events import ArchivedRuleset, AuditEvent, DecisionQuery, Replay, Verification
+from triage.audit.personal import PERSONAL_KEY, Split, decision_of, is_split, split_decision, split_note
 from triage.audit.requests import Request, attempt
 from triage.audit.migrate import upgrade
+from triage.audit.verify import archived_hash, verify_log
 from triage.engine import Engine as DecisionEngine
 from triage.intake import parse_referral
 from triage.models import Decision
 from triage.rulebook import Policy, load_policy
 
+log = structlog.get_logger("triage.audit")
 _PG_APPEND_LOCK = 7_355_608  # any fixed number: the advisory lock every appender takes
 _WRITER = "triage_writer"  # marks a connection whose next transaction appends
 # what replay does not compare: what differs between any two decisions on the same referral and
 # ruleset (its id and time), and why that ruleset was chosen (a replay pins the archived one)
 VOLATILE_FIELDS = frozenset({"decision_id", "decided_at", "ruleset_selection"})
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -92,7 +92,7 @@ class AuditStore:
         self._queue: list[_Job] = []  # jobs waiting for the next group commit
         self._archived: set[str] = set()  # ruleset hashes known to be in the archive
 
-    # -- writing -----------------------------------------------------------------------------
+    # -- writing decisions -------------------------------------------------------------------
 
     def decide(self, payload: dict[str, Any], referral_id: str, policy: Policy, caller: str,
                decide: Callable[[], Decision]) -> Decision:
@@ -114,18 +114,22 @@ class AuditStore:
         before the append lock is taken (writers decide in parallel); under the lock each referral
         id is looked up again, and one that another writer recorded meanwhile (or that came twice
         in this block) gets the recorded decision and ours is dropped unreported: a referral id is
-        decided once. A referral that cannot be decided (ReferralConflict, or whatever ``decide``
-        raised) gets its exception in its place and is not recorded; the others still are.
+        decided once. A referral that cannot be decided or recorded (ReferralConflict, a payload
+        that cannot be written, whatever ``decide`` raised) gets its exception in its place and is
+        not recorded; the others still are.
 
         Calls from many threads at once (the API's requests) share transactions: see ``_group_commit``.
         """
         with self.engine.connect() as conn:
-            already = self._recorded_bodies(conn, caller, [r.referral_id for r in requests])
-        tentative: dict[str, Decision | Exception] = {}
+            already = self._recorded(conn, caller, [r.referral_id for r in requests])
+        items, deciding = [], set()
         for request in requests:
-            if request.referral_id not in already and request.referral_id not in tentative:
-                tentative[request.referral_id] = attempt(request.decide)
-        job = _Job(requests, tentative, caller)
+            item = _Item.prepare(request)
+            if item.failure is None and request.referral_id not in already and request.referral_id not in deciding:
+                item.tentative = attempt(request.decide)
+                deciding.add(request.referral_id)
+            items.append(item)
+        job = _Job(items, caller)
         self._group_commit(job)
         if job.failure is not None:
             raise job.failure
@@ -150,64 +154,63 @@ class AuditStore:
             with self._queue_mutex:
                 jobs, self._queue = self._queue, []
             try:
-                with self._transaction() as conn:
-                    results = self._record_jobs(conn, jobs)
-            except BaseException as failure:  # every job in the group is told; none was recorded
-                for queued in jobs:  # (other threads' jobs too: they must never wait on a result that is not coming)
-                    queued.failure = failure if isinstance(failure, Exception) else RuntimeError("recording interrupted")
-                if not isinstance(failure, Exception):
-                    raise  # an interrupt stops this thread; the others get their RuntimeError
-                return
-            self._archived.update(r.policy.sha256 for j in jobs for r in j.requests)
+                results = self._commit(jobs)
+            except BaseException:  # an interrupt: every job in the group is told, none waits for ever
+                for queued in jobs:
+                    queued.failure = RuntimeError("recording interrupted")
+                raise
             for queued, outcomes in zip(jobs, results):
                 queued.outcomes = outcomes
+
+    def _commit(self, jobs: list[_Job]) -> list[list[Decision | Exception]]:
+        """Record the group in one transaction; if that fails, each referral in a transaction of
+        its own, so whatever broke the group fails only the referral it belongs to (one caller's
+        bad input must never cost another caller's decisions)."""
+        try:
+            with self._transaction() as conn:
+                results = self._record_jobs(conn, jobs)
+        except Exception as failure:  # noqa: BLE001 - retried one by one below
+            if sum(len(job.items) for job in jobs) == 1:
+                return [[failure]]
+            log.warning("group_commit_failed", error=type(failure).__name__, jobs=len(jobs))
+            return [[self._record_alone(job.caller, item) for item in job.items] for job in jobs]
+        self._archived.update(item.request.policy.sha256 for job in jobs for item in job.items)
+        return results
+
+    def _record_alone(self, caller: str, item: _Item) -> Decision | Exception:
+        """One referral recorded in its own transaction, or the exception that stopped it."""
+        try:
+            with self._transaction() as conn:
+                [[outcome]] = self._record_jobs(conn, [_Job([item], caller)])
+        except Exception as failure:  # noqa: BLE001 - this referral's own failure, handed back
+            return failure
+        self._archived.add(item.request.policy.sha256)
+        return outcome
 
     def _record_jobs(self, conn: Connection, jobs: list[_Job]) -> list[list[Decision | Exception]]:
         """Append the jobs' decisions to the chain, in order; each job's outcomes, in its order.
         Rows are written with one statement per table: per-row statements cost more than deciding."""
-        for policy in {r.policy.sha256: r.policy for j in jobs for r in j.requests}.values():
+        for policy in {i.request.policy.sha256: i.request.policy for j in jobs for i in j.items}.values():
             self._archive(conn, policy)
-        known = self._known_by_caller(conn, jobs)
-        chain = _ChainWriter(conn)
-        payload_rows: list[dict[str, Any]] = []
+        chain = ChainWriter(conn)
         results = []
         for job in jobs:
-            recorded = known[job.caller]
-            outcomes: list[Decision | Exception] = []
-            for request in job.requests:
-                payload_text = canonical(request.payload)
-                payload_sha = sha256_text(payload_text)
-                outcome = _recorded(recorded.get(request.referral_id), request.referral_id, payload_sha)
-                if outcome is None:
-                    outcome = job.tentative.pop(request.referral_id, None) or attempt(request.decide)
-                    if isinstance(outcome, Decision):
-                        body = {"decision": outcome.model_dump(mode="json"), "caller": job.caller,
-                                "payload_sha256": payload_sha}
-                        chain.add_decision(outcome, body)
-                        payload_rows.append({"sha256": payload_sha, "stored_at": _now(), "body": payload_text})
-                        recorded[request.referral_id] = body
-                outcomes.append(outcome)
-            results.append(outcomes)
-        if payload_rows:
-            conn.execute(_insert_ignoring_duplicates(conn, tables.payloads), payload_rows)
+            recorded = self._recorded(conn, job.caller, [item.request.referral_id for item in job.items])
+            results.append([_record_item(chain, recorded, job.caller, item) for item in job.items])
         chain.flush()
         return results
 
-    def _known_by_caller(self, conn: Connection, jobs: list[_Job]) -> dict[str, dict[str, dict[str, Any]]]:
-        """For each caller in the group, the decision bodies already recorded for its referral ids."""
-        ids: dict[str, list[str]] = {}
-        for job in jobs:
-            ids.setdefault(job.caller, []).extend(r.referral_id for r in job.requests)
-        return {caller: self._recorded_bodies(conn, caller, referral_ids) for caller, referral_ids in ids.items()}
+    def _recorded(self, conn: Connection, caller: str, referral_ids: list[str]) -> dict[str, _Recorded]:
+        """Those of the caller's ``referral_ids`` already decided: referral id -> what was recorded."""
+        keys = {key: referral_id for referral_id in set(referral_ids) for key in referral_keys(referral_id)}
+        index = tables.decisions
+        rows = conn.execute(select(tables.events, index.c.referral_id.label("indexed_as"))
+                            .join(index, index.c.seq == tables.events.c.seq)
+                            .where(index.c.caller == caller).where(index.c.referral_id.in_(keys))).all()
+        return {keys[row.indexed_as]: _Recorded(event.body["payload_sha256"], event.body["decision"])
+                for row, event in zip(rows, read_events(conn, rows))}
 
-    @staticmethod
-    def _recorded_bodies(conn: Connection, caller: str, referral_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """The recorded decision event bodies of those of the caller's ``referral_ids`` already decided."""
-        found = conn.execute(select(tables.decisions.c.referral_id, tables.events.c.content)
-                             .join(tables.events, tables.events.c.seq == tables.decisions.c.seq)
-                             .where(tables.decisions.c.caller == caller)
-                             .where(tables.decisions.c.referral_id.in_(set(referral_ids))))
-        return {row.referral_id: _content(row.content)["body"] for row in found}
+    # -- writing what people do with a decision -----------------------------------------------
 
     def override(self, decision_id: str, route: str, reason: str, by: str, policy: Policy | None = None) -> AuditEvent:
         """Record a practitioner's new route for a decision; the decision event is never changed.
@@ -215,12 +218,13 @@ class AuditStore:
 
         ``previous_route`` is the route as it stood (after any earlier override). With ``policy``,
         an override to a service that works by locality (MAST) records the household's locality,
-        read from the referral's postcode, so the work lands on the right team."""
+        read from the referral's postcode, so the work lands on the right team. The reason is
+        free text, so it is kept apart from the chain (erased by a purge)."""
         if not reason.strip():
             raise ValueError("reason: a reason is required for an override")
         if not by.strip():
             raise ValueError("by: the practitioner's identity is required")
-        original = self.decision_event(decision_id)
+        original = self._changeable(decision_id)
         body: dict[str, Any] = {"overrides_decision": decision_id, "route": route, "reason": reason, "by": by}
         locality = self._household_locality(original, route, policy)
         if locality is not None:
@@ -229,7 +233,8 @@ class AuditStore:
             _refuse_if_closed(conn, decision_id)
             standing = self._current_overrides(conn, [decision_id]).get(decision_id)
             body["previous_route"] = standing["route"] if standing else original.body["decision"]["route"]
-            return self._append(conn, "override", original.referral_id, decision_id, body)
+            return self._append(conn, "override", original.referral_id, decision_id,
+                                split_note(body, original.referral_id, uuid.uuid4().hex))
 
     def close(self, decision_id: str, reason: str, by: str) -> AuditEvent:
         """Record that the front door has finished with a decision (the family is with the service,
@@ -239,11 +244,20 @@ class AuditStore:
             raise ValueError("reason: a reason is required to close a case")
         if not by.strip():
             raise ValueError("by: the practitioner's identity is required")
-        original = self.decision_event(decision_id)
+        original = self._changeable(decision_id)
+        body = {"closes_decision": decision_id, "reason": reason, "by": by}
         with self._writing() as conn:
             _refuse_if_closed(conn, decision_id)
             return self._append(conn, "closed", original.referral_id, decision_id,
-                                {"closes_decision": decision_id, "reason": reason, "by": by})
+                                split_note(body, original.referral_id, uuid.uuid4().hex))
+
+    def _changeable(self, decision_id: str) -> AuditEvent:
+        """The decision event, if its case may still be changed (not once retention erased its details)."""
+        original = self.decision_event(decision_id)
+        if original.erased or original.referral_id is None:
+            raise CaseClosed(f"decision {decision_id} is past retention: its details were erased, "
+                             "so its case is not changed any more")
+        return original
 
     def _household_locality(self, decided: AuditEvent, route: str, policy: Policy | None) -> str | None:
         if policy is None or not policy.serves_by_locality(route):
@@ -254,10 +268,7 @@ class AuditStore:
             return policy.locality_of(postcode)
         return decided.body["decision"].get("locality")  # the payload purged: the locality decided, if any
 
-    def ruleset_loaded(self, policy: Policy, by: str) -> AuditEvent:
-        """Record that ``by`` loaded this ruleset (and archive it), whatever was loaded before."""
-        with self._writing() as conn:
-            return self._record_ruleset(conn, policy, by)
+    # -- rulesets ----------------------------------------------------------------------------
 
     def rulesets_in_use(self, policies: Sequence[Policy], by: str) -> list[AuditEvent]:
         """Record loading these rulesets unless the latest loads recorded are exactly these.
@@ -270,7 +281,7 @@ class AuditStore:
         with self._writing() as conn:
             latest = conn.execute(select(tables.events.c.content).where(tables.events.c.kind == "ruleset_loaded")
                                   .order_by(tables.events.c.seq.desc()).limit(len(wanted))).all()
-            if {_content(row.content)["body"]["sha256"] for row in latest} == wanted:
+            if {content_of(row.content)["body"]["sha256"] for row in latest} == wanted:
                 return []
             return [self._record_ruleset(conn, policy, by) for policy in policies]
 
@@ -296,7 +307,8 @@ class AuditStore:
                 "effective_to": rules.effective_to.isoformat() if rules.effective_to else None})
 
     def published_rulesets(self) -> list[Policy]:
-        """Every published version, loaded from the archive, in the order published."""
+        """Every published version, loaded from the archive, in the order published (ArchiveTampered
+        if one no longer matches its hash: tampered rules must never decide)."""
         with self.engine.connect() as conn:
             shas = [published["sha256"] for published in self._publications(conn)]
         return [self.archived_policy(sha) for sha in shas]
@@ -311,25 +323,48 @@ class AuditStore:
     def _publications(conn: Connection) -> list[dict[str, Any]]:
         rows = conn.execute(select(tables.events.c.content).where(tables.events.c.kind == "ruleset_loaded")
                             .order_by(tables.events.c.seq))
-        return [body for body in (_content(row.content)["body"] for row in rows) if body.get("published")]
+        return [body for body in (content_of(row.content)["body"] for row in rows) if body.get("published")]
 
     def _record_ruleset(self, conn: Connection, policy: Policy, by: str) -> AuditEvent:
         self._archive(conn, policy)
         return self._append(conn, "ruleset_loaded", None, None,
                             {"version": policy.version, "sha256": policy.sha256, "by": by})
 
-    def purge_payloads(self, before: datetime, dry_run: bool = False) -> int:
-        """Erase the referral payloads stored before ``before`` (retention); how many (would) go.
+    def _archive(self, conn: Connection, policy: Policy) -> None:
+        """Keep the ruleset's content, by its hash, so past decisions can be replayed."""
+        if policy.sha256 in self._archived:  # archived rows are never deleted: no need to look again
+            return
+        found = select(tables.rulesets.c.sha256).where(tables.rulesets.c.sha256 == policy.sha256)
+        if conn.execute(found).first() is None:
+            conn.execute(tables.rulesets.insert().values(
+                sha256=policy.sha256, version=policy.version, stored_at=now(),
+                content=yaml.safe_dump(policy.content, sort_keys=True, allow_unicode=True)))
 
-        Payloads are personal data kept apart from the chain, so erasing them leaves every event
-        and hash in place and ``verify`` still proves the log intact; only replay is lost.
+    # -- retention ---------------------------------------------------------------------------
+
+    def purge(self, before: datetime, by: str, dry_run: bool = False) -> Purge:
+        """Erase the personal data of events recorded before ``before`` (retention): their referral
+        payloads and personal parts, unless a later event still needs the same text. Records a
+        ``purged`` event (cut-off, how many, who), by which ``verify`` knows those texts were
+        erased, not deleted behind the log's back. The chain and its hashes stay: ``verify`` still
+        proves the log intact; those decisions can no longer be replayed or shown in full.
+
+        Events recorded before personal parts were kept apart hold their reasons in the chain,
+        which cannot be erased without breaking it; they are counted in ``Purge.whole``.
         """
         cutoff = before.astimezone(UTC).isoformat(timespec="microseconds")
-        old = tables.payloads.c.stored_at < cutoff  # same UTC ISO format as _now: text order is time order
         with self._writing() as conn:
+            doomed, whole = _purgeable(conn, cutoff)
             if dry_run:
-                return conn.execute(select(func.count()).select_from(tables.payloads).where(old)).scalar_one()
-            return conn.execute(delete(tables.payloads).where(old)).rowcount
+                return Purge(len(doomed), whole)
+            erased = 0
+            for chunk in _chunks(sorted(doomed), 500):
+                erased += conn.execute(delete(tables.payloads).where(tables.payloads.c.sha256.in_(chunk))).rowcount
+            if erased:
+                self._append(conn, "purged", None, None, {"before": cutoff, "erased": erased, "by": by})
+            return Purge(erased, whole)
+
+    # -- transactions ------------------------------------------------------------------------
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -347,22 +382,13 @@ class AuditStore:
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_APPEND_LOCK})")
                 yield conn
 
-    def _append(self, conn: Connection, kind: str, referral_id: str | None, decision_id: str | None,
-                body: dict[str, Any]) -> AuditEvent:
-        chain = _ChainWriter(conn)
+    @staticmethod
+    def _append(conn: Connection, kind: str, referral_id: str | None, decision_id: str | None,
+                body: dict[str, Any] | Split) -> AuditEvent:
+        chain = ChainWriter(conn)
         event = chain.add(kind, referral_id, decision_id, body)
         chain.flush()
         return event
-
-    def _archive(self, conn: Connection, policy: Policy) -> None:
-        """Keep the ruleset's content, by its hash, so past decisions can be replayed."""
-        if policy.sha256 in self._archived:  # archived rows are never deleted: no need to look again
-            return
-        found = select(tables.rulesets.c.sha256).where(tables.rulesets.c.sha256 == policy.sha256)
-        if conn.execute(found).first() is None:
-            conn.execute(tables.rulesets.insert().values(
-                sha256=policy.sha256, version=policy.version, stored_at=_now(),
-                content=yaml.safe_dump(policy.content, sort_keys=True, allow_unicode=True)))
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -370,30 +396,32 @@ class AuditStore:
         """Events in chain order: all, one referral's, or those recorded on or after a UTC date."""
         query = select(tables.events).order_by(tables.events.c.seq)
         if referral_id is not None:
-            query = query.where(tables.events.c.referral_id == referral_id)
+            query = query.where(tables.events.c.referral_id.in_(referral_keys(referral_id)))
         if since is not None:  # recorded_at is UTC ISO text, so "2026-05-01T..." >= "2026-05-01"
             query = query.where(tables.events.c.recorded_at >= since.isoformat())
         with self.engine.connect() as conn:
-            for row in conn.execute(query):
-                yield _event(row)
+            for rows in conn.execution_options(yield_per=1000).execute(query).partitions():
+                yield from read_events(conn, rows)
 
     def find_decisions(self, query: DecisionQuery) -> list[AuditEvent]:
         """The decision events matching a query (see DecisionQuery), one page of them."""
         index = tables.decisions
         found = (select(tables.events).join(index, index.c.seq == tables.events.c.seq)
                  .where(index.c.seq > query.after).order_by(index.c.seq).limit(query.limit))
-        for column in ("caller", "referral_id", "route", "priority", "locality"):
+        for column in ("caller", "route", "priority", "locality"):
             if getattr(query, column) is not None:
                 found = found.where(index.c[column] == getattr(query, column))
+        if query.referral_id is not None:
+            found = found.where(index.c.referral_id.in_(referral_keys(query.referral_id)))
         found = _decided_between(found, query.since, query.until)
         with self.engine.connect() as conn:
-            return [_event(row) for row in conn.execute(found)]
+            return read_events(conn, conn.execute(found).all())
 
     def events_page(self, after: int, limit: int) -> list[AuditEvent]:
         """Up to ``limit`` events after the event ``after``, in chain order (a cursor for paging)."""
         query = select(tables.events).where(tables.events.c.seq > after).order_by(tables.events.c.seq).limit(limit)
         with self.engine.connect() as conn:
-            return [_event(row) for row in conn.execute(query)]
+            return read_events(conn, conn.execute(query).all())
 
     def decided_referrals(self, since: date | None = None, batch: int = 1000) -> Iterator[tuple[dict[str, Any], Any]]:
         """Each recorded decision (on or after a UTC day) with its referral payload, oldest first;
@@ -404,13 +432,11 @@ class AuditStore:
             found = self.find_decisions(DecisionQuery(since=since, after=after, limit=batch))
             if not found:
                 return
-            shas = {decided.body["payload_sha256"] for decided in found}
             with self.engine.connect() as conn:
-                bodies = dict(conn.execute(select(tables.payloads.c.sha256, tables.payloads.c.body)
-                                           .where(tables.payloads.c.sha256.in_(shas))).all())
+                bodies = kept_texts(conn, (decided.body["payload_sha256"] for decided in found))
             for decided in found:
                 body = bodies.get(decided.body["payload_sha256"])
-                yield decided.body["decision"], None if body is None else _content(body)
+                yield decided.body["decision"], None if body is None else content_of(body)
             after = found[-1].seq
 
     def routes_and_problems(self, since: date | None, until: date | None, batch: int = 5000) -> Iterator[tuple[str, list[str]]]:
@@ -439,13 +465,13 @@ class AuditStore:
         """Open decisions (not closed) by respond-by date, then the order decided, each with the team
         it was overridden to (None if never). Filters apply to the route as decided."""
         index = tables.decisions
-        query = (select(tables.events.c.content).join(index, index.c.seq == tables.events.c.seq)
+        query = (select(tables.events).join(index, index.c.seq == tables.events.c.seq)
                  .where(_open(index)).order_by(index.c.respond_by, index.c.seq).limit(limit))
         for column, value in (("route", route), ("locality", locality), ("priority", priority)):
             if value is not None:
                 query = query.where(index.c[column] == value)
         with self.engine.connect() as conn:
-            decisions = [Decision.from_record(_content(row.content)["body"]["decision"]) for row in conn.execute(query)]
+            decisions = [decision_of(event.body) for event in read_events(conn, conn.execute(query).all())]
             overridden = self._current_overrides(conn, [d.decision_id for d in decisions])
         return [(d, _team(overridden[d.decision_id]) if d.decision_id in overridden else None) for d in decisions]
 
@@ -464,24 +490,38 @@ class AuditStore:
 
     @staticmethod
     def _current_overrides(conn: Connection, decision_ids: list[str] | None) -> dict[str, dict[str, Any]]:
-        """decision id -> the body of its latest override (route, and locality where recorded),
+        """decision id -> the record of its latest override (route, and locality where recorded),
         for the given ids, or all."""
         query = (select(tables.events.c.decision_id, tables.events.c.content)
                  .where(tables.events.c.kind == "override").order_by(tables.events.c.seq))
         if decision_ids is not None:
             query = query.where(tables.events.c.decision_id.in_(decision_ids))
-        return {row.decision_id: _content(row.content)["body"] for row in conn.execute(query)}
+        return {row.decision_id: content_of(row.content)["body"] for row in conn.execute(query)}
 
     def history(self, decision_id: str) -> list[AuditEvent]:
         """A decision's event and every later event about it (overrides, its closing), oldest first;
         UnknownDecision if none."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(tables.events).where(tables.events.c.decision_id == decision_id)
-                                .order_by(tables.events.c.seq))
-            history = [_event(row) for row in rows]
+                                .order_by(tables.events.c.seq)).all()
+            history = read_events(conn, rows)
         if not history or history[0].kind != "decision":
             raise UnknownDecision(f"no decision with id {decision_id!r}")
         return history
+
+    def decision_event(self, decision_id: str) -> AuditEvent:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(tables.events).where(tables.events.c.decision_id == decision_id)
+                                .where(tables.events.c.kind == "decision")).all()
+            found = read_events(conn, rows)
+        if not found:
+            raise UnknownDecision(f"no decision with id {decision_id!r}")
+        return found[0]
+
+    def payload(self, sha: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            text = kept_texts(conn, [sha]).get(sha)
+        return None if text is None else content_of(text)
 
     def archived_rulesets(self) -> list[ArchivedRuleset]:
         """Every ruleset that has decided anything here, oldest first."""
@@ -491,39 +531,17 @@ class AuditStore:
             return [ArchivedRuleset(row.version, row.sha256, row.stored_at) for row in rows]
 
     def archived_content(self, sha: str) -> dict[str, Any]:
-        """An archived ruleset's files as data (what its hash covers); LookupError if not archived."""
+        """An archived ruleset's files as data (what its hash covers); LookupError if not archived,
+        ArchiveTampered if its content no longer matches the hash it is filed under."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(tables.rulesets.c.content).where(tables.rulesets.c.sha256 == sha)).first()
+            row = conn.execute(select(tables.rulesets.c.version, tables.rulesets.c.content)
+                               .where(tables.rulesets.c.sha256 == sha)).first()
         if row is None:
             raise LookupError(f"ruleset {sha} is not in the archive")
+        if archived_hash(row.content) != sha:
+            raise ArchiveTampered(f"archived ruleset {row.version} does not match its hash (sha256 {sha[:12]}…): "
+                                  "the archive was edited; run `triage audit verify`")
         return yaml.safe_load(row.content)
-
-    def decision_event(self, decision_id: str) -> AuditEvent:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(tables.events).where(tables.events.c.decision_id == decision_id)
-                               .where(tables.events.c.kind == "decision")).first()
-        if row is None:
-            raise UnknownDecision(f"no decision with id {decision_id!r}")
-        return _event(row)
-
-    def payload(self, sha: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(tables.payloads.c.body).where(tables.payloads.c.sha256 == sha)).first()
-        return None if row is None else _content(row.body)
-
-    def replay(self, decision_id: str, backend: str = "durable") -> Replay:
-        """Re-decide a recorded decision from its stored payload with the ruleset archived for it.
-
-        The archived ruleset, not the rule files of today, is what decided it: a replay checks the
-        record, it does not re-judge the referral. Raises UnknownDecision for an unknown id.
-        """
-        recorded = self.decision_event(decision_id).body
-        payload = self.payload(recorded["payload_sha256"])
-        if payload is None:
-            return Replay(decision_id, purged=True)
-        engine = DecisionEngine(self.archived_policy(recorded["decision"]["ruleset"]["sha256"]), backend)
-        replayed = engine.decide(parse_referral(payload, engine.policy.agencies)).model_dump(mode="json")
-        return Replay(decision_id, purged=False, differences=_differences(recorded["decision"], replayed))
 
     def archived_policy(self, sha: str) -> Policy:
         """Load an archived ruleset (written to a temporary folder and read by the normal loader)."""
@@ -535,31 +553,80 @@ class AuditStore:
                     yaml.safe_dump(sections, sort_keys=True, allow_unicode=True), encoding="utf-8")
             return load_policy(Path(folder))
 
+    def replay(self, decision_id: str, backend: str = "durable") -> Replay:
+        """Re-decide a recorded decision from its stored payload with the ruleset archived for it.
+
+        The archived ruleset, not the rule files of today, is what decided it: a replay checks the
+        record, it does not re-judge the referral. Raises UnknownDecision for an unknown id.
+        """
+        recorded = self.decision_event(decision_id)
+        payload = self.payload(recorded.body["payload_sha256"])
+        if payload is None or recorded.erased:
+            return Replay(decision_id, purged=True)
+        decision = recorded.body["decision"]
+        engine = DecisionEngine(self.archived_policy(decision["ruleset"]["sha256"]), backend)
+        replayed = engine.decide(parse_referral(payload, engine.policy.agencies)).model_dump(mode="json")
+        return Replay(decision_id, purged=False, differences=_differences(decision, replayed))
+
     # -- verifying ---------------------------------------------------------------------------
 
-    def verify(self) -> Verification:
-        """Recompute the whole chain; report the first event that does not fit."""
-        prev_hash, count = GENESIS, 0
+    def verify(self, checkpoints: Sequence[Checkpoint] = ()) -> Verification:
+        """Check the whole log: the chain, everything it references, and the checkpoints given."""
         with self.engine.connect() as conn:
-            for row in conn.execute(select(tables.events).order_by(tables.events.c.seq)):
-                count += 1
-                problem = _check(row, count, prev_hash)
-                if problem:
-                    return Verification(count, False, row.seq, problem)
-                prev_hash = row.hash
-            index_problem = _index_problem(conn)
-        if index_problem:
-            return Verification(count, False, *index_problem)
-        return Verification(count, True)
+            return verify_log(conn, checkpoints)
+
+    def head(self) -> tuple[int, str] | None:
+        """The last event's seq and hash (None for an empty log): what a checkpoint records."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tables.events.c.seq, tables.events.c.hash)
+                               .order_by(tables.events.c.seq.desc()).limit(1)).first()
+        return None if row is None else (row.seq, row.hash)
+
+
+@dataclass(frozen=True)
+class Purge:
+    """What a purge erased (or would): kept texts, and events whose reasons stay in the chain."""
+
+    erased: int
+    whole: int
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    """A decision already recorded for a referral id: the payload it was made on, and the decision."""
+
+    payload_sha: str
+    decision: dict[str, Any]
+
+
+@dataclass
+class _Item:
+    """One referral of a job: its request, its payload as it will be stored (or why it cannot be),
+    and the decision made for it before the lock (None: decide under the lock, if still needed)."""
+
+    request: Request
+    payload_text: str = ""
+    payload_sha: str = ""
+    failure: Exception | None = None
+    tentative: Decision | Exception | None = None
+
+    @classmethod
+    def prepare(cls, request: Request) -> _Item:
+        """Write the payload out before joining a group: one that cannot be written (text no
+        database can store) fails here, alone, not inside another caller's transaction."""
+        try:
+            text = canonical(request.payload)
+            return cls(request, text, sha256_text(text))
+        except (TypeError, ValueError) as failure:
+            return cls(request, failure=failure)
 
 
 @dataclass
 class _Job:
-    """One decide_many call waiting for a group commit: its requests, the decisions made for them
-    before the lock, and, once the group is committed (or has failed), the outcome."""
+    """One decide_many call waiting for a group commit: its items and, once the group is committed
+    (or has failed), the outcome."""
 
-    requests: Sequence[Request]
-    tentative: dict[str, Decision | Exception]
+    items: list[_Item]
     caller: str
     outcomes: list[Decision | Exception] | None = None
     failure: Exception | None = None
@@ -569,58 +636,48 @@ class _Job:
         return self.outcomes is not None or self.failure is not None
 
 
-class _ChainWriter:
-    """Extends the chain inside a write transaction: reads the tail once, then links each new
-    event to the one before it in memory, and inserts them all with one statement."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        tail = conn.execute(select(tables.events.c.seq, tables.events.c.hash)
-                            .order_by(tables.events.c.seq.desc()).limit(1)).first()
-        self.seq, self.hash = (tail.seq, tail.hash) if tail else (0, GENESIS)
-        self.rows: list[dict[str, Any]] = []
-        self.decisions: list[dict[str, Any]] = []
-
-    def add_decision(self, decision: Decision, body: dict[str, Any]) -> AuditEvent:
-        """Add a decision event and its row in the decisions index."""
-        event = self.add("decision", decision.referral_id, decision.decision_id, body)
-        recorded = body["decision"]
-        self.decisions.append({"decision_id": decision.decision_id, "seq": event.seq, "caller": body["caller"],
-                               "referral_id": decision.referral_id, "route": decision.route,
-                               "locality": decision.locality, "priority": decision.priority,
-                               "respond_by": recorded["respond_by"], "decided_at": recorded["decided_at"]})
-        return event
-
-    def add(self, kind: str, referral_id: str | None, decision_id: str | None, body: dict[str, Any]) -> AuditEvent:
-        content = {"seq": self.seq + 1, "event_id": uuid.uuid4().hex, "kind": kind, "recorded_at": _now(),
-                   "referral_id": referral_id, "decision_id": decision_id, "body": body}
-        text = canonical(content)
-        digest = link_hash(self.hash, text)
-        self.rows.append({"seq": content["seq"], "event_id": content["event_id"], "kind": kind,
-                          "recorded_at": content["recorded_at"], "referral_id": referral_id,
-                          "decision_id": decision_id,
-                          "content": text, "prev_hash": self.hash, "hash": digest})
-        self.seq, self.hash = content["seq"], digest
-        return AuditEvent(content["seq"], kind, content["recorded_at"], referral_id, decision_id, body, digest)
-
-    def flush(self) -> None:
-        if self.rows:
-            self.conn.execute(tables.events.insert(), self.rows)
-            self.rows = []
-        if self.decisions:
-            self.conn.execute(tables.decisions.insert(), self.decisions)
-            self.decisions = []
+def _record_item(chain: ChainWriter, recorded: dict[str, _Recorded], caller: str, item: _Item) -> Decision | Exception:
+    """Append one referral's decision to the chain (or hand back the recorded one, or its failure)."""
+    if item.failure is not None:
+        return item.failure
+    referral_id = item.request.referral_id
+    earlier = recorded.get(referral_id)
+    if earlier is not None:
+        if earlier.payload_sha != item.payload_sha:
+            return ReferralConflict(f"referral_id {referral_id!r} was already decided with a different payload; "
+                                    "send a new referral id for a new referral")
+        return Decision.from_record(earlier.decision)
+    outcome = item.tentative if item.tentative is not None else attempt(item.request.decide)
+    if isinstance(outcome, Decision):
+        decision = outcome.model_dump(mode="json")
+        payload_sha = chain.keep(item.payload_text)
+        chain.add_decision(split_decision(decision, caller, payload_sha), referral_id)
+        recorded[referral_id] = _Recorded(payload_sha, decision)
+    return outcome
 
 
-def _recorded(body: dict[str, Any] | None, referral_id: str, payload_sha: str) -> Decision | ReferralConflict | None:
-    """The decision already recorded for a referral id (from its event body), a conflict when it
-    was recorded for a different payload, or None when it was never decided."""
-    if body is None:
-        return None
-    if body["payload_sha256"] != payload_sha:
-        return ReferralConflict(f"referral_id {referral_id!r} was already decided with a different payload; "
-                                "send a new referral id for a new referral")
-    return Decision.from_record(body["decision"])
+def _purgeable(conn: Connection, cutoff: str) -> tuple[set[str], int]:
+    """The kept texts that only events recorded before ``cutoff`` reference (and still held), and
+    how many of those events were recorded whole (their reasons in the chain)."""
+    old: set[str] = set()
+    needed: set[str] = set()
+    whole = 0
+    rows = conn.execute(select(tables.events.c.recorded_at, tables.events.c.content)
+                        .where(tables.events.c.kind.in_(("decision", "override", "closed"))))
+    for row in rows:
+        body = content_of(row.content)["body"]
+        shas = {body[key] for key in (PERSONAL_KEY, "payload_sha256") if key in body}
+        if row.recorded_at < cutoff:
+            old |= shas
+            whole += not is_split(body)
+        else:
+            needed |= shas
+    return set(kept_texts(conn, old - needed)), whole
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _differences(recorded: dict[str, Any], replayed: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -628,12 +685,6 @@ def _differences(recorded: dict[str, Any], replayed: dict[str, Any]) -> dict[str
     fields = sorted((recorded.keys() | replayed.keys()) - VOLATILE_FIELDS)
     return {name: (recorded.get(name), replayed.get(name)) for name in fields
             if recorded.get(name) != replayed.get(name)}
-
-
-def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
-    """INSERT that skips rows whose key exists (a payload sent before under another referral id)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
 
 
 def _open(index: Any) -> Any:
@@ -663,61 +714,3 @@ def _decided_between(query: Select[Any], since: date | None, until: date | None)
     if until is not None and until < date.max:  # date.max: no upper bound (and no day after it)
         query = query.where(tables.decisions.c.decided_at < (until + timedelta(days=1)).isoformat())
     return query
-
-
-def _content(text: str) -> dict[str, Any]:
-    return json.loads(text)
-
-
-def _event(row: Any) -> AuditEvent:
-    """An audit_events row as read back."""
-    return AuditEvent(row.seq, row.kind, row.recorded_at, row.referral_id, row.decision_id,
-                      _content(row.content)["body"], row.hash)
-
-
-def _index_row(seq: int, body: dict[str, Any]) -> dict[str, Any]:
-    """The decisions-index row a decision event's body calls for."""
-    decision = body["decision"]
-    return {"seq": seq, "caller": body["caller"],
-            **{name: decision[name] for name in ("decision_id", "referral_id", "route", "locality", "priority",
-                                                 "respond_by", "decided_at")}}
-
-
-def _index_problem(conn: Connection) -> tuple[int, str] | None:
-    """(seq, why) for the first decisions-index row that its decision event does not call for.
-
-    The index is what the API and the queue search, so a row added, dropped or edited behind the
-    chain's back must fail ``verify`` as surely as an edited event.
-    """
-    index, events = tables.decisions, tables.events
-    rows = conn.execute(select(index, events.c.kind, events.c.content)
-                        .join(events, events.c.seq == index.c.seq, isouter=True).order_by(index.c.seq))
-    for row in rows:
-        if row.kind != "decision":
-            return row.seq, "the decisions index lists a decision that is not in the chain"
-        stored = {key: row._mapping[key] for key in index.c.keys()}
-        if _index_row(row.seq, _content(row.content)["body"]) != stored:
-            return row.seq, "the decisions index differs from the decision event (edited)"
-    indexed = conn.execute(select(func.count()).select_from(index)).scalar_one()
-    recorded = conn.execute(select(func.count()).select_from(events).where(events.c.kind == "decision")).scalar_one()
-    if indexed != recorded:
-        missing = conn.execute(select(func.min(events.c.seq)).where(events.c.kind == "decision")
-                               .where(events.c.seq.not_in(select(index.c.seq)))).scalar_one()
-        return missing, "a decision is missing from the decisions index"
-    return None
-
-
-def _check(row: Any, expected_seq: int, prev_hash: str) -> str | None:
-    """Why this stored event does not fit the chain (None when it does)."""
-    if row.seq != expected_seq:
-        return f"expected event {expected_seq} here, found {row.seq} (an event is missing)"
-    if row.prev_hash != prev_hash:
-        return "does not follow the previous event (prev_hash differs)"
-    content = _content(row.content)
-    columns = {"seq": row.seq, "kind": row.kind, "recorded_at": row.recorded_at,
-               "referral_id": row.referral_id, "decision_id": row.decision_id, "event_id": row.event_id}
-    if any(content.get(key) != value for key, value in columns.items()):
-        return "a column differs from the hashed content"
-    if chain_hash(prev_hash, content) != row.hash:
-        return "content does not match its hash (edited)"
-    return None

@@ -12,25 +12,66 @@ from typing import Annotated, Any, Iterable, Optional, TextIO
 import typer
 
 from triage.audit import UnknownDecision
+from triage.audit.checkpoints import CheckpointProblem, load_checkpoints, write_checkpoint
 from triage.audit.retention import retention_cutoff
 from triage.cli.common import EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, day, fail, policy_from
 from triage.engine import EngineFailure
 from triage.files import CannotWrite, replacing
 from triage.logs import configure_logging
+from triage.keyfile import KeyFileProblem, read_or_create_key
 from triage.report import EXPORT_FIELDS, audit_history, export_record, replay_report
+from triage.settings import Settings
 
-audit_app = typer.Typer(help="The audit log: verify the chain, show a referral's history, export, replay, purge.",
+audit_app = typer.Typer(help="The audit log: verify, checkpoint, show a referral's history, export, replay, purge.",
                         no_args_is_help=True)
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Recompute the hash chain; exit 1 and name the first bad event if anything was tampered with."""
-    result = audit_store().verify()
+def audit_verify(
+    checkpoints: Annotated[Optional[Path], typer.Option(
+        "--checkpoints", help="Folder of checkpoints to check the log against (default: TRIAGE_CHECKPOINT_DIR, "
+                              "the data folder's checkpoints/, when it has any).")] = None,
+) -> None:
+    """Check the whole log: recompute the hash chain, check every payload, personal part and archived
+    ruleset against its hash, and prove the log still holds every checkpointed head. Exit 1 naming
+    the first bad event if anything was tampered with."""
+    settings = Settings()
+    if checkpoints is not None and not checkpoints.is_dir():
+        raise fail(f"--checkpoints: no folder at {checkpoints}", EXIT_INVALID_INPUT)
+    folder = checkpoints or settings.checkpoint_path
+    try:
+        heads = load_checkpoints(folder, settings.checkpoint_key_path)
+    except CheckpointProblem as problem:
+        raise fail(f"audit log NOT VERIFIED: {problem}", 1) from None
+    result = audit_store().verify(heads)
     if not result.ok:
         raise fail(f"audit log BROKEN at event {result.first_bad_seq}: {result.problem} "
                     f"({result.events} events read)", 1)
-    typer.echo(f"ok: {result.events} events, chain intact")
+    held = (f"; {result.checkpoints} checkpoint(s) in {folder} hold" if result.checkpoints
+            else f" (no checkpoints in {folder} to check against: see `triage audit checkpoint`)")
+    typer.echo(f"ok: {result.events} events, chain intact{held}")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    folder: Annotated[Optional[Path], typer.Option(
+        "--to", help="Folder to write to (default: TRIAGE_CHECKPOINT_DIR, the data folder's checkpoints/).")] = None,
+) -> None:
+    """Write a signed checkpoint of the log's head (its last event and hash) outside the database.
+
+    `triage audit verify` then proves the log still holds it, so cutting events off the end or
+    rewriting the log is caught. Signed with the key in TRIAGE_CHECKPOINT_KEY_FILE (made on first use).
+    """
+    settings = Settings()
+    head = audit_store().head()
+    if head is None:
+        raise fail("the audit log is empty: nothing to checkpoint yet", 1)
+    try:
+        key = read_or_create_key(settings.checkpoint_key_path, "checkpoint key")
+    except KeyFileProblem as problem:
+        raise fail(str(problem), EXIT_INVALID_INPUT) from None
+    path = write_checkpoint(folder or settings.checkpoint_path, key, *head, datetime.now(UTC))
+    typer.echo(f"checkpoint of event {head[0]} written to {path}")
 
 
 @audit_app.command("show")
@@ -93,18 +134,23 @@ def audit_purge(
                                             "a number and y, m or d (6y, 18m, 30d).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be erased.")] = False,
 ) -> None:
-    """Erase referral payloads (personal data) stored longer ago than the retention period.
+    """Erase the personal data of events recorded longer ago than the retention period.
 
-    The event chain is untouched and still verifies; those decisions can no longer be replayed.
+    Referral payloads, and each event's personal part (referral id, reasons and evidence naming
+    people, free-text reasons) go; the event chain is untouched and still verifies, and records the
+    purge. Those decisions can no longer be replayed or shown in full.
     """
     try:
         cutoff = retention_cutoff(older_than, datetime.now(UTC))
     except ValueError as error:
         raise fail(f"--older-than: {error}", EXIT_INVALID_INPUT) from None
-    count = audit_store().purge_payloads(cutoff, dry_run=dry_run)
+    result = audit_store().purge(cutoff, by="cli", dry_run=dry_run)
     verb = "would purge" if dry_run else "purged"
-    typer.echo(f"{verb} {count} referral payload(s) stored before {cutoff.isoformat(timespec='seconds')}; "
-               "the event chain is untouched")
+    typer.echo(f"{verb} {result.erased} record(s) of personal data (referral payloads, reasons, evidence) "
+               f"from before {cutoff.isoformat(timespec='seconds')}; the event chain is untouched")
+    if result.whole:
+        typer.echo(f"{result.whole} event(s) from before that date were recorded by an earlier version with their "
+                   "reasons inside the chain, which cannot be erased without breaking it", err=True)
 
 
 @audit_app.command("replay")

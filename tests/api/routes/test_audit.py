@@ -8,7 +8,7 @@ from support import SPEC_EXAMPLE, build_referral, child, parent
 def test_verify_counts_the_events_and_finds_the_chain_intact(client, submit, partner, auditor):
     submit(partner, SPEC_EXAMPLE)
     verified = client.get("/v1/audit/verify", headers=auditor.headers).json()
-    assert verified == {"events": 2, "ok": True, "first_bad_seq": None, "problem": None}
+    assert verified == {"events": 2, "ok": True, "first_bad_seq": None, "problem": None, "checkpoints": 0}
 
 
 def test_verify_names_the_first_event_edited_behind_the_chains_back(client, app, submit, partner, auditor):

@@ -11,6 +11,7 @@ from triage.api.problems import problem_responses
 from triage.api.schemas import AuditEventOut, AuditEventPage, VerificationOut
 from triage.api.security import require
 from triage.api.services import Services, services
+from triage.audit.checkpoints import CheckpointProblem, load_checkpoints
 from triage.report import export_record
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -20,10 +21,18 @@ Shared = Annotated[Services, Depends(services)]
 
 @router.get("/verify", response_model=VerificationOut, responses=problem_responses(401, 403))
 def verify(_: Auditor, shared: Shared) -> VerificationOut:
-    """Recompute the whole hash chain; ``ok`` is false, naming the first bad event, after tampering."""
-    result = shared.store.verify()
+    """Check the whole log as ``triage audit verify`` does (the chain, everything it references, the
+    server's checkpoints); ``ok`` is false, naming the first bad event, after tampering."""
+    settings = shared.settings
+    try:
+        heads = load_checkpoints(settings.checkpoint_path, settings.checkpoint_key_path)
+    except CheckpointProblem as problem:
+        why = ("the server's checkpoint key is missing or unsafe: run `triage audit verify` on the server "
+               "for details") if problem.names_server_paths else str(problem)
+        return VerificationOut(events=0, ok=False, first_bad_seq=None, problem=why)
+    result = shared.store.verify(heads)
     return VerificationOut(events=result.events, ok=result.ok, first_bad_seq=result.first_bad_seq,
-                           problem=result.problem)
+                           problem=result.problem, checkpoints=result.checkpoints)
 
 
 @router.get("/events", response_model=AuditEventPage, responses=problem_responses(401, 403, 422))

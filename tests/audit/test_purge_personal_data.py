@@ -1,0 +1,91 @@
+"""After a purge, nothing personal about a family remains anywhere in the database.
+
+A tester plants a name wherever a partner or a practitioner can write one (a member id, the
+referral id, the referrer, the narrative, override and closing reasons), purges, and searches
+every column of every table for it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import MetaData, select
+
+from support import build_referral, child, parent
+from triage.audit.store import AuditStore
+
+NAME = "Jayden Smith DOB 2012-03-04"
+
+
+def _planted(audited: Any, store: AuditStore) -> str:
+    """A decision with the name in every free-text field a partner fills, overridden and closed with it."""
+    data = build_referral(
+        parent(employment={"out_of_work_benefits": True}),
+        child(id=NAME, school={"attendance_pct": 70.0}),
+        referral_id="Jayden-Smith-2012-03-04", narrative=f"Referral about {NAME}")
+    data["referrer"].update(name=f"Teacher of {NAME}", role="form tutor")
+    data["consent"]["by"] = f"mother of {NAME}"
+    decision = audited(data)
+    store.override(decision.decision_id, "bsf", f"{NAME} needs the intensive team", "A. Practitioner")
+    store.close(decision.decision_id, f"{NAME} is with the team", "A. Practitioner")
+    return decision.decision_id
+
+
+def _every_value(store: AuditStore) -> str:
+    """Every value in every table of the database, as one text to search."""
+    tables = MetaData()
+    tables.reflect(store.engine)
+    with store.engine.connect() as conn:
+        return "\n".join(str(tuple(row)) for table in tables.sorted_tables for row in conn.execute(select(table)))
+
+
+@pytest.fixture
+def purged(store, audited) -> AuditStore:
+    _planted(audited, store)
+    store.purge(datetime.now(UTC) + timedelta(seconds=1), by="tests")
+    return store
+
+
+def test_the_name_is_in_the_database_before_the_purge(store, audited):
+    """The search below would find it: the planted name really is stored until the purge."""
+    _planted(audited, store)
+    assert "Jayden" in _every_value(store)
+
+
+@pytest.mark.parametrize("fragment", ["Jayden", "Smith", "2012-03-04"])
+def test_no_part_of_the_name_remains_anywhere_after_the_purge(purged, fragment):
+    assert fragment.lower() not in _every_value(purged).lower()
+
+
+def test_the_chain_still_verifies_after_the_purge(purged):
+    assert purged.verify().ok
+
+
+def test_the_decision_still_says_what_was_decided_and_that_its_details_were_erased(store, audited):
+    decision_id = _planted(audited, store)
+    store.purge(datetime.now(UTC) + timedelta(seconds=1), by="tests")
+    [decided, overridden, closed, _] = store.events()
+    assert (decided.erased, decided.body["decision"]["route"], decided.body["decision"]["reasons"]) == (
+        True, "mast", [])
+    assert (overridden.body["route"], overridden.body["reason"], closed.body["reason"]) == ("bsf", "(erased)", "(erased)")
+    assert store.history(decision_id)[0].body["decision"]["referral_id"] == "(erased)"
+
+
+def test_the_purge_is_recorded_in_the_chain(purged):
+    [*_, event] = purged.events()
+    assert (event.kind, event.body["by"], event.body["erased"]) == ("purged", "tests", 4)
+
+
+def test_a_text_still_needed_by_a_later_event_is_kept(store, audited, monkeypatch):
+    """The same payload sent by two callers is stored once: purging the older decision must not
+    take the payload the newer one still needs."""
+    data = build_referral(parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 70.0}))
+    with monkeypatch.context() as clock:
+        clock.setattr("triage.audit.chain.now", lambda: "2019-03-01T09:00:00+00:00")
+        audited(data, caller="school-mis")
+    recent = audited(data, caller="police")
+    store.purge(datetime(2020, 1, 1, tzinfo=UTC), by="tests")
+    assert store.replay(recent.decision_id, "python").identical
+    assert store.verify().ok

@@ -1,0 +1,140 @@
+"""Tamper evidence against someone with write access to the database (triggers dropped).
+
+Each attack the outside tester made, and ``verify`` (or loading the archive) catching it: edits of
+what the chain only references, and, with a checkpoint written outside the database, cutting the
+end off the log or rewriting it with fresh hashes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from support import build_referral, child, parent
+from triage.audit import ArchiveTampered
+from triage.audit.canonical import canonical, link_hash
+from triage.audit.checkpoints import read_checkpoints, write_checkpoint
+from triage.audit.store import AuditStore
+
+FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
+KEY = b"k" * 64
+
+
+@pytest.fixture
+def ten(store, audited) -> AuditStore:
+    """A log of ten decisions."""
+    for n in range(10):
+        audited(build_referral(*FAMILY, referral_id=f"T-{n}"))
+    return store
+
+
+def _checkpoint(store: AuditStore, folder: Path) -> list:
+    write_checkpoint(folder, KEY, *store.head(), datetime.now(UTC))
+    return read_checkpoints(folder, KEY)
+
+
+def _rewrite_from(store: AuditStore, tamperer, seq: int, route: str) -> None:
+    """Edit event ``seq``'s content and recompute its hash and every later one: the chain itself
+    then verifies, as a careful tamperer would leave it."""
+    with store.engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"SELECT seq, content, prev_hash FROM audit_events WHERE seq >= {seq} "
+                                    "ORDER BY seq").all()
+    tamperer("UPDATE audit_events SET prev_hash = 'x' || substr(prev_hash, 2), hash = 'x' || substr(hash, 2) WHERE seq >= :s", s=seq)
+    prev = rows[0].prev_hash
+    for row in rows:
+        content = json.loads(row.content)
+        if row.seq == seq:
+            content["body"]["decision"]["route"] = route
+        text = canonical(content)
+        digest = link_hash(prev, text)
+        tamperer("UPDATE audit_events SET content = :c, prev_hash = :p, hash = :h WHERE seq = :s",
+                 c=text, p=prev, h=digest, s=row.seq)
+        prev = digest
+    tamperer("UPDATE audit_decisions SET route = :r WHERE seq = :s", r=route, s=seq)
+
+
+def test_an_edited_referral_payload_is_found(ten, tamperer):
+    sha = list(ten.events())[3].body["payload_sha256"]
+    tamperer("UPDATE audit_payloads SET body = replace(body, '80.0', '95.0') WHERE sha256 = :s", s=sha)
+    result = ten.verify()
+    assert (result.ok, "referral payload does not match its hash" in result.problem) == (False, True)
+
+
+def test_an_edited_personal_part_is_found_naming_its_event(ten, tamperer):
+    event = [e for e in ten.events()][4]
+    tamperer("UPDATE audit_payloads SET body = replace(body, 'attended', 'missed') WHERE body LIKE :id",
+             id=f'%"event":"{event.decision_id}"%')
+    result = ten.verify()
+    assert (result.ok, result.first_bad_seq) == (False, event.seq)
+    assert "personal part does not match its hash" in result.problem
+
+
+def test_a_payload_deleted_without_a_purge_is_found(ten, tamperer):
+    event = list(ten.events())[6]
+    tamperer("DELETE FROM audit_payloads WHERE sha256 = :s", s=event.body["payload_sha256"])
+    result = ten.verify()
+    assert (result.ok, result.first_bad_seq) == (False, event.seq)
+    assert "no recorded purge erased it" in result.problem
+
+
+def test_an_edited_archived_ruleset_is_found(ten, tamperer, policy):
+    tamperer("UPDATE audit_rulesets SET content = replace(content, 'ge: 3', 'ge: 30')")
+    result = ten.verify()
+    assert (result.ok, "archived ruleset" in result.problem, "does not match its hash" in result.problem) == (
+        False, True, True)
+
+
+def test_an_edited_archived_ruleset_is_refused_when_loaded(ten, tamperer, policy):
+    tamperer("UPDATE audit_rulesets SET content = replace(content, 'ge: 3', 'ge: 30')")
+    with pytest.raises(ArchiveTampered, match="does not match its hash"):
+        ten.archived_policy(policy.sha256)
+
+
+def test_a_deleted_archived_ruleset_is_found(ten, tamperer):
+    tamperer("DELETE FROM audit_rulesets")
+    result = ten.verify()
+    assert (result.ok, "missing from the archive" in result.problem) == (False, True)
+
+
+def test_without_a_checkpoint_cutting_the_end_off_goes_unseen(ten, tamperer):
+    """Why checkpoints exist: the chain alone cannot tell a shorter log from a cut one."""
+    tamperer("DELETE FROM audit_decisions WHERE seq > 5")
+    tamperer("DELETE FROM audit_events WHERE seq > 5")
+    assert ten.verify().ok
+
+
+def test_the_last_five_events_deleted_are_caught_by_a_checkpoint(ten, tamperer, tmp_path):
+    heads = _checkpoint(ten, tmp_path)
+    tamperer("DELETE FROM audit_decisions WHERE seq > 5")
+    tamperer("DELETE FROM audit_events WHERE seq > 5")
+    result = ten.verify(heads)
+    assert (result.ok, result.first_bad_seq) == (False, 10)
+    assert "events were deleted from the end" in result.problem
+
+
+def test_a_route_rewritten_with_every_later_hash_recomputed_is_caught_by_a_checkpoint(ten, tamperer, tmp_path):
+    heads = _checkpoint(ten, tmp_path)
+    _rewrite_from(ten, tamperer, 3, "universal_signpost")
+    assert ten.verify().ok  # the chain alone holds together again
+    result = ten.verify(heads)
+    assert (result.ok, result.first_bad_seq) == (False, 10)
+    assert "rewritten" in result.problem
+
+
+def test_checkpoints_of_an_untouched_log_all_hold(ten, audited, tmp_path):
+    _checkpoint(ten, tmp_path)
+    audited(build_referral(*FAMILY, referral_id="T-later"))
+    heads = _checkpoint(ten, tmp_path)
+    result = ten.verify(heads)
+    assert (result.ok, result.checkpoints) == (True, 2)
+
+
+def test_a_published_ruleset_whose_archive_was_edited_is_never_installed(store, tamperer, policy):
+    """The server installs published versions from the archive: an edited one must not decide."""
+    store.publish(policy, by="tests")
+    tamperer("UPDATE audit_rulesets SET content = replace(content, 'ge: 3', 'ge: 30')")
+    with pytest.raises(ArchiveTampered):
+        store.published_rulesets()
