@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ import typer
 from triage.audit import UnknownDecision
 from triage.audit.retention import retention_cutoff
 from triage.cli.common import EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, day, fail, policy_from
+from triage.csv_safe import SafeDictWriter
 from triage.engine import EngineFailure
 from triage.files import CannotWrite, replacing
 from triage.logs import configure_logging
@@ -46,10 +46,11 @@ EXPORT_FORMATS = ("jsonl", "csv")
 
 
 def _write_export(rows: Iterable[dict[str, Any]], out: TextIO, fmt: str) -> int:
-    """Write export rows as JSON lines or CSV (with a header row); how many were written."""
+    """Write export rows as JSON lines or CSV (with a header row, no cell a spreadsheet would run as a
+    formula: see triage.csv_safe); how many were written."""
     count = 0
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
+        writer = SafeDictWriter(out, fieldnames=EXPORT_FIELDS)
         writer.writeheader()
         for count, row in enumerate(rows, start=1):
             writer.writerow(row)
