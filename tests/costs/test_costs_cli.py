@@ -191,7 +191,8 @@ def test_invalid_cost_data_exits_3_naming_the_file(tmp_path):
     assert "cost_benefit/appraisal.yaml:" in result.stderr and "appraisal.discount_rate" in result.stderr
 
 
-def test_an_audit_log_with_no_decisions_exits_1():
+def test_an_audit_log_with_no_decisions_exits_1(audit_db):
+    AuditStore(f"sqlite:///{audit_db}").engine.dispose()
     result = costs("--cohort", "audit", "--draws", 0)
     assert result.exit_code == 1
     assert "no decisions" in result.stderr

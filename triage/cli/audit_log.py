@@ -12,7 +12,8 @@ import typer
 
 from triage.audit import UnknownDecision
 from triage.audit.retention import retention_cutoff
-from triage.cli.common import EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, day, fail, policy_from
+from triage.cli.common import (EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, day, fail,
+                               in_force_today, library)
 from triage.csv_safe import SafeDictWriter
 from triage.engine import EngineFailure
 from triage.files import CannotWrite, replacing
@@ -140,13 +141,16 @@ def override(
     by: Annotated[str, typer.Option("--by", help="Who is overriding.")],
     rules: RulesDir = None,
 ) -> None:
-    """Record a practitioner's new route for a decision; the decision itself is never changed."""
-    policy = policy_from(rules)
+    """Record a practitioner's new route for a decision; the decision itself is never changed.
+
+    The route is checked against the service catalogue of the ruleset in force today, as on the web pages."""
+    store = audit_store()  # no log, no decision to override: never made empty for this
+    policy = in_force_today(library([rules] if rules else None, "python", store)).rulebook
     services = {s.id for s in policy.catalogue.services}
     if route not in services:
         raise fail(f"--route: unknown service {route!r}; expected one of: {', '.join(sorted(services))}", EXIT_INVALID_INPUT)
     try:
-        event = audit_store().override(decision_id, route, reason, by, policy)
+        event = store.override(decision_id, route, reason, by, policy)
     except (ValueError, UnknownDecision) as error:
         raise fail(str(error), EXIT_INVALID_INPUT) from None
     typer.echo(f"override recorded as event {event.seq}: decision {decision_id} -> {route}")
