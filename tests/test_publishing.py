@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from support import build_referral, child, parent
 from typer.testing import CliRunner
 
+from triage.access import Role
+from triage.api.app import create_app
 from triage.audit import RulesetConflict
 from triage.audit.store import AuditStore
 from triage.cli import app
+from triage.engine.library import LONDON
 from triage.publishing import PublishRefused, installed, publish
 from triage.rulebook import load_policy
+from triage.settings import Settings
 
 EXAMPLE_2026_2 = Path(__file__).resolve().parents[1] / "examples" / "policies" / "2026.2"
+# two problems and a need score of 35: MAST under 2026.1 (BSF needs 40), BSF under 2026.2
+FAMILY = (parent(domestic_abuse={"marac_high_risk": True}, employment={"out_of_work_benefits": True}), child(age=9))
 
 
 @pytest.fixture
@@ -87,3 +98,61 @@ def test_other_content_under_a_version_installed_from_a_folder_is_refused(store,
     with pytest.raises(RulesetConflict, match="installed from a rule folder"):
         publish(store, load_policy(policy_copy), "policy-lead", "python", {project.version: project.sha256})
     assert store.published_rulesets() == []
+
+
+# --- every way in resolves the installed versions the same way ----------------------------------
+
+
+@pytest.fixture
+def in_force_since_yesterday(tmp_path: Path) -> Path:
+    """The example 2026.2 (BSF from two problems and a need score of 35), taking effect yesterday."""
+    folder = tmp_path / "2026.2"
+    shutil.copytree(EXAMPLE_2026_2, folder)
+    ruleset = folder / "rules" / "ruleset.yaml"
+    yesterday = (datetime.now(LONDON).date() - timedelta(days=1)).isoformat()
+    ruleset.write_text(ruleset.read_text(encoding="utf-8").replace("2027-04-01", yesterday), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def cli_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI and the API use the default log, in this test's own data folder."""
+    for name in ("TRIAGE_DATABASE_URL", "TRIAGE_AUDIT_DB", "TRIAGE_RULES_DIRS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TRIAGE_LOG_LEVEL", "warning")
+
+
+def test_after_publishing_decide_with_and_without_audit_and_the_api_answer_with_the_same_version(
+        cli_log, in_force_since_yesterday, tmp_path):
+    runner = CliRunner()
+    published = runner.invoke(app, ["publish", str(in_force_since_yesterday), "--by", "P. Lead", "--engine", "python"])
+    assert published.exit_code == 0, published.stderr
+    referral = build_referral(*FAMILY, referral_id="SAME-1", received_at=datetime.now(UTC).isoformat())
+    path = tmp_path / "referral.json"
+    path.write_text(json.dumps(referral), encoding="utf-8")
+    versions = [json.loads(runner.invoke(app, ["decide", str(path), "--engine", "python", *audit]).stdout)["ruleset"]
+                ["version"] for audit in (["--no-audit"], ["--audit"])]
+    api = create_app(Settings(engine="python"))
+    try:
+        _, token = api.state.services.keys.create("hillside-school-mis", Role.PARTNER)
+        answered = TestClient(api).post("/v1/referrals", json={**referral, "referral_id": "SAME-2"},
+                                        headers={"Authorization": f"Bearer {token}"}).json()
+    finally:
+        api.state.services.store.engine.dispose()
+    assert [*versions, answered["ruleset"]["version"]] == ["2026.2", "2026.2", "2026.2"]
+
+
+def test_rules_show_shows_the_version_in_force_today_and_lists_a_later_one_as_scheduled(cli_log):
+    runner = CliRunner()
+    assert runner.invoke(app, ["publish", str(EXAMPLE_2026_2), "--by", "P. Lead", "--engine", "python"]).exit_code == 0
+    shown = runner.invoke(app, ["rules", "show"])
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout.startswith("Ruleset 2026.1 - ")
+    assert "ruleset 2026.1 in force today" in shown.stdout and "scheduled: 2026.2 from 2027-04-01" in shown.stdout
+
+
+def test_rules_show_shows_a_published_version_once_it_is_in_force(cli_log, in_force_since_yesterday):
+    runner = CliRunner()
+    runner.invoke(app, ["publish", str(in_force_since_yesterday), "--by", "P. Lead", "--engine", "python"])
+    shown = runner.invoke(app, ["rules", "show"]).stdout
+    assert shown.startswith("Ruleset 2026.2 - ") and "scheduled: none" in shown

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from triage.audit import Request, attempt
 from triage.engine import Engine
-from triage.engine.library import LONDON, NoRulesetInForce, RulesetLibrary, Selection
+from triage.engine.library import LONDON, NoRulesetInForce, Pin, RulesetLibrary, Selection
 from triage.intake import InvalidReferral, parse_referral
 from triage.models import Decision, Referral
 
@@ -56,7 +56,7 @@ class FrontDoor:
         """The latest installed version: whose catalogue and partner agencies the door reads referrals with."""
         return self.library.latest
 
-    def decide(self, data: Any, pinned: str | None = None) -> Decision:
+    def decide(self, data: Any, pinned: str | Pin | None = None) -> Decision:
         """Decide a referral given as parsed JSON/YAML data; raises InvalidReferral, NoRulesetInForce,
         ReferralConflict or EngineFailure instead of returning a decision that was not recorded."""
         [outcome] = self.decide_many([data], pinned)
@@ -64,7 +64,7 @@ class FrontDoor:
             raise outcome
         return outcome
 
-    def decide_many(self, items: Sequence[Any], pinned: str | None = None) -> list[Decision | Exception]:
+    def decide_many(self, items: Sequence[Any], pinned: str | Pin | None = None) -> list[Decision | Exception]:
         """Decide several referrals, recording them in one transaction when auditing.
 
         Each item gets its decision or the exception that stopped it (InvalidReferral,
@@ -72,10 +72,11 @@ class FrontDoor:
         """
         return [submitted.outcome for submitted in self.submit_many(items, pinned=pinned)]
 
-    def submit_many(self, items: Sequence[Any], caller: str | None = None, pinned: str | None = None) -> list[Submitted]:
+    def submit_many(self, items: Sequence[Any], caller: str | None = None, pinned: str | Pin | None = None) -> list[Submitted]:
         """``decide_many`` for a named caller, telling new decisions from ones already recorded.
 
-        ``pinned`` names a ruleset version to decide with instead of the one in force.
+        ``pinned`` names a ruleset version to decide with instead of the one in force (a ``Pin``
+        may hold it to versions in force by the day received: see ``RulesetLibrary.select``).
         A decision is new when this call's engine made it (the audit store drops a decision that
         lost a race to another writer and returns the recorded one, whose id this call never made),
         and only for the first copy of a referral sent twice in one call.
@@ -95,7 +96,7 @@ class FrontDoor:
         made.discard(outcome.decision_id)
         return True
 
-    def _request(self, data: Any, made: set[str], pinned: str | None) -> Request | Exception:
+    def _request(self, data: Any, made: set[str], pinned: str | Pin | None) -> Request | Exception:
         """A validated referral ready to decide by the version that applies, or why it cannot be."""
         try:
             referral = parse_referral(data, self.engine.policy.agencies)

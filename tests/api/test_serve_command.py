@@ -13,6 +13,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from triage.cli import app
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "bsf_three_problems.json"
 
@@ -84,3 +87,31 @@ def test_a_key_that_was_never_issued_is_refused(served):
     base, _ = served
     status, headers, problem = _post(f"{base}/v1/referrals", "triage_000000000000_" + "x" * 43, EXAMPLE.read_bytes())
     assert (status, problem["status"], headers["content-type"]) == (401, 401, "application/problem+json")
+
+
+# --- the start-up line, and a database that cannot be opened (uvicorn itself is not started) -----
+
+
+@pytest.fixture
+def not_serving(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """``triage serve`` up to the point of starting uvicorn; the calls it would have made."""
+    calls: list[dict] = []
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: calls.append(kwargs))
+    for name in ("TRIAGE_DATABASE_URL", "TRIAGE_AUDIT_DB"):
+        monkeypatch.delenv(name, raising=False)
+    return calls
+
+
+def test_serve_starts_with_a_line_saying_where_the_log_and_the_data_folder_are(not_serving, data_dir):
+    result = CliRunner().invoke(app, ["serve", "--engine", "python", "--port", "8123"])
+    assert (result.exit_code, len(not_serving)) == (0, 1), result.stderr
+    assert result.stderr.startswith("triage serve: http://127.0.0.1:8123")
+    assert f"audit log {data_dir / 'audit.sqlite3'}; data folder {data_dir};" in result.stderr
+    assert "ruleset 2026.1 in force today" in result.stderr
+
+
+def test_serve_on_an_unreachable_database_is_one_line_and_exit_3(not_serving, monkeypatch):
+    monkeypatch.setenv("TRIAGE_DATABASE_URL", "postgres://triage:s3cret@127.0.0.1:1/triage")
+    result = CliRunner().invoke(app, ["serve", "--engine", "python"])
+    assert (result.exit_code, not_serving, result.stderr.count("\n")) == (3, [], 1)
+    assert "postgres://triage:***@127.0.0.1:1/triage" in result.stderr and "s3cret" not in result.stderr

@@ -98,7 +98,8 @@ def test_an_override_needs_a_known_route_and_a_reason(tmp_path, args, message):
     assert message in result.stderr
 
 
-def test_overriding_an_unknown_decision_exits_2():
+def test_overriding_an_unknown_decision_exits_2(audit_db):
+    AuditStore(f"sqlite:///{audit_db}").engine.dispose()  # a log, without that decision
     result = invoke("override", "no-such-decision", "--route", "mast", "--reason", "x", "--by", "A")
     assert (result.exit_code, "no decision with id" in result.stderr) == (2, True)
 

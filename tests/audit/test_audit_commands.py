@@ -131,6 +131,17 @@ def test_export_as_csv_has_a_header_row_and_one_row_per_event(cli_store, tmp_pat
     assert [r["kind"] for r in rows] == [e.kind for e in cli_store.events()]
 
 
+def test_export_as_csv_never_hands_a_spreadsheet_a_formula(cli_store, tmp_path) -> None:
+    """An override reason or a referral id that a spreadsheet would run (=HYPERLINK, -2-3) is
+    exported with a quote in front, so the auditor's spreadsheet shows it as text."""
+    decision = decide(tmp_path, "-2-3")
+    cli_store.override(decision["decision_id"], "bsf", '=HYPERLINK("http://x.example","open")', "A. Worker")
+    rows = list(csv.DictReader(io.StringIO(export("--since", "2000-01-01", "--format", "csv").stdout)))
+    override = next(r for r in rows if r["kind"] == "override")
+    assert override["referral_id"] == "'-2-3"
+    assert override["reason"] == "'=HYPERLINK(\"http://x.example\",\"open\")"
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_export_never_carries_the_referral_payload(cli_store, tmp_path, fmt) -> None:
     """An export leaves the building: no personal data from the referral may go with it."""

@@ -82,6 +82,24 @@ def test_csv_writes_the_five_tables_each_with_a_header(tmp_path):
     assert headers["outcomes"][0] == "outcome" and headers["sensitivity"][0] == "assumption"
 
 
+def test_csv_quotes_text_a_spreadsheet_would_run_but_writes_a_negative_npv_as_a_number(tmp_path):
+    """An agency's name that reads as a formula is written as text; the example intake's negative
+    fiscal net present value stays a number that a finance officer's spreadsheet adds up."""
+    data = tmp_path / "cost_benefit"
+    shutil.copytree(default_cost_dir(), data)
+    agencies = data / "agencies.yaml"
+    agencies.write_text(agencies.read_text(encoding="utf-8").replace('name: "Police"', 'name: "=HYPERLINK(1)"'),
+                        encoding="utf-8")
+    folder = tmp_path / "tables"
+    report_of(costs("--scenario", EXAMPLE, "--draws", 0, "--data", data, "--csv", folder))
+    with (folder / "agencies.csv").open(encoding="utf-8", newline="") as table:
+        names = [row["name"] for row in csv.DictReader(table)]
+    with (folder / "summary.csv").open(encoding="utf-8", newline="") as table:
+        summary = {row["measure"]: row["value"] for row in csv.DictReader(table)}
+    assert "'=HYPERLINK(1)" in names and "=HYPERLINK(1)" not in names
+    assert float(summary["npv_fiscal"]) < 0
+
+
 def test_the_json_report_reads_back_with_a_ratio_of_benefit_to_cost(tmp_path):
     target = tmp_path / "report.json"
     out = report_of(costs("--scenario", EXAMPLE, "--draws", 0, "--json", target))
@@ -173,7 +191,8 @@ def test_invalid_cost_data_exits_3_naming_the_file(tmp_path):
     assert "cost_benefit/appraisal.yaml:" in result.stderr and "appraisal.discount_rate" in result.stderr
 
 
-def test_an_audit_log_with_no_decisions_exits_1():
+def test_an_audit_log_with_no_decisions_exits_1(audit_db):
+    AuditStore(f"sqlite:///{audit_db}").engine.dispose()
     result = costs("--cohort", "audit", "--draws", 0)
     assert result.exit_code == 1
     assert "no decisions" in result.stderr

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from support import build_referral, child, parent
 from triage.cli import app
 from triage.engine import Engine
-from triage.engine.library import NoRulesetInForce, RulesetLibrary
+from triage.engine.library import NoRulesetInForce, Pin, PinRefused, RulesetLibrary
 from triage.front_door import FrontDoor
 from triage.intake import parse_referral
 from triage.policy_tests import load_rule_tests, measure_coverage, run_rule_tests
@@ -32,7 +32,7 @@ def _received(when: str) -> dict:
     return build_referral(*FAMILY, received_at=when)
 
 
-def _select(library: RulesetLibrary, when: str, pinned: str | None = None):
+def _select(library: RulesetLibrary, when: str, pinned: str | Pin | None = None):
     return library.select(parse_referral(_received(when), library.latest.policy.agencies), pinned)
 
 
@@ -50,6 +50,31 @@ def test_the_day_received_is_taken_in_europe_london(library):
 def test_a_caller_may_pin_a_version(library):
     selection = _select(library, "2027-05-04T10:00:00Z", pinned="2026.1")
     assert (selection.engine.rulebook.version, selection.reason) == ("2026.1", "version 2026.1 pinned by the caller")
+
+
+def test_a_pin_held_to_the_day_received_refuses_a_version_taking_effect_later(library):
+    with pytest.raises(PinRefused, match="2026.2 takes effect on 2027-04-01, after this referral was received "
+                                         r"\(2026-11-20"):
+        _select(library, "2026-11-20T10:00:00Z", pinned=Pin("2026.2"))
+
+
+def test_a_pin_held_to_the_day_received_may_name_a_version_that_took_effect_earlier(library):
+    selection = _select(library, "2027-05-04T10:00:00Z", pinned=Pin("2026.1"))
+    assert (selection.engine.rulebook.version, selection.reason) == ("2026.1", "version 2026.1 pinned by the caller")
+
+
+def test_a_version_taking_effect_on_the_day_received_may_be_pinned(library):
+    assert _select(library, "2027-04-01T09:00:00+01:00", pinned=Pin("2026.2")).engine.rulebook.version == "2026.2"
+
+
+def test_an_operators_plain_pin_may_name_any_installed_version(library):
+    """The CLI's --ruleset: an operator's tool, e.g. to try a scheduled version before its day."""
+    assert _select(library, "2026-11-20T10:00:00Z", pinned="2026.2").engine.rulebook.version == "2026.2"
+
+
+def test_the_versions_scheduled_after_a_day_are_those_taking_effect_later(library):
+    assert ([e.rulebook.version for e in library.scheduled_after(date(2027, 3, 31))],
+            library.scheduled_after(date(2027, 4, 1))) == (["2026.2"], [])
 
 
 def test_pinning_a_version_not_installed_is_refused_naming_those_installed(library):

@@ -152,3 +152,13 @@ def test_html_escapes_the_labels(field: str) -> None:
 def test_html_escapes_an_error_reason() -> None:
     page = as_html(report_data(errors={"not decided: <i>boom</i>": 1}))
     assert "<i>boom</i>" not in page
+
+
+def test_csv_neutralises_a_team_name_a_spreadsheet_would_run_and_keeps_negative_changes_numbers() -> None:
+    """A team name comes from the policy's catalogue, which a policy lead writes: never a formula in
+    a commissioner's spreadsheet; a fall in workload (-57) must still add up."""
+    teams = [{"team": "=HYPERLINK(\"http://x.example\")", "before": 900, "after": 843, "change": -57, "capacity": 1}]
+    out = io.StringIO()
+    write_csv(report_data(teams=teams), out)
+    assert list(csv.reader(io.StringIO(out.getvalue())))[1] == ["'=HYPERLINK(\"http://x.example\")", "900", "843",
+                                                               "-57", "1"]

@@ -155,6 +155,7 @@ def test_a_bad_since_exits_2_naming_the_option(audit_db: Path, policy_copy: Path
 
 
 def test_an_empty_audit_log_simulates_nothing(tmp_path: Path, audit_db: Path, policy_copy: Path, cli: Cli) -> None:
+    AuditStore(f"sqlite:///{audit_db}").engine.dispose()  # a log with nothing decided in it
     data = simulate(cli, policy_copy, tmp_path / "o.json")
     assert (data["total"], data["changed"], data["errors"]) == (0, 0, {})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
+from triage.audit.store import AuditStore
 from triage.cli import app
 
 
@@ -33,5 +34,6 @@ def test_the_password_is_asked_for_twice_when_not_piped(tmp_path, monkeypatch):
 
 
 def test_disabling_an_unknown_account_says_so(tmp_path, monkeypatch):
+    AuditStore(f"sqlite:///{tmp_path / 'staff.sqlite3'}").engine.dispose()  # a log, without that account
     result = _staff(tmp_path, monkeypatch, "disable", "nobody")
     assert (result.exit_code, "no account 'nobody'" in result.output) == (2, True)

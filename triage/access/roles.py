@@ -23,15 +23,16 @@ class Permission(StrEnum):
     PUBLISH = "publish"            # publish a ruleset version (tested first), live on every instance
     SIMULATE = "simulate"          # what-if: re-decide the recorded referrals under a candidate
     APPRAISE = "appraise"          # cost-benefit of key working for the families decided, or a scenario
+    PIN_RULESET = "pin_ruleset"    # choose the ruleset version that decides (one in force by the day received)
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.PARTNER: frozenset({Permission.SUBMIT, Permission.READ_OWN, Permission.READ_CATALOGUE}),
     Role.FRONT_DOOR: frozenset({Permission.SUBMIT, Permission.READ_OWN, Permission.READ_ALL, Permission.OVERRIDE,
-                                Permission.READ_RULES, Permission.READ_CATALOGUE}),
+                                Permission.READ_RULES, Permission.READ_CATALOGUE, Permission.PIN_RULESET}),
     Role.POLICY_LEAD: frozenset({Permission.READ_OWN, Permission.READ_ALL, Permission.READ_RULES,
                                  Permission.READ_CATALOGUE, Permission.PUBLISH, Permission.SIMULATE,
-                                 Permission.APPRAISE}),
+                                 Permission.APPRAISE, Permission.PIN_RULESET}),
     Role.AUDITOR: frozenset({Permission.READ_OWN, Permission.READ_ALL, Permission.READ_RULES,
                              Permission.READ_CATALOGUE, Permission.READ_AUDIT, Permission.APPRAISE}),
 }

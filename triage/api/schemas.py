@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from triage.api.problems import Problem
+from triage.engine import Engine
+from triage.engine.library import LONDON, RulesetLibrary
 from triage.models import Decision
 from triage.rulebook.schema import Locality, Service
 
@@ -113,15 +115,36 @@ class ActiveRuleset(RulesetSummary):
     effective_from: date
     effective_to: date | None = None
 
+    @classmethod
+    def of(cls, engine: Engine) -> ActiveRuleset:
+        rules = engine.rulebook.rules
+        return cls(version=rules.version, sha256=engine.rulebook.sha256, effective_from=rules.effective_from,
+                   effective_to=rules.effective_to)
+
+
+class RulesetsToday(BaseModel):
+    """Which installed version is the rules today, and which are published to take effect later."""
+
+    in_force: ActiveRuleset = Field(description="The version in force today (Europe/London): the rules now.")
+    scheduled: list[ActiveRuleset] = Field(description="Versions installed to take effect after today, soonest "
+                                                       "first; each decides referrals received from its date.")
+
+    @staticmethod
+    def of(library: RulesetLibrary) -> dict[str, Any]:
+        """The two fields for the installed versions, as of today in Europe/London."""
+        today = datetime.now(LONDON).date()
+        return {"in_force": ActiveRuleset.of(library.in_force_on(today)),
+                "scheduled": [ActiveRuleset.of(engine) for engine in library.scheduled_after(today)]}
+
 
 class ArchivedRulesetOut(RulesetSummary):
     stored_at: str
 
 
-class RulesetList(BaseModel):
-    """The rulesets installed (the latest as ``active``), and every ruleset that has decided anything here."""
+class RulesetList(RulesetsToday):
+    """The rulesets installed (the one in force today, those scheduled), and every ruleset that has
+    decided anything here."""
 
-    active: ActiveRuleset
     installed: list[ActiveRuleset]
     archived: list[ArchivedRulesetOut]
 
@@ -205,7 +228,6 @@ class Liveness(BaseModel):
     status: Literal["ok"]
 
 
-class Readiness(BaseModel):
+class Readiness(RulesetsToday):
     status: Literal["ready"]
-    ruleset: RulesetSummary
     database: Literal["ok"]

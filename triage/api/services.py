@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from triage.access import KeyStore
 from triage.audit.checkpoints import write_checkpoint
 from triage.audit.store import AuditStore
+from triage.database import make_room, opening
 from triage.engine.library import RulesetLibrary
 from triage.front_door import FrontDoor
 from triage.keyfile import read_or_create_key
@@ -38,7 +39,13 @@ class Services:
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
-        return cls(settings, AuditStore(settings.audit_url))
+        """The services on the configured database, made on first use; DatabaseUnavailable (one line
+        naming the database, password masked, and what to check) when it cannot be opened."""
+        url = settings.audit_url
+        with opening(url):
+            make_room(url)
+            store = AuditStore(url)
+        return cls(settings, store)
 
     def _installed(self) -> RulesetLibrary:
         return installed(self.settings.rules_dirs, self.store, self.settings.engine)

@@ -34,6 +34,7 @@ from triage.audit.personal import PERSONAL_KEY, Split, decision_of, is_split, sp
 from triage.audit.requests import Request, attempt
 from triage.audit.migrate import upgrade
 from triage.audit.verify import archived_hash, verify_log
+from triage.database import driver_url
 from triage.engine import Engine as DecisionEngine
 from triage.intake import parse_referral
 from triage.models import Decision
@@ -70,13 +71,13 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 def open_engine(url: str) -> Engine:
-    """An SQLAlchemy engine for a database URL (``sqlite:///path`` or ``postgresql://…``)."""
-    if url.startswith("sqlite"):
+    """An SQLAlchemy engine for a database URL (``sqlite:///path``, ``postgresql://…`` or ``postgres://…``);
+    DatabaseUnavailable, naming it with the password masked, for a URL this project cannot use."""
+    target = driver_url(url)
+    if target.drivername == "sqlite":
         return _sqlite_engine(url)
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # 20 connections a process at most: several API workers must stay under the server's limit (100)
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=15)
+    return create_engine(target, pool_pre_ping=True, pool_size=5, max_overflow=15)
 
 
 class AuditStore:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import UTC, datetime
@@ -14,7 +13,9 @@ import typer
 from triage.audit import UnknownDecision
 from triage.audit.checkpoints import CheckpointProblem, load_checkpoints, write_checkpoint
 from triage.audit.retention import retention_cutoff
-from triage.cli.common import EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, day, fail, policy_from
+from triage.cli.common import (EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, day, fail,
+                               in_force_today, library)
+from triage.csv_safe import SafeDictWriter
 from triage.engine import EngineFailure
 from triage.files import CannotWrite, replacing
 from triage.logs import configure_logging
@@ -87,10 +88,11 @@ EXPORT_FORMATS = ("jsonl", "csv")
 
 
 def _write_export(rows: Iterable[dict[str, Any]], out: TextIO, fmt: str) -> int:
-    """Write export rows as JSON lines or CSV (with a header row); how many were written."""
+    """Write export rows as JSON lines or CSV (with a header row, no cell a spreadsheet would run as a
+    formula: see triage.csv_safe); how many were written."""
     count = 0
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
+        writer = SafeDictWriter(out, fieldnames=EXPORT_FIELDS)
         writer.writeheader()
         for count, row in enumerate(rows, start=1):
             writer.writerow(row)
@@ -185,13 +187,16 @@ def override(
     by: Annotated[str, typer.Option("--by", help="Who is overriding.")],
     rules: RulesDir = None,
 ) -> None:
-    """Record a practitioner's new route for a decision; the decision itself is never changed."""
-    policy = policy_from(rules)
+    """Record a practitioner's new route for a decision; the decision itself is never changed.
+
+    The route is checked against the service catalogue of the ruleset in force today, as on the web pages."""
+    store = audit_store()  # no log, no decision to override: never made empty for this
+    policy = in_force_today(library([rules] if rules else None, "python", store)).rulebook
     services = {s.id for s in policy.catalogue.services}
     if route not in services:
         raise fail(f"--route: unknown service {route!r}; expected one of: {', '.join(sorted(services))}", EXIT_INVALID_INPUT)
     try:
-        event = audit_store().override(decision_id, route, reason, by, policy)
+        event = store.override(decision_id, route, reason, by, policy)
     except (ValueError, UnknownDecision) as error:
         raise fail(str(error), EXIT_INVALID_INPUT) from None
     typer.echo(f"override recorded as event {event.seq}: decision {decision_id} -> {route}")

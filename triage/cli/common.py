@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import gc
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Callable, Optional, TextIO
 
 import typer
 
+from triage.audit.errors import ArchiveTampered
 from triage.engine import BACKENDS, Engine
-from triage.engine.library import RulesetLibrary
+from triage.engine.library import LONDON, RulesetLibrary
 from triage.files import CannotWrite, replacing
 from triage.front_door import FrontDoor
 from triage.publishing import installed
@@ -29,13 +30,15 @@ RulesDirs = Annotated[Optional[list[Path]], typer.Option(
     "--rules", help="Policy folder; give it again for each ruleset version to install: each referral is decided "
                     "by the version in force on the day it was received. Default: the project's own.")]
 PinOption = Annotated[Optional[str], typer.Option(
-    "--ruleset", help="Decide with this installed ruleset version, whatever the date received.")]
+    "--ruleset", help="Decide with this installed ruleset version, whatever the date received (any installed "
+                      "version: an operator's tool; the API allows only one in force by the day received).")]
 AuditOption = Annotated[Optional[bool], typer.Option(
     "--audit/--no-audit", help="Record each decision in the audit log (default: on when TRIAGE_DATABASE_URL is set).")]
 CallerOption = Annotated[str, typer.Option("--caller", help="Who is deciding, as recorded in the audit log.")]
 
 EXIT_INVALID_INPUT = 2
 EXIT_INVALID_RULES = 3
+EXIT_DATABASE = 3  # the audit database cannot be opened: unreachable, refused, missing, misspelt URL
 
 
 def fail(message: str, code: int) -> typer.Exit:
@@ -74,25 +77,42 @@ def policy_from(rules: Path | None) -> Policy:
         raise fail(str(error), EXIT_INVALID_RULES) from None
 
 
-def library(folders: list[Path] | None, engine: str) -> RulesetLibrary:
-    """The ruleset versions in these folders (default: the project's own), installed together."""
+def library(folders: list[Path] | None, engine: str, store: AuditStore | None) -> RulesetLibrary:
+    """The ruleset versions installed, found the same way by every command and by the server: those
+    in the rule folders (default: the project's own) and every version published to the audit log."""
     check_engine(engine)
     try:
-        return RulesetLibrary([Engine(policy_from(folder), engine) for folder in folders or [None]])
+        return installed(folders or [], store, engine)
+    except ArchiveTampered as error:  # tampered rules must never decide: stop, and say why
+        raise fail(str(error), EXIT_DATABASE) from None
+    except PolicyInvalid as error:
+        raise fail(str(error), EXIT_INVALID_RULES) from None
     except ValueError as error:  # the same version given twice
         raise fail(f"--rules: {error}", EXIT_INVALID_INPUT) from None
 
 
+def in_force_today(versions: RulesetLibrary) -> Engine:
+    """The version in force today (Europe/London): "the rules" as staff and partners read them now."""
+    return versions.in_force_on(datetime.now(LONDON).date())
+
+
+def versions_today(versions: RulesetLibrary) -> str:
+    """One line: the version in force today, and those scheduled to take effect later."""
+    today = datetime.now(LONDON).date()
+    scheduled = [f"{e.rulebook.version} from {e.rulebook.rules.effective_from.isoformat()}"
+                 for e in versions.scheduled_after(today)]
+    return (f"ruleset {in_force_today(versions).rulebook.version} in force today ({today.isoformat()}, Europe/London); "
+            f"scheduled: {', '.join(scheduled) or 'none'}")
+
+
 def front_door(rules: list[Path] | None, engine: str, audit: bool | None, caller: str, batch: bool = False) -> FrontDoor:
-    """The engine on the chosen rules (and, when recording to the audit log, every version published
-    there), recording to the audit log when asked (or configured)."""
+    """The engine on the installed versions (the same with or without --audit: those published to an
+    existing audit log count too), recording to the audit log when asked (or configured)."""
     configure_logging(batch=batch)
-    versions = library(rules, engine)
-    settings = Settings()
-    store = audit_store() if (settings.audit_by_default if audit is None else audit) else None
-    if store is not None:  # the versions published to the audit database are installed too, as on the server
-        versions = installed(rules, store, engine)
-    door = FrontDoor(versions, store, caller)
+    check_engine(engine)
+    recording = Settings().audit_by_default if audit is None else audit
+    store = audit_store(create=True) if recording else existing_store()
+    door = FrontDoor(library(rules, engine, store), store if recording else None, caller)
     # Everything loaded so far (libraries, the policy, the compiled rules) lives for the whole
     # run: take it out of the garbage collector's scans, which otherwise revisit it thousands of
     # times in a batch.
@@ -100,8 +120,36 @@ def front_door(rules: list[Path] | None, engine: str, audit: bool | None, caller
     return door
 
 
-def audit_store() -> AuditStore:
-    """The configured audit log; imported here because SQLAlchemy costs startup time when unused."""
+def _open_store(create: bool) -> AuditStore | None:
+    """The configured audit log; None when there is none and ``create`` is False (never made just to
+    look); exit 3 with one line naming the database when it cannot be opened."""
+    # imported here: SQLAlchemy costs startup time when unused
     from triage.audit.store import AuditStore
+    from triage.database import DatabaseUnavailable, has_log, make_room, opening
 
-    return AuditStore(Settings().audit_url)
+    url = Settings().audit_url
+    try:
+        if not create and not has_log(url):
+            return None
+        with opening(url):
+            make_room(url)
+            return AuditStore(url)
+    except DatabaseUnavailable as error:
+        raise fail(str(error), EXIT_DATABASE) from None
+
+
+def audit_store(create: bool = False) -> AuditStore:
+    """The configured audit log. Only commands that record pass ``create``; any other exits 2 with
+    "no audit log at …" where there is none, rather than make an empty one and report on it."""
+    store = _open_store(create)
+    if store is None:
+        from triage.database import where
+
+        raise fail(f"no audit log at {where(Settings().audit_url)}: nothing has been recorded there "
+                   "(TRIAGE_DATA_DIR, TRIAGE_AUDIT_DB or TRIAGE_DATABASE_URL say where the log is)", EXIT_INVALID_INPUT)
+    return store
+
+
+def existing_store() -> AuditStore | None:
+    """The audit log if there is one (to read the versions published to it), else None."""
+    return _open_store(create=False)

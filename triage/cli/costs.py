@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from triage.cli.common import EXIT_INVALID_INPUT, EXIT_INVALID_RULES, audit_store, day, fail, policy_from, write_output
+from triage.cli.common import (EXIT_INVALID_INPUT, EXIT_INVALID_RULES, audit_store, day, existing_store, fail,
+                               in_force_today, library, write_output)
 from triage.costs.appraisal import NothingToAppraise, TooFewDraws, appraise_cohort
 from triage.costs.cohort import InvalidScenario, audit_cohort, scenario_cohort
 from triage.costs.loader import CostDataInvalid, load_cost_data
@@ -29,7 +30,8 @@ def costs(
     data_dir: Annotated[Optional[Path], typer.Option("--data", help="The cost data folder; default: the project's "
                                                      "cost_benefit/.")] = None,
     rules: Annotated[Optional[Path], typer.Option("--rules", help="The policy folder the cost data refers to; "
-                                                  "default: the project's own.")] = None,
+                                                  "default: the project's own (or a version published to the "
+                                                  "audit log, if that is in force today).")] = None,
     draws: Annotated[Optional[int], typer.Option("--draws", min=0, help="Monte Carlo draws (0: none, else at "
                                                  "least 10); default from the cost data.")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Monte Carlo seed; default from the cost data.")] = None,
@@ -46,10 +48,12 @@ def costs(
         raise fail("--since and --until choose decisions from the audit log; a scenario gives its own families",
                    EXIT_INVALID_INPUT)
     first, last = (None if text is None else day(option, text) for option, text in (("--since", since), ("--until", until)))
-    policy = policy_from(rules)
+    log = None if scenario else audit_store()  # the families decided are read from it
+    # the ruleset in force today, as GET /v1/costs: a version published to the log counts
+    policy = in_force_today(library([rules] if rules else None, "python", log or existing_store())).rulebook
     try:
         data = load_cost_data(policy, data_dir)
-        families = scenario_cohort(scenario, policy) if scenario else audit_cohort(audit_store(), first, last)
+        families = scenario_cohort(scenario, policy) if scenario else audit_cohort(log or audit_store(), first, last)
     except InvalidScenario as error:
         raise fail(str(error), EXIT_INVALID_INPUT) from None
     except CostDataInvalid as error:

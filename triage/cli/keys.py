@@ -7,13 +7,14 @@ from typing import Annotated, Optional
 import typer
 
 from triage.access import KeyStore, Role, UnknownKey
-from triage.cli.common import EXIT_INVALID_INPUT, RulesDir, audit_store, fail, policy_from
+from triage.cli.common import EXIT_INVALID_INPUT, RulesDir, audit_store, existing_store, fail, library
 
 keys_app = typer.Typer(help="API keys: create (the key is shown once), list, revoke.", no_args_is_help=True)
 
 
-def _keys() -> KeyStore:
-    return KeyStore(audit_store().engine)
+def _keys(create: bool = False) -> KeyStore:
+    """The keys, in the audit database; only ``keys create`` makes that database where there is none."""
+    return KeyStore(audit_store(create).engine)
 
 
 @keys_app.command("create")
@@ -27,12 +28,14 @@ def create(
 ) -> None:
     """Create an API key and print it. It is stored only as a hash: copy it now."""
     if agency is not None:
-        known = {a.id for a in policy_from(rules).catalogue.partner_agencies}
+        # the agencies the front door reads referrals with: the latest installed version's catalogue
+        versions = library([rules] if rules else None, "python", existing_store())
+        known = {a.id for a in versions.latest.rulebook.catalogue.partner_agencies}
         if agency not in known:
             raise fail(f"--agency: unknown agency {agency!r}; expected one of: {', '.join(sorted(known))}",
                        EXIT_INVALID_INPUT)
     try:
-        key, token = _keys().create(name, role, agency)
+        key, token = _keys(create=True).create(name, role, agency)
     except ValueError as error:
         raise fail(f"--{error}", EXIT_INVALID_INPUT) from None
     typer.echo(token)

@@ -11,7 +11,8 @@ from typing import Annotated, Optional
 import typer
 
 from triage.audit.errors import RulesetConflict
-from triage.cli.common import EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, fail, policy_from
+from triage.cli.common import (EXIT_INVALID_INPUT, EngineName, RulesDir, RulesDirs, audit_store, check_engine,
+                               existing_store, fail, in_force_today, library, policy_from, versions_today)
 from triage.engine import Engine
 from triage.logs import configure_logging
 from triage.policy_tests import load_rule_tests, measure_coverage, run_rule_tests
@@ -22,7 +23,7 @@ from triage.report import ruleset_table
 from triage.rulebook import PolicyInvalid, load_policy
 from triage.rulebook.diff import diff_policies
 
-rules_app = typer.Typer(help="Inspect the active ruleset.", no_args_is_help=True)
+rules_app = typer.Typer(help="Inspect the ruleset in force today and those scheduled.", no_args_is_help=True)
 
 
 def validate(directory: Annotated[Optional[Path], typer.Argument(help="Policy folder to check; default: the project's own.")] = None,
@@ -38,9 +39,12 @@ def validate(directory: Annotated[Optional[Path], typer.Argument(help="Policy fo
 
 
 @rules_app.command("show")
-def rules_show(rules: RulesDir = None) -> None:
-    """Print the active ruleset as readable tables."""
-    typer.echo(ruleset_table(policy_from(rules)))
+def rules_show(rules: RulesDirs = None) -> None:
+    """Print the ruleset in force today (Europe/London) as readable tables, and the versions
+    scheduled to take effect later: the same versions `decide` and the server install."""
+    versions = library(rules, "python", existing_store())
+    typer.echo(ruleset_table(in_force_today(versions).rulebook))
+    typer.echo(f"\n{versions_today(versions)}")
 
 
 def test(
@@ -109,7 +113,7 @@ def publish(
     policy = policy_from(directory)
     try:
         project = policy_from(None)  # the project's own rules, which every instance installs by default
-        published = publish_ruleset(audit_store(), policy, by, engine, {project.version: project.sha256})
+        published = publish_ruleset(audit_store(create=True), policy, by, engine, {project.version: project.sha256})
     except (PublishRefused, RulesetConflict, PolicyInvalid) as error:
         raise fail(str(error), 1) from None
     if published.event is None:

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from triage.cli.common import EngineName, RulesDirs, library
+from triage.cli.common import EngineName, RulesDirs, audit_store, library, versions_today
+from triage.settings import Settings
 
 
 def serve(
@@ -20,14 +21,24 @@ def serve(
 ) -> None:
     """Serve the HTTP API (docs at /docs). Every decision is recorded in the audit log.
 
-    The database is TRIAGE_DATABASE_URL when set, else the SQLite file TRIAGE_AUDIT_DB. Session
+    The database is TRIAGE_DATABASE_URL when set, else the SQLite file TRIAGE_AUDIT_DB (default:
+    audit.sqlite3 in the per-user data folder); the start-up line says which. Session
     cookies are always marked Secure (https only): Chromium and Firefox accept them on
     http://127.0.0.1 and http://localhost too (Safari does not: TRIAGE_SECURE_COOKIES=false), and a
     reverse proxy on this host can never be left serving cookies that would travel over plain http.
     """
     import uvicorn
 
-    library(rules, engine)  # a broken policy folder is reported here, once, not by every worker
+    from triage.database import where
+
+    # a database that cannot be opened or a broken policy folder is reported here, once, in one
+    # line, not as a traceback from every worker
+    store = audit_store(create=True)
+    versions = library(rules, engine, store)
+    store.engine.dispose()
+    settings = Settings()
+    typer.echo(f"triage serve: http://{host}:{port} (API docs at /docs), {workers} worker(s); audit log "
+               f"{where(settings.audit_url)}; data folder {settings.data_dir}; {versions_today(versions)}", err=True)
     # the settings reach each worker process through its environment
     os.environ["TRIAGE_ENGINE"] = engine
     if rules:

@@ -14,8 +14,9 @@ from triage.cli.common import EXIT_INVALID_INPUT, audit_store, fail
 staff_app = typer.Typer(help="Staff accounts for the web pages: create, list, disable.", no_args_is_help=True)
 
 
-def _staff() -> StaffStore:
-    return StaffStore(audit_store().engine)
+def _staff(create: bool = False) -> StaffStore:
+    """The accounts, in the audit database; only ``staff create`` makes that database where there is none."""
+    return StaffStore(audit_store(create).engine)
 
 
 def _password(from_stdin: bool) -> str:
@@ -34,7 +35,7 @@ def create(
 ) -> None:
     """Create a staff account; the password is asked for (twice, not shown) and kept only as a hash."""
     try:
-        user = _staff().create(username, name, role, _password(password_stdin))
+        user = _staff(create=True).create(username, name, role, _password(password_stdin))
     except StaffError as error:
         raise fail(f"--{error}", EXIT_INVALID_INPUT) from None
     typer.echo(f"created {user.username} ({user.name}, {user.role.value}); they can sign in at /sign-in")

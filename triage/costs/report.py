@@ -6,7 +6,6 @@ web page can never disagree about a figure.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -17,6 +16,7 @@ from jinja2 import Environment, PackageLoader
 from triage.costs.loader import CostData
 from triage.costs.model import BenefitLine, Result
 from triage.costs.sensitivity import MonteCarloResult, OneWayResult
+from triage.csv_safe import SafeDictWriter
 from triage.files import replacing
 from triage.text import grid
 
@@ -145,7 +145,8 @@ def write_json(report: dict[str, Any], out: TextIO) -> None:
 
 
 def write_csv(report: dict[str, Any], folder: Path) -> list[Path]:
-    """One CSV per table, each written whole or not at all; returns the files written."""
+    """One CSV per table, each written whole or not at all; returns the files written. Text that a
+    spreadsheet would run as a formula is quoted; figures stay numbers (triage.csv_safe)."""
     folder.mkdir(parents=True, exist_ok=True)
     tables = {
         "summary": [{"measure": key, "value": value} for key, value in report["summary"].items()],
@@ -162,7 +163,7 @@ def write_csv(report: dict[str, Any], folder: Path) -> list[Path]:
         path = folder / f"{name}.csv"
         rows = tables[name]
         with replacing(path) as out:
-            writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["empty"])
+            writer = SafeDictWriter(out, fieldnames=list(rows[0]) if rows else ["empty"])
             writer.writeheader()
             writer.writerows(rows)
         written.append(path)

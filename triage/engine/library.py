@@ -4,8 +4,9 @@ A version is in force from its ``effective_from`` to its ``effective_to`` (inclu
 when absent), on the day the referral was received in Europe/London (policy §6: the date of
 ``received_at`` is taken there). When versions overlap, the one that took effect last wins (on
 the same day, the higher version number): a new edition supersedes the old without anyone having
-to edit the old one's end date. A caller may pin
-a version instead. Every decision says which version decided it and why.
+to edit the old one's end date. A caller may pin a version instead: over the API, only one in force
+on the day received or earlier (``Pin``); the operator's CLI, any installed version. Every decision
+says which version decided it and why.
 """
 
 from __future__ import annotations
@@ -23,6 +24,20 @@ LONDON = ZoneInfo("Europe/London")
 
 class NoRulesetInForce(LookupError):
     """No installed version applies (a gap between versions, or a pinned version not installed)."""
+
+
+class PinRefused(NoRulesetInForce):
+    """A pin to a version that had not taken effect on the day the referral was received."""
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A caller's choice of version. ``in_force_by_received``: only a version that had taken effect
+    on the day the referral was received (or earlier) may be pinned, so no caller of the API can
+    have a family decided by a policy that was not yet agreed to apply to it."""
+
+    version: str
+    in_force_by_received: bool = True
 
 
 @dataclass(frozen=True)
@@ -55,18 +70,22 @@ class RulesetLibrary:
         in_force = [e for e in started if _in_force(e, day)]
         return (in_force or started or self.engines[:1])[-1]
 
+    def scheduled_after(self, day: date) -> list[Engine]:
+        """The versions installed to take effect after ``day``, soonest first: published, not yet the rules."""
+        return [e for e in self.engines if e.rulebook.rules.effective_from > day]
+
     def versions(self) -> list[str]:
         return [e.rulebook.version for e in self.engines]
 
-    def select(self, referral: Referral, pinned: str | None = None) -> Selection:
-        """The engine that decides this referral, and the reason, in words a decision can carry."""
-        if pinned is not None:
-            for engine in self.engines:
-                if engine.rulebook.version == pinned:
-                    return Selection(engine, f"version {pinned} pinned by the caller")
-            raise NoRulesetInForce(f"ruleset version {pinned!r} is not installed; installed: "
-                                   f"{', '.join(self.versions())}")
+    def select(self, referral: Referral, pinned: str | Pin | None = None) -> Selection:
+        """The engine that decides this referral, and the reason, in words a decision can carry.
+
+        A pin given as a plain version (the CLI, an operator's tool) may name any installed version;
+        a ``Pin`` may be held to versions in force by the day received (PinRefused otherwise).
+        """
         day = referral.received_at.astimezone(LONDON).date()
+        if pinned is not None:
+            return self._pinned(pinned if isinstance(pinned, Pin) else Pin(pinned, in_force_by_received=False), day)
         in_force = [e for e in self.engines if _in_force(e, day)]
         if in_force:
             engine = in_force[-1]
@@ -80,6 +99,18 @@ class RulesetLibrary:
                                     f"{first.rulebook.rules.effective_from.isoformat()}")
         raise NoRulesetInForce(f"no installed ruleset is in force on {day.isoformat()} (installed: "
                                f"{', '.join(_span(e) for e in self.engines)})")
+
+    def _pinned(self, pin: Pin, day: date) -> Selection:
+        engine = next((e for e in self.engines if e.rulebook.version == pin.version), None)
+        if engine is None:
+            raise NoRulesetInForce(f"ruleset version {pin.version!r} is not installed; installed: "
+                                   f"{', '.join(self.versions())}")
+        effective = engine.rulebook.rules.effective_from
+        if pin.in_force_by_received and effective > day:
+            raise PinRefused(f"ruleset version {pin.version} takes effect on {effective.isoformat()}, after this "
+                             f"referral was received ({day.isoformat()}, Europe/London): only a version in force on "
+                             "the day received or earlier may be pinned")
+        return Selection(engine, f"version {pin.version} pinned by the caller")
 
 
 def _number(version: str) -> tuple[tuple[int, str], ...]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import Any, TextIO
 
 from jinja2 import Environment, PackageLoader
 
+from triage.csv_safe import SafeDictWriter
 from triage.simulation.run import Outcome
 from triage.simulation.summary import Summary
 from triage.text import grid
@@ -65,8 +65,9 @@ def as_text(data: dict[str, Any]) -> str:
 
 
 def write_csv(data: dict[str, Any], out: TextIO) -> None:
-    """Team workload before and after, one row per team: what commissioners plan with."""
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
+    """Team workload before and after, one row per team: what commissioners plan with (no cell a
+    spreadsheet would run as a formula; counts stay numbers: see triage.csv_safe)."""
+    writer = SafeDictWriter(out, fieldnames=CSV_FIELDS)
     writer.writeheader()
     writer.writerows(data["teams"])
 

@@ -8,12 +8,14 @@ def test_healthz_answers_ok_without_a_key(client):
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
-def test_readyz_names_the_ruleset_it_decides_with(client, app):
+def test_readyz_names_the_ruleset_in_force_today_and_none_scheduled(client, app):
     rulebook = app.state.services.front_door.engine.rulebook
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "database": "ok",
-                               "ruleset": {"version": rulebook.version, "sha256": rulebook.sha256}}
+    assert response.json() == {"status": "ready", "database": "ok", "scheduled": [],
+                               "in_force": {"version": rulebook.version, "sha256": rulebook.sha256,
+                                            "effective_from": rulebook.rules.effective_from.isoformat(),
+                                            "effective_to": None}}
 
 
 def test_readyz_is_503_when_the_database_is_not_at_the_current_schema(client, app):

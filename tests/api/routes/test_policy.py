@@ -9,9 +9,9 @@ from support import SPEC_EXAMPLE
 PROBLEM_JSON = "application/problem+json"
 
 
-def test_the_ruleset_list_shows_the_active_version_and_its_hash(client, app, front_door):
+def test_the_ruleset_list_shows_the_version_in_force_and_its_hash(client, app, front_door):
     rulebook = app.state.services.front_door.engine.rulebook
-    active = client.get("/v1/rulesets", headers=front_door.headers).json()["active"]
+    active = client.get("/v1/rulesets", headers=front_door.headers).json()["in_force"]
     assert (active["version"], active["sha256"]) == (rulebook.version, rulebook.sha256)
     assert len(active["sha256"]) == 64
 
@@ -20,7 +20,7 @@ def test_the_ruleset_that_decided_is_listed_as_archived(client, submit, partner,
     submit(partner, SPEC_EXAMPLE)
     listed = client.get("/v1/rulesets", headers=front_door.headers).json()
     assert [(r["version"], r["sha256"]) for r in listed["archived"]] == [
-        (listed["active"]["version"], listed["active"]["sha256"])]
+        (listed["in_force"]["version"], listed["in_force"]["sha256"])]
 
 
 def test_the_active_version_is_served_with_its_content(client, app, front_door):

@@ -139,3 +139,37 @@ def test_a_second_simulation_while_one_runs_is_asked_to_wait(client, policy_lead
         response = client.post("/v1/simulate", json={"files": _files()}, headers=policy_lead.headers)
     assert (response.status_code, response.headers["retry-after"]) == (429, "30")
     assert "already running" in response.json()["detail"]
+
+
+# --- pinning and what is in force (2026.2 takes effect on 2027-04-01) ---------------------------
+
+
+def test_the_front_door_may_not_pin_a_version_that_takes_effect_after_the_day_received(client, policy_lead,
+                                                                                         front_door):
+    _publish(client, policy_lead, _files())
+    referral = build_referral(*FAMILY, referral_id="PIN-F", received_at="2026-11-20T10:00:00Z")
+    response = client.post("/v1/referrals?ruleset=2026.2", json=referral, headers=front_door.headers)
+    assert (response.status_code, response.json()["errors"][0]["path"]) == (422, "ruleset")
+    assert "2026.2 takes effect on 2027-04-01" in response.json()["detail"]
+
+
+def test_the_front_door_may_pin_a_version_in_force_before_the_day_received(client, policy_lead, front_door):
+    _publish(client, policy_lead, _files())
+    referral = build_referral(*FAMILY, referral_id="PIN-E", received_at="2027-05-04T10:00:00Z")
+    response = client.post("/v1/referrals?ruleset=2026.1", json=referral, headers=front_door.headers)
+    assert (response.status_code, response.json()["ruleset"]["version"], response.json()["route"]) == (
+        201, "2026.1", "mast")
+
+
+def test_readyz_names_the_version_in_force_today_and_lists_the_published_one_as_scheduled(client, policy_lead):
+    _publish(client, policy_lead, _files())
+    ready = client.get("/readyz").json()
+    assert (ready["in_force"]["version"], [(s["version"], s["effective_from"]) for s in ready["scheduled"]]) == (
+        "2026.1", [("2026.2", "2027-04-01")])
+
+
+def test_the_ruleset_list_names_the_version_in_force_today_and_the_scheduled_one(client, policy_lead, front_door):
+    _publish(client, policy_lead, _files())
+    listed = client.get("/v1/rulesets", headers=front_door.headers).json()
+    assert (listed["in_force"]["version"], [s["version"] for s in listed["scheduled"]],
+            [i["version"] for i in listed["installed"]]) == ("2026.1", ["2026.2"], ["2026.1", "2026.2"])

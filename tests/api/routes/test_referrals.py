@@ -183,11 +183,25 @@ def test_a_referral_twice_in_one_batch_is_decided_once_then_returned_as_recorded
     assert first["decision"]["decision_id"] == second["decision"]["decision_id"]
 
 
-def test_a_caller_may_pin_the_installed_ruleset_version(client, partner):
-    response = client.post("/v1/referrals?ruleset=2026.1", json=family("PIN-1"), headers=partner.headers)
+def test_the_front_door_may_pin_the_installed_ruleset_version(client, front_door):
+    response = client.post("/v1/referrals?ruleset=2026.1", json=family("PIN-1"), headers=front_door.headers)
     assert (response.status_code, response.json()["ruleset_selection"]) == (201, "version 2026.1 pinned by the caller")
 
 
-def test_pinning_a_version_not_installed_is_a_422_naming_the_installed_ones(client, partner):
-    response = client.post("/v1/referrals?ruleset=1999.1", json=family("PIN-2"), headers=partner.headers)
+def test_pinning_a_version_not_installed_is_a_422_naming_the_installed_ones(client, front_door):
+    response = client.post("/v1/referrals?ruleset=1999.1", json=family("PIN-2"), headers=front_door.headers)
     assert (response.status_code, "installed: 2026.1" in response.json()["detail"]) == (422, True)
+
+
+def test_a_partner_may_not_pin_a_ruleset_and_gets_403_naming_the_parameter(client, partner, front_door):
+    """A partner must not choose the policy its referral is decided by: nothing is decided or recorded."""
+    response = client.post("/v1/referrals?ruleset=2026.1", json=family("PIN-3"), headers=partner.headers)
+    assert (response.status_code, response.headers["content-type"]) == (403, PROBLEM_JSON)
+    assert [e["path"] for e in response.json()["errors"]] == ["ruleset"] and "'ruleset'" in response.json()["detail"]
+    assert client.get("/v1/decisions", headers=front_door.headers).json()["items"] == []
+
+
+def test_a_partner_may_not_pin_a_ruleset_for_a_batch_either(client, partner):
+    response = client.post("/v1/referrals/batch?ruleset=2026.1", json={"referrals": [family("PIN-4")]},
+                           headers=partner.headers)
+    assert (response.status_code, response.json()["errors"][0]["path"]) == (403, "ruleset")

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from triage.api.problems import ApiProblem, problem_responses
-from triage.api.schemas import Liveness, Readiness, RulesetSummary
+from triage.api.schemas import Liveness, Readiness, RulesetsToday
 from triage.api.services import Services, services
 from triage.audit.migrate import HEAD, current_revision
 
@@ -22,12 +22,12 @@ def healthz() -> Liveness:
 
 @router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
 def readyz(shared: Annotated[Services, Depends(services)]) -> Readiness:
-    """Rules loaded and the database reachable at the current schema: ready to decide and record."""
+    """Rules loaded and the database reachable at the current schema: ready to decide and record.
+    Names the ruleset version in force today (Europe/London) and those scheduled to take effect later."""
     try:
         at_head = current_revision(shared.store.engine) == HEAD
     except Exception:  # noqa: BLE001 - unreachable database, whatever the driver's error
         at_head = False
     if not at_head:
         raise ApiProblem(503, "the audit database is unreachable or not at the current schema")
-    policy = shared.front_door.engine.rulebook
-    return Readiness(status="ready", ruleset=RulesetSummary(version=policy.version, sha256=policy.sha256), database="ok")
+    return Readiness(status="ready", database="ok", **RulesetsToday.of(shared.front_door.library))

@@ -16,7 +16,7 @@ from triage.access import ApiKey, Permission
 from triage.api.problems import ApiProblem, problem_responses
 from triage.api.bodies import json_body, json_request, validated
 from triage.api.schemas import (ActiveRuleset, ArchivedRulesetOut, Catalogue, DefinitionOut, PublishedRuleset,
-                                RulesetDetail, RulesetList, RulesetUpload, SimulationRequest)
+                                RulesetDetail, RulesetList, RulesetsToday, RulesetUpload, SimulationRequest)
 from triage.api.security import require
 from triage.api.services import Services, services
 from triage.audit import RulesetConflict
@@ -38,18 +38,13 @@ Shared = Annotated[Services, Depends(services)]
 _SIMULATING = threading.Lock()  # one what-if simulation at a time: each one uses every core
 
 
-def _installed(shared: Services) -> list[ActiveRuleset]:
-    return [ActiveRuleset(version=e.rulebook.version, sha256=e.rulebook.sha256,
-                          effective_from=e.rulebook.rules.effective_from, effective_to=e.rulebook.rules.effective_to)
-            for e in shared.front_door.library.engines]
-
-
 @router.get("/rulesets", response_model=RulesetList, responses=problem_responses(401, 403))
 def list_rulesets(_: RulesReader, shared: Shared) -> RulesetList:
-    """The versions installed (each decides the referrals received while it is in force), the
-    latest of them as ``active``, and every ruleset archived because it decided something here."""
-    installed = _installed(shared)
-    return RulesetList(active=installed[-1], installed=installed,
+    """The versions installed (each decides the referrals received while it is in force): the one
+    ``in_force`` today (Europe/London), those ``scheduled`` to take effect later, and every ruleset
+    archived because it decided something here."""
+    library = shared.front_door.library
+    return RulesetList(**RulesetsToday.of(library), installed=[ActiveRuleset.of(e) for e in library.engines],
                        archived=[ArchivedRulesetOut(version=r.version, sha256=r.sha256, stored_at=r.stored_at)
                                  for r in shared.store.archived_rulesets()])
 

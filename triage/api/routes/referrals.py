@@ -8,7 +8,7 @@ import structlog
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from triage.access import ApiKey, Permission
+from triage.access import ApiKey, Permission, allowed
 from triage.api.bodies import json_body, json_request
 from triage.api.problems import ApiProblem, problem, problem_responses
 from triage.api.schemas import BATCH_LIMIT, BatchItem, BatchResult
@@ -16,7 +16,7 @@ from triage.api.security import require
 from triage.api.services import Services, services
 from triage.audit import ReferralConflict
 from triage.engine import EngineFailure
-from triage.engine.library import NoRulesetInForce
+from triage.engine.library import NoRulesetInForce, Pin, PinRefused
 from triage.front_door import Submitted
 from triage.intake import FieldError, InvalidReferral
 from triage.models import Decision
@@ -26,8 +26,9 @@ router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 Submitter = Annotated[ApiKey, Depends(require(Permission.SUBMIT))]
 Shared = Annotated[Services, Depends(services)]
 Body = Annotated[Any, Depends(json_body)]
-Pin = Annotated[str | None, Query(min_length=1, max_length=64, description=(
-    "Decide with this installed ruleset version instead of the one in force on the day received."))]
+PinQuery = Annotated[str | None, Query(min_length=1, max_length=64, description=(
+    "Front door team only: decide with this installed ruleset version instead of the one in force on the day "
+    "received. It must have taken effect by the day received (422 otherwise); a partner's key may not pin (403)."))]
 
 _REFERRAL_BODY = json_request("Referral")
 _BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
@@ -49,6 +50,18 @@ def _agency_refusal(key: ApiKey, data: Any) -> ApiProblem | None:
                       [FieldError("referrer.agency", f"must be {key.agency!r} for this API key")])
 
 
+def _pin(key: ApiKey, ruleset: str | None) -> Pin | None:
+    """The caller's pinned version, held to versions in force by the day received; 403 for a role
+    that may not choose the ruleset (a partner must not pick the policy its referral is decided by)."""
+    if ruleset is None:
+        return None
+    if not allowed(key.role, Permission.PIN_RULESET):
+        raise ApiProblem(403, f"the role {key.role.value!r} may not choose the ruleset version: leave out the "
+                              "'ruleset' parameter and the version in force on the day received decides",
+                         [FieldError("ruleset", "only the front door team and policy leads may pin a version")])
+    return Pin(ruleset)
+
+
 def _as_problem(outcome: Exception) -> ApiProblem:
     """The HTTP problem for a referral that was not decided."""
     if isinstance(outcome, ApiProblem):
@@ -57,6 +70,8 @@ def _as_problem(outcome: Exception) -> ApiProblem:
         return ApiProblem(422, "the referral is invalid", outcome.errors)
     if isinstance(outcome, ReferralConflict):
         return ApiProblem(409, str(outcome))
+    if isinstance(outcome, PinRefused):
+        return ApiProblem(422, str(outcome), [FieldError("ruleset", str(outcome))])
     if isinstance(outcome, NoRulesetInForce):
         return ApiProblem(422, str(outcome))
     # EngineFailure, or a bug: its message may quote the referral, so only its kind is logged
@@ -64,8 +79,9 @@ def _as_problem(outcome: Exception) -> ApiProblem:
     return ApiProblem(500, "the referral could not be decided; nothing was recorded")
 
 
-def _submit(shared: Services, key: ApiKey, items: list[Any], pinned: str | None) -> list[Submitted]:
+def _submit(shared: Services, key: ApiKey, items: list[Any], ruleset: str | None) -> list[Submitted]:
     """Decide the items this key may send, in one audit transaction; the others get their 403."""
+    pinned = _pin(key, ruleset)
     refusals = [_agency_refusal(key, data) for data in items]
     decided = iter(shared.front_door.submit_many([d for d, r in zip(items, refusals) if r is None], caller=key.name,
                                                  pinned=pinned))
@@ -78,13 +94,14 @@ def _submit(shared: Services, key: ApiKey, items: list[Any], pinned: str | None)
                         201: {"description": "Decided and recorded", "headers": {
                             "Location": {"description": "The decision's URL", "schema": {"type": "string"}}}},
                         **problem_responses(400, 401, 403, 409, 413, 415, 422, 500)})
-def submit_referral(key: Submitter, shared: Shared, data: Body, ruleset: Pin = None) -> Response:
+def submit_referral(key: Submitter, shared: Shared, data: Body, ruleset: PinQuery = None) -> Response:
     """Triage one referral and return the decision, recorded in the audit log before it is sent.
 
     Idempotent per caller: the same referral id with the same payload returns the recorded
     decision (200); with a different payload it is refused (409), since a new referral needs a new id.
     The ruleset version in force on the day received decides (``ruleset_selection`` says so),
-    unless ``ruleset`` pins an installed version.
+    unless the front door team pins an installed version with ``ruleset`` (one that had taken effect
+    by the day received).
     """
     [submitted] = _submit(shared, key, [data], ruleset)
     if isinstance(submitted.outcome, Exception):
@@ -103,7 +120,7 @@ def _batch_item(index: int, submitted: Submitted) -> BatchItem:
 
 @router.post("/batch", response_model=BatchResult, openapi_extra=_BATCH_BODY,
              responses=problem_responses(400, 401, 403, 413, 415, 422))
-def submit_batch(key: Submitter, shared: Shared, data: Body, ruleset: Pin = None) -> BatchResult:
+def submit_batch(key: Submitter, shared: Shared, data: Body, ruleset: PinQuery = None) -> BatchResult:
     """Triage up to 500 referrals in one call; each gets its own result, in order.
 
     One bad referral never fails the others: it gets its problem (422, 409 or 403) in its place.
