@@ -95,12 +95,24 @@ def test_self_referencing_yaml_alias_is_refused_not_a_crash(policy_copy, write):
     assert refused.value.problems[0].file == "rules/need_score.yaml"
 
 
+def test_an_anchor_in_a_policy_file_is_refused_with_its_file_and_line(policy_copy, replace, problems):
+    line = replace(policy_copy, "rules/problems.yaml", 'policy_ref: "§2"', 'policy_ref: &section2 "§2"')
+    [problem] = problems(policy_copy)
+    assert (problem.file, problem.line, "anchors" in problem.message) == ("rules/problems.yaml", line, True)
+
+
 def test_missing_folder_is_refused(policy_copy, problems):
     shutil.rmtree(policy_copy / "service_catalogue")
     [problem] = problems(policy_copy)
     assert problem.file == "service_catalogue/"
     assert problem.line is None
     assert "folder not found" in problem.message
+
+
+def test_a_missing_folder_is_reported_without_the_folder_it_was_looked_for_in(policy_copy, problems):
+    shutil.rmtree(policy_copy / "service_catalogue")
+    [problem] = problems(policy_copy)
+    assert str(policy_copy) not in str(problem)
 
 
 def test_missing_section_names_the_folder_and_the_section(policy_copy, problems):
@@ -575,3 +587,4 @@ def test_non_text_names_in_a_condition_are_refused_not_a_crash(policy_copy, repl
     replace(policy_copy, "rules/routing.yaml", "when: {field: derived.problems_met, ge: 1}", f"when: {condition}")
     found = problems(policy_copy)
     assert found and all(p.file == "rules/routing.yaml" for p in found)
+

@@ -102,7 +102,7 @@ def read_folder(root: Path, folder: str, problems: list[PolicyProblem]) -> tuple
     merged: dict[str, Any] = {}
     owners: dict[str, SourceFile] = {}
     if not directory.is_dir():
-        problems.append(PolicyProblem(f"{folder}/", None, "", f"folder not found under {root}"))
+        problems.append(PolicyProblem(f"{folder}/", None, "", "folder not found in the policy folder"))
         return merged, owners
     for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
         source, found = read_yaml(path, f"{folder}/{path.name}")
