@@ -588,3 +588,48 @@ def test_non_text_names_in_a_condition_are_refused_not_a_crash(policy_copy, repl
     found = problems(policy_copy)
     assert found and all(p.file == "rules/routing.yaml" for p in found)
 
+
+# -- rules/ruleset.yaml min_test_coverage and rules/invariants.yaml ---------------------------------
+
+
+@pytest.mark.parametrize("value, message", [("101", "less than or equal to 100"), ('"all"', "valid number")])
+def test_a_coverage_requirement_out_of_range_is_refused_at_its_line(policy_copy, replace, problems, value, message):
+    line = replace(policy_copy, "rules/ruleset.yaml", "min_test_coverage: 100", f"min_test_coverage: {value}")
+    [problem] = problems(policy_copy)
+    assert (problem.file, problem.line, problem.key, message in problem.message) == (
+        "rules/ruleset.yaml", line, "min_test_coverage", True)
+
+
+def test_an_invariant_naming_an_unknown_route_is_refused_at_its_line(policy_copy, replace, problems):
+    line = replace(policy_copy, "rules/invariants.yaml", "route_not_in: [mast, bsf]", "route_not_in: [mast, bfs]")
+    [problem] = problems(policy_copy)
+    assert (problem.file, problem.line, problem.key) == ("rules/invariants.yaml", line, "invariants[3].then.route_not_in[1]")
+    assert "unknown service id 'bfs'" in problem.message
+
+
+def test_an_invariant_that_requires_nothing_is_refused(policy_copy, replace, problems):
+    line = replace(policy_copy, "rules/invariants.yaml", "    then: {route: out_of_area}", "    then: {}")
+    [problem] = problems(policy_copy)
+    assert (problem.line, problem.key, problem.message.startswith("say what must hold")) == (
+        line, "invariants[0].then", True)
+
+
+def test_an_invariant_with_a_misspelt_field_is_refused_at_its_line(policy_copy, replace, problems):
+    line = replace(policy_copy, "rules/invariants.yaml", "when: {field: derived.in_area, eq: false}",
+                   "when: {field: derived.in_aera, eq: false}")
+    [problem] = problems(policy_copy)
+    assert (problem.line, problem.key, "unknown household field path" in problem.message) == (
+        line, "invariants[0].when.field", True)
+
+
+def test_an_invariant_with_an_unknown_priority_is_refused(policy_copy, replace, problems):
+    line = replace(policy_copy, "rules/invariants.yaml", "priority: immediate", "priority: urgent")
+    [problem] = problems(policy_copy)
+    assert (problem.line, problem.key, problem.message) == (line, "invariants[1].then.priority",
+                                                            "unknown priority 'urgent'")
+
+
+def test_two_invariants_with_one_id_are_refused(policy_copy, replace, problems):
+    replace(policy_copy, "rules/invariants.yaml", "id: locality_only_for_mast", "id: out_of_area_first")
+    [problem] = problems(policy_copy)
+    assert (problem.key, problem.message) == ("invariants[5].id", "duplicate invariant id 'out_of_area_first'")
