@@ -98,9 +98,9 @@ def test_a_weakened_safeguarding_invariant_shows_what_it_no_longer_requires(poli
         [invariant] = [x for x in data["invariants"] if x["id"] == "child_at_risk_goes_to_childrens_social_care"]
         del invariant["then"]["priority"]
     edit(policy_copy / "rules" / "invariants.yaml", weaker)
-    assert _changes(policy, policy_copy) == [
-        "invariants: invariant child_at_risk_goes_to_childrens_social_care: then: "
-        "route childrens_social_care, priority immediate → route childrens_social_care"]
+    weakened = ("invariants: invariant child_at_risk_goes_to_childrens_social_care: then: "
+                "route childrens_social_care, priority immediate → route childrens_social_care")
+    assert _changes(policy, policy_copy) == [weakened]
 
 
 def test_a_lower_coverage_requirement_is_a_change(policy, policy_copy, edit):
