@@ -239,3 +239,20 @@ def append_whole_decision(engine: Any, policy: Any, data: dict[str, Any], decisi
             seq=seq, event_id=content["event_id"], kind="decision", recorded_at=recorded_at,
             referral_id=decision.referral_id, decision_id=decision.decision_id, content=text,
             prev_hash=prev_hash, hash=link_hash(prev_hash, text)))
+
+
+# --- hostile policy files -------------------------------------------------------------------------
+
+
+def alias_bomb(levels: int = 9, width: int = 9) -> str:
+    """A "billion laughs" YAML document (about 340 bytes at 9 x 9): ``levels`` top-level keys, each a
+    list of ``width`` aliases to the one before; expanded, it is ``width ** levels`` (387 million) strings."""
+    names = "abcdefghijklmnopqrstuvwxyz"[:levels]
+    lines = [f"{names[0]}: &{names[0]} [" + ",".join(["lol"] * width) + "]"]
+    lines += [f"{name}: &{name} [" + ",".join([f"*{before}"] * width) + "]" for before, name in zip(names, names[1:])]
+    return "\n".join(lines) + "\n"
+
+
+def deeply_nested(depth: int, key: str = "cases") -> str:
+    """A YAML document whose ``key`` holds lists nested ``depth`` deep."""
+    return f"{key}: " + "[" * depth + "1" + "]" * depth + "\n"

@@ -156,3 +156,103 @@ def test_rules_show_shows_a_published_version_once_it_is_in_force(cli_log, in_fo
     runner.invoke(app, ["publish", str(in_force_since_yesterday), "--by", "P. Lead", "--engine", "python"])
     shown = runner.invoke(app, ["rules", "show"]).stdout
     assert shown.startswith("Ruleset 2026.2 - ") and "scheduled: none" in shown
+
+
+# -- what publishing requires: the coverage the ruleset sets, and its safeguarding invariants ------
+
+ONE_CASE = """\
+cases:
+  - name: everyone is out of area
+    referral:
+      referral_id: T-1
+      received_at: "2026-11-20T10:15:00Z"
+      referrer: {agency: school}
+      household: {postcode: S5 7AU, members: [{id: p1, role: parent_carer, age: 30}]}
+    expect: {route: out_of_area}
+"""
+CHILD_AT_RISK = "invariant child_at_risk_goes_to_childrens_social_care"
+
+
+def sends_everyone_out_of_area(root: Path, edit) -> Path:
+    """The issue's attack: one routing rule sending every referral away, and one rule test for it."""
+    edit(root / "rules" / "routing.yaml", lambda data: data.update(routing=[{
+        "id": "everyone_out", "policy_ref": "none", "otherwise": True, "route": "out_of_area",
+        "priority": "standard", "reason": "Not ours"}]))
+    for case_file in (root / "rules" / "tests").iterdir():
+        case_file.unlink()
+    (root / "rules" / "tests" / "only.yaml").write_text(ONE_CASE, encoding="utf-8")
+    return root
+
+
+def sends_a_child_on_a_protection_plan_to_mast(root: Path, edit) -> Path:
+    """Safeguarding by immediate risk only, with the two rule tests about protection plans changed to match."""
+    def routing(data) -> None:
+        [rule] = [r for r in data["routing"] if r["id"] == "safeguarding"]
+        rule["when"] = {"all": [{"field": "safeguarding.immediate_risk_of_harm", "eq": True},
+                                {"exists": {"who": "dependent_child"}}]}
+
+    def expect(referral_id: str, **expected):
+        def change(data) -> None:
+            [case] = [c for c in data["cases"] if c["referral"]["referral_id"] == referral_id]
+            case["expect"].update(expected)
+        return change
+
+    edit(root / "rules" / "routing.yaml", routing)
+    edit(root / "rules" / "tests" / "routing.yaml",
+         expect("T-ROUTE-SG-1", route="consent_required", matched_rule="consent", priority="standard"))
+    edit(root / "rules" / "tests" / "also_refer.yaml",
+         expect("T-ALSO-CSC", route="mast", matched_rule="mast_early_help"))
+    return root
+
+
+def test_the_shipped_rules_publish_with_their_invariants_holding(store):
+    published = publish(store, load_policy(), "policy-lead", "python")
+    assert (published.event is not None, published.invariants.invariants > 0, published.invariants.violations) == (
+        True, True, ())
+
+
+def test_one_rule_sending_everyone_out_of_area_is_refused_for_its_coverage(store, policy_copy, edit):
+    with pytest.raises(PublishRefused) as refused:
+        publish(store, load_policy(sends_everyone_out_of_area(policy_copy, edit)), "policy-lead", "python")
+    assert any("coverage 2.2% is below the 100% this ruleset requires" in p for p in refused.value.problems)
+    assert store.published_rulesets() == []
+
+
+def test_the_coverage_a_ruleset_requires_is_its_own(store, policy_copy, edit):
+    sends_everyone_out_of_area(policy_copy, edit)
+    edit(policy_copy / "rules" / "ruleset.yaml", lambda data: data.update(min_test_coverage=2))
+    with pytest.raises(PublishRefused) as refused:  # still refused: its invariants do not hold
+        publish(store, load_policy(policy_copy), "policy-lead", "python")
+    assert not any("coverage" in p for p in refused.value.problems)
+
+
+def test_a_child_on_a_protection_plan_sent_to_mast_is_refused_by_the_invariant(store, policy_copy, edit):
+    candidate = load_policy(sends_a_child_on_a_protection_plan_to_mast(policy_copy, edit))
+    with pytest.raises(PublishRefused) as refused:
+        publish(store, candidate, "policy-lead", "python")
+    [problem] = refused.value.problems  # its rule tests pass, with full coverage
+    assert (CHILD_AT_RISK in problem, "smallest counter-example" in problem) == (True, True)
+    assert store.published_rulesets() == []
+
+
+def test_a_ruleset_without_invariants_is_not_published(store, policy_copy):
+    (policy_copy / "rules" / "invariants.yaml").unlink()
+    with pytest.raises(PublishRefused, match="no safeguarding invariants"):
+        publish(store, load_policy(policy_copy), "policy-lead", "python")
+
+
+def test_no_rule_tests_is_refused_without_naming_a_server_folder(store, policy_copy):
+    for case_file in (policy_copy / "rules" / "tests").iterdir():
+        case_file.unlink()
+    with pytest.raises(PublishRefused) as refused:
+        publish(store, load_policy(policy_copy), "policy-lead", "python")
+    assert str(policy_copy) not in str(refused.value)
+
+
+def test_triage_publish_refuses_a_broken_invariant_with_exit_1(tmp_path, monkeypatch, policy_copy, edit):
+    monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("TRIAGE_AUDIT_DB", str(tmp_path / "cli.sqlite3"))
+    sends_a_child_on_a_protection_plan_to_mast(policy_copy, edit)
+    edit(policy_copy / "rules" / "ruleset.yaml", lambda data: data.update(version="2026.9"))
+    result = CliRunner().invoke(app, ["publish", str(policy_copy), "--by", "P. Lead", "--engine", "python"])
+    assert (result.exit_code, CHILD_AT_RISK in result.output) == (1, True)

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # the cost-benefit data (unit costs, deflators, outcome assumptions); default: the project's cost_benefit/
     cost_data_dir: Path | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)  # larger request bodies get 413
+    # how many generated referrals a ruleset's safeguarding invariants are checked against before it is
+    # published (about 1 s per 2,000): more finds rarer counter-examples, and makes publishing slower
+    invariant_referrals: int = Field(default=2000, ge=100, le=1_000_000)
     # session cookies only over https (browsers allow them on http://127.0.0.1 too); false only to reach a
     # test server over plain http from another machine
     secure_cookies: bool = True

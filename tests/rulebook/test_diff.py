@@ -85,3 +85,24 @@ def test_triage_diff_json_gives_one_object_per_change(policy_copy):
     result = CliRunner().invoke(app, ["diff", ".", str(policy_copy), "--json"])
     assert [Change(**json.loads(line)) for line in result.output.splitlines()] == [
         Change("ruleset", "ruleset", "version: 2026.1 → 2026.2")]
+
+
+def test_a_removed_safeguarding_invariant_is_named(policy, policy_copy, edit):
+    edit(policy_copy / "rules" / "invariants.yaml",
+         lambda data: data.update(invariants=[x for x in data["invariants"] if x["id"] != "no_key_worker_without_consent"]))
+    assert _changes(policy, policy_copy) == ["invariants: invariant no_key_worker_without_consent: removed"]
+
+
+def test_a_weakened_safeguarding_invariant_shows_what_it_no_longer_requires(policy, policy_copy, edit):
+    def weaker(data):
+        [invariant] = [x for x in data["invariants"] if x["id"] == "child_at_risk_goes_to_childrens_social_care"]
+        del invariant["then"]["priority"]
+    edit(policy_copy / "rules" / "invariants.yaml", weaker)
+    weakened = ("invariants: invariant child_at_risk_goes_to_childrens_social_care: then: "
+                "route childrens_social_care, priority immediate → route childrens_social_care")
+    assert _changes(policy, policy_copy) == [weakened]
+
+
+def test_a_lower_coverage_requirement_is_a_change(policy, policy_copy, edit):
+    edit(policy_copy / "rules" / "ruleset.yaml", lambda data: data.update(min_test_coverage=50))
+    assert _changes(policy, policy_copy) == ["ruleset: ruleset: min_test_coverage: 100.0 → 50.0"]

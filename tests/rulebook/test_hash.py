@@ -75,13 +75,6 @@ def test_hash_ignores_quoting_style(policy, policy_copy, replace):
     assert load_policy(policy_copy).sha256 == policy.sha256
 
 
-def test_hash_ignores_anchors_and_aliases(policy, policy_copy, replace):
-    replace(policy_copy, "rules/problems.yaml", 'policy_ref: "§2"', 'policy_ref: &section2 "§2"')
-    replace(policy_copy, "rules/problems.yaml", '- id: school_attendance\n    label: School attendance and exclusion\n    policy_ref: "§2"',
-            '- id: school_attendance\n    label: School attendance and exclusion\n    policy_ref: *section2')
-    assert load_policy(policy_copy).sha256 == policy.sha256
-
-
 def test_hash_ignores_which_file_holds_a_section(policy, policy_copy):
     rules = policy_copy / "rules"
     moved = (rules / "need_score.yaml").read_text(encoding="utf-8")

@@ -95,12 +95,24 @@ def test_self_referencing_yaml_alias_is_refused_not_a_crash(policy_copy, write):
     assert refused.value.problems[0].file == "rules/need_score.yaml"
 
 
+def test_an_anchor_in_a_policy_file_is_refused_with_its_file_and_line(policy_copy, replace, problems):
+    line = replace(policy_copy, "rules/problems.yaml", 'policy_ref: "§2"', 'policy_ref: &section2 "§2"')
+    [problem] = problems(policy_copy)
+    assert (problem.file, problem.line, "anchors" in problem.message) == ("rules/problems.yaml", line, True)
+
+
 def test_missing_folder_is_refused(policy_copy, problems):
     shutil.rmtree(policy_copy / "service_catalogue")
     [problem] = problems(policy_copy)
     assert problem.file == "service_catalogue/"
     assert problem.line is None
     assert "folder not found" in problem.message
+
+
+def test_a_missing_folder_is_reported_without_the_folder_it_was_looked_for_in(policy_copy, problems):
+    shutil.rmtree(policy_copy / "service_catalogue")
+    [problem] = problems(policy_copy)
+    assert str(policy_copy) not in str(problem)
 
 
 def test_missing_section_names_the_folder_and_the_section(policy_copy, problems):
@@ -575,3 +587,49 @@ def test_non_text_names_in_a_condition_are_refused_not_a_crash(policy_copy, repl
     replace(policy_copy, "rules/routing.yaml", "when: {field: derived.problems_met, ge: 1}", f"when: {condition}")
     found = problems(policy_copy)
     assert found and all(p.file == "rules/routing.yaml" for p in found)
+
+
+# -- rules/ruleset.yaml min_test_coverage and rules/invariants.yaml ---------------------------------
+
+
+@pytest.mark.parametrize("value, message", [("101", "less than or equal to 100"), ('"all"', "valid number")])
+def test_a_coverage_requirement_out_of_range_is_refused_at_its_line(policy_copy, replace, problems, value, message):
+    line = replace(policy_copy, "rules/ruleset.yaml", "min_test_coverage: 100", f"min_test_coverage: {value}")
+    [problem] = problems(policy_copy)
+    assert (problem.file, problem.line, problem.key, message in problem.message) == (
+        "rules/ruleset.yaml", line, "min_test_coverage", True)
+
+
+def test_an_invariant_naming_an_unknown_route_is_refused_at_its_line(policy_copy, replace, problems):
+    line = replace(policy_copy, "rules/invariants.yaml", "route_not_in: [mast, bsf]", "route_not_in: [mast, bfs]")
+    [problem] = problems(policy_copy)
+    assert (problem.file, problem.line, problem.key) == ("rules/invariants.yaml", line, "invariants[3].then.route_not_in[1]")
+    assert "unknown service id 'bfs'" in problem.message
+
+
+def test_an_invariant_that_requires_nothing_is_refused(policy_copy, replace, problems):
+    line = replace(policy_copy, "rules/invariants.yaml", "    then: {route: out_of_area}", "    then: {}")
+    [problem] = problems(policy_copy)
+    assert (problem.line, problem.key, problem.message.startswith("say what must hold")) == (
+        line, "invariants[0].then", True)
+
+
+def test_an_invariant_with_a_misspelt_field_is_refused_at_its_line(policy_copy, replace, problems):
+    line = replace(policy_copy, "rules/invariants.yaml", "when: {field: derived.in_area, eq: false}",
+                   "when: {field: derived.in_aera, eq: false}")
+    [problem] = problems(policy_copy)
+    assert (problem.line, problem.key, "unknown household field path" in problem.message) == (
+        line, "invariants[0].when.field", True)
+
+
+def test_an_invariant_with_an_unknown_priority_is_refused(policy_copy, replace, problems):
+    line = replace(policy_copy, "rules/invariants.yaml", "priority: immediate", "priority: urgent")
+    [problem] = problems(policy_copy)
+    assert (problem.line, problem.key, problem.message) == (line, "invariants[1].then.priority",
+                                                            "unknown priority 'urgent'")
+
+
+def test_two_invariants_with_one_id_are_refused(policy_copy, replace, problems):
+    replace(policy_copy, "rules/invariants.yaml", "id: locality_only_for_mast", "id: out_of_area_first")
+    [problem] = problems(policy_copy)
+    assert (problem.key, problem.message) == ("invariants[5].id", "duplicate invariant id 'out_of_area_first'")

@@ -65,7 +65,8 @@ def lower_bsf_need_score(folder: Path, need_score: int) -> None:
     ruleset = folder / "rules" / "ruleset.yaml"
     meta = yaml.safe_load(ruleset.read_text(encoding="utf-8"))
     meta["version"] = CANDIDATE_VERSION
-    meta["changelog"].append({"version": CANDIDATE_VERSION, "date": meta["effective_from"],
+    day = meta["effective_from"]  # a copy: one object twice is dumped as a YAML alias, which policy files refuse
+    meta["changelog"].append({"version": CANDIDATE_VERSION, "date": type(day)(day.year, day.month, day.day),
                               "summary": f"BSF takes 2 problems with need score >= {need_score}"})
     ruleset.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
 

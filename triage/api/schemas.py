@@ -179,6 +179,8 @@ class PublishedRuleset(RulesetSummary):
     already_published: bool = Field(description="True when this exact ruleset was published before: nothing changed.")
     tests_passed: int
     coverage_percent: float
+    invariants_held: int = Field(description="Safeguarding invariants checked, all holding.")
+    generated_referrals: int = Field(description="Generated referrals the invariants were checked against.")
 
 
 class DefinitionOut(BaseModel):

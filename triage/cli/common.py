@@ -71,6 +71,8 @@ def write_output(path: Path, writer: Callable[[TextIO], object]) -> None:
 
 
 def policy_from(rules: Path | None) -> Policy:
+    if rules is not None and not rules.is_dir():  # the loader names no folders (its errors reach API users)
+        raise fail(f"{rules}: policy folder not found", EXIT_INVALID_RULES)
     try:
         return load_policy(rules)
     except PolicyInvalid as error:

@@ -13,16 +13,18 @@ import typer
 from triage.audit.errors import RulesetConflict
 from triage.cli.common import (EXIT_INVALID_INPUT, EngineName, RulesDir, RulesDirs, audit_store, check_engine,
                                existing_store, fail, in_force_today, library, policy_from, versions_today)
-from triage.engine import Engine
 from triage.logs import configure_logging
-from triage.policy_tests import load_rule_tests, measure_coverage, run_rule_tests
 from triage.policy_tests.cases import TESTS_FOLDER
-from triage.publishing import PublishRefused
+from triage.publishing import PublishRefused, check_candidate
 from triage.publishing import publish as publish_ruleset
 from triage.report import ruleset_table
 from triage.rulebook import PolicyInvalid, load_policy
 from triage.rulebook.diff import diff_policies
+from triage.settings import Settings
 
+Referrals = Annotated[Optional[int], typer.Option(
+    "--referrals", min=100, help="How many generated referrals the safeguarding invariants are checked against "
+                               "(default: TRIAGE_INVARIANT_REFERRALS, 2000).")]
 rules_app = typer.Typer(help="Inspect the ruleset in force today and those scheduled.", no_args_is_help=True)
 
 
@@ -49,36 +51,48 @@ def rules_show(rules: RulesDirs = None) -> None:
 
 def test(
     directory: Annotated[Optional[Path], typer.Argument(help="Policy folder whose rules/tests/ to run; default: the project's own.")] = None,
-    min_coverage: Annotated[float, typer.Option("--min-coverage", min=0, max=100,
-                                                help="Fail when less than this % of the rules, indicators and "
-                                                     "modifiers is exercised.")] = 0.0,
+    min_coverage: Annotated[Optional[float], typer.Option(
+        "--min-coverage", min=0, max=100, help="Fail when less than this % of the rules, indicators and modifiers "
+                                               "is exercised. Default: the ruleset's min_test_coverage.")] = None,
     engine: EngineName = "durable",
+    referrals: Referrals = None,
 ) -> None:
-    """Run the rule tests beside the rules (rules/tests/*.yaml) and report their coverage.
+    """Run the rule tests beside the rules (rules/tests/*.yaml), report their coverage, and check the
+    safeguarding invariants (rules/invariants.yaml) against them and thousands of generated referrals.
 
-    Exit 1 when a case fails (each failure says what was expected, what was decided and why) or
-    coverage is under --min-coverage.
+    Exit 1 when a case fails (each failure says what was expected, what was decided and why),
+    coverage is under the minimum, or an invariant is broken (with the smallest referral that
+    breaks it): what publishing would refuse.
     """
     check_engine(engine)
     configure_logging("warning")  # one log line per decided case would bury the report
     policy = policy_from(directory)
     try:
-        cases = load_rule_tests(policy.root)
+        checked = check_candidate(policy, engine, _referrals(referrals))
     except PolicyInvalid as error:
         raise fail(str(error), 1) from None
-    if not cases:
+    if not checked.outcomes:
         raise fail(f"no rule tests in {policy.root / TESTS_FOLDER}: add *.yaml files there", 1)
-    outcomes = run_rule_tests(Engine(policy, engine), cases)
-    failed = [outcome for outcome in outcomes if not outcome.passed]
+    failed = [outcome for outcome in checked.outcomes if not outcome.passed]
     for outcome in failed:
         typer.echo(outcome.explain())
-    coverage = measure_coverage(policy, [o.decision for o in outcomes if o.decision is not None])
-    typer.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed (ruleset {policy.version})")
-    typer.echo(coverage.report())
-    if failed:
+    typer.echo(f"{len(checked.outcomes) - len(failed)} passed, {len(failed)} failed (ruleset {policy.version})")
+    typer.echo(checked.coverage.report())
+    for violation in checked.invariants.violations:
+        typer.echo(violation.explain())
+    typer.echo(checked.invariants.report())
+    if failed or checked.invariants.violations or not checked.invariants.invariants:
         raise typer.Exit(1)
-    if coverage.percent < min_coverage:
-        raise fail(f"coverage {coverage.percent:.1f}% is below --min-coverage {min_coverage:g}%", 1)
+    if min_coverage is not None and checked.coverage.percent < min_coverage:
+        raise fail(f"coverage {checked.coverage.percent:.1f}% is below --min-coverage {min_coverage:g}%", 1)
+    if min_coverage is None and checked.coverage.percent < policy.rules.min_test_coverage:
+        raise fail(f"coverage {checked.coverage.percent:.1f}% is below the {policy.rules.min_test_coverage:g}% "
+                   "this ruleset requires (min_test_coverage in rules/ruleset.yaml)", 1)
+
+
+def _referrals(requested: int | None) -> int:
+    """How many generated referrals the invariants are checked against: --referrals, else the setting."""
+    return Settings().invariant_referrals if requested is None else requested
 
 
 def diff(
@@ -105,15 +119,18 @@ def publish(
     directory: Annotated[Path, typer.Argument(help="The policy folder to publish.")],
     by: Annotated[str, typer.Option("--by", help="Who is publishing (recorded in the audit log).")],
     engine: EngineName = "durable",
+    referrals: Referrals = None,
 ) -> None:
-    """Validate a ruleset, run its rule tests, and publish it: archived in the audit log and live
-    on every triage server using this database within seconds. Refused (exit 1) if anything fails."""
+    """Validate a ruleset, run its rule tests, check its coverage and safeguarding invariants, and
+    publish it: archived in the audit log and live on every triage server using this database within
+    seconds. Refused (exit 1) if anything fails."""
     check_engine(engine)
     configure_logging("warning")
     policy = policy_from(directory)
     try:
         project = policy_from(None)  # the project's own rules, which every instance installs by default
-        published = publish_ruleset(audit_store(create=True), policy, by, engine, {project.version: project.sha256})
+        published = publish_ruleset(audit_store(create=True), policy, by, engine, {project.version: project.sha256},
+                                    _referrals(referrals))
     except (PublishRefused, RulesetConflict, PolicyInvalid) as error:
         raise fail(str(error), 1) from None
     if published.event is None:
@@ -121,4 +138,5 @@ def publish(
         return
     typer.echo(f"published ruleset {policy.version} (sha256 {policy.sha256[:12]}…), in force from "
                f"{policy.rules.effective_from}: {published.tests_passed} rule tests passed, "
-               f"{published.coverage.percent:.0f}% coverage; audit event {published.event.seq}")
+               f"{published.coverage.percent:.0f}% coverage, {published.invariants.invariants} safeguarding invariants "
+               f"held; audit event {published.event.seq}")

@@ -198,6 +198,19 @@ def definitions_used(condition: Condition | None) -> list[str]:
     return []
 
 
+def comparisons(condition: Condition | None) -> list[Compare]:
+    """Every field comparison in a condition (through ``not``, ``all``, ``any`` and ``exists``)."""
+    if isinstance(condition, Compare):
+        return [condition]
+    if isinstance(condition, Exists):
+        return comparisons(condition.when)
+    if isinstance(condition, Not):
+        return comparisons(condition.item)
+    if isinstance(condition, (AllOf, AnyOf)):
+        return [c for item in condition.items for c in comparisons(item)]
+    return []
+
+
 def first_field(condition: Condition | None) -> str | None:
     """The first field compared directly in a condition (the default evidence value)."""
     if isinstance(condition, Compare):

@@ -65,6 +65,12 @@ class _Differ:
             self.changes.append(Change(area, f"{noun} order", f"{', '.join(before)} → {', '.join(after)}"))
 
 
+def _then(then: Any) -> str:
+    """An invariant's requirements as read: ``route childrens_social_care, priority immediate``."""
+    return ", ".join(f"{key.replace('_', ' ')} {_shown(value)}" for key, value in then.model_dump().items()
+                     if value is not None)
+
+
 def _shown(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(map(str, value)) + "]"
@@ -75,7 +81,7 @@ def diff_policies(old: Policy, new: Policy) -> list[Change]:
     """Every policy-level change from ``old`` to ``new``, section by section."""
     d = _Differ()
     o, n = old.rules, new.rules
-    for aspect in ("version", "effective_from", "policy"):
+    for aspect in ("version", "effective_from", "policy", "min_test_coverage"):
         d.value("ruleset", "ruleset", aspect, getattr(o, aspect), getattr(n, aspect))
 
     def definition(subject: str, a: Any, b: Any) -> None:
@@ -122,6 +128,12 @@ def diff_policies(old: Policy, new: Policy) -> list[Change]:
         d.value("also refer", subject, "service", a.service, b.service)
         d.value("also refer", subject, "test", _when(a), _when(b))
     d.keyed("also refer", "rule ", o.also_refer.rules, n.also_refer.rules, lambda r: r.id, also)
+
+    def invariant(subject: str, a: Any, b: Any) -> None:
+        d.value("invariants", subject, "statement", a.statement, b.statement)
+        d.value("invariants", subject, "when", _when(a), _when(b))
+        d.value("invariants", subject, "then", _then(a.then), _then(b.then))
+    d.keyed("invariants", "invariant ", o.invariants, n.invariants, lambda x: x.id, invariant)
 
     def priority(subject: str, a: Any, b: Any) -> None:
         d.value("priorities", subject, "working days", a.working_days, b.working_days)

@@ -102,7 +102,7 @@ def read_folder(root: Path, folder: str, problems: list[PolicyProblem]) -> tuple
     merged: dict[str, Any] = {}
     owners: dict[str, SourceFile] = {}
     if not directory.is_dir():
-        problems.append(PolicyProblem(f"{folder}/", None, "", f"folder not found under {root}"))
+        problems.append(PolicyProblem(f"{folder}/", None, "", "folder not found in the policy folder"))
         return merged, owners
     for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
         source, found = read_yaml(path, f"{folder}/{path.name}")
@@ -175,6 +175,7 @@ class _Checker:
         self._check_priorities()
         self._check_routing()
         self._check_also_refer()
+        self._check_invariants()
         self._check_wording()
         self._check_calendar()
         self._check_dates()
@@ -339,6 +340,29 @@ class _Checker:
             self._service(at + ("service",), rule.service, real_only=True)
             self._parse_member_test(rule, "also_refer", at)
             self._template("rules", at + ("reason",), rule.reason, templates.ALSO_REFER)
+
+    def _check_invariants(self) -> None:
+        invariants = self.policy.rules.invariants
+        self._unique("rules", ("invariants",), (x.id for x in invariants), "invariant")
+        for i, invariant in enumerate(invariants):
+            at: KeyPath = ("invariants", i)
+            source = self._source("rules", "invariants")
+            invariant.locate(f"{source.name}:{source.line_of(at)}")
+            if invariant.when is not None:
+                parser = self._parser("rules", "invariants")
+                parser.scores_known = True
+                invariant.attach(parser.parse(invariant.when, "household", at + ("when",)))
+            then = invariant.then
+            if all(value is None for value in then.model_dump().values()):
+                self._report("rules", at + ("then",), "say what must hold: route, route_in, route_not_in, "
+                                                      "priority or locality_for_routes")
+            for key, routes in (("route", [then.route] if then.route else []), ("route_in", then.route_in or []),
+                                ("route_not_in", then.route_not_in or []),
+                                ("locality_for_routes", then.locality_for_routes or [])):
+                for j, route in enumerate(routes):
+                    self._service(at + ("then", key) + ((j,) if key != "route" else ()), route)
+            if then.priority is not None and then.priority not in self.priorities:
+                self._report("rules", at + ("then", "priority"), f"unknown priority {then.priority!r}")
 
     def _check_calendar(self) -> None:
         cal = self.policy.rules.calendar

@@ -119,6 +119,36 @@ class AlsoRefer(Spec):
     rules: list[AlsoReferRule]
 
 
+class InvariantThen(Spec):
+    """What every decision for a referral an invariant describes must have (at least one of these)."""
+
+    route: Id | None = None
+    route_in: Annotated[list[Id], Field(min_length=1)] | None = None
+    route_not_in: Annotated[list[Id], Field(min_length=1)] | None = None
+    priority: Id | None = None
+    locality_for_routes: Annotated[list[Id], Field(min_length=1)] | None = None  # a locality iff the route is one
+
+
+class Invariant(Conditioned):
+    """A guarantee the routing must keep whatever else changes (rules/invariants.yaml)."""
+
+    id: Id
+    statement: Text
+    policy_ref: Text
+    when: Any = None  # a household condition as written (parsed into .condition); none: every referral
+    then: InvariantThen
+    _where: str = PrivateAttr(default="rules")
+
+    @property
+    def where(self) -> str:
+        """``file:line`` of the invariant, for the message that says it is broken."""
+        return self._where
+
+    def locate(self, where: str) -> None:
+        """Called by the loader, which knows the file and line."""
+        self._where = where
+
+
 class ChangelogEntry(Spec):
     version: str
     date: date
@@ -152,6 +182,7 @@ class RulesFolder(Spec):
     effective_from: date
     effective_to: date | None = None  # the last day it is in force; none: until a later version takes over
     policy: Text
+    min_test_coverage: Annotated[float, Field(ge=0, le=100)] = 100.0  # % publishing requires of the rule tests
     changelog: Annotated[list[ChangelogEntry], Field(min_length=1)]
     calendar: Calendar
     priorities: Annotated[list[Priority], Field(min_length=1)]
@@ -160,6 +191,7 @@ class RulesFolder(Spec):
     need_score: NeedScore
     routing: Annotated[list[RoutingRule], Field(min_length=1)]
     specialist_needs: list[SpecialistNeed]
+    invariants: list[Invariant] = []  # checked at publish; part of the ruleset (and its hash)
     also_refer: AlsoRefer
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from pathlib import Path
 
 import pytest
+import yaml
 
 from triage.access import Role
+from triage.api.routes import policy
+from triage.rulebook import default_policy_dir
 
-from support import build_referral, child, parent
+from support import alias_bomb, build_referral, child, parent
 
 EXAMPLE_2026_2 = Path(__file__).resolve().parents[3] / "examples" / "policies" / "2026.2"
 # two problems and a need score of 35: MAST under 2026.1, BSF under 2026.2
@@ -173,3 +177,104 @@ def test_the_ruleset_list_names_the_version_in_force_today_and_the_scheduled_one
     listed = client.get("/v1/rulesets", headers=front_door.headers).json()
     assert (listed["in_force"]["version"], [s["version"] for s in listed["scheduled"]],
             [i["version"] for i in listed["installed"]]) == ("2026.1", ["2026.2"], ["2026.1", "2026.2"])
+
+
+# -- refusals: coverage, invariants, hostile files; none names a folder on the server --------------
+
+SERVER_FOLDERS = ("/tmp", "triage-upload", "triage-simulate", tempfile.gettempdir())
+
+
+def _shipped_files() -> dict[str, str]:
+    root = default_policy_dir()
+    return {str(path.relative_to(root)): path.read_text(encoding="utf-8")
+            for folder in ("definitions", "rules", "service_catalogue") for path in (root / folder).rglob("*.yaml")}
+
+
+def _refused(response) -> dict:
+    body = response.json()
+    assert response.status_code == 422, body
+    assert not any(folder in response.text for folder in SERVER_FOLDERS), response.text
+    return body
+
+
+def _cp_plan_child_to_mast(files: dict[str, str]) -> dict[str, str]:
+    """Safeguarding by immediate risk only; the rule tests about protection plans changed to match."""
+    routing = yaml.safe_load(files["rules/routing.yaml"])
+    [rule] = [r for r in routing["routing"] if r["id"] == "safeguarding"]
+    rule["when"] = {"all": [{"field": "safeguarding.immediate_risk_of_harm", "eq": True},
+                            {"exists": {"who": "dependent_child"}}]}
+    changed = {"rules/routing.yaml": yaml.safe_dump(routing, allow_unicode=True)}
+    for name, referral_id, expected in (
+            ("rules/tests/routing.yaml", "T-ROUTE-SG-1",
+             {"route": "consent_required", "matched_rule": "consent", "priority": "standard"}),
+            ("rules/tests/also_refer.yaml", "T-ALSO-CSC", {"route": "mast", "matched_rule": "mast_early_help"})):
+        tests = yaml.safe_load(files[name])
+        [case] = [c for c in tests["cases"] if c["referral"]["referral_id"] == referral_id]
+        case["expect"].update(expected)
+        changed[name] = yaml.safe_dump(tests, allow_unicode=True)
+    ruleset = files["rules/ruleset.yaml"].replace('version: "2026.1"', 'version: "2026.9"', 1)
+    return {**files, **changed, "rules/ruleset.yaml": ruleset}
+
+
+def test_one_rule_sending_everyone_out_of_area_is_refused_for_its_coverage(client, policy_lead):
+    files = {**_shipped_files(), "rules/ruleset.yaml": _files()["rules/ruleset.yaml"]}
+    routing = yaml.safe_load(files["rules/routing.yaml"])
+    routing["routing"] = [{"id": "everyone_out", "policy_ref": "none", "otherwise": True, "route": "out_of_area",
+                           "priority": "standard", "reason": "Not ours"}]
+    files = {name: text for name, text in files.items() if not name.startswith("rules/tests/")}
+    files["rules/routing.yaml"] = yaml.safe_dump(routing)
+    files["rules/tests/only.yaml"] = (
+        'cases: [{name: out, expect: {route: out_of_area}, referral: {referral_id: T-1, received_at: '
+        '"2027-05-04T10:00:00Z", referrer: {agency: school}, household: {postcode: S5 7AU, members: '
+        '[{id: p1, role: parent_carer, age: 30}]}}}]\n')
+    body = _refused(_publish(client, policy_lead, files))
+    assert any("coverage 2.2% is below the 100%" in e["reason"] for e in body["errors"])
+
+
+def test_a_child_on_a_protection_plan_sent_to_mast_is_refused_with_a_counter_example(client, policy_lead):
+    body = _refused(_publish(client, policy_lead, _cp_plan_child_to_mast(_shipped_files())))
+    [error] = body["errors"]
+    assert error["path"].startswith("rules/invariants.yaml:")
+    assert "child_at_risk_goes_to_childrens_social_care" in error["reason"]
+    assert '"child_protection_plan": true' in error["reason"]
+
+
+@pytest.mark.parametrize("tests", ["base: 1\ncases: []\n", "cases: [1]\n", "cases: " + "[" * 60 + "]" * 60 + "\n",
+                                   "cases: *no_such_anchor\n"])
+def test_a_bad_rule_test_file_is_refused_naming_it(client, policy_lead, tests):
+    body = _refused(_publish(client, policy_lead, {**_files(), "rules/tests/bad.yaml": tests}))
+    assert any(error["path"].startswith("rules/tests/bad.yaml") for error in body["errors"])
+
+
+@pytest.mark.parametrize("endpoint", ["/v1/rulesets", "/v1/simulate"])
+def test_an_alias_bomb_is_refused_naming_its_file_and_line(client, policy_lead, endpoint):
+    body = _refused(client.post(endpoint, json={"files": {**_files(), "rules/extra.yaml": alias_bomb()}},
+                                headers=policy_lead.headers))
+    assert [e["path"] for e in body["errors"]] == ["rules/extra.yaml:1"]
+
+
+@pytest.mark.parametrize("tests", ["base: 1\ncases: []\n", "cases: [1]\n", "cases: " + "[" * 60 + "]" * 60 + "\n"])
+def test_a_simulation_with_a_bad_rule_test_file_is_refused_naming_it(client, policy_lead, tests):
+    body = _refused(client.post("/v1/simulate", json={"files": {**_files(), "rules/tests/bad.yaml": tests}},
+                                headers=policy_lead.headers))
+    assert any(error["path"].startswith("rules/tests/bad.yaml") for error in body["errors"])
+
+
+@pytest.mark.parametrize("endpoint", ["/v1/rulesets", "/v1/simulate"])
+def test_a_missing_folder_is_refused_without_naming_a_server_folder(client, policy_lead, endpoint):
+    files = {name: text for name, text in _files().items() if not name.startswith("service_catalogue/")}
+    body = _refused(client.post(endpoint, json={"files": files}, headers=policy_lead.headers))
+    assert [e["path"] for e in body["errors"]] == ["service_catalogue/"]
+
+
+def test_a_candidate_without_rule_tests_is_refused_without_naming_a_server_folder(client, policy_lead):
+    files = {name: text for name, text in _files().items() if not name.startswith("rules/tests/")}
+    body = _refused(_publish(client, policy_lead, files))
+    assert any("no rule tests" in e["reason"] for e in body["errors"])
+
+
+def test_an_upload_larger_than_a_policy_may_be_is_refused_before_it_is_written(client, policy_lead, app, monkeypatch):
+    monkeypatch.setattr(policy, "MAX_UPLOAD_BYTES", 100_000)
+    files = {**_files(), "rules/notes.yaml": "notes: " + "x" * 100_000 + "\n"}
+    body = _refused(_publish(client, policy_lead, files))
+    assert [e["path"] for e in body["errors"]] == ["files"]

@@ -21,8 +21,9 @@ from triage.api.security import require
 from triage.api.services import Services, services
 from triage.audit import RulesetConflict
 from triage.intake import FieldError
+from triage.policy_tests import load_rule_tests
 from triage.publishing import PublishRefused, publish
-from triage.rulebook import PolicyInvalid, load_policy
+from triage.rulebook import PolicyInvalid, PolicyProblem, load_policy
 from triage.rulebook.loader import Policy
 from triage.simulation.render import as_data
 from triage.simulation.run import from_audit_log, simulate
@@ -36,6 +37,7 @@ _UPLOADABLE = re.compile(r"(definitions|rules|rules/tests|service_catalogue)/[A-
 CatalogueReader = Annotated[ApiKey, Depends(require(Permission.READ_CATALOGUE))]
 Shared = Annotated[Services, Depends(services)]
 _SIMULATING = threading.Lock()  # one what-if simulation at a time: each one uses every core
+MAX_UPLOAD_BYTES = 8 * 1_048_576  # a whole uploaded ruleset (each file: rulebook.source.MAX_FILE_BYTES)
 
 
 @router.get("/rulesets", response_model=RulesetList, responses=problem_responses(401, 403))
@@ -83,21 +85,34 @@ def list_services(_: CatalogueReader, shared: Shared) -> Catalogue:
 
 
 def _candidate(upload: RulesetUpload, folder: FilePath) -> Policy:
-    """The uploaded ruleset, loaded and validated (422 naming each problem's file, line and key)."""
+    """The uploaded ruleset, loaded and validated with its rule tests (422 naming each problem's file,
+    line and key as the upload named the file, never the folder it was written to here)."""
     try:
-        return load_policy(_written(upload, folder))
+        policy = load_policy(_written(upload, folder))
+        load_rule_tests(policy.root)
+        return policy
     except PolicyInvalid as invalid:
-        raise ApiProblem(422, "the ruleset is invalid", [FieldError(f"{p.file}:{p.line or ''} {p.key}".strip(), p.message)
+        raise ApiProblem(422, "the ruleset is invalid", [FieldError(_place(p), p.message)
                                                         for p in invalid.problems]) from None
 
 
+def _place(problem: PolicyProblem) -> str:
+    """``rules/routing.yaml:12 routing[1].when``: the file, line and key, each when known."""
+    where = f"{problem.file}:{problem.line}" if problem.line else problem.file
+    return f"{where} {problem.key}" if problem.key else where
+
+
 def _written(upload: RulesetUpload, folder: FilePath) -> FilePath:
-    """The uploaded files as a policy folder (only the folders a policy has; no path escapes it)."""
+    """The uploaded files as a policy folder (only the folders a policy has; no path escapes it;
+    nothing written when the whole is larger than a policy folder may be)."""
     wrong = [FieldError(f"files.{name}", "not a policy file: definitions/, rules/, rules/tests/ or "
                                          "service_catalogue/, a .yaml name") for name in upload.files
              if not _UPLOADABLE.fullmatch(name)]
     if wrong:
         raise ApiProblem(422, "the ruleset's files are not a policy folder", wrong)
+    if sum(len(text.encode("utf-8")) for text in upload.files.values()) > MAX_UPLOAD_BYTES:
+        raise ApiProblem(422, "the ruleset is too large", [FieldError(
+            "files", f"the files come to more than {MAX_UPLOAD_BYTES // 1_048_576} MiB, the most a ruleset may be")])
     for name, text in upload.files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
@@ -109,7 +124,9 @@ def _written(upload: RulesetUpload, folder: FilePath) -> FilePath:
              responses={200: {"model": PublishedRuleset, "description": "Published before: nothing changed"},
                         **problem_responses(400, 401, 403, 409, 413, 415, 422)})
 def publish_ruleset(key: Publisher, shared: Shared, data: Annotated[Any, Depends(json_body)]) -> JSONResponse:
-    """Publish a ruleset version: validated, its rule tests run (any failure refuses it), archived
+    """Publish a ruleset version: validated, its rule tests run (any failure refuses it), their coverage
+    at least its ``min_test_coverage``, its safeguarding invariants holding over the rule tests and
+    generated referrals (a broken one is answered with the smallest referral that breaks it), archived
     in the audit log with who published it, and live on every instance on this database (here at
     once, elsewhere within seconds). Referrals received from its ``effective_from`` are decided by it."""
     upload = validated(RulesetUpload, data)
@@ -117,17 +134,21 @@ def publish_ruleset(key: Publisher, shared: Shared, data: Annotated[Any, Depends
         policy = _candidate(upload, FilePath(folder))
         try:
             folders = {e.rulebook.version: e.rulebook.sha256 for e in shared.front_door.library.engines}
-            published = publish(shared.store, policy, key.name, shared.settings.engine, folders)
+            published = publish(shared.store, policy, key.name, shared.settings.engine, folders,
+                                shared.settings.invariant_referrals)
         except PublishRefused as refused:
-            raise ApiProblem(422, "the ruleset's rule tests did not pass: not published",
-                             [FieldError("rules/tests", problem) for problem in refused.problems]) from None
+            raise ApiProblem(422, "not published: its rule tests, their coverage or its safeguarding invariants "
+                                  "do not meet what publishing requires",
+                             [FieldError(where, problem) for where, problem in refused.reasons]) from None
         except RulesetConflict as conflict:
             raise ApiProblem(409, str(conflict)) from None
     shared.refresh(force=True)
     rules = policy.rules
     body = PublishedRuleset(version=policy.version, sha256=policy.sha256, effective_from=rules.effective_from,
                             effective_to=rules.effective_to, already_published=published.event is None,
-                            tests_passed=published.tests_passed, coverage_percent=round(published.coverage.percent, 1))
+                            tests_passed=published.tests_passed, coverage_percent=round(published.coverage.percent, 1),
+                            invariants_held=published.invariants.invariants,
+                            generated_referrals=published.invariants.generated)
     return JSONResponse(body.model_dump(mode="json"), status_code=201 if published.event else 200,
                         headers={"Location": f"/v1/rulesets/{policy.version}"})
 
