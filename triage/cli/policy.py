@@ -11,7 +11,8 @@ from typing import Annotated, Optional
 import typer
 
 from triage.audit.errors import RulesetConflict
-from triage.cli.common import EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, fail, policy_from
+from triage.cli.common import (EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, fail, policy_from,
+                               recorded_name)
 from triage.engine import Engine
 from triage.logs import configure_logging
 from triage.policy_tests import load_rule_tests, measure_coverage, run_rule_tests
@@ -99,7 +100,8 @@ def diff(
 
 def publish(
     directory: Annotated[Path, typer.Argument(help="The policy folder to publish.")],
-    by: Annotated[str, typer.Option("--by", help="Who is publishing (recorded in the audit log).")],
+    by: Annotated[str, typer.Option("--by", help="Who is publishing (recorded in the audit log).",
+                                    callback=recorded_name)],
     engine: EngineName = "durable",
 ) -> None:
     """Validate a ruleset, run its rule tests, and publish it: archived in the audit log and live
