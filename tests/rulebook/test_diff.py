@@ -85,3 +85,8 @@ def test_triage_diff_json_gives_one_object_per_change(policy_copy):
     result = CliRunner().invoke(app, ["diff", ".", str(policy_copy), "--json"])
     assert [Change(**json.loads(line)) for line in result.output.splitlines()] == [
         Change("ruleset", "ruleset", "version: 2026.1 → 2026.2")]
+
+
+def test_a_changed_intake_window_is_named(policy, policy_copy):
+    _replace(policy_copy / "rules" / "ruleset.yaml", "received_within_days: 90", "received_within_days: 30")
+    assert _changes(policy, policy_copy) == ["intake: intake: received within days: 90 → 30"]

@@ -575,3 +575,26 @@ def test_non_text_names_in_a_condition_are_refused_not_a_crash(policy_copy, repl
     replace(policy_copy, "rules/routing.yaml", "when: {field: derived.problems_met, ge: 1}", f"when: {condition}")
     found = problems(policy_copy)
     assert found and all(p.file == "rules/routing.yaml" for p in found)
+
+
+# -- rules/ruleset.yaml: intake ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "word"), [("0", "greater than or equal to 1"), ("ninety", "integer"),
+                                             ("100000", "less than or equal to 3660")])
+def test_an_intake_window_that_is_not_a_number_of_days_is_refused_at_its_line(policy_copy, replace, problems, value, word):
+    line = replace(policy_copy, "rules/ruleset.yaml", "received_within_days: 90", f"received_within_days: {value}")
+    [problem] = problems(policy_copy)
+    assert (problem.file, problem.line, problem.key) == ("rules/ruleset.yaml", line, "intake.received_within_days")
+    assert word in problem.message
+
+
+def test_an_unknown_intake_key_is_refused_at_its_line(policy_copy, replace, problems):
+    line = replace(policy_copy, "rules/ruleset.yaml", "received_within_days: 90", "received_within_dayz: 90")
+    keys = {(p.line, p.key) for p in problems(policy_copy)}
+    assert (line, "intake.received_within_dayz") in keys
+
+
+def test_a_ruleset_without_an_intake_section_takes_90_days(policy_copy, replace):
+    replace(policy_copy, "rules/ruleset.yaml", "intake:\n  received_within_days: 90\n", "")
+    assert load_policy(policy_copy).rules.intake.received_within_days == 90
