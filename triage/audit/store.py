@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from triage.audit import tables
 from triage.audit.canonical import GENESIS, canonical, chain_hash, link_hash, sha256_text
 from triage.audit.errors import CaseClosed, ReferralConflict, RulesetConflict, UnknownDecision
-from triage.audit.events import ArchivedRuleset, AuditEvent, DecisionQuery, Replay, Verification
+from triage.audit.events import ArchivedRuleset, AuditEvent, DecisionQuery, Replay, Unreadable, Verification, decision_in
 from triage.audit.requests import Request, attempt
 from triage.audit.migrate import upgrade
 from triage.engine import Engine as DecisionEngine
@@ -395,28 +395,35 @@ class AuditStore:
         with self.engine.connect() as conn:
             return [_event(row) for row in conn.execute(query)]
 
-    def decided_referrals(self, since: date | None = None, batch: int = 1000) -> Iterator[tuple[dict[str, Any], Any]]:
+    def decided_referrals(self, since: date | None = None, batch: int = 1000,
+                          unreadable: Unreadable | None = None) -> Iterator[tuple[dict[str, Any], Any]]:
         """Each recorded decision (on or after a UTC day) with its referral payload, oldest first;
         the payload is None where retention has purged it. Read a batch at a time (what-if
-        simulation reads every past referral)."""
+        simulation reads every past referral). A decision without its decision or payload hash is
+        left out, counted in ``unreadable``."""
         after = 0
         while True:
             found = self.find_decisions(DecisionQuery(since=since, after=after, limit=batch))
             if not found:
                 return
-            shas = {decided.body["payload_sha256"] for decided in found}
+            usable = [d for d in found if isinstance(d.body.get("decision"), dict)
+                      and isinstance(d.body.get("payload_sha256"), str)]
+            if unreadable is not None:
+                unreadable.count += len(found) - len(usable)
             with self.engine.connect() as conn:
-                bodies = dict(conn.execute(select(tables.payloads.c.sha256, tables.payloads.c.body)
-                                           .where(tables.payloads.c.sha256.in_(shas))).all())
-            for decided in found:
+                bodies = dict(conn.execute(select(tables.payloads.c.sha256, tables.payloads.c.body).where(
+                    tables.payloads.c.sha256.in_({d.body["payload_sha256"] for d in usable}))).all())
+            for decided in usable:
                 body = bodies.get(decided.body["payload_sha256"])
                 yield decided.body["decision"], None if body is None else _content(body)
             after = found[-1].seq
 
-    def routes_and_problems(self, since: date | None, until: date | None, batch: int = 5000) -> Iterator[tuple[str, list[str]]]:
+    def routes_and_problems(self, since: date | None, until: date | None, batch: int = 5000,
+                            unreadable: Unreadable | None = None) -> Iterator[tuple[str, list[str]]]:
         """For each decision recorded between two UTC days: the route it stands at now (after any
         override) and the headline problems it found. What the cost-benefit cohort is made of; read
-        lean (only the columns needed) because an appraisal reads every decision in a year."""
+        lean (only the columns needed) because an appraisal reads every decision in a year. A
+        decision whose problems cannot be read is left out, counted in ``unreadable``."""
         index = tables.decisions
         with self.engine.connect() as conn:
             overridden = self._current_overrides(conn, None)
@@ -429,15 +436,20 @@ class AuditStore:
                 if not rows:
                     return
                 for row in rows:
-                    problems = orjson.loads(row.content)["body"]["decision"]["problems"]
+                    problems = _problems(row.content)
+                    if problems is None:
+                        if unreadable is not None:
+                            unreadable.count += 1
+                        continue
                     standing = overridden.get(row.decision_id)
                     yield (standing["route"] if standing else row.route), problems
                 after = rows[-1].seq
 
     def queue(self, route: str | None = None, locality: str | None = None, priority: str | None = None,
-              limit: int = 200) -> list[tuple[Decision, str | None]]:
+              limit: int = 200, unreadable: Unreadable | None = None) -> list[tuple[Decision, str | None]]:
         """Open decisions (not closed) by respond-by date, then the order decided, each with the team
-        it was overridden to (None if never). Filters apply to the route as decided."""
+        it was overridden to (None if never). Filters apply to the route as decided. A decision that
+        cannot be read is left out, counted in ``unreadable``."""
         index = tables.decisions
         query = (select(tables.events.c.content).join(index, index.c.seq == tables.events.c.seq)
                  .where(_open(index)).order_by(index.c.respond_by, index.c.seq).limit(limit))
@@ -445,7 +457,10 @@ class AuditStore:
             if value is not None:
                 query = query.where(index.c[column] == value)
         with self.engine.connect() as conn:
-            decisions = [Decision.from_record(_content(row.content)["body"]["decision"]) for row in conn.execute(query)]
+            read = [decision_in(_content(row.content).get("body")) for row in conn.execute(query)]
+            decisions = [d for d in read if d is not None]
+            if unreadable is not None:
+                unreadable.count += len(read) - len(decisions)
             overridden = self._current_overrides(conn, [d.decision_id for d in decisions])
         return [(d, _team(overridden[d.decision_id]) if d.decision_id in overridden else None) for d in decisions]
 
@@ -667,6 +682,20 @@ def _decided_between(query: Select[Any], since: date | None, until: date | None)
 
 def _content(text: str) -> dict[str, Any]:
     return json.loads(text)
+
+
+def _problems(content: str) -> list[str] | None:
+    """A decision event's headline problems, or None if its content has none to read. orjson is
+    fast, but cannot read an integer beyond 64 bits (a count recorded before the contract bounded
+    it); the json module can, as canonical() writes such values."""
+    try:
+        try:
+            problems = orjson.loads(content)["body"]["decision"]["problems"]
+        except orjson.JSONDecodeError:
+            problems = json.loads(content)["body"]["decision"]["problems"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return problems if isinstance(problems, list) and all(isinstance(p, str) for p in problems) else None
 
 
 def _event(row: Any) -> AuditEvent:
