@@ -40,6 +40,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 import httpx
 import uvloop  # comes with uvicorn[standard]: the server's event loop, and a cheaper one for the clients
@@ -262,6 +263,13 @@ def report(args: argparse.Namespace, rounds: list[Round], database: str, store: 
     return not errors and len(measured) == args.repeat
 
 
+def received_lately(referral: dict, n: int) -> dict:
+    """The API takes only referrals received in the last 90 days (rules/ruleset.yaml, intake): the
+    generated ones span 2025-2027, so each is given a received_at within the last 80 days instead."""
+    moment = datetime.now(UTC) - timedelta(days=n % 80, minutes=n % 1440)
+    return {**referral, "received_at": moment.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--requests", type=int, default=5_000, help="measured requests per round (default 5000)")
@@ -279,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--requests, --clients, --workers and --repeat must be >= 1, --warmup >= 0")
 
     total = args.warmup + args.requests * args.repeat
-    bodies = [json.dumps(r, separators=(",", ":")).encode() for r in generate(total, args.seed)]
+    bodies = [json.dumps(received_lately(r, n), separators=(",", ":")).encode()
+              for n, r in enumerate(generate(total, args.seed))]
     work = args.keep or Path(tempfile.mkdtemp(prefix="triage-api-load-"))
     work.mkdir(parents=True, exist_ok=True)
     log, server = work / "server_stderr.txt", None

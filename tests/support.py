@@ -6,6 +6,7 @@ a test should receive as a fixture (e.g. ``referral`` returns ``build_referral``
 
 - Member builders ``member`` / ``parent`` / ``child`` / ``other``: one household member each.
 - ``BASE_REFERRAL`` / ``build_referral``: a small valid referral and changes to it.
+- ``TEST_NOW``: when the test apps (API, pages) take it to be: just after those referrals arrived.
 - ``SPEC_EXAMPLE``: the wire contract's example referral ("R-2026-000123"), verbatim.
 - ``TINY_COSTS`` / ``tiny_costs``: cost-benefit data small enough to work out by hand.
 - ``STAFF_PASSWORD``, ``csrf_token_in``, ``signed_in_browser``: signing in to the web pages.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 # --- household members ------------------------------------------------------------------------
@@ -52,6 +54,12 @@ BASE_REFERRAL: dict[str, Any] = {
     "consent": {"given": True},
     "household": {"postcode": "S5 7AU", "members": [{"id": "p1", "role": "parent_carer", "age": 34}]},
 }
+
+
+# The API and the pages take only referrals received lately (rules/ruleset.yaml, intake), so the test
+# apps' clock (FrontDoor.clock) is set to this: the referrals above, and the contract's example
+# below, arrived minutes before. Their dates, and every respond-by date worked out from them, stay fixed.
+TEST_NOW = datetime(2026, 11, 20, 10, 20, tzinfo=UTC)
 
 
 def build_referral(*members: dict[str, Any], **changes: Any) -> dict[str, Any]:

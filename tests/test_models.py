@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from triage.intake import parse_referral
+from triage.intake import InvalidReferral, parse_referral
 from triage.paths import dotted_path
 from triage.models import Decision, Member, Referral
 
@@ -241,3 +243,122 @@ def test_decision_forbids_unknown_fields() -> None:
     with pytest.raises(ValidationError) as caught:
         Decision.model_validate({**decision, "extra": 1})
     assert [e["loc"] for e in caught.value.errors()] == [("extra",)]
+
+
+# --- every string and number is bounded, and no string holds control characters -------------------
+# A value beyond any real case (a count of 10^309), a lone surrogate or a NUL would be recorded in the
+# append-only audit log (or fail its hash) and trip every reader after it. The contract's fields are
+# read off its JSON schema, so a field added later is covered without touching these tests.
+
+
+def _leaves(schema: dict[str, Any], defs: dict[str, Any], path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """(path into a referral, schema) for every scalar field of the contract (a list: its first item)."""
+    if "$ref" in schema:
+        return _leaves(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, path)
+    if "anyOf" in schema:
+        return [leaf for option in schema["anyOf"] if option.get("type") != "null" for leaf in _leaves(option, defs, path)]
+    if schema.get("type") == "object":
+        return [leaf for name, field in schema["properties"].items() for leaf in _leaves(field, defs, path + (name,))]
+    if schema.get("type") == "array":
+        return _leaves(schema["items"], defs, path + (0,))
+    return [(path, schema)]
+
+
+SCHEMA = Referral.model_json_schema()
+LEAVES = _leaves(SCHEMA, SCHEMA["$defs"])
+STRINGS = [path for path, field in LEAVES if field.get("type") == "string" and "enum" not in field and "const" not in field]
+NUMBERS = [(path, field) for path, field in LEAVES if field.get("type") in ("integer", "number")]
+UNSAFE = "must not contain control characters or unpaired surrogates"
+
+
+def _with(path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    """The contract's example with ``value`` at ``path`` (sections it lacks are added)."""
+    data = copy.deepcopy(SPEC_EXAMPLE)
+    target: Any = data
+    for part in path[:-1]:
+        target = target.setdefault(part, {}) if isinstance(part, str) else target[part]
+    target[path[-1]] = value
+    return data
+
+
+def _reasons(data: dict[str, Any]) -> dict[str, str]:
+    with pytest.raises(InvalidReferral) as caught:
+        parse(data)
+    return {e.path: e.reason for e in caught.value.errors}
+
+
+def test_the_contract_has_the_strings_these_tests_walk() -> None:
+    assert {dotted_path(p) for p in STRINGS} == {
+        "referral_id", "received_at", "referrer.agency", "referrer.name", "referrer.role", "consent.recorded_at",
+        "consent.by", "household.postcode", "household.members[0].id", "narrative"}
+
+
+@pytest.mark.parametrize("value", ["\ud83d", "A\x00B", "\x1b[31m", "\x7f", "\x85"],
+                         ids=["lone-surrogate", "nul", "escape", "delete", "c1-control"])
+@pytest.mark.parametrize("path", STRINGS, ids=[dotted_path(p) for p in STRINGS])
+def test_every_string_refuses_control_characters_and_unpaired_surrogates(path: tuple[str | int, ...], value: str) -> None:
+    assert _reasons(_with(path, value)) == {dotted_path(path): UNSAFE}
+
+
+@pytest.mark.parametrize("path", [p for p in STRINGS if p != ("narrative",)], ids=lambda p: dotted_path(p))
+def test_a_string_on_one_line_refuses_a_line_break(path: tuple[str | int, ...]) -> None:
+    assert _reasons(_with(path, "A.\nTeacher")) == {dotted_path(path): UNSAFE}
+
+
+def test_the_narrative_keeps_tabs_and_a_textareas_line_breaks() -> None:
+    assert parse(minimal(narrative="First line.\r\nSecond\tline.\nThird.")).narrative == "First line.\r\nSecond\tline.\nThird."
+
+
+def test_an_emoji_sent_as_a_surrogate_pair_is_one_character_and_kept() -> None:
+    data = json.loads('{"narrative": "Likes football \\ud83d\\ude00"}')
+    assert parse(minimal(**data)).narrative == "Likes football \U0001f600"
+
+
+@pytest.mark.parametrize("path", STRINGS, ids=[dotted_path(p) for p in STRINGS])
+def test_every_string_has_a_length_bound(path: tuple[str | int, ...]) -> None:
+    field = dict(LEAVES)[path]
+    assert "maxLength" in field or "{1,64}" in field.get("pattern", "") or field.get("format") == "date-time"
+
+
+@pytest.mark.parametrize(("path", "field"), NUMBERS, ids=[dotted_path(p) for p, _ in NUMBERS])
+def test_every_number_has_an_upper_bound(path: tuple[str | int, ...], field: dict[str, Any]) -> None:
+    assert "maximum" in field
+
+
+COUNTS = [("school", "fixed_term_exclusions_3_terms"), ("offending", "asb_incidents_12m"),
+          ("social_care", "missing_episodes_12m")]
+
+
+@pytest.mark.parametrize(("section", "field"), COUNTS)
+def test_a_count_of_a_thousand_is_accepted(section: str, field: str) -> None:
+    member = {"id": "c1", "role": "child", "age": 12, section: {field: 1000}}
+    assert getattr(getattr(parse(with_member(member)).household.members[1], section), field) == 1000
+
+
+@pytest.mark.parametrize("count", [1001, 10 ** 309], ids=["1001", "10^309"])
+@pytest.mark.parametrize(("section", "field"), COUNTS)
+def test_a_count_over_a_thousand_is_refused(section: str, field: str, count: int) -> None:
+    member = {"id": "c1", "role": "child", "age": 12, section: {field: count}}
+    assert _reasons(with_member(member)) == {
+        f"household.members[1].{section}.{field}": "Input should be less than or equal to 1000"}
+
+
+@pytest.mark.parametrize("path", [("referrer", "name"), ("referrer", "role"), ("consent", "by")],
+                         ids=lambda p: dotted_path(p))
+def test_names_and_roles_are_up_to_200_characters(path: tuple[str, ...]) -> None:
+    parse(_with(path, "x" * 200))
+    assert _reasons(_with(path, "x" * 201)) == {dotted_path(path): "String should have at most 200 characters"}
+
+
+def test_a_postcode_is_up_to_16_characters() -> None:
+    assert _reasons(_with(("household", "postcode"), "S5 7AU" + " " * 11)) == {
+        "household.postcode": "String should have at most 16 characters"}
+
+
+def test_the_readmes_table_of_the_contract_names_every_string_and_number() -> None:
+    """The partner's integrator reads the README: a field added to the contract goes in its table."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The referral: every field and its bounds", 1)[1]
+    table = next(block for block in section.split("\n\n") if block.startswith("| field |"))
+    named = {dotted_path(p).replace("household.members[0]", "members[]") for p in [*STRINGS, *(p for p, _ in NUMBERS)]}
+    assert {name for name in named if f"`{name}`" not in table} == set()

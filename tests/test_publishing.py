@@ -79,6 +79,13 @@ def test_triage_publish_reports_and_records(tmp_path, monkeypatch):
     assert (verified.exit_code, "ok: 1 events" in verified.output) == (0, True)
 
 
+def test_triage_publish_refuses_a_publisher_named_with_a_control_character(tmp_path, monkeypatch):
+    monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("TRIAGE_AUDIT_DB", str(tmp_path / "cli.sqlite3"))
+    result = CliRunner().invoke(app, ["publish", str(EXAMPLE_2026_2), "--by", "P.\x00Lead", "--engine", "python"])
+    assert (result.exit_code, result.stderr.strip()) == (2, "--by: must not contain control characters or unpaired surrogates")
+
+
 def test_triage_publish_refuses_a_failing_candidate_with_exit_1(tmp_path, monkeypatch, policy_copy):
     monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)
     monkeypatch.setenv("TRIAGE_AUDIT_DB", str(tmp_path / "cli.sqlite3"))

@@ -27,13 +27,20 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
+from triage.characters import FREE_TEXT, ONE_LINE, one_line
 from triage.postcodes import outward_code
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
-Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
+# Every string and number in the contract has a bound, stated in the README's table of fields: a
+# value beyond any real case (a count of 10^309) is a partner's bug, and once recorded it would stay
+# in the append-only log for every reader to trip over. Every string is ONE_LINE or FREE_TEXT, so
+# no control character or unpaired surrogate reaches the audit hash.
+NAME_LIMIT, POSTCODE_LIMIT, NARRATIVE_LIMIT, COUNT_LIMIT = 200, 16, 20_000, 1_000  # "SW1A 1AA" is 8 characters
+Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN), ONE_LINE]
 # The contract constrains referral ids; member ids only need to be unique within a referral.
-MemberId = Annotated[str, Field(min_length=1, max_length=64)]
+MemberId = Annotated[str, Field(min_length=1, max_length=64), ONE_LINE]
+Name = Annotated[str, Field(max_length=NAME_LIMIT), ONE_LINE]  # a person's name or role, or who gave consent
 
 
 class _NullMeansDefaults:
@@ -52,7 +59,7 @@ class _NullMeansDefaults:
 
 
 Section = _NullMeansDefaults()
-Count = Annotated[int, Field(ge=0)]
+Count = Annotated[int, Field(ge=0, le=COUNT_LIMIT)]  # incidents, exclusions, episodes: a household's, over months
 
 
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)", re.IGNORECASE)
@@ -80,7 +87,7 @@ def _plausible_year(value: datetime) -> datetime:
 
 
 Timestamp = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_iso_text_only),
-                      AfterValidator(_plausible_year)]
+                      BeforeValidator(one_line), AfterValidator(_plausible_year)]  # before validators: last first
 
 
 class Contract(BaseModel):
@@ -91,8 +98,8 @@ class Contract(BaseModel):
 
 class Referrer(Contract):
     agency: Identifier
-    name: str | None = None
-    role: str | None = None
+    name: Name | None = None
+    role: Name | None = None
 
     @field_validator("agency")
     @classmethod
@@ -111,7 +118,7 @@ class Referrer(Contract):
 class Consent(Contract):
     given: bool | None = None
     recorded_at: Timestamp | None = None
-    by: str | None = None
+    by: Name | None = None
 
 
 class Safeguarding(Contract):
@@ -126,7 +133,7 @@ class Housing(Contract):
 
 
 class School(Contract):
-    attendance_pct: Annotated[float, Field(ge=0, le=100)] | None = None
+    attendance_pct: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
     fixed_term_exclusions_3_terms: Count | None = None
     permanently_excluded: bool = False
     alternative_provision: bool = False
@@ -191,7 +198,7 @@ class Member(Contract):
 
 
 class Household(Contract):
-    postcode: str
+    postcode: Annotated[str, Field(max_length=POSTCODE_LIMIT), ONE_LINE]
     housing: Annotated[Housing, Section] = Housing()
     members: Annotated[list[Member], Field(min_length=1, max_length=20)]
 
@@ -219,7 +226,7 @@ class Referral(Contract):
     consent: Consent | None = None
     safeguarding: Annotated[Safeguarding, Section] = Safeguarding()
     household: Household
-    narrative: Annotated[str, Field(max_length=20_000)] | None = None
+    narrative: Annotated[str, Field(max_length=NARRATIVE_LIMIT), FREE_TEXT] | None = None
 
 
 # --- Decision (output) -------------------------------------------------------------------

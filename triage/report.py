@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from triage.audit import AuditEvent
-from triage.audit.events import Replay
+from triage.audit.events import Replay, decision_in
 from triage.engine.compiler import CompiledPolicy
 from triage.models import Decision
 from triage.rulebook.conditions import describe
@@ -81,9 +81,12 @@ def audit_history(referral_id: str, events: list[AuditEvent]) -> str:
     lines = [f"Referral {referral_id}: {len(events)} event(s)"]
     for event in events:
         body = event.body
-        if event.kind == "decision":
+        if event.kind == "decision" and decision_in(body) is None:
+            lines.append(f"  #{event.seq} {event.recorded_at} DECISION {event.decision_id}: recorded in a form "
+                         "this version cannot read")
+        elif event.kind == "decision":
             decision = body["decision"]
-            lines.append(f"  #{event.seq} {event.recorded_at} DECISION {event.decision_id} by {body['caller']}: "
+            lines.append(f"  #{event.seq} {event.recorded_at} DECISION {event.decision_id} by {body.get('caller')}: "
                          f"{decision['route']} ({decision['priority']}, respond by {decision['respond_by']}), "
                          f"rule {decision['matched_rule']}, ruleset {decision['ruleset']['version']}")
             lines += [f"      - {reason}" for reason in decision["reasons"]]
@@ -112,16 +115,16 @@ def export_record(event: AuditEvent) -> dict[str, Any]:
     record: dict[str, Any] = dict.fromkeys(EXPORT_FIELDS)
     record.update(seq=event.seq, kind=event.kind, recorded_at=event.recorded_at, referral_id=event.referral_id,
                   decision_id=event.decision_id, hash=event.hash)
-    if event.kind == "decision":
-        decision = body["decision"]
-        record.update(route=decision["route"], locality=decision.get("locality"), priority=decision["priority"],
-                      matched_rule=decision["matched_rule"])
+    if event.kind == "decision":  # .get throughout: a body an older version wrote exports what it has
+        recorded = body.get("decision")
+        decision: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
+        record.update({name: decision.get(name) for name in ("route", "locality", "priority", "matched_rule")})
     elif event.kind == "override":
-        record.update(route=body["route"], locality=body.get("locality"), reason=body["reason"], by=body["by"])
+        record.update({name: body.get(name) for name in ("route", "locality", "reason", "by")})
     elif event.kind == "closed":
-        record.update(reason=body["reason"], by=body["by"])
+        record.update(reason=body.get("reason"), by=body.get("by"))
     elif event.kind == "ruleset_loaded":
-        record.update(by=body["by"])
+        record.update(by=body.get("by"))
     return record
 
 

@@ -72,3 +72,16 @@ def test_a_key_needs_a_name(keys):
 def test_a_key_cannot_take_a_name_another_caller_uses(keys, name):
     with pytest.raises(ValueError, match="could be mistaken for another caller"):
         keys.create(name, Role.PARTNER)
+
+
+@pytest.mark.parametrize("name", ["school\x00mis", "school-mis\ud83d", "school\nmis"], ids=["nul", "surrogate", "newline"])
+def test_a_key_name_with_a_control_character_is_refused(keys, name):
+    """The name is recorded as the caller of every decision the key makes."""
+    with pytest.raises(ValueError, match="name: must not contain control characters or unpaired surrogates"):
+        keys.create(name, Role.PARTNER)
+
+
+def test_a_key_name_is_up_to_128_characters(keys):
+    keys.create("k" * 128, Role.PARTNER)
+    with pytest.raises(ValueError, match="name: at most 128 characters"):
+        keys.create("k" * 129, Role.PARTNER)

@@ -9,6 +9,8 @@ from TRIAGE_TEST_POSTGRES_URL, a failure in CI when it is missing, a skip on a d
 
 - ``issue(role, name=None, agency=None)`` -> ``Caller``: a new API key and its Authorization header.
 - ``submit(caller, referral)``: POST /v1/referrals as that caller.
+- Each app's clock reads ``support.TEST_NOW`` (``app.state.services.front_door.clock``; a test may
+  move it on).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import create_engine, text
+from support import TEST_NOW
 
 from triage.access import ApiKey, Role
 from triage.api.app import create_app
@@ -59,6 +62,7 @@ class Caller:
 
 def _started(settings: Settings) -> Iterator[FastAPI]:
     app = create_app(settings)
+    app.state.services.front_door.clock = lambda: TEST_NOW
     yield app
     app.state.services.store.engine.dispose()
 

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,15 @@ from typer.testing import CliRunner
 from triage.cli import app
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "bsf_three_problems.json"
+EXAMPLE_RECEIVED = "2026-11-20T10:15:00Z"  # what the README's sed replaces with the time it is sent
+
+
+def _example_received_now() -> bytes:
+    """The example as the README's command sends it: received now (the API takes only recent referrals)."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert f'"received_at": "{EXAMPLE_RECEIVED}"' in text  # else the README's sed no longer finds it
+    assert f'sed "s/{EXAMPLE_RECEIVED}/' in (EXAMPLE.parents[1] / "README.md").read_text(encoding="utf-8")
+    return text.replace(EXAMPLE_RECEIVED, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")).encode()
 
 
 def _free_port() -> int:
@@ -77,9 +87,10 @@ def _post(url: str, key: str, body: bytes) -> tuple[int, dict[str, str], dict]:
 
 def test_a_partner_key_and_the_example_referral_get_a_recorded_decision(served):
     base, key = served
-    status, headers, decision = _post(f"{base}/v1/referrals", key, EXAMPLE.read_bytes())
+    sent = _example_received_now()
+    status, headers, decision = _post(f"{base}/v1/referrals", key, sent)
     assert (status, decision["route"], headers["location"]) == (201, "bsf", f"/v1/decisions/{decision['decision_id']}")
-    again, _, same = _post(f"{base}/v1/referrals", key, EXAMPLE.read_bytes())
+    again, _, same = _post(f"{base}/v1/referrals", key, sent)
     assert (again, same["decision_id"]) == (200, decision["decision_id"])
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
+from legacy_rows import record_unreadable
 from support import SPEC_EXAMPLE, build_referral, child, parent
 from triage.audit.store import AuditStore
 from triage.cli import app
@@ -115,3 +116,63 @@ def test_batch_records_every_decision_it_writes(tmp_path, audit_db):
     recorded = {e.decision_id for e in store.events() if e.kind == "decision"}
     assert recorded == {x["decision_id"] for x in written if "decision_id" in x}
     assert len(recorded) == 5 and store.verify().ok
+
+
+# --- what the command line records: any date; no control characters in who or why ----------------
+
+UNSAFE = "must not contain control characters or unpaired surrogates"
+
+
+def test_decide_records_a_referral_received_in_2000(tmp_path, audit_db):
+    """The API and the pages take only referrals received lately; the command line re-decides any."""
+    decided = decide(referral_file(tmp_path, {**SPEC_EXAMPLE, "received_at": "2000-01-03T09:00:00Z"}))
+    assert (decided["respond_by"], [e.kind for e in AuditStore(f"sqlite:///{audit_db}").events()]) == (
+        "2000-01-10", ["ruleset_loaded", "decision"])
+
+
+def test_batch_records_a_referral_received_in_2000(tmp_path, audit_db):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({**SPEC_EXAMPLE, "received_at": "2000-01-03T09:00:00Z"}) + "\n", encoding="utf-8")
+    result = invoke("batch", source, "-o", tmp_path / "out.jsonl", "--audit", "--engine", "python")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))["respond_by"] == "2000-01-10"
+
+
+@pytest.mark.parametrize(("option", "value"), [("--reason", "Asked for MAST\x1b[2J"), ("--by", "A.\x00Worker"),
+                                               ("--by", "A. Worker\udcff")], ids=["reason-escape", "by-nul", "by-bad-utf8"])
+def test_an_override_with_a_control_character_exits_2_naming_the_option_and_records_nothing(tmp_path, audit_db,
+                                                                                            option, value):
+    decision = decide(referral_file(tmp_path, SPEC_EXAMPLE))
+    args = {"--reason": "Family asked for MAST", "--by": "A. Worker", option: value}
+    result = invoke("override", decision["decision_id"], "--route", "mast", *[x for pair in args.items() for x in pair])
+    assert (result.exit_code, result.stderr.strip()) == (2, f"{option}: {UNSAFE}")
+    assert "override" not in [e.kind for e in AuditStore(f"sqlite:///{audit_db}").events()]
+
+
+def test_an_override_reason_may_run_over_several_lines(tmp_path):
+    decision = decide(referral_file(tmp_path, SPEC_EXAMPLE))
+    result = invoke("override", decision["decision_id"], "--route", "mast", "--reason", "Family asked.\nSee notes.",
+                    "--by", "A. Worker")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_caller_with_a_control_character_exits_2_and_records_nothing(tmp_path, audit_db):
+    result = invoke("decide", referral_file(tmp_path, SPEC_EXAMPLE), "--audit", "--caller", "cli\x07")
+    assert (result.exit_code, result.stderr.strip()) == (2, f"--caller: {UNSAFE}")
+    assert not audit_db.exists() or "decision" not in [e.kind for e in AuditStore(f"sqlite:///{audit_db}").events()]
+
+
+# --- decisions recorded in a form this version cannot read ------------------------------------------
+
+
+def test_show_and_export_say_what_they_can_of_a_decision_they_cannot_read(tmp_path, audit_db):
+    decide(referral_file(tmp_path, SPEC_EXAMPLE))
+    store = AuditStore(f"sqlite:///{audit_db}")
+    decision_id = record_unreadable(store)
+    shown = invoke("audit", "show", "BROKEN-1")
+    assert (shown.exit_code, f"DECISION {decision_id}: recorded in a form this version cannot read" in shown.stdout) == (
+        0, True)
+    exported = invoke("audit", "export", "--since", "2000-01-01")
+    rows = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert (exported.exit_code, [(r["referral_id"], r["route"], r["matched_rule"]) for r in rows[1:]]) == (
+        0, [("R-2026-000123", "bsf", "bsf_intensive"), ("BROKEN-1", "bsf", None)])

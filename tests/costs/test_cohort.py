@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import pytest
 
+from legacy_rows import record_huge_count, record_unreadable
 from support import SPEC_EXAMPLE, build_referral, child, parent
 from triage.audit.store import AuditStore
 from triage.costs.cohort import Cohort, InvalidScenario, Scenario, audit_cohort, scenario_cohort
@@ -206,3 +207,11 @@ def test_the_audit_cohorts_label_gives_the_period(store, april):
 
 def test_an_empty_audit_log_gives_an_empty_cohort(store):
     assert audit_cohort(store, None, None).families == {}
+
+
+def test_the_audit_cohort_counts_a_decision_it_cannot_read_and_takes_one_with_a_huge_count(store, policy):
+    record_huge_count(store, Engine(policy, "python"))
+    record_unreadable(store)
+    cohort = audit_cohort(store, None, None)
+    assert (cohort.families, cohort.unreadable) == ({"bsf": 1}, 1)
+    assert cohort.unreadable_note == "1 recorded decision could not be read and was left out"

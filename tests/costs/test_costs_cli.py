@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from legacy_rows import record_huge_count, record_unreadable
 from support import SPEC_EXAMPLE
 from triage.audit.store import AuditStore
 from triage.cli import app
@@ -206,3 +207,30 @@ def test_a_period_with_no_decisions_exits_1(audit_db, policy):
     store.engine.dispose()
     result = costs("--cohort", "audit", "--since", "2000-01-01", "--until", "2000-01-31", "--draws", 0)
     assert result.exit_code == 1
+
+
+# --- a log holding decisions that cannot be read ------------------------------------------------
+
+LEFT_OUT = "1 recorded decision could not be read and was left out"
+
+
+@pytest.fixture
+def legacy_log(audit_db, policy):
+    """The audit log holds a decision with a count of 10^309 (bsf, read in full) and one that cannot be read."""
+    store = AuditStore(f"sqlite:///{audit_db}")
+    record_huge_count(store, Engine(policy, "python"))
+    record_unreadable(store)
+    store.engine.dispose()
+
+
+def test_the_audit_cohort_report_says_how_many_decisions_were_left_out(legacy_log):
+    out = report_of(costs("--cohort", "audit", "--draws", 0))
+    assert f"{LEFT_OUT}." in out.splitlines()
+    assert re.search(r"\[bsf\] +1 +yes$", out, re.MULTILINE), out
+
+
+def test_the_json_and_html_reports_say_it_too(tmp_path, legacy_log):
+    report_of(costs("--cohort", "audit", "--draws", 0, "--json", tmp_path / "r.json", "--html", tmp_path / "r.html"))
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert (data["unreadable"], data["unreadable_note"]) == (1, LEFT_OUT)
+    assert LEFT_OUT in (tmp_path / "r.html").read_text(encoding="utf-8")

@@ -30,7 +30,7 @@ ALSO_REFER = {"domestic_abuse_service", "youth_justice_service", "drug_alcohol_s
 PROBLEMS = set(POLICY_ORDER)
 
 ATTENDANCE = [0, 1e-05, 10.5, 49.9, 50, 50.0, 50.1, 75, 89.9, 90, 90.0, 90.1, 95, 100]
-COUNTS = [0, 1, 2, 3, 4, 9, 10**12]
+COUNTS = [0, 1, 2, 3, 4, 9, 1000]  # 1000: the largest count the contract takes
 CHILD_AGES = [0, 1, 4, 5, 6, 10, 14, 15, 16, 17]
 OTHER_AGES = [0, 12, 15, 16, 17, 18, 19, 24, 25, 34, 50, 75, 120]
 COVERED = ["S5 7AU", "s57au", "S5", " s5 7au ", "s12bx", "S12 2BX", "S122bx", "S35 1AA", "S351aa", "S20", "S20 1AB",

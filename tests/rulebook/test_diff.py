@@ -106,3 +106,8 @@ def test_a_weakened_safeguarding_invariant_shows_what_it_no_longer_requires(poli
 def test_a_lower_coverage_requirement_is_a_change(policy, policy_copy, edit):
     edit(policy_copy / "rules" / "ruleset.yaml", lambda data: data.update(min_test_coverage=50))
     assert _changes(policy, policy_copy) == ["ruleset: ruleset: min_test_coverage: 100.0 → 50.0"]
+
+
+def test_a_changed_intake_window_is_named(policy, policy_copy):
+    _replace(policy_copy / "rules" / "ruleset.yaml", "received_within_days: 90", "received_within_days: 30")
+    assert _changes(policy, policy_copy) == ["intake: intake: received within days: 90 → 30"]

@@ -633,3 +633,26 @@ def test_two_invariants_with_one_id_are_refused(policy_copy, replace, problems):
     replace(policy_copy, "rules/invariants.yaml", "id: locality_only_for_mast", "id: out_of_area_first")
     [problem] = problems(policy_copy)
     assert (problem.key, problem.message) == ("invariants[5].id", "duplicate invariant id 'out_of_area_first'")
+
+
+# -- rules/ruleset.yaml: intake ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "word"), [("0", "greater than or equal to 1"), ("ninety", "integer"),
+                                             ("100000", "less than or equal to 3660")])
+def test_an_intake_window_that_is_not_a_number_of_days_is_refused_at_its_line(policy_copy, replace, problems, value, word):
+    line = replace(policy_copy, "rules/ruleset.yaml", "received_within_days: 90", f"received_within_days: {value}")
+    [problem] = problems(policy_copy)
+    assert (problem.file, problem.line, problem.key) == ("rules/ruleset.yaml", line, "intake.received_within_days")
+    assert word in problem.message
+
+
+def test_an_unknown_intake_key_is_refused_at_its_line(policy_copy, replace, problems):
+    line = replace(policy_copy, "rules/ruleset.yaml", "received_within_days: 90", "received_within_dayz: 90")
+    keys = {(p.line, p.key) for p in problems(policy_copy)}
+    assert (line, "intake.received_within_dayz") in keys
+
+
+def test_a_ruleset_without_an_intake_section_takes_90_days(policy_copy, replace):
+    replace(policy_copy, "rules/ruleset.yaml", "intake:\n  received_within_days: 90\n", "")
+    assert load_policy(policy_copy).rules.intake.received_within_days == 90

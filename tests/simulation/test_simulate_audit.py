@@ -21,6 +21,7 @@ from triage.engine import Engine
 from triage.intake import parse_referral
 from triage.rulebook import Policy
 
+from legacy_rows import record_huge_count, record_unreadable
 from simulation.sim_support import SHIFTED, UNAFFECTED, report, transition, write_lines
 
 PAST = "2019-03-01T09:00:00+00:00"
@@ -236,3 +237,35 @@ def test_decided_referrals_gives_one_decision_per_shared_payload(store: AuditSto
     store.decide(SHIFTED, referral.referral_id, policy, "another caller", lambda: engine.decide(referral))
     assert [json.dumps(p, sort_keys=True) for _, p in store.decided_referrals()] == \
         [json.dumps(SHIFTED, sort_keys=True)] * 2
+
+
+# --- decisions recorded in a form this version cannot read ------------------------------------------
+
+LEFT_OUT = "recorded decision could not be read, left out"
+
+
+@pytest.fixture
+def legacy_log(audit_db: Path, policy: Policy) -> None:
+    """A decision with a count of 10^309 (recorded before counts were bounded), one without a payload
+    hash, and one whose payload is there but whose decision lacks its reasons."""
+    store = AuditStore(f"sqlite:///{audit_db}")
+    huge = record_huge_count(store, Engine(policy, "python"))
+    record_unreadable(store)
+    record_unreadable(store, referral_id="BROKEN-2",
+                      payload_sha256=store.decision_event(huge.decision_id).body["payload_sha256"])
+    store.engine.dispose()
+
+
+def test_decisions_that_cannot_be_read_are_counted_and_the_rest_simulated(tmp_path: Path, legacy_log: None,
+                                                                          policy_copy: Path, cli: Cli) -> None:
+    data = simulate(cli, policy_copy, tmp_path / "o.json")
+    assert (data["total"], data["errors"]) == (3, {
+        LEFT_OUT: 2,
+        "invalid referral: household.members[1].school.fixed_term_exclusions_3_terms: "
+        "Input should be less than or equal to 1000": 1})
+
+
+def test_the_text_report_says_how_many_were_left_out(legacy_log: None, policy_copy: Path, cli: Cli) -> None:
+    result = cli("simulate", "--candidate", policy_copy, "--workers", 1)
+    assert result.exit_code == 0, result.output
+    assert f"Not decided: 2 ({LEFT_OUT})" in result.stdout.splitlines()

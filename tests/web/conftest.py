@@ -1,5 +1,5 @@
 """The page tests' app: a fresh database with one member of staff in each staff role (sign in
-with ``support.signed_in_browser(app, username)``)."""
+with ``support.signed_in_browser(app, username)``), its clock reading ``support.TEST_NOW``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Iterator
 import pytest
 from fastapi import FastAPI
 
-from support import STAFF_PASSWORD
+from support import STAFF_PASSWORD, TEST_NOW
 from triage.access import Role
 from triage.access.staff import StaffStore
 from triage.api.app import create_app
@@ -19,6 +19,7 @@ from triage.settings import Settings
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[FastAPI]:
     application = create_app(Settings(audit_db=tmp_path / "web.sqlite3", engine="python"))
+    application.state.services.front_door.clock = lambda: TEST_NOW
     staff = StaffStore(application.state.services.store.engine)
     staff.create("a.patel", "A. Patel", Role.FRONT_DOOR, STAFF_PASSWORD)
     staff.create("p.lead", "P. Lead", Role.POLICY_LEAD, STAFF_PASSWORD)

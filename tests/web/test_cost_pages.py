@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from legacy_rows import record_unreadable
 from support import SPEC_EXAMPLE, build_referral, child, parent, signed_in_browser
 from triage.costs.appraisal import appraise_cohort
 from triage.costs.cohort import audit_cohort
@@ -87,3 +88,9 @@ def test_a_period_with_no_key_working_family_says_there_is_nothing_to_appraise(a
     page = signed_in_browser(app, "p.lead").get("/costs")
     assert page.status_code == 200
     assert "Nothing to appraise: no family in the cohort is on a key working route" in page.text
+
+
+def test_the_page_says_how_many_recorded_decisions_could_not_be_read(app, decided):
+    record_unreadable(app.state.services.store)
+    page = signed_in_browser(app, "p.lead").get("/costs")
+    assert page.status_code == 200 and "1 recorded decision could not be read and was left out." in page.text

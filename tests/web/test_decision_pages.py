@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from legacy_rows import record_unreadable
 from support import build_referral, child, csrf_token_in, parent, signed_in_browser
 
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
@@ -119,3 +120,43 @@ def test_what_people_typed_is_escaped_on_every_page(app, decision):
         page = browser.get(path).text
         assert "<script>alert(" not in page and "&lt;script&gt;alert(" in page
         assert "<b>someone</b>" not in page
+
+
+# --- a reason that cannot be recorded; decisions recorded in a form this version cannot read ---------
+
+
+def test_an_override_reason_with_a_control_character_is_refused_and_nothing_is_recorded(app, decision):
+    browser = signed_in_browser(app, "a.patel")
+    token = csrf_token_in(browser.get(f"/decisions/{decision.decision_id}/override").text)
+    response = browser.post(f"/decisions/{decision.decision_id}/override",
+                            data={"route": "bsf", "reason": "Known\x00to BSF", "csrf_token": token})
+    assert response.status_code == 400
+    assert "The reason must not contain control characters or unpaired surrogates" in response.text
+    assert [e.kind for e in app.state.services.store.events()].count("override") == 0
+
+
+def test_a_closing_reason_with_a_control_character_is_refused_and_nothing_is_recorded(app, decision):
+    response = _close(app, signed_in_browser(app, "a.patel"), decision, "With MAST\x1b[2J")
+    assert response.status_code == 400
+    assert "The reason must not contain control characters or unpaired surrogates" in response.text
+    assert "closed" not in [e.kind for e in app.state.services.store.events()]
+
+
+def test_a_reason_over_several_lines_is_recorded(app, decision):
+    response = _close(app, signed_in_browser(app, "a.patel"), decision, "With MAST.\r\nNothing more needed.")
+    assert response.status_code == 303
+
+
+def test_the_queue_leaves_out_a_decision_it_cannot_read_and_says_so(app, decision):
+    record_unreadable(app.state.services.store)
+    page = signed_in_browser(app, "a.patel").get("/queue")
+    assert page.status_code == 200 and decision.referral_id in page.text
+    assert "1 recorded decision could not be read and was left out" in page.text
+
+
+def test_a_decision_that_cannot_be_read_gets_a_page_saying_so(app):
+    decision_id = record_unreadable(app.state.services.store)
+    browser = signed_in_browser(app, "a.patel")
+    for suffix in ("", "/history"):
+        page = browser.get(f"/decisions/{decision_id}{suffix}", headers={"Accept": "text/html"})
+        assert page.status_code == 500 and "recorded in a form this version cannot show" in page.text

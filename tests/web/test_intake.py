@@ -102,3 +102,34 @@ def test_contract_errors_are_said_in_plain_words_naming_the_field(path, reason, 
 def test_other_contract_messages_still_name_their_field():
     said = message(FieldError("household.members[0].employment.neet", "Input should be a valid boolean"))
     assert said == "Not in education, employment or training (NEET) for member 1: input should be a valid boolean"
+
+
+# --- what arrives on the form arrives now: its date, and text that can be recorded ----------------
+# The test app's clock reads support.TEST_NOW (2026-11-20 10:20 UTC).
+
+
+def _decisions(app) -> list:
+    return app.state.services.store.find_decisions(DecisionQuery())
+
+
+@pytest.mark.parametrize(("day", "time"), [("2000-11-20", "10:15"), ("2026-11-20", "10:30")], ids=["in-2000", "ahead"])
+def test_a_date_received_outside_the_window_is_shown_beside_the_date_and_nothing_is_recorded(app, day, time):
+    browser = signed_in_browser(app, "a.patel")
+    response = browser.post("/referrals/new", data=_form(browser, received_date=day, received_time=time))
+    assert response.status_code == 400 and 'id="received_date-error"' in response.text
+    assert "The date received must be within the last 90 days and no more than 5 minutes ahead of now" in response.text
+    assert _decisions(app) == []
+
+
+def test_a_control_character_in_the_referrers_name_is_named_and_nothing_is_recorded(app):
+    browser = signed_in_browser(app, "a.patel")
+    response = browser.post("/referrals/new", data=_form(browser, referrer_name="A.\x00Teacher"))
+    assert response.status_code == 400 and 'id="referrer_name-error"' in response.text
+    assert "Referrer&#39;s name must not contain control characters or unpaired surrogates" in response.text
+    assert _decisions(app) == []
+
+
+def test_a_narrative_typed_over_several_lines_is_taken(app):
+    browser = signed_in_browser(app, "a.patel")
+    response = browser.post("/referrals/new", data=_form(browser, narrative="Seen at school.\r\nMum asked for help."))
+    assert response.status_code == 303

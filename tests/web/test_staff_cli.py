@@ -37,3 +37,11 @@ def test_disabling_an_unknown_account_says_so(tmp_path, monkeypatch):
     AuditStore(f"sqlite:///{tmp_path / 'staff.sqlite3'}").engine.dispose()  # a log, without that account
     result = _staff(tmp_path, monkeypatch, "disable", "nobody")
     assert (result.exit_code, "no account 'nobody'" in result.output) == (2, True)
+
+
+def test_a_name_with_a_control_character_is_refused_naming_the_field(tmp_path, monkeypatch):
+    """The name is recorded with every override the person makes."""
+    result = _staff(tmp_path, monkeypatch, "create", "--username", "a.patel", "--name", "A.\x1b[31mPatel", "--role",
+                    "front_door", "--password-stdin", stdin="correct horse battery\n")
+    assert (result.exit_code, "--name: must not contain control characters or unpaired surrogates" in result.output) == (
+        2, True)

@@ -25,8 +25,10 @@ from sqlalchemy import Engine, select, update
 from triage.access.callers import RESERVED_CALLERS
 from triage.access.roles import Role
 from triage.audit import tables
+from triage.characters import UNSAFE_REASON, is_safe
 
 CACHE_SECONDS = 5.0
+NAME_LIMIT = 128  # the callers' column
 _TOKEN = re.compile(r"triage_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 
 
@@ -67,6 +69,10 @@ class KeyStore:
         """A new key and its token; the token is returned here only, never stored."""
         if not name.strip():
             raise ValueError("name: a key needs the name of the system or person using it")
+        if not is_safe(name):  # recorded as the caller of every decision the key makes
+            raise ValueError(f"name: {UNSAFE_REASON}")
+        if len(name.strip()) > NAME_LIMIT:
+            raise ValueError(f"name: at most {NAME_LIMIT} characters")
         if ":" in name or name.strip() in RESERVED_CALLERS:
             raise ValueError(f"name: {name.strip()!r} could be mistaken for another caller in the audit log "
                              f"(no ':', and not {' or '.join(RESERVED_CALLERS)})")

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from triage.access.roles import Role
 from triage.audit import tables
+from triage.characters import UNSAFE_REASON, is_safe
 
 STAFF_ROLES = (Role.FRONT_DOOR, Role.POLICY_LEAD, Role.AUDITOR)  # partners use API keys, not the pages
 MIN_PASSWORD = 12
@@ -56,6 +57,10 @@ class StaffStore:
             raise StaffError("username: 2-64 characters: lower-case letters, digits, '.', '_' or '-'")
         if not name.strip():
             raise StaffError("name: the person's name is required (it is recorded with their overrides)")
+        if not is_safe(name):
+            raise StaffError(f"name: {UNSAFE_REASON}")
+        if len(name.strip()) > 128:  # its column's width
+            raise StaffError("name: at most 128 characters")
         if role not in STAFF_ROLES:
             raise StaffError(f"role: staff are {', '.join(r.value for r in STAFF_ROLES)}")
         if len(password) < MIN_PASSWORD:

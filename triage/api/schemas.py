@@ -9,12 +9,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from triage.api.problems import Problem
+from triage.characters import FREE_TEXT, ONE_LINE
 from triage.engine import Engine
 from triage.engine.library import LONDON, RulesetLibrary
 from triage.models import Decision
 from triage.rulebook.schema import Locality, Service
 
 BATCH_LIMIT = 500
+REASON_LIMIT = 4000
 
 
 def _iso_day(value: object) -> object:
@@ -35,10 +37,13 @@ class Page(BaseModel):
 
 class DecisionPage(Page):
     items: list[Decision]
+    unreadable: int = Field(0, description="Decisions on this page recorded in a form this version cannot read "
+                                           "(written by an older version): left out of ``items``.")
 
 
-# a practitioner's reason, as overrides and closed cases record it: required, free text
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+# a practitioner's reason, as overrides and closed cases record it: required, free text (a textarea's lines kept)
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_LIMIT),
+                  FREE_TEXT]
 
 
 class OverrideRequest(BaseModel):
@@ -46,7 +51,7 @@ class OverrideRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    route: Annotated[str, Field(min_length=1, max_length=64, description="A service id from the catalogue.")]
+    route: Annotated[str, Field(min_length=1, max_length=64, description="A service id from the catalogue."), ONE_LINE]
     reason: Annotated[Reason, Field(description="Why the engine's route is not right for this family (required).")]
 
 

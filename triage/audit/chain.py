@@ -116,9 +116,16 @@ def kept_texts(conn: Connection, shas: Iterable[str]) -> dict[str, str]:
 
 def read_events(conn: Connection, rows: Iterable[Any]) -> list[AuditEvent]:
     """``audit_events`` rows as AuditEvents, each with its personal part put back when still held."""
-    parsed = [(row, content_of(row.content)["body"]) for row in rows]
+    parsed = [(row, _record(row.content)) for row in rows]
     held = kept_texts(conn, (record[PERSONAL_KEY] for _, record in parsed if is_split(record)))
     return [_event(row, record, held) for row, record in parsed]
+
+
+def _record(text: str) -> dict[str, Any]:
+    """An event's record (its body as chained); empty when the content has none, so that readers
+    which need a field find it missing and count the event as unreadable instead of failing."""
+    record = content_of(text).get("body")
+    return record if isinstance(record, dict) else {}
 
 
 def _event(row: Any, record: dict[str, Any], held: dict[str, str]) -> AuditEvent:

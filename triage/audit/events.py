@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from triage.models import Decision
+
 
 @dataclass(frozen=True)
 class AuditEvent:
@@ -69,6 +71,32 @@ class DecisionQuery:
     until: date | None = None
     after: int = 0
     limit: int = 50
+
+
+@dataclass
+class Unreadable:
+    """Recorded decisions a reader had to leave out: a body in a shape it cannot use (written by an
+    older version, or holding a number too large to read). The log is append-only, so such a row
+    stays for good: readers skip it and count it here, and whatever is built from the rest says so."""
+
+    count: int = 0
+
+    def note(self) -> str | None:
+        """The sentence a report shows ("2 recorded decisions could not be read and were left out"),
+        or None when every row was read."""
+        if not self.count:
+            return None
+        return (f"{self.count:,} recorded decision{'s' if self.count != 1 else ''} could not be read and "
+                f"{'were' if self.count != 1 else 'was'} left out")
+
+
+def decision_in(body: Any) -> Decision | None:
+    """The decision a decision event's body records, or None when the body is in a form this
+    version cannot read (see Unreadable)."""
+    try:
+        return Decision.from_record(body["decision"])
+    except (ValueError, KeyError, TypeError):  # pydantic's ValidationError is a ValueError
+        return None
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,6 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from triage.models import Decision
-
 # the decision fields that name people or carry a referrer's free choice: kept out of the chain
 PERSONAL_DECISION_FIELDS = ("referral_id", "reasons", "evidence", "modifiers")
 # what a reader sees in their place once retention has erased them
@@ -78,8 +76,3 @@ def joined(record: dict[str, Any], personal: dict[str, Any] | None) -> dict[str,
     else:
         body["reason"] = personal["reason"] if personal is not None else ERASED
     return body
-
-
-def decision_of(body: dict[str, Any]) -> Decision:
-    """The Decision in a (joined) decision event body."""
-    return Decision.from_record(body["decision"])

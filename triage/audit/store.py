@@ -29,8 +29,9 @@ from triage.audit.canonical import canonical, sha256_text
 from triage.audit.chain import ChainWriter, content_of, kept_texts, now, read_events, referral_keys
 from triage.audit.checkpoints import Checkpoint
 from triage.audit.errors import ArchiveTampered, CaseClosed, ReferralConflict, RulesetConflict, UnknownDecision
-from triage.audit.events import ArchivedRuleset, AuditEvent, DecisionQuery, Replay, Verification
-from triage.audit.personal import PERSONAL_KEY, Split, decision_of, is_split, split_decision, split_note
+from triage.audit.events import (ArchivedRuleset, AuditEvent, DecisionQuery, Replay, Unreadable, Verification,
+                                 decision_in)
+from triage.audit.personal import PERSONAL_KEY, Split, is_split, split_decision, split_note
 from triage.audit.requests import Request, attempt
 from triage.audit.migrate import upgrade
 from triage.audit.verify import archived_hash, verify_log
@@ -424,26 +425,34 @@ class AuditStore:
         with self.engine.connect() as conn:
             return read_events(conn, conn.execute(query).all())
 
-    def decided_referrals(self, since: date | None = None, batch: int = 1000) -> Iterator[tuple[dict[str, Any], Any]]:
+    def decided_referrals(self, since: date | None = None, batch: int = 1000,
+                          unreadable: Unreadable | None = None) -> Iterator[tuple[dict[str, Any], Any]]:
         """Each recorded decision (on or after a UTC day) with its referral payload, oldest first;
         the payload is None where retention has purged it. Read a batch at a time (what-if
-        simulation reads every past referral)."""
+        simulation reads every past referral). A decision without its decision or payload hash is
+        left out, counted in ``unreadable``."""
         after = 0
         while True:
             found = self.find_decisions(DecisionQuery(since=since, after=after, limit=batch))
             if not found:
                 return
+            usable = [d for d in found if isinstance(d.body.get("decision"), dict)
+                      and isinstance(d.body.get("payload_sha256"), str)]
+            if unreadable is not None:
+                unreadable.count += len(found) - len(usable)
             with self.engine.connect() as conn:
-                bodies = kept_texts(conn, (decided.body["payload_sha256"] for decided in found))
-            for decided in found:
+                bodies = kept_texts(conn, (decided.body["payload_sha256"] for decided in usable))
+            for decided in usable:
                 body = bodies.get(decided.body["payload_sha256"])
                 yield decided.body["decision"], None if body is None else content_of(body)
             after = found[-1].seq
 
-    def routes_and_problems(self, since: date | None, until: date | None, batch: int = 5000) -> Iterator[tuple[str, list[str]]]:
+    def routes_and_problems(self, since: date | None, until: date | None, batch: int = 5000,
+                            unreadable: Unreadable | None = None) -> Iterator[tuple[str, list[str]]]:
         """For each decision recorded between two UTC days: the route it stands at now (after any
         override) and the headline problems it found. What the cost-benefit cohort is made of; read
-        lean (only the columns needed) because an appraisal reads every decision in a year."""
+        lean (only the columns needed) because an appraisal reads every decision in a year. A
+        decision whose problems cannot be read is left out, counted in ``unreadable``."""
         index = tables.decisions
         with self.engine.connect() as conn:
             overridden = self._current_overrides(conn, None)
@@ -456,15 +465,20 @@ class AuditStore:
                 if not rows:
                     return
                 for row in rows:
-                    problems = orjson.loads(row.content)["body"]["decision"]["problems"]
+                    problems = _problems(row.content)
+                    if problems is None:
+                        if unreadable is not None:
+                            unreadable.count += 1
+                        continue
                     standing = overridden.get(row.decision_id)
                     yield (standing["route"] if standing else row.route), problems
                 after = rows[-1].seq
 
     def queue(self, route: str | None = None, locality: str | None = None, priority: str | None = None,
-              limit: int = 200) -> list[tuple[Decision, str | None]]:
+              limit: int = 200, unreadable: Unreadable | None = None) -> list[tuple[Decision, str | None]]:
         """Open decisions (not closed) by respond-by date, then the order decided, each with the team
-        it was overridden to (None if never). Filters apply to the route as decided."""
+        it was overridden to (None if never). Filters apply to the route as decided. A decision that
+        cannot be read is left out, counted in ``unreadable``."""
         index = tables.decisions
         query = (select(tables.events).join(index, index.c.seq == tables.events.c.seq)
                  .where(_open(index)).order_by(index.c.respond_by, index.c.seq).limit(limit))
@@ -472,7 +486,10 @@ class AuditStore:
             if value is not None:
                 query = query.where(index.c[column] == value)
         with self.engine.connect() as conn:
-            decisions = [decision_of(event.body) for event in read_events(conn, conn.execute(query).all())]
+            read = [decision_in(event.body) for event in read_events(conn, conn.execute(query).all())]
+            decisions = [d for d in read if d is not None]
+            if unreadable is not None:
+                unreadable.count += len(read) - len(decisions)
             overridden = self._current_overrides(conn, [d.decision_id for d in decisions])
         return [(d, _team(overridden[d.decision_id]) if d.decision_id in overridden else None) for d in decisions]
 
@@ -715,3 +732,17 @@ def _decided_between(query: Select[Any], since: date | None, until: date | None)
     if until is not None and until < date.max:  # date.max: no upper bound (and no day after it)
         query = query.where(tables.decisions.c.decided_at < (until + timedelta(days=1)).isoformat())
     return query
+
+
+def _problems(content: str) -> list[str] | None:
+    """A decision event's headline problems, or None if its content has none to read. orjson is
+    fast, but cannot read an integer beyond 64 bits (a count recorded before the contract bounded
+    it); the json module can, as canonical() writes such values."""
+    try:
+        try:
+            problems = orjson.loads(content)["body"]["decision"]["problems"]
+        except orjson.JSONDecodeError:
+            problems = content_of(content)["body"]["decision"]["problems"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return problems if isinstance(problems, list) and all(isinstance(p, str) for p in problems) else None

@@ -105,10 +105,18 @@ def _collect(row: Any, body: dict[str, Any], references: _References) -> None:
         references.kept.append((row.seq, row.recorded_at, body[PERSONAL_KEY], "personal part"))
     if "payload_sha256" in body:
         references.kept.append((row.seq, row.recorded_at, body["payload_sha256"], "referral payload"))
-    if row.kind == "decision":
-        references.rulesets.setdefault(body["decision"]["ruleset"]["sha256"], row.seq)
-    elif row.kind == "ruleset_loaded":
-        references.rulesets.setdefault(body["sha256"], row.seq)
+    cited = _ruleset_cited(row.kind, body)
+    if cited is not None:
+        references.rulesets.setdefault(cited, row.seq)
+
+
+def _ruleset_cited(kind: str, body: dict[str, Any]) -> str | None:
+    """The hash of the ruleset an event cites (a decision's, a load's), if it says; an event in a
+    shape this version cannot read (see events.Unreadable) is still verified, without it."""
+    cited = body.get("sha256") if kind == "ruleset_loaded" else None
+    if kind == "decision" and isinstance(body.get("decision"), dict) and isinstance(body["decision"].get("ruleset"), dict):
+        cited = body["decision"]["ruleset"].get("sha256")
+    return cited if isinstance(cited, str) else None
 
 
 def _check_kept(conn: Connection, references: list[tuple[int, str, str, str]], purges: list[tuple[int, str]]) -> None:

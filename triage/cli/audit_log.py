@@ -14,7 +14,7 @@ from triage.audit import UnknownDecision
 from triage.audit.checkpoints import CheckpointProblem, load_checkpoints, write_checkpoint
 from triage.audit.retention import retention_cutoff
 from triage.cli.common import (EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, day, fail,
-                               in_force_today, library)
+                               in_force_today, library, recorded_name, recorded_text)
 from triage.csv_safe import SafeDictWriter
 from triage.engine import EngineFailure
 from triage.files import CannotWrite, replacing
@@ -183,8 +183,8 @@ def audit_replay(
 def override(
     decision_id: Annotated[str, typer.Argument(help="The decision to override.")],
     route: Annotated[str, typer.Option("--route", help="The new route (a service id from the catalogue).")],
-    reason: Annotated[str, typer.Option("--reason", help="Why (required, free text).")],
-    by: Annotated[str, typer.Option("--by", help="Who is overriding.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required, free text).", callback=recorded_text)],
+    by: Annotated[str, typer.Option("--by", help="Who is overriding.", callback=recorded_name)],
     rules: RulesDir = None,
 ) -> None:
     """Record a practitioner's new route for a decision; the decision itself is never changed.

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Callable, Optional, TextIO
 import typer
 
 from triage.audit.errors import ArchiveTampered
+from triage.characters import UNSAFE_REASON, is_safe
 from triage.engine import BACKENDS, Engine
 from triage.engine.library import LONDON, RulesetLibrary
 from triage.files import CannotWrite, replacing
@@ -34,11 +35,29 @@ PinOption = Annotated[Optional[str], typer.Option(
                       "version: an operator's tool; the API allows only one in force by the day received).")]
 AuditOption = Annotated[Optional[bool], typer.Option(
     "--audit/--no-audit", help="Record each decision in the audit log (default: on when TRIAGE_DATABASE_URL is set).")]
-CallerOption = Annotated[str, typer.Option("--caller", help="Who is deciding, as recorded in the audit log.")]
-
 EXIT_INVALID_INPUT = 2
 EXIT_INVALID_RULES = 3
 EXIT_DATABASE = 3  # the audit database cannot be opened: unreachable, refused, missing, misspelt URL
+
+
+def _checked(multiline: bool, limit: int) -> Callable[[typer.CallbackParam, str | None], str | None]:
+    """A typer callback for an option whose text is recorded in the audit log: exit 2 naming the
+    option if it holds a control character or an unpaired surrogate (invalid UTF-8 in a command
+    line arrives as one), which would fail the audit hash or make the record unreadable, or is
+    longer than ``limit`` (a caller is a 128-character column)."""
+    def check(param: typer.CallbackParam, value: str | None) -> str | None:
+        if value is not None and not is_safe(value, multiline):
+            raise fail(f"{param.opts[0]}: {UNSAFE_REASON}", EXIT_INVALID_INPUT)
+        if value is not None and len(value) > limit:
+            raise fail(f"{param.opts[0]}: at most {limit:,} characters", EXIT_INVALID_INPUT)
+        return value
+    return check
+
+
+recorded_name = _checked(multiline=False, limit=128)  # who did it: --caller, --by
+recorded_text = _checked(multiline=True, limit=4000)  # why: --reason (line breaks kept), as the API's reasons
+CallerOption = Annotated[str, typer.Option("--caller", help="Who is deciding, as recorded in the audit log.",
+                                           callback=recorded_name)]
 
 
 def fail(message: str, code: int) -> typer.Exit:

@@ -59,7 +59,8 @@ def costs(
     except CostDataInvalid as error:
         raise fail(str(error), EXIT_INVALID_RULES) from None
     if not families.families:
-        raise fail("no families to appraise: the audit log has no decisions in that period", 1)
+        left_out = f" ({families.unreadable_note})" if families.unreadable_note else ""
+        raise fail(f"no families to appraise: the audit log has no decisions in that period{left_out}", 1)
     try:
         report = appraise_cohort(data, families, policy, draws, seed)
     except TooFewDraws as error:

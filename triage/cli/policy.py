@@ -12,7 +12,8 @@ import typer
 
 from triage.audit.errors import RulesetConflict
 from triage.cli.common import (EXIT_INVALID_INPUT, EngineName, RulesDir, RulesDirs, audit_store, check_engine,
-                               existing_store, fail, in_force_today, library, policy_from, versions_today)
+                               existing_store, fail, in_force_today, library, policy_from, recorded_name,
+                               versions_today)
 from triage.logs import configure_logging
 from triage.policy_tests.cases import TESTS_FOLDER
 from triage.publishing import PublishRefused, check_candidate
@@ -117,7 +118,8 @@ def diff(
 
 def publish(
     directory: Annotated[Path, typer.Argument(help="The policy folder to publish.")],
-    by: Annotated[str, typer.Option("--by", help="Who is publishing (recorded in the audit log).")],
+    by: Annotated[str, typer.Option("--by", help="Who is publishing (recorded in the audit log).",
+                                    callback=recorded_name)],
     engine: EngineName = "durable",
     referrals: Referrals = None,
 ) -> None:

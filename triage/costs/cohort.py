@@ -4,13 +4,14 @@ door actually made over a period (read from the audit store, overrides applied).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Iterable
 
 from pydantic import Field
 
+from triage.audit.events import Unreadable
 from triage.audit.store import AuditStore
 from triage.costs.loader import CostDataInvalid
 from triage.rulebook.errors import PolicyProblem
@@ -26,6 +27,13 @@ class Cohort:
     label: str
     families: dict[str, int]  # route -> families
     with_problem: dict[tuple[str, str], int]  # (route, problem) -> families
+    unreadable: int = 0  # recorded decisions left out because they could not be read (the audit log's)
+
+    @property
+    def unreadable_note(self) -> str | None:
+        """What a report says about the decisions left out ("2 recorded decisions could not be read
+        and were left out"), or None."""
+        return Unreadable(self.unreadable).note()
 
     @classmethod
     def of(cls, label: str, decided: Iterable[tuple[str, Iterable[str]]]) -> Cohort:
@@ -111,7 +119,9 @@ def audit_cohort(store: AuditStore, since: date | None, until: date | None) -> C
     """The families the front door decided on between two UTC days (inclusive), each on the route
     it stands at now: a route a key worker overrode counts, not the one first decided."""
     label = "Decisions recorded " + _period(since, until) if since or until else "All decisions recorded"
-    return Cohort.of(label, store.routes_and_problems(since, until))
+    unreadable = Unreadable()
+    cohort = Cohort.of(label, store.routes_and_problems(since, until, unreadable=unreadable))
+    return replace(cohort, unreadable=unreadable.count)
 
 
 def _period(since: date | None, until: date | None) -> str:

@@ -29,6 +29,9 @@ def as_data(data: CostData, result: Result, one_way: list[OneWayResult], monte_c
     appraised = set(data.data.appraisal.engagement)
     return {
         "cohort": result.cohort.label,
+        # decisions in the audit log left out because they could not be read, and the sentence saying so
+        "unreadable": result.cohort.unreadable,
+        "unreadable_note": result.cohort.unreadable_note,
         "price_year": result.price_year,
         "discount_rate": result.discount_rate,
         "horizon_years": result.horizon_years,
@@ -98,7 +101,8 @@ def as_text(report: dict[str, Any]) -> str:
     lines = [f"Cost-benefit appraisal: {report['cohort']}",
              f"Prices: {report['price_year']}; discounted at {report['discount_rate']:.1%} a year over "
              f"{report['horizon_years']} years (present values). Cost data {report['cost_data_sha256'][:12]}, "
-             f"ruleset {report['ruleset_version']}.", ""]
+             f"ruleset {report['ruleset_version']}.", *([report["unreadable_note"] + "."] if report["unreadable_note"] else []),
+             ""]
     lines += grid(["route", "families", "appraised"],
                   [[f"{f['service']} [{f['route']}]", f"{f['families']:,}", "yes" if f["appraised"] else "no (not key working)"]
                    for f in report["families"]])

@@ -139,6 +139,8 @@ def diff_policies(old: Policy, new: Policy) -> list[Change]:
         d.value("priorities", subject, "working days", a.working_days, b.working_days)
     d.keyed("priorities", "priority ", o.priorities, n.priorities, lambda p: p.id, priority)
 
+    d.value("intake", "intake", "received within days", o.intake.received_within_days, n.intake.received_within_days)
+
     _localities(d, old, new)
 
     def service(subject: str, a: Any, b: Any) -> None:

@@ -177,6 +177,12 @@ class Wording(Spec):
     no_problems: Text
 
 
+class Intake(Spec):
+    """How referrals sent over the API or entered on the web pages are checked on arrival."""
+
+    received_within_days: Annotated[int, Field(ge=1, le=3660)] = 90
+
+
 class RulesFolder(Spec):
     version: Annotated[str, StringConstraints(min_length=1)]
     effective_from: date
@@ -187,6 +193,7 @@ class RulesFolder(Spec):
     calendar: Calendar
     priorities: Annotated[list[Priority], Field(min_length=1)]
     wording: Wording
+    intake: Intake = Intake()  # optional: rulesets written before it get the defaults
     problems: Annotated[list[Problem], Field(min_length=1)]
     need_score: NeedScore
     routing: Annotated[list[RoutingRule], Field(min_length=1)]

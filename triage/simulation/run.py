@@ -15,6 +15,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from triage.audit.events import Unreadable
 from triage.engine import Engine, EngineFailure
 from triage.intake import InvalidReferral, parse_referral
 from triage.logs import configure_logging
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from triage.audit.store import AuditStore
 
 CHUNK = 500
+UNREADABLE = "recorded decision could not be read, left out"  # the reason simulate reports them under
 
 
 @dataclass(frozen=True)
@@ -92,12 +94,22 @@ def _outcome(item: Past) -> Outcome:
     try:
         if item.recorded is None and baseline is None:
             raise ValueError("a referral without a recorded decision needs a baseline ruleset")
-        old = Routed.of(item.recorded) if item.recorded is not None else Routed.of(_decide(baseline, item.payload))
+        old = _recorded(item.recorded) if item.recorded is not None else Routed.of(_decide(baseline, item.payload))
+        if old is None:
+            return Outcome(referral_id, None, None, UNREADABLE)
         return Outcome(referral_id, old, Routed.of(_decide(candidate, item.payload)))
     except InvalidReferral as invalid:  # the candidate reads the contract the same way: a bad input line
         return Outcome(referral_id, None, None, f"invalid referral: {invalid.errors[0]}")
     except EngineFailure as failure:
         return Outcome(referral_id, None, None, f"not decided: {failure}")
+
+
+def _recorded(decision: dict[str, Any]) -> Routed | None:
+    """Where a recorded decision sent the referral, or None if it was recorded in a form without it."""
+    try:
+        return Routed.of(decision)
+    except (KeyError, TypeError):
+        return None
 
 
 def _chunk(items: list[Past]) -> list[Outcome]:
@@ -117,12 +129,16 @@ def _chunks(items: Iterable[Past]) -> Iterator[list[Past]]:
 
 def from_audit_log(store: AuditStore, since: date | None, unreadable: Counter[str]) -> Iterator[Past]:
     """Past referrals from the audit log, each with the decision recorded for it; payloads purged
-    for retention are counted in ``unreadable``, not simulated."""
-    for decision, payload in store.decided_referrals(since):
+    for retention, and decisions recorded in a form that cannot be read, are counted in
+    ``unreadable``, not simulated."""
+    left_out = Unreadable()
+    for decision, payload in store.decided_referrals(since, unreadable=left_out):
         if payload is None:
             unreadable["payload purged (retention)"] += 1
         else:
             yield Past(payload, decision)
+    if left_out.count:
+        unreadable[UNREADABLE] += left_out.count
 
 
 def simulate(items: Iterable[Past], baseline: Path | None, candidate: Path, backend: str = "python",

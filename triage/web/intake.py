@@ -153,6 +153,7 @@ _BOUNDS = [(re.compile(r"Input should be less than or equal to (\S+)"), "must be
            (re.compile(r"Input should be greater than or equal to (\S+)"), "must be {0} or more"),
            (re.compile(r"Input should be less than (\S+)"), "must be less than {0}"),
            (re.compile(r"Input should be greater than (\S+)"), "must be more than {0}"),
+           (re.compile(r"String should have at most (\S+) characters?"), "must be {0} characters or fewer"),
            (re.compile(r"Field required"), "is required")]
 _IDS = re.compile(r"String should match pattern .*")  # the contract's ids: referral and member ids
 _VALIDATOR_WORDING = re.compile(r"(Input|String|List|Value|Extra|Field|Dictionary|Object) ")  # pydantic's messages
@@ -171,11 +172,19 @@ def message(error: FieldError) -> str:
         return f"{what} can only use letters, numbers, '.', '_' and '-' (up to 64 characters)"
     if _VALIDATOR_WORDING.match(error.reason):  # the validator's own words: say which field they are about
         return f"{what}: {error.reason[:1].lower()}{error.reason[1:]}"
+    if error.reason.startswith("must "):  # a rule about the field ("must not contain control characters")
+        return f"{what} {error.reason}"
     return error.reason[:1].upper() + error.reason[1:]  # written for people already (intake's, the form's)
+
+
+_PATH_LABELS = {"referrer.name": "Referrer's name", "referrer.role": "Referrer's role", "consent.by": "Who gave consent",
+                "received_at": "The date received"}
 
 
 def _what(path: str) -> str:
     """The field a path points at, as the form labels it (members numbered from 1)."""
+    if path in _PATH_LABELS:
+        return _PATH_LABELS[path]
     member = _MEMBER_FIELD.fullmatch(path)
     if member:
         return f"{_label(member.group(2))} for member {int(member.group(1)) + 1}"

@@ -25,6 +25,7 @@ from triage.access.callers import staff_caller
 from triage.access.staff import StaffStore, StaffUser, session_secret
 from triage.api.services import Services, services
 from triage.audit import AuditEvent, CaseClosed, UnknownDecision
+from triage.audit.events import Unreadable, decision_in
 from triage.costs.appraisal import NothingToAppraise, appraise_cohort
 from triage.costs.cohort import audit_cohort
 from triage.costs.loader import CostDataInvalid, load_cost_data
@@ -34,7 +35,7 @@ from triage.engine.library import LONDON
 from triage.intake import FieldError, InvalidReferral
 from triage.rulebook.conditions import describe
 from triage.simulation.summary import capacity
-from triage.web import intake
+from triage.web import intake, reasons
 from triage.web.sessions import (SESSION_COOKIE, SESSION_SECONDS, CsrfRefused, SignInRequired, check_csrf,
                                  csrf_token, safe_next, signed_in, start_session)
 
@@ -160,11 +161,14 @@ def install(app: FastAPI, shared: Services, secure_cookies: bool) -> None:
 
 
 def _recorded(shared: Services, decision_id: str) -> list[AuditEvent]:
-    """The decision's events (decision first, then overrides and its closing), or 404."""
+    """The decision's events (decision first, then overrides, closing); 404, or 500 if unreadable."""
     try:
-        return shared.store.history(decision_id)
+        events = shared.store.history(decision_id)
     except UnknownDecision:
         raise HTTPException(404, "no such decision") from None
+    if decision_in(events[0].body) is None:
+        raise HTTPException(500, "This decision was recorded in a form this version cannot show; the audit log keeps it.")
+    return events
 
 
 def _decision_context(shared: Services, events: list[AuditEvent]) -> dict[str, Any]:
@@ -233,8 +237,8 @@ def override(request: Request, decision_id: str, shared: Shared, user: Overrider
     errors = {}
     if route not in known:
         errors["route"] = "Choose the route this family should take"
-    if not reason.strip():
-        errors["reason"] = "Enter why you are overriding the decision"
+    if problem := reasons.reason_problem(reason, missing="Enter why you are overriding the decision"):
+        errors["reason"] = problem
     if errors:
         return _override_form(request, shared, user, events, status=400, route=route, reason=reason, errors=errors)
     try:
@@ -266,8 +270,8 @@ def close_case(request: Request, decision_id: str, shared: Shared, user: Overrid
     """The front door has finished with the case: it leaves the queue (the decision stays on record)."""
     check_csrf(request, csrf_token)
     events = _recorded(shared, decision_id)
-    if not reason.strip():
-        return _close_form(request, shared, user, events, status=400, error="Enter why the case can be closed")
+    if problem := reasons.reason_problem(reason, missing="Enter why the case can be closed"):
+        return _close_form(request, shared, user, events, status=400, error=problem)
     try:
         shared.store.close(decision_id, reason.strip(), _author(user))
     except CaseClosed:
@@ -287,18 +291,18 @@ def queue(request: Request, shared: Shared, user: Staff, route: str = "", locali
           priority: str = "") -> HTMLResponse:
     """Decisions by respond-by date, overdue and due today marked in words as well as colour."""
     policy = shared.front_door.current.rulebook
-    today = datetime.now(LONDON).date()
+    today, unreadable = datetime.now(LONDON).date(), Unreadable()
     rows = [{"decision_id": d.decision_id, "referral_id": d.referral_id, "respond_by": d.respond_by.isoformat(),
              "due": _due(d.respond_by, today), "priority": d.priority, "overridden": moved is not None,
              "team": moved or (f"{d.route}/{d.locality}" if d.locality else d.route)}
-            for d, moved in shared.store.queue(route or None, locality or None, priority or None, QUEUE_LIMIT)]
+            for d, moved in shared.store.queue(route or None, locality or None, priority or None, QUEUE_LIMIT, unreadable)]
     held = capacity(policy)
     load = [(team, count, held.get(team)) for team, count in sorted(shared.store.team_load().items())]
     filters = [("route", "Route", [(s.id, s.name) for s in policy.catalogue.services]),
                ("locality", "Locality", [(loc.id, loc.name) for loc in policy.catalogue.localities]),
                ("priority", "Priority", [(p.id, p.label) for p in policy.rules.priorities])]
     return _page(request, shared, "queue.html.j2", "Queue", user=user, rows=rows, load=load, filters=filters,
-                 limit=QUEUE_LIMIT, chosen={"route": route, "locality": locality, "priority": priority})
+                 limit=QUEUE_LIMIT, unreadable=unreadable.note(), chosen={"route": route, "locality": locality, "priority": priority})
 
 
 def _submitter(user: Staff) -> StaffUser:
@@ -348,7 +352,7 @@ async def intake_submit(request: Request, shared: Shared, user: Submitter) -> Re
         return _intake_form(request, shared, user, form, members, {})
     referral, errors = intake.referral_from(form)
     if not errors:
-        [submitted] = await run_in_threadpool(shared.front_door.submit_many, [referral], staff_caller(user.username))
+        [submitted] = await run_in_threadpool(shared.front_door.submit_many, [referral], staff_caller(user.username), arriving=True)
         if isinstance(submitted.outcome, Decision):
             return RedirectResponse(f"/decisions/{submitted.outcome.decision_id}", status_code=303)
         errors = submitted.outcome.errors if isinstance(submitted.outcome, InvalidReferral) else [
@@ -385,7 +389,7 @@ def _cost_report(shared: Services, since: date | None, until: date | None,
     """The appraisal of the families decided in the period, or None and the reason there is none."""
     cohort = audit_cohort(shared.store, since, until)
     if not cohort.families:
-        return None, "No decisions were recorded in that period."
+        return None, "No decisions were recorded in that period." + (f" {cohort.unreadable_note}." if cohort.unreadable_note else "")
     policy = shared.front_door.current.rulebook
     try:
         return appraise_cohort(load_cost_data(policy, shared.settings.cost_data_dir), cohort, policy, draws), None

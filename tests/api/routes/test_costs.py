@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from legacy_rows import record_huge_count, record_unreadable
 from support import SPEC_EXAMPLE, build_referral, child, parent
 from triage.access import Role
 from triage.costs.appraisal import appraise_cohort
@@ -134,3 +135,27 @@ def test_roles_without_appraise_get_403(client, issue, role, method):
 
 def test_no_key_gets_401(client):
     assert client.post("/v1/costs", json=SCENARIO).status_code == 401
+
+
+# --- decisions recorded in a form this version cannot read ----------------------------------------
+
+
+def test_the_costs_of_a_log_holding_a_huge_count_and_an_unreadable_decision_leave_out_and_count_the_latter(
+        client, app, auditor):
+    store = app.state.services.store
+    record_huge_count(store, app.state.services.front_door.engine)  # bsf: read in full, counted as a family
+    record_unreadable(store)
+    response = client.get("/v1/costs", params={"draws": 0}, headers=auditor.headers)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert [(f["route"], f["families"]) for f in report["families"]] == [("bsf", 1)]
+    assert (report["unreadable"], report["unreadable_note"]) == (
+        1, "1 recorded decision could not be read and was left out")
+
+
+def test_a_log_holding_only_unreadable_decisions_is_a_404_saying_so(client, app, auditor):
+    record_unreadable(app.state.services.store)
+    record_unreadable(app.state.services.store, referral_id="BROKEN-2")
+    response = client.get("/v1/costs", params={"draws": 0}, headers=auditor.headers)
+    assert (response.status_code, response.json()["detail"]) == (
+        404, "no decisions were recorded in that period (2 recorded decisions could not be read and were left out)")

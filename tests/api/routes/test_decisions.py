@@ -6,12 +6,14 @@ exist. An override is recorded beside the decision, never in it.
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
 
 from triage.access import Role
 
+from legacy_rows import HUGE, record_huge_count, record_unreadable
 from support import SPEC_EXAMPLE, build_referral, child, parent
 
 PROBLEM_JSON = "application/problem+json"
@@ -299,3 +301,59 @@ def test_a_closed_case_is_not_overridden_409(client, front_door, decision):
     close(client, front_door, decision["decision_id"])
     response = override(client, front_door, decision["decision_id"], MAST)
     assert (response.status_code, response.json()["status"]) == (409, 409)
+
+
+# --- what a practitioner types is recorded only if it can be -------------------------------------
+
+
+def _post_raw(client, caller, url: str, body: dict):
+    """POST JSON as json.dumps writes it: a lone surrogate escaped as \\\\ud83d (httpx's ``json=``
+    could not encode it at all)."""
+    return client.post(url, content=json.dumps(body), headers={**caller.headers, "Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("value", ["\ud83d", "A\x00B"], ids=["lone-surrogate", "nul"])
+@pytest.mark.parametrize(("action", "body"), [("override", {"route": "mast"}), ("close", {})])
+def test_a_reason_with_a_control_character_is_a_422_naming_reason_and_nothing_is_recorded(
+        client, front_door, auditor, decision, action, body, value):
+    response = _post_raw(client, front_door, f"/v1/decisions/{decision['decision_id']}/{action}",
+                         {**body, "reason": f"known to the team {value}"})
+    assert (response.status_code, response.json()["errors"]) == (
+        422, [{"path": "reason", "reason": "must not contain control characters or unpaired surrogates"}])
+    assert client.get("/v1/audit/verify", headers=auditor.headers).json()["events"] == 2
+
+
+def test_a_route_with_a_control_character_is_a_422_naming_route(client, front_door, decision):
+    response = _post_raw(client, front_door, f"/v1/decisions/{decision['decision_id']}/override",
+                         {"route": "mast\x00", "reason": "known to the team"})
+    assert (response.status_code, [e["path"] for e in response.json()["errors"]]) == (422, ["route"])
+
+
+def test_a_reason_keeps_its_line_breaks(client, front_door, decision):
+    reason = "Known to the MAST team.\r\nKey worker: see their notes."
+    assert override(client, front_door, decision["decision_id"], {"route": "mast", "reason": reason}).json()[
+        "reason"] == reason
+
+
+# --- decisions recorded in a form this version cannot read ------------------------------------------
+
+
+def test_the_list_leaves_out_a_decision_it_cannot_read_and_says_how_many(client, app, front_door, decision):
+    record_unreadable(app.state.services.store)
+    page = client.get("/v1/decisions", headers=front_door.headers).json()
+    assert ([d["decision_id"] for d in page["items"]], page["unreadable"]) == ([decision["decision_id"]], 1)
+
+
+def test_a_decision_that_cannot_be_read_is_a_problem_saying_so(client, app, front_door):
+    decision_id = record_unreadable(app.state.services.store)
+    for suffix in ("", "/history"):
+        response = client.get(f"/v1/decisions/{decision_id}{suffix}", headers=front_door.headers)
+        assert (response.status_code, response.headers["content-type"]) == (500, PROBLEM_JSON)
+        assert "recorded in a form this version of triage cannot read" in response.json()["detail"]
+
+
+def test_a_decision_recorded_with_a_huge_count_is_served_whole(client, app, front_door):
+    recorded = record_huge_count(app.state.services.store, app.state.services.front_door.engine)
+    fetched = client.get(f"/v1/decisions/{recorded.decision_id}", headers=front_door.headers)
+    assert fetched.status_code == 200
+    assert HUGE in [e["value"] for e in json.loads(fetched.text)["evidence"]]

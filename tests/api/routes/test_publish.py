@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from support import alias_bomb, build_referral, child, parent
 EXAMPLE_2026_2 = Path(__file__).resolve().parents[3] / "examples" / "policies" / "2026.2"
 # two problems and a need score of 35: MAST under 2026.1, BSF under 2026.2
 FAMILY = (parent(domestic_abuse={"marac_high_risk": True}, employment={"out_of_work_benefits": True}), child(age=9))
+MAY_2027 = datetime(2027, 5, 4, 10, 5, tzinfo=UTC)  # 2026.2 is in force (from 2027-04-01)
 
 
 def _files() -> dict[str, str]:
@@ -34,10 +36,16 @@ def _publish(client, caller, files):
     return client.post("/v1/rulesets", json={"files": files}, headers=caller.headers)
 
 
-def test_a_published_version_decides_referrals_received_from_its_date(client, policy_lead, submit, partner):
+def _months_later(app) -> None:
+    """The API takes referrals received lately: move the app's clock on to send one received in May 2027."""
+    app.state.services.front_door.clock = lambda: MAY_2027
+
+
+def test_a_published_version_decides_referrals_received_from_its_date(client, policy_lead, submit, partner, app):
     published = _publish(client, policy_lead, _files())
     assert (published.status_code, published.json()["version"], published.json()["tests_passed"]) == (201, "2026.2", 92)
     now = submit(partner, build_referral(*FAMILY, referral_id="P-1", received_at="2026-11-20T10:00:00Z")).json()
+    _months_later(app)
     later = submit(partner, build_referral(*FAMILY, referral_id="P-2", received_at="2027-05-04T10:00:00Z")).json()
     assert [(d["ruleset"]["version"], d["route"]) for d in (now, later)] == [("2026.1", "mast"), ("2026.2", "bsf")]
 
@@ -61,12 +69,14 @@ def test_the_same_version_with_other_content_is_refused(client, policy_lead):
     assert _publish(client, policy_lead, files).status_code in (409, 422)  # its tests or its number refuse it
 
 
-def test_a_ruleset_whose_tests_fail_is_refused_and_the_old_one_keeps_deciding(client, policy_lead, submit, partner):
+def test_a_ruleset_whose_tests_fail_is_refused_and_the_old_one_keeps_deciding(client, policy_lead, submit, partner,
+                                                                              app):
     files = _files()
     files["rules/routing.yaml"] = files["rules/routing.yaml"].replace("derived.need_score, ge: 35",
                                                                       "derived.need_score, ge: 45")
     refused = _publish(client, policy_lead, files)
     assert (refused.status_code, refused.json()["errors"][0]["path"]) == (422, "rules/tests")
+    _months_later(app)
     later = submit(partner, build_referral(*FAMILY, referral_id="P-3", received_at="2027-05-04T10:00:00Z")).json()
     assert later["ruleset"]["version"] == "2026.1"
 
@@ -157,8 +167,9 @@ def test_the_front_door_may_not_pin_a_version_that_takes_effect_after_the_day_re
     assert "2026.2 takes effect on 2027-04-01" in response.json()["detail"]
 
 
-def test_the_front_door_may_pin_a_version_in_force_before_the_day_received(client, policy_lead, front_door):
+def test_the_front_door_may_pin_a_version_in_force_before_the_day_received(client, policy_lead, front_door, app):
     _publish(client, policy_lead, _files())
+    _months_later(app)
     referral = build_referral(*FAMILY, referral_id="PIN-E", received_at="2027-05-04T10:00:00Z")
     response = client.post("/v1/referrals?ruleset=2026.1", json=referral, headers=front_door.headers)
     assert (response.status_code, response.json()["ruleset"]["version"], response.json()["route"]) == (

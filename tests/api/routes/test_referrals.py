@@ -4,13 +4,18 @@ caller, agency-bound keys, and a batch answered item by item."""
 from __future__ import annotations
 
 import copy
+import json
+from datetime import UTC, datetime
 
 import pytest
+from fastapi.testclient import TestClient
 
 from triage.access import Role
+from triage.api.app import create_app
 from triage.api.schemas import BATCH_LIMIT
+from triage.settings import Settings
 
-from support import SPEC_EXAMPLE, build_referral, child, parent
+from support import SPEC_EXAMPLE, TEST_NOW, build_referral, child, parent
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -205,3 +210,109 @@ def test_a_partner_may_not_pin_a_ruleset_for_a_batch_either(client, partner):
     response = client.post("/v1/referrals/batch?ruleset=2026.1", json={"referrals": [family("PIN-4")]},
                            headers=partner.headers)
     assert (response.status_code, response.json()["errors"][0]["path"]) == (403, "ruleset")
+
+
+# --- strings a partner's bug can break: refused before anything is recorded ---------------------
+
+UNSAFE = "must not contain control characters or unpaired surrogates"
+STRING_FIELDS = [("referrer", "name"), ("referrer", "role"), ("consent", "by"), ("narrative",),
+                 ("household", "postcode"), ("household", "members", 0, "id"), ("referral_id",)]
+
+
+def _with(path: tuple, value: str) -> dict:
+    data = family("S-1", referrer={"agency": "school"}, consent={"given": True})
+    target = data
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    return data
+
+
+def _path(path: tuple) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else p for p in path).replace(".[", "[")
+
+
+def _post(client, url: str, caller, body) -> object:
+    """POST JSON as a partner's system writes it: json.dumps escapes a lone surrogate as \\ud83d
+    (httpx's ``json=`` would fail to encode it before sending anything)."""
+    return client.post(url, content=json.dumps(body), headers={**caller.headers, "Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("value", ["\ud83d", "A\x00B"], ids=["lone-surrogate", "nul"])
+@pytest.mark.parametrize("path", STRING_FIELDS, ids=_path)
+def test_a_control_character_or_lone_surrogate_is_a_422_naming_the_field_and_nothing_is_recorded(
+        client, partner, front_door, path, value):
+    response = _post(client, "/v1/referrals", partner, _with(path, value))
+    assert (response.status_code, response.json()["errors"]) == (422, [{"path": _path(path), "reason": UNSAFE}])
+    assert client.get("/v1/decisions", headers=front_door.headers).json()["items"] == []
+
+
+def test_a_batch_with_a_lone_surrogate_in_one_item_decides_and_records_the_others(client, partner, front_door):
+    items = [family("G-1"), _with(("referrer", "name"), "\ud83d"), family("G-2")]
+    results = _post(client, "/v1/referrals/batch", partner, {"referrals": items}).json()["results"]
+    assert [r["status"] for r in results] == [201, 422, 201]
+    assert results[1]["problem"]["errors"] == [{"path": "referrer.name", "reason": UNSAFE}]
+    recorded = client.get("/v1/decisions", headers=front_door.headers).json()["items"]
+    assert [d["referral_id"] for d in recorded] == ["G-1", "G-2"]
+
+
+def test_a_count_beyond_a_thousand_is_a_422_and_nothing_is_recorded(client, submit, partner, front_door):
+    response = submit(partner, build_referral(parent(), child(school={"fixed_term_exclusions_3_terms": 10 ** 309}),
+                                              referral_id="BIG-1"))
+    assert (response.status_code, [e["path"] for e in response.json()["errors"]]) == (
+        422, ["household.members[1].school.fixed_term_exclusions_3_terms"])
+    assert client.get("/v1/decisions", headers=front_door.headers).json()["items"] == []
+
+
+# --- received_at: a referral arriving now was received lately (rules/ruleset.yaml, intake) -------
+# The test app's clock reads support.TEST_NOW (2026-11-20T10:20:00Z).
+
+
+@pytest.mark.parametrize(("received_at", "status"), [
+    ("2026-11-20T10:26:00Z", 422), ("2026-11-20T10:24:00Z", 201),  # 6 and 4 minutes ahead of the clock
+    ("2026-08-21T10:19:00Z", 422), ("2026-08-23T10:20:00Z", 201),  # 91 days and a minute, and 89 days, ago
+    ("2000-01-03T09:00:00Z", 422), ("2099-01-05T09:00:00Z", 422)],
+    ids=["6-minutes-ahead", "4-minutes-ahead", "91-days-ago", "89-days-ago", "in-2000", "in-2099"])
+def test_received_at_must_be_within_the_last_90_days_and_not_in_the_future(submit, partner, received_at, status):
+    assert submit(partner, family("W-1", received_at=received_at)).status_code == status
+
+
+def test_a_received_at_outside_the_window_is_named_with_the_window_in_words(client, submit, partner, front_door):
+    response = submit(partner, family("W-1", received_at="2000-01-03T09:00:00Z"))
+    assert response.json()["errors"] == [{"path": "received_at", "reason": (
+        "must be within the last 90 days and no more than 5 minutes ahead of now: "
+        "between 2026-08-22T10:20:00Z and 2026-11-20T10:25:00Z")}]
+    assert client.get("/v1/decisions", headers=front_door.headers).json()["items"] == []
+
+
+def test_a_batch_refuses_only_the_item_received_too_long_ago(client, partner):
+    items = [family("W-1"), family("W-2", received_at="2000-01-03T09:00:00Z"), family("W-3")]
+    results = batch(client, partner, items).json()["results"]
+    assert [(r["status"], [e["path"] for e in (r["problem"] or {}).get("errors", [])]) for r in results] == [
+        (201, []), (422, ["received_at"]), (201, [])]
+
+
+def test_the_window_is_the_rulesets(policy_copy, tmp_path, edit):
+    """A policy lead who sets intake.received_within_days to 30 narrows the API's window to 30 days."""
+    edit(policy_copy / "rules" / "ruleset.yaml", lambda data: data["intake"].update(received_within_days=30))
+    app = create_app(Settings(audit_db=tmp_path / "w.sqlite3", engine="python", rules_dirs=[policy_copy]))
+    app.state.services.front_door.clock = lambda: TEST_NOW
+    key = app.state.services.keys.create("w", Role.PARTNER)[1]
+    client = TestClient(app, raise_server_exceptions=False)
+    statuses = [client.post("/v1/referrals", json=family(f"W-{days}", received_at=f"2026-10-{day}T10:30:00Z"),
+                            headers={"Authorization": f"Bearer {key}"}).status_code
+                for days, day in ((29, 22), (31, 20))]
+    app.state.services.store.engine.dispose()
+    assert statuses == [201, 422]
+
+
+def test_the_servers_own_clock_takes_a_referral_received_now(settings):
+    app = create_app(settings)  # its own clock, not the tests' TEST_NOW
+    key = app.state.services.keys.create("w", Role.PARTNER)[1]
+    client = TestClient(app, raise_server_exceptions=False)
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    statuses = [client.post("/v1/referrals", json=family(f"N-{n}", received_at=when),
+                            headers={"Authorization": f"Bearer {key}"}).status_code
+                for n, when in enumerate((now, "2000-01-03T09:00:00Z"))]
+    app.state.services.store.engine.dispose()
+    assert statuses == [201, 422]

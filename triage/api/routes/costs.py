@@ -49,7 +49,8 @@ def appraise_decisions(_: Appraiser, shared: Shared, since: date | None = None, 
     no family was decided in the period, or none of them went to key working (BSF or MAST)."""
     cohort = audit_cohort(shared.store, since, until)
     if not cohort.families:
-        raise ApiProblem(404, "no decisions were recorded in that period")
+        left_out = f" ({cohort.unreadable_note})" if cohort.unreadable_note else ""
+        raise ApiProblem(404, f"no decisions were recorded in that period{left_out}")
     return _appraise(shared, cohort, draws, scenario=False)
 
 

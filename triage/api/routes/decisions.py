@@ -16,7 +16,7 @@ from triage.api.schemas import (ClosedRecord, CloseRequest, DecisionHistory, Dec
 from triage.api.security import may_read_all, require
 from triage.api.services import Services, services
 from triage.audit import AuditEvent, CaseClosed, UnknownDecision
-from triage.audit.events import DecisionQuery
+from triage.audit.events import DecisionQuery, decision_in
 from triage.intake import FieldError
 from triage.models import Decision
 
@@ -31,7 +31,7 @@ PAGE_LIMIT = 200
 
 def _visible(event: AuditEvent, key: ApiKey) -> bool:
     """A partner sees only the decisions it submitted; the other roles see all."""
-    return may_read_all(key) or event.body["caller"] == key.name
+    return may_read_all(key) or event.body.get("caller") == key.name
 
 
 def _history(shared: Services, decision_id: str, key: ApiKey) -> list[AuditEvent]:
@@ -47,7 +47,13 @@ def _history(shared: Services, decision_id: str, key: ApiKey) -> list[AuditEvent
 
 
 def _decision(event: AuditEvent) -> Decision:
-    return Decision.from_record(event.body["decision"])
+    """The recorded decision; a problem (500) naming it if it was recorded in a form this version
+    cannot read (the log is append-only: such a record stays as it was written)."""
+    decision = decision_in(event.body)
+    if decision is None:
+        raise ApiProblem(500, f"decision {event.decision_id!r} was recorded in a form this version of triage "
+                              "cannot read; the audit log keeps it as it was")
+    return decision
 
 
 def _override_record(event: AuditEvent) -> OverrideRecord:
@@ -63,22 +69,24 @@ def _closed_record(event: AuditEvent) -> ClosedRecord:
                         reason=event.body["reason"], by=event.body["by"])
 
 
-@router.get("/{decision_id}", response_model=Decision, responses=problem_responses(401, 403, 404, 422))
+@router.get("/{decision_id}", response_model=Decision, responses=problem_responses(401, 403, 404, 422, 500))
 def get_decision(decision_id: DecisionId, key: Reader, shared: Shared) -> Decision:
     """A decision exactly as recorded (overrides are in its history)."""
     return _decision(_history(shared, decision_id, key)[0])
 
 
-@router.get("/{decision_id}/history", response_model=DecisionHistory, responses=problem_responses(401, 403, 404, 422))
+@router.get("/{decision_id}/history", response_model=DecisionHistory,
+            responses=problem_responses(401, 403, 404, 422, 500))
 def get_history(decision_id: DecisionId, key: Reader, shared: Shared) -> DecisionHistory:
     """The decision, every override of it with who and why, the route it stands at now, and its
     closing when the front door has finished with it."""
     first, *later = _history(shared, decision_id, key)
+    decision = _decision(first)
     overrides = [_override_record(event) for event in later if event.kind == "override"]
     closed = next((_closed_record(event) for event in later if event.kind == "closed"), None)
-    return DecisionHistory(decision=_decision(first), recorded_at=first.recorded_at, caller=first.body["caller"],
+    return DecisionHistory(decision=decision, recorded_at=first.recorded_at, caller=first.body.get("caller", ""),
                            overrides=overrides, closed=closed,
-                           current_route=overrides[-1].route if overrides else first.body["decision"]["route"])
+                           current_route=overrides[-1].route if overrides else decision.route)
 
 
 @router.get("", response_model=DecisionPage, responses=problem_responses(401, 403, 422))
@@ -96,7 +104,9 @@ def list_decisions(
                           since=since, until=until, after=after, limit=limit)
     found = shared.store.find_decisions(query)
     next_page = (str(request.url.include_query_params(after=found[-1].seq)) if len(found) == limit else None)
-    return DecisionPage(items=[_decision(event) for event in found], next=next_page)
+    read = [decision_in(event.body) for event in found]
+    items = [decision for decision in read if decision is not None]
+    return DecisionPage(items=items, next=next_page, unreadable=len(read) - len(items))
 
 
 @router.post("/{decision_id}/override", status_code=201, response_model=OverrideRecord,

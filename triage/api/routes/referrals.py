@@ -80,11 +80,12 @@ def _as_problem(outcome: Exception) -> ApiProblem:
 
 
 def _submit(shared: Services, key: ApiKey, items: list[Any], ruleset: str | None) -> list[Submitted]:
-    """Decide the items this key may send, in one audit transaction; the others get their 403."""
+    """Decide the items this key may send, in one audit transaction; the others get their 403.
+    They arrive now, so one received too long ago or in the future is refused (422)."""
     pinned = _pin(key, ruleset)
     refusals = [_agency_refusal(key, data) for data in items]
     decided = iter(shared.front_door.submit_many([d for d, r in zip(items, refusals) if r is None], caller=key.name,
-                                                 pinned=pinned))
+                                                 pinned=pinned, arriving=True))
     return [Submitted(refusal) if refusal else next(decided) for refusal in refusals]
 
 
