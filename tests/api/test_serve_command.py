@@ -10,7 +10,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -42,24 +44,36 @@ def _wait_ready(base: str, server: subprocess.Popen[str]) -> None:
     pytest.fail("triage serve was not ready within 30 s")
 
 
-@pytest.fixture
-def served(tmp_path: Path):
-    """A running ``triage serve`` on a fresh SQLite file, and a partner key for it."""
-    env = {**os.environ, "TRIAGE_AUDIT_DB": str(tmp_path / "audit.sqlite3"), "TRIAGE_LOG_LEVEL": "warning"}
+def _environment(tmp_path: Path, **settings: str) -> dict[str, str]:
+    env = {**os.environ, "TRIAGE_AUDIT_DB": str(tmp_path / "audit.sqlite3"), "TRIAGE_LOG_LEVEL": "warning", **settings}
     env.pop("TRIAGE_DATABASE_URL", None)
-    created = _triage("keys", "create", "--name", "hillside-school-mis", "--role", "partner", "--agency", "school",
-                      env=env)
-    assert created.returncode == 0, created.stderr
+    return env
+
+
+@contextmanager
+def _serving(env: dict[str, str]) -> Iterator[str]:
+    """``triage serve`` running on a free port with ``env``: its base URL."""
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "triage.cli", "serve", "--port", str(port), "--engine", "python"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, server)
-        yield base, created.stdout.strip()
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    """A running ``triage serve`` on a fresh SQLite file, and a partner key for it."""
+    env = _environment(tmp_path)
+    created = _triage("keys", "create", "--name", "hillside-school-mis", "--role", "partner", "--agency", "school",
+                      env=env)
+    assert created.returncode == 0, created.stderr
+    with _serving(env) as base:
+        yield base, created.stdout.strip()
 
 
 def _post(url: str, key: str, body: bytes) -> tuple[int, dict[str, str], dict]:
@@ -84,3 +98,14 @@ def test_a_key_that_was_never_issued_is_refused(served):
     base, _ = served
     status, headers, problem = _post(f"{base}/v1/referrals", "triage_000000000000_" + "x" * 43, EXAMPLE.read_bytes())
     assert (status, problem["status"], headers["content-type"]) == (401, 401, "application/problem+json")
+
+
+def test_a_session_key_file_others_may_read_stops_the_server_with_one_line(tmp_path):
+    key_file = tmp_path / "session.key"
+    key_file.write_text("k" * 64 + "\n")
+    key_file.chmod(0o644)
+    done = _triage("serve", "--port", str(_free_port()), "--engine", "python",
+                   env=_environment(tmp_path, TRIAGE_SESSION_KEY_FILE=str(key_file)))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"the session key file {key_file} may be read by other users; make it private with: chmod 600 {key_file}"]

@@ -20,7 +20,7 @@ from triage.api.routes import audit, costs, decisions, health, policy, referrals
 from triage.api.services import Services
 from triage.logs import ensure_logging
 from triage.settings import Settings
-from triage.web import pages
+from triage.web import pages, signing_in
 
 DESCRIPTION = """Referral triage for the city's whole household front door.
 
@@ -42,7 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (referrals.router, decisions.router, policy.router, costs.router, audit.router, health.router):
         app.include_router(router)
     problems.install(app)
-    pages.install(app, shared, settings.secure_cookies)
+    pages.install(app)
+    signing_in.install(app, shared, settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)  # added last: outermost, so it times and logs even a 413
 

@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
-from triage.cli.common import EngineName, RulesDirs, library
+from triage.cli.common import EXIT_INVALID_INPUT, EngineName, RulesDirs, fail, library
+from triage.keyfile import KeyFileProblem, read_or_create_key
+from triage.settings import Settings
 
 
 def serve(
@@ -28,6 +30,10 @@ def serve(
     import uvicorn
 
     library(rules, engine)  # a broken policy folder is reported here, once, not by every worker
+    try:  # the same for the session key file, which this also makes on first run, before the workers race to
+        read_or_create_key(Settings().session_key_path, "session key")
+    except KeyFileProblem as error:
+        raise fail(str(error), EXIT_INVALID_INPUT) from None
     # the settings reach each worker process through its environment
     os.environ["TRIAGE_ENGINE"] = engine
     if rules:
