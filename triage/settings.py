@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     # the cost-benefit data (unit costs, deflators, outcome assumptions); default: the project's cost_benefit/
     cost_data_dir: Path | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)  # larger request bodies get 413
+    body_timeout_seconds: float = Field(default=10.0, gt=0)  # a request body not in by then gets 408
     # session cookies only over https (browsers allow them on http://127.0.0.1 too); false only to reach a
     # test server over plain http from another machine
     secure_cookies: bool = True

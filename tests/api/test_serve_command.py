@@ -100,6 +100,21 @@ def test_a_key_that_was_never_issued_is_refused(served):
     assert (status, problem["status"], headers["content-type"]) == (401, 401, "application/problem+json")
 
 
+def test_a_body_that_stops_arriving_gets_408_and_the_connection_closed(tmp_path):
+    with _serving(_environment(tmp_path, TRIAGE_BODY_TIMEOUT_SECONDS="1")) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+            client.sendall(b"POST /v1/referrals HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                           b"Content-Length: 100\r\n\r\n{\"a\":")  # 5 bytes of the 100 declared, then nothing
+            answer = b""
+            while chunk := client.recv(65536):  # the server closes the connection: recv returns b""
+                answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0] == b"HTTP/1.1 408 Request Timeout"
+    assert b"content-type: application/problem+json" in head.lower()
+    assert json.loads(body)["status"] == 408
+
+
 def test_a_session_key_file_others_may_read_stops_the_server_with_one_line(tmp_path):
     key_file = tmp_path / "session.key"
     key_file.write_text("k" * 64 + "\n")

@@ -14,6 +14,7 @@ from fastapi_offline import FastAPIOffline
 
 from triage import __version__
 from triage.api import problems
+from triage.api.headers import SecurityHeaders
 from triage.api.middleware import BodyLimit, RequestLog
 from triage.api.openapi import build_openapi
 from triage.api.routes import audit, costs, decisions, health, policy, referrals
@@ -44,7 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     pages.install(app)
     signing_in.install(app, shared, settings)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, timeout_seconds=settings.body_timeout_seconds)
+    app.add_middleware(SecurityHeaders)  # outside the body limit, so a 413 or 408 has them too
     app.add_middleware(RequestLog)  # added last: outermost, so it times and logs even a 413
 
     def openapi() -> dict[str, Any]:
