@@ -30,7 +30,7 @@ def _sign_in(browser: TestClient, username: str = "a.patel", password: str = STA
     return browser.post("/sign-in", data={"username": username, "password": password, "csrf_token": token})
 
 
-def _second_server(app, tmp_path: Path, key_file: Path):
+def _second_server(app, key_file: Path):
     """Another server on the same database as ``app``, with the session key in ``key_file``."""
     return create_app(Settings(database_url=str(app.state.services.store.engine.url),
                                engine="python", session_key_file=key_file))
@@ -45,7 +45,7 @@ def test_the_session_key_file_is_made_private_on_first_start(app, data_dir):
 
 def test_a_cookie_signed_with_another_key_is_refused(app, tmp_path):
     cookies = dict(signed_in_browser(app, "a.patel").cookies)
-    other = _second_server(app, tmp_path, tmp_path / "other.key")
+    other = _second_server(app, tmp_path / "other.key")
     try:
         browser = TestClient(other, base_url="https://testserver", follow_redirects=False, cookies=cookies)
         assert browser.get("/glossary").status_code == 303  # to the sign-in page
@@ -53,9 +53,9 @@ def test_a_cookie_signed_with_another_key_is_refused(app, tmp_path):
         other.state.services.store.engine.dispose()
 
 
-def test_servers_sharing_the_key_file_share_sessions(app, tmp_path, data_dir):
+def test_servers_sharing_the_key_file_share_sessions(app, data_dir):
     cookies = dict(signed_in_browser(app, "a.patel").cookies)
-    other = _second_server(app, tmp_path, data_dir / "session.key")
+    other = _second_server(app, data_dir / "session.key")
     try:
         browser = TestClient(other, base_url="https://testserver", follow_redirects=False, cookies=cookies)
         assert browser.get("/glossary").status_code == 200
@@ -105,10 +105,10 @@ def test_an_unknown_name_is_locked_exactly_like_an_account(app):
     assert fifth_failure("a.patel") == fifth_failure("nobody.here")
 
 
-def test_the_lock_is_shared_by_every_server_on_the_database(app, tmp_path, data_dir):
+def test_the_lock_is_shared_by_every_server_on_the_database(app, data_dir):
     for _ in range(5):
         _sign_in(_browser(app), password="wrong password!")
-    other = _second_server(app, tmp_path, data_dir / "session.key")
+    other = _second_server(app, data_dir / "session.key")
     try:
         response = _sign_in(_browser(other, address="203.0.113.9"))
         assert (response.status_code, LOCKED in response.text) == (429, True)
