@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+import tempfile
 from pathlib import Path
 
 
@@ -27,22 +28,35 @@ def read_or_create_key(path: Path, what: str) -> bytes:
         return read_key(path, what)
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # written whole to a private temporary file, then linked into place: another process making the
+    # key at the same moment never reads a half-written file, and whichever link lands first wins
     try:
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: theirs is the one
-        return read_key(path, what)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     except OSError as error:
         raise KeyFileProblem(f"cannot create the {what} file {path}: {error.strerror}") from None
-    with os.fdopen(handle, "w", encoding="ascii") as out:
-        out.write(secrets.token_hex(32) + "\n")
+    try:
+        with os.fdopen(handle, "w", encoding="ascii") as out:
+            out.write(secrets.token_hex(32) + "\n")
+        os.link(temporary, path)
+    except FileExistsError:  # another process made it first: theirs is the one
+        pass
+    except OSError as error:
+        raise KeyFileProblem(f"cannot create the {what} file {path}: {error.strerror}") from None
+    finally:
+        os.unlink(temporary)
     return read_key(path, what)
 
 
 def read_key(path: Path, what: str) -> bytes:
     """The key in ``path`` (FileNotFoundError if there is none; KeyFileProblem if it is unsafe).
     For checking what a key signed: a new key made here would only make every signature fail."""
-    mode = path.stat().st_mode
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise KeyFileProblem(f"cannot use the {what} file {path}: {error.strerror}") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise KeyFileProblem(f"the {what} file {path} may be read by other users; "
                              f"make it private with: chmod 600 {path}")

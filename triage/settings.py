@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     # how many generated referrals a ruleset's safeguarding invariants are checked against before it is
     # published (about 1 s per 2,000): more finds rarer counter-examples, and makes publishing slower
     invariant_referrals: int = Field(default=2000, ge=100, le=1_000_000)
+    body_timeout_seconds: float = Field(default=10.0, gt=0)  # a request body not in by then gets 408
     # session cookies only over https (browsers allow them on http://127.0.0.1 too); false only to reach a
     # test server over plain http from another machine
     secure_cookies: bool = True

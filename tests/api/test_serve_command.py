@@ -11,7 +11,9 @@ import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from typer.testing import CliRunner
@@ -55,24 +57,36 @@ def _wait_ready(base: str, server: subprocess.Popen[str]) -> None:
     pytest.fail("triage serve was not ready within 30 s")
 
 
-@pytest.fixture
-def served(tmp_path: Path):
-    """A running ``triage serve`` on a fresh SQLite file, and a partner key for it."""
-    env = {**os.environ, "TRIAGE_AUDIT_DB": str(tmp_path / "audit.sqlite3"), "TRIAGE_LOG_LEVEL": "warning"}
+def _environment(tmp_path: Path, **settings: str) -> dict[str, str]:
+    env = {**os.environ, "TRIAGE_AUDIT_DB": str(tmp_path / "audit.sqlite3"), "TRIAGE_LOG_LEVEL": "warning", **settings}
     env.pop("TRIAGE_DATABASE_URL", None)
-    created = _triage("keys", "create", "--name", "hillside-school-mis", "--role", "partner", "--agency", "school",
-                      env=env)
-    assert created.returncode == 0, created.stderr
+    return env
+
+
+@contextmanager
+def _serving(env: dict[str, str]) -> Iterator[str]:
+    """``triage serve`` running on a free port with ``env``: its base URL."""
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "triage.cli", "serve", "--port", str(port), "--engine", "python"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, server)
-        yield base, created.stdout.strip()
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    """A running ``triage serve`` on a fresh SQLite file, and a partner key for it."""
+    env = _environment(tmp_path)
+    created = _triage("keys", "create", "--name", "hillside-school-mis", "--role", "partner", "--agency", "school",
+                      env=env)
+    assert created.returncode == 0, created.stderr
+    with _serving(env) as base:
+        yield base, created.stdout.strip()
 
 
 def _post(url: str, key: str, body: bytes) -> tuple[int, dict[str, str], dict]:
@@ -126,3 +140,29 @@ def test_serve_on_an_unreachable_database_is_one_line_and_exit_3(not_serving, mo
     result = CliRunner().invoke(app, ["serve", "--engine", "python"])
     assert (result.exit_code, not_serving, result.stderr.count("\n")) == (3, [], 1)
     assert "postgres://triage:***@127.0.0.1:1/triage" in result.stderr and "s3cret" not in result.stderr
+
+
+def test_a_body_that_stops_arriving_gets_408_and_the_connection_closed(tmp_path):
+    with _serving(_environment(tmp_path, TRIAGE_BODY_TIMEOUT_SECONDS="1")) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+            client.sendall(b"POST /v1/referrals HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                           b"Content-Length: 100\r\n\r\n{\"a\":")  # 5 bytes of the 100 declared, then nothing
+            answer = b""
+            while chunk := client.recv(65536):  # the server closes the connection: recv returns b""
+                answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0] == b"HTTP/1.1 408 Request Timeout"
+    assert b"content-type: application/problem+json" in head.lower()
+    assert json.loads(body)["status"] == 408
+
+
+def test_a_session_key_file_others_may_read_stops_the_server_with_one_line(tmp_path):
+    key_file = tmp_path / "session.key"
+    key_file.write_text("k" * 64 + "\n")
+    key_file.chmod(0o644)
+    done = _triage("serve", "--port", str(_free_port()), "--engine", "python",
+                   env=_environment(tmp_path, TRIAGE_SESSION_KEY_FILE=str(key_file)))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"the session key file {key_file} may be read by other users; make it private with: chmod 600 {key_file}"]

@@ -3,12 +3,20 @@
 Passwords are kept only as argon2id hashes (argon2-cffi's defaults, which follow RFC 9106's
 recommendation). Accounts are created with ``triage staff create`` and disabled, never deleted, so
 every name in the audit log stays identifiable.
+
+Checking a password costs 64 MiB and a core for a while, by design; so a process checks at most as
+many at once as it has CPUs, queues a few more, and refuses the rest at once (``PasswordChecksBusy``):
+a burst of sign-ins can neither exhaust memory nor take every thread the API needs.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +40,49 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 class StaffError(ValueError):
     """An account cannot be created or changed as asked; the message names the field."""
+
+
+class PasswordChecksBusy(Exception):
+    """Too many passwords are being checked already: try again shortly (nothing was checked)."""
+
+
+class PasswordCheckLimit:
+    """At most ``running`` password checks at once, and at most ``waiting`` more queued for up to
+    ``patience`` seconds; any further one is refused at once with ``PasswordChecksBusy``.
+
+    Threads, not asyncio: the sign-in route runs in the thread pool, and a refused request must
+    give its thread back at once, so queued checks hold at most ``waiting`` of the pool's threads."""
+
+    def __init__(self, running: int, waiting: int, patience: float = 5.0) -> None:
+        self._admitted = threading.BoundedSemaphore(running + waiting)
+        self._running = threading.BoundedSemaphore(running)
+        self.patience = patience
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one of the running places for the block, or raise ``PasswordChecksBusy``."""
+        if not self._admitted.acquire(blocking=False):
+            raise PasswordChecksBusy()
+        try:
+            if not self._running.acquire(timeout=self.patience):
+                raise PasswordChecksBusy()
+            try:
+                yield
+            finally:
+                self._running.release()
+        finally:
+            self._admitted.release()
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (fewer than the machine's in a container limited to some)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+# one per process: what it protects (memory and CPU) is the process's. As many checks at once as CPUs,
+# at most 8 (512 MiB); twice that queued, but never more than 16 of the thread pool's 40 threads in all
+_RUNNING = min(_cpus(), 8)
+password_checks = PasswordCheckLimit(running=_RUNNING, waiting=min(2 * _RUNNING, 16 - _RUNNING))
 
 
 @dataclass(frozen=True)
@@ -104,29 +155,15 @@ class StaffStore:
                          .values(session_generation=users.c.session_generation + 1))
 
     def authenticate(self, username: str, password: str) -> StaffUser | None:
-        """The active account these credentials belong to, or None (unknown, wrong password, disabled)."""
+        """The active account these credentials belong to, or None (unknown, wrong password, disabled).
+        Raises ``PasswordChecksBusy`` when too many checks are running already."""
         with self.engine.connect() as conn:
             row = conn.execute(select(tables.staff_users).where(tables.staff_users.c.username == username)).first()
         try:
-            _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+            with password_checks.slot():
+                _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             return None
         if row is None or row.disabled_at is not None:
             return None
         return _user(row)
-
-
-def session_secret(engine: Engine) -> str:
-    """The key that signs session cookies: made once, kept in the database, shared by every worker."""
-    wanted = select(tables.web_secrets.c.value).where(tables.web_secrets.c.name == "session")
-    with engine.connect() as conn:
-        found = conn.execute(wanted).scalar_one_or_none()
-    if found is not None:
-        return found
-    try:
-        with engine.begin() as conn:
-            conn.execute(insert(tables.web_secrets).values(name="session", value=secrets.token_urlsafe(48)))
-    except IntegrityError:  # another worker made it first: theirs is the one
-        pass
-    with engine.connect() as conn:
-        return conn.execute(wanted).scalar_one()

@@ -15,13 +15,14 @@ from fastapi_offline import FastAPIOffline
 
 from triage import __version__
 from triage.api import problems
+from triage.api.headers import SecurityHeaders
 from triage.api.middleware import BodyLimit, RequestLog
 from triage.api.openapi import build_openapi
 from triage.api.routes import audit, costs, decisions, health, policy, referrals
 from triage.api.services import Checkpointer, Services
 from triage.logs import ensure_logging
 from triage.settings import Settings
-from triage.web import pages
+from triage.web import pages, signing_in
 
 DESCRIPTION = """Referral triage for the city's whole household front door.
 
@@ -52,8 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (referrals.router, decisions.router, policy.router, costs.router, audit.router, health.router):
         app.include_router(router)
     problems.install(app)
-    pages.install(app, shared, settings.secure_cookies)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    pages.install(app)
+    signing_in.install(app, shared, settings)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, timeout_seconds=settings.body_timeout_seconds)
+    app.add_middleware(SecurityHeaders)  # outside the body limit, so a 413 or 408 has them too
     app.add_middleware(RequestLog)  # added last: outermost, so it times and logs even a 413
 
     def openapi() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Two ASGI middlewares: the request body limit (413) and the request log.
+"""Two ASGI middlewares: the request body limit (413) and time limit (408), and the request log.
 
 Written against raw ASGI rather than Starlette's BaseHTTPMiddleware, which costs each request a
 task and buffers the response.
@@ -9,28 +9,32 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import Any, Awaitable, Callable
 
+import anyio
 import structlog
+from starlette.types import ASGIApp as App
+from starlette.types import Message, Receive, Scope, Send
 
 from triage.api.problems import problem_response
-
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = structlog.get_logger("triage.api")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
+class _TooLarge(Exception):
+    """The body has grown past the limit while being read."""
+
+
 class BodyLimit:
     """Refuse a request body over ``max_bytes`` with 413, whether declared (Content-Length) or
-    streamed, before any of it reaches a route; the body is read once and handed on whole."""
+    streamed, before any of it reaches a route; the body is read once and handed on whole.
 
-    def __init__(self, app: App, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    A body that has not arrived whole within ``timeout_seconds`` is answered 408 and its connection
+    closed: a client that declares 100 bytes and sends 5 would otherwise hold a connection (and a
+    request's worth of memory) for as long as it liked, and uvicorn has no body timeout of its own."""
+
+    def __init__(self, app: App, max_bytes: int, timeout_seconds: float) -> None:
+        self.app, self.max_bytes, self.timeout_seconds = app, max_bytes, timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,24 +42,37 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+            await self._too_large(scope, receive, send)
             return
+        try:
+            with anyio.fail_after(self.timeout_seconds):
+                body = await self._read(receive)
+        except _TooLarge:
+            await self._too_large(scope, receive, send)
+            return
+        except TimeoutError:
+            detail = f"the request body did not arrive within {self.timeout_seconds:g} seconds"
+            await problem_response(408, detail, headers={"Connection": "close"})(scope, receive, send)
+            return
+        if body is not None:
+            await self.app(scope, _replay(body, receive), send)
+
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body, or None if the client went away first."""
         chunks, size = [], 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return
+                return None
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
+                raise _TooLarge()
             chunks.append(chunk)
             if not message.get("more_body", False):
-                break
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+                return b"".join(chunks)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(413, f"the request body is larger than {self.max_bytes:,} bytes")
         await response(scope, receive, send)
 

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from triage.api.headers import security_headers
 from triage.intake import FieldError
 
 PROBLEM_JSON = "application/problem+json"
@@ -102,10 +103,10 @@ async def _invalid_parameters(_: Request, error: RequestValidationError) -> JSON
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     request_id = request.scope.get("state", {}).get("request_id")
     log.error("request_failed", request_id=request_id, error=type(error).__name__)
-    # this handler answers outside the middlewares (Starlette's error layer), so the request
-    # log cannot add the id to the response here: it is added by hand
-    return problem_response(500, f"the request could not be completed (request id {request_id})",
-                            headers={"X-Request-ID": request_id} if request_id else None)
+    # this handler answers outside the middlewares (Starlette's error layer), so neither the request
+    # log nor the security headers can add theirs to the response here: they are added by hand
+    headers = {**security_headers(PROBLEM_JSON), **({"X-Request-ID": request_id} if request_id else {})}
+    return problem_response(500, f"the request could not be completed (request id {request_id})", headers=headers)
 
 
 def install(app: FastAPI) -> None:

@@ -1,5 +1,5 @@
 """The database tables (SQLAlchemy Core), the same on SQLite and PostgreSQL: the audit log, API keys,
-staff accounts.
+staff accounts and their failed sign-ins. No secret key is kept here (see ``triage.keyfile``).
 
 - ``audit_events``: the append-only hash chain. ``seq`` is gap-free and ``prev_hash`` is unique, so
   two writers can never both extend the same event (no forks), whatever the isolation level.
@@ -13,7 +13,7 @@ staff accounts.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 metadata = MetaData()
 
@@ -91,8 +91,13 @@ staff_users = Table(
     Column("session_generation", Integer, nullable=False, server_default="0"),
 )
 
-web_secrets = Table(
-    "web_secrets", metadata,
-    Column("name", String(64), primary_key=True),
-    Column("value", String(256), nullable=False),
+# failed sign-ins per account name (an HMAC of the name as typed, never the name itself: it may be a
+# mistyped password); times are seconds since the epoch. Not part of the audit log: rows change and go.
+sign_in_failures = Table(
+    "sign_in_failures", metadata,
+    Column("account", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failed_at", Float, nullable=False),
+    Column("locked_until", Float, nullable=False),
 )
+Index("ix_sign_in_failures_last_failed_at", sign_in_failures.c.last_failed_at)

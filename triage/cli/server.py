@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from triage.cli.common import EngineName, RulesDirs, audit_store, library, versions_today
+from triage.cli.common import EXIT_INVALID_INPUT, EngineName, RulesDirs, audit_store, fail, library, versions_today
+from triage.keyfile import KeyFileProblem, read_or_create_key
 from triage.settings import Settings
 
 
@@ -31,12 +32,16 @@ def serve(
 
     from triage.database import where
 
-    # a database that cannot be opened or a broken policy folder is reported here, once, in one
-    # line, not as a traceback from every worker
+    # a database that cannot be opened, a broken policy folder or an unsafe key file is reported
+    # here, once, in one line, not as a traceback from every worker
     store = audit_store(create=True)
     versions = library(rules, engine, store)
     store.engine.dispose()
     settings = Settings()
+    try:  # the session key file is also made here on first run, before the workers race to make it
+        read_or_create_key(settings.session_key_path, "session key")
+    except KeyFileProblem as error:
+        raise fail(str(error), EXIT_INVALID_INPUT) from None
     typer.echo(f"triage serve: http://{host}:{port} (API docs at /docs), {workers} worker(s); audit log "
                f"{where(settings.audit_url)}; data folder {settings.data_dir}; {versions_today(versions)}", err=True)
     # the settings reach each worker process through its environment

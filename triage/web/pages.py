@@ -1,5 +1,5 @@
-"""The web pages: sign in and out, a decision with its reasons, overriding it, its audit history,
-the definitions glossary, the rules and services.
+"""The web pages: a decision with its reasons, overriding it, its audit history, the queue, entering
+a referral, the definitions glossary, the rules and services, costs (signing in: ``signing_in``).
 
 Every page but sign-in needs a signed-in member of staff; every form carries the session's CSRF
 token. Pages read the same services as the API (``triage.api.services``).
@@ -18,11 +18,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
-from starlette.middleware.sessions import SessionMiddleware
 
 from triage.access import Permission, allowed
 from triage.access.callers import staff_caller
-from triage.access.staff import StaffStore, StaffUser, session_secret
+from triage.access.staff import StaffStore, StaffUser
 from triage.api.services import Services, services
 from triage.audit import AuditEvent, CaseClosed, UnknownDecision
 from triage.audit.events import Unreadable, decision_in
@@ -36,8 +35,7 @@ from triage.intake import FieldError, InvalidReferral
 from triage.rulebook.conditions import describe
 from triage.simulation.summary import capacity
 from triage.web import intake, reasons
-from triage.web.sessions import (SESSION_COOKIE, SESSION_SECONDS, CsrfRefused, SignInRequired, check_csrf,
-                                 csrf_token, safe_next, signed_in, start_session)
+from triage.web.sessions import CsrfRefused, SignInRequired, check_csrf, csrf_token, signed_in
 
 HERE = Path(__file__).parent
 # autoescape on for every template: Starlette's default judges by extension and takes ".html.j2"
@@ -47,12 +45,12 @@ router = APIRouter(include_in_schema=False)
 Shared = Annotated[Services, Depends(services)]
 
 
-def _staff(shared: Shared) -> StaffStore:
+def staff_store(shared: Shared) -> StaffStore:
     return StaffStore(shared.store.engine)
 
 
 def staff_user(request: Request, shared: Shared) -> StaffUser:
-    return signed_in(request, _staff(shared))
+    return signed_in(request, staff_store(shared))
 
 
 Staff = Annotated[StaffUser, Depends(staff_user)]
@@ -64,8 +62,10 @@ NAVIGATION = [("/referrals/new", "Enter a referral", Permission.SUBMIT), ("/queu
               ("/costs", "Costs and benefits", Permission.APPRAISE)]
 
 
-def _page(request: Request, shared: Services, template: str, title: str, status: int = 200,
-          **context: Any) -> HTMLResponse:
+def page(request: Request, shared: Services, template: str, title: str, status: int = 200,
+         **context: Any) -> HTMLResponse:
+    """A page from its template, with what every page carries: the menu for the signed-in person's
+    role, the session's CSRF token and the ruleset in force."""
     policy = shared.front_door.current.rulebook
     user = context.get("user")
     nav = [(href, label) for href, label, needs in NAVIGATION
@@ -75,40 +75,9 @@ def _page(request: Request, shared: Services, template: str, title: str, status:
         status_code=status)
 
 
-@router.get("/sign-in")
-def sign_in_page(request: Request, shared: Shared, next: str = "/") -> HTMLResponse:  # noqa: A002 - the query's name
-    return _page(request, shared, "sign_in.html.j2", "Sign in", next=safe_next(next), username="", user=None)
-
-
-@router.post("/sign-in")
-def sign_in(request: Request, shared: Shared, username: Annotated[str, Form()] = "",
-            password: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
-            next: Annotated[str, Form()] = "/") -> Response:  # noqa: A002
-    check_csrf(request, csrf_token)
-    user = _staff(shared).authenticate(username.strip(), password)
-    if user is None:  # one message whichever was wrong: the page must not reveal who has an account
-        return _page(request, shared, "sign_in.html.j2", "Sign in", status=400, user=None, next=safe_next(next),
-                     username=username, error_summary="Enter a correct username and password")
-    start_session(request, user)
-    return RedirectResponse(safe_next(next), status_code=303)
-
-
-@router.post("/sign-out")
-def sign_out(request: Request, shared: Shared, csrf_token: Annotated[str, Form()] = "") -> Response:
-    """Sign out everywhere: this account's sessions end on the server, so a copied cookie is useless."""
-    check_csrf(request, csrf_token)
-    staff = _staff(shared)
-    try:
-        staff.end_sessions(signed_in(request, staff).username)
-    except SignInRequired:
-        pass  # an ended or stale session: it may not sign anyone else out, only leave
-    request.session.clear()
-    return RedirectResponse("/sign-in", status_code=303)
-
-
 @router.get("/")
 def home(request: Request, shared: Shared, user: Staff) -> HTMLResponse:
-    return _page(request, shared, "home.html.j2", "Home", user=user)
+    return page(request, shared, "home.html.j2", "Home", user=user)
 
 
 @router.get("/glossary")
@@ -116,7 +85,7 @@ def glossary(request: Request, shared: Shared, user: Staff) -> HTMLResponse:
     definitions = [{"id": d.id, "label": d.label, "version": d.version, "text": d.text, "policy_ref": d.policy_ref,
                     "test": describe(d.condition) if d.test is not None else None}
                    for d in shared.front_door.current.rulebook.definitions.definitions]
-    return _page(request, shared, "glossary.html.j2", "Definitions", user=user, definitions=definitions)
+    return page(request, shared, "glossary.html.j2", "Definitions", user=user, definitions=definitions)
 
 
 def _when(test: Any) -> str:
@@ -128,7 +97,7 @@ def _when(test: Any) -> str:
 def rules(request: Request, shared: Shared, user: Staff) -> HTMLResponse:
     policy = shared.front_door.current.rulebook
     r = policy.rules
-    return _page(request, shared, "rules.html.j2", "Rules and services", user=user, rules=r,
+    return page(request, shared, "rules.html.j2", "Rules and services", user=user, rules=r,
                  routing=[{"id": x.id, "policy_ref": x.policy_ref, "route": x.route, "priority": x.priority,
                            "when": "otherwise" if x.otherwise else _when(x)} for x in r.routing],
                  problems=[{"label": p.label, "indicators": [{"id": i.id, "when": _when(i)} for i in p.indicators]}
@@ -146,18 +115,12 @@ async def _csrf_refused(_: Request, __: CsrfRefused) -> Response:
     return HTMLResponse("<h1>This form has expired</h1><p>Go back, reload the page and try again.</p>", status_code=403)
 
 
-def install(app: FastAPI, shared: Services, secure_cookies: bool) -> None:
-    """Add the pages, their static files and the session cookie to the app.
-
-    SameSite=Lax, not Strict: a link to a decision in an email or a chat message must open it for
-    someone signed in. Changes are POSTs, which Lax keeps same-site, and every form also carries
-    the session's CSRF token."""
+def install(app: FastAPI) -> None:
+    """Add the pages and their static files to the app (signing in: ``triage.web.signing_in``)."""
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
-    app.add_middleware(SessionMiddleware, secret_key=session_secret(shared.store.engine), session_cookie=SESSION_COOKIE,
-                       max_age=SESSION_SECONDS, same_site="lax", https_only=secure_cookies)
 
 
 def _recorded(shared: Services, decision_id: str) -> list[AuditEvent]:
@@ -183,7 +146,7 @@ def _decision_context(shared: Services, events: list[AuditEvent]) -> dict[str, A
 @router.get("/decisions/{decision_id}")
 def decision_page(request: Request, decision_id: str, shared: Shared, user: Staff) -> HTMLResponse:
     context = _decision_context(shared, _recorded(shared, decision_id))
-    return _page(request, shared, "decision.html.j2", f"Decision for {context['decision'].referral_id}", user=user,
+    return page(request, shared, "decision.html.j2", f"Decision for {context['decision'].referral_id}", user=user,
                  may_override=allowed(user.role, Permission.OVERRIDE), **context)
 
 
@@ -195,7 +158,7 @@ def history_page(request: Request, decision_id: str, shared: Shared, user: Staff
     entries += [{"when": e.recorded_at, "who": e.body["by"], "why": e.body["reason"],
                  "what": f"Overridden: {e.body['previous_route']} to {e.body['route']}" if e.kind == "override"
                  else "Case closed"} for e in events[1:] if e.kind in ("override", "closed")]
-    return _page(request, shared, "history.html.j2", "Audit history", user=user, entries=entries,
+    return page(request, shared, "history.html.j2", "Audit history", user=user, entries=entries,
                  decision=Decision.from_record(events[0].body["decision"]))
 
 
@@ -218,7 +181,7 @@ def _override_form(request: Request, shared: Services, user: StaffUser, events: 
                    **form: Any) -> HTMLResponse:
     context = _decision_context(shared, events)
     routes = sorted(context["service_names"].items(), key=lambda item: item[1])
-    return _page(request, shared, "override.html.j2", "Override the decision", status=status, user=user,
+    return page(request, shared, "override.html.j2", "Override the decision", status=status, user=user,
                  routes=routes, **{"route": "", "reason": "", "errors": {}, **form}, **context)
 
 
@@ -251,7 +214,7 @@ def override(request: Request, decision_id: str, shared: Shared, user: Overrider
 def _close_form(request: Request, shared: Services, user: StaffUser, events: list[AuditEvent], status: int = 200,
                 reason: str = "", error: str | None = None) -> HTMLResponse:
     """The form asking why the case can be closed (with the error, when the reason was left out)."""
-    return _page(request, shared, "close.html.j2", "Close the case", status=status, user=user, reason=reason,
+    return page(request, shared, "close.html.j2", "Close the case", status=status, user=user, reason=reason,
                  error=error, **_decision_context(shared, events))
 
 
@@ -301,8 +264,9 @@ def queue(request: Request, shared: Shared, user: Staff, route: str = "", locali
     filters = [("route", "Route", [(s.id, s.name) for s in policy.catalogue.services]),
                ("locality", "Locality", [(loc.id, loc.name) for loc in policy.catalogue.localities]),
                ("priority", "Priority", [(p.id, p.label) for p in policy.rules.priorities])]
-    return _page(request, shared, "queue.html.j2", "Queue", user=user, rows=rows, load=load, filters=filters,
-                 limit=QUEUE_LIMIT, unreadable=unreadable.note(), chosen={"route": route, "locality": locality, "priority": priority})
+    return page(request, shared, "queue.html.j2", "Queue", user=user, rows=rows, load=load, filters=filters,
+                limit=QUEUE_LIMIT, unreadable=unreadable.note(),
+                chosen={"route": route, "locality": locality, "priority": priority})
 
 
 def _submitter(user: Staff) -> StaffUser:
@@ -323,7 +287,7 @@ def _intake_form(request: Request, shared: Services, user: StaffUser, form: dict
         return any(key.startswith(f"{section}-") and value for key, value in member.items())
 
     policy = shared.front_door.engine.rulebook
-    return _page(request, shared, "intake.html.j2", "Enter a referral", status=status, user=user, form=form,
+    return page(request, shared, "intake.html.j2", "Enter a referral", status=status, user=user, form=form,
                  members=members, errors=errors, errors_in=errors_in, filled=filled, roles=intake.ROLES,
                  sections=intake.MEMBER_SECTIONS, housing=intake.HOUSING, agencies=policy.catalogue.partner_agencies)
 
@@ -405,7 +369,7 @@ def costs_page(request: Request, shared: Shared, user: Appraiser, since: str = "
     """Cost-benefit of key working for the families decided in a period: who pays, who saves."""
     first, last, errors = _period(since, until)
     report, notice = (None, None) if errors else _cost_report(shared, first, last, draws=0)  # Monte Carlo: in the download
-    return _page(request, shared, "costs.html.j2", "Costs and benefits", status=400 if errors else 200, user=user,
+    return page(request, shared, "costs.html.j2", "Costs and benefits", status=400 if errors else 200, user=user,
                  report=report, notice=notice, errors=errors, since=since, until=until, money=money, ratio=ratio,
                  years=years)
 

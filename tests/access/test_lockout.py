@@ -1,0 +1,59 @@
+"""The back-off after failed sign-ins to one account name, in the database."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from triage.access.lockout import FORGET_AFTER_SECONDS, SignInLockout, lock_seconds
+from triage.audit import tables
+from triage.audit.store import AuditStore
+
+
+@pytest.fixture
+def lockout(tmp_path: Path) -> SignInLockout:
+    store = AuditStore(f"sqlite:///{tmp_path / 'lockout.sqlite3'}")
+    yield SignInLockout(store.engine, b"k" * 64)
+    store.engine.dispose()
+
+
+@pytest.mark.parametrize(("failures", "seconds"), [(1, 0), (4, 0), (5, 60), (6, 120), (7, 240), (10, 1920),
+                                                   (11, 3600), (500, 3600)])
+def test_a_minute_after_five_failures_doubling_to_an_hour(failures, seconds):
+    assert lock_seconds(failures) == seconds
+
+
+def test_the_fifth_failure_locks_the_name(lockout):
+    assert [lockout.failed("a.patel") for _ in range(5)] == [0, 0, 0, 0, 60]
+    assert 59 < lockout.wait("a.patel") <= 60
+
+
+def test_a_name_is_the_same_whatever_its_case_or_spaces(lockout):
+    for name in ("a.patel", "A.Patel", " a.patel ", "A.PATEL", "a.Patel"):
+        lockout.failed(name)
+    assert lockout.wait("a.patel") > 0
+
+
+def test_the_right_password_starts_the_count_again(lockout):
+    for _ in range(4):
+        lockout.failed("a.patel")
+    lockout.succeeded("a.patel")
+    assert lockout.failed("a.patel") == 0
+
+
+def test_failures_a_day_old_are_forgotten(lockout, monkeypatch):
+    for _ in range(4):
+        lockout.failed("a.patel")
+    later = time.time() + FORGET_AFTER_SECONDS + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert lockout.failed("a.patel") == 0
+
+
+def test_the_name_typed_is_not_stored(lockout):
+    lockout.failed("correct horse battery")  # a password typed into the username box
+    with lockout.engine.connect() as conn:
+        [stored] = conn.execute(select(tables.sign_in_failures.c.account)).scalars()
+    assert "horse" not in stored and len(stored) == 64
