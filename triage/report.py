@@ -47,7 +47,8 @@ def ruleset_table(policy: Policy) -> str:
     """Every part of the active ruleset a policy lead would check, in the policy's order."""
     rules, catalogue = policy.rules, policy.catalogue
     sections = [
-        f"Ruleset {rules.version} - {rules.policy}\nEffective from {rules.effective_from}; sha256 {policy.sha256}\nLoaded from {policy.root}",
+        f"Ruleset {rules.version} - {rules.policy}\nEffective from {rules.effective_from}; sha256 {policy.sha256}\n"
+        + (f"Loaded from {policy.root}" if policy.root.is_dir() else "Published: loaded from the audit log's archive"),
         "Definitions\n" + _table(
             ["definition", "applies to", "test"],
             [[f"{d.id}@{d.version}", d.applies_to, describe(d.condition) if d.condition else "(prose)"]

@@ -138,3 +138,20 @@ def test_a_published_ruleset_whose_archive_was_edited_is_never_installed(store, 
     tamperer("UPDATE audit_rulesets SET content = replace(content, 'ge: 3', 'ge: 30')")
     with pytest.raises(ArchiveTampered):
         store.published_rulesets()
+
+
+def test_a_command_on_a_log_whose_published_ruleset_was_edited_stops_with_one_line(tmp_path, monkeypatch, policy):
+    """Every command installs the published versions: an edited one stops it, never decides."""
+    from typer.testing import CliRunner
+
+    from triage.cli import app
+
+    store = AuditStore(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
+    store.publish(policy, by="tests")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER audit_rulesets_no_update")
+        conn.exec_driver_sql("UPDATE audit_rulesets SET content = replace(content, 'ge: 3', 'ge: 30')")
+    monkeypatch.setenv("TRIAGE_AUDIT_DB", str(tmp_path / "audit.sqlite3"))
+    result = CliRunner().invoke(app, ["rules", "show"])
+    assert (result.exit_code, result.stderr.count("\n")) == (3, 1), result.output
+    assert "does not match its hash" in result.stderr
