@@ -92,3 +92,16 @@ def test_the_api_docs_allow_their_own_inline_script_by_hash_and_no_other(client)
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     policy = assert_secured(response, f"script-src 'self' 'sha256-{digest}';")
     assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+
+
+def test_a_page_about_families_is_never_cached(staff_browser):
+    assert staff_browser.get("/queue").headers["cache-control"] == "no-store"
+
+
+def test_an_api_answer_is_never_cached(client, front_door):
+    assert client.get("/v1/decisions", headers=front_door.headers).headers["cache-control"] == "no-store"
+
+
+def test_a_static_file_may_be_cached(client):
+    response = client.get("/static/govuk-frontend/govuk-frontend-council.min.css")
+    assert (response.status_code, response.headers.get("cache-control")) == (200, None)

@@ -8,6 +8,9 @@
 - ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``: no page can be framed (clickjacking).
 - ``X-Content-Type-Options: nosniff``: a response is only ever what its Content-Type says.
 - ``Referrer-Policy: no-referrer``: a page's address (a decision id) never leaves in a Referer.
+- ``Cache-Control: no-store`` on everything but the static files: a page or an answer about a
+  family is never kept by a browser's cache or a proxy (a shared computer, the Back button after
+  signing out).
 
 A response that sets one of these itself keeps its own.
 """
@@ -60,6 +63,8 @@ class SecurityHeaders:
                     headers = MutableHeaders(scope=message)
                     for name, value in security_headers(headers.get("content-type", "")).items():
                         headers.setdefault(name, value)
+                    if not scope["path"].startswith("/static/"):
+                        headers.setdefault("Cache-Control", "no-store")
                 await send(message)
             await self.app(scope, receive, sending)
 
