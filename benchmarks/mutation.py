@@ -41,9 +41,9 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ EQUIVALENTS = Path(__file__).with_name("mutation_equivalents.md")
 
 # module (file or package folder) -> its fast test subset (files or folders under tests/)
 TESTS: dict[str, list[str]] = {
-    "triage/engine/": ["tests/engine/test_compiler.py", "tests/engine/test_routing.py",
+    "triage/engine/": ["tests/engine/test_compiler.py", "tests/engine/test_decision_log.py", "tests/engine/test_routing.py",
                        "tests/engine/test_problems.py", "tests/engine/test_need_score.py",
                        "tests/engine/test_also_refer.py", "tests/engine/test_localities.py",
                        "tests/engine/test_timescales.py", "tests/engine/test_determinism.py",
@@ -519,7 +519,6 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"not in the table (or not found): {', '.join(unknown)} (known: {', '.join(TESTS)})")
     os.chdir(ROOT)
-    os.environ.setdefault("TRIAGE_LOG_LEVEL", "warning")
     if args.list:
         for module in args.modules:
             for file in files_of(module):
