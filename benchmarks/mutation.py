@@ -431,7 +431,8 @@ def files_of(module: str) -> list[str]:
     return sorted(str(p.relative_to(ROOT)) for p in (path.rglob("*.py") if path.is_dir() else [path]))
 
 
-def run_module(target: str, equivalent: set[str], factor: float, log: Callable[[str], None]) -> list[Outcome]:
+def run_module(target: str, equivalent: set[str], factor: float, log: Callable[[str], None],
+               match: str | None = None) -> list[Outcome]:
     tests = subset_for(target) or []
     files = files_of(target)
     code, seconds, coverage = covered_by(files, tests)
@@ -443,6 +444,8 @@ def run_module(target: str, equivalent: set[str], factor: float, log: Callable[[
     outcomes: list[Outcome] = []
     for file in files:
         for key, mutant in _numbered(mutants_of(file)).items():
+            if match is not None and match not in key:
+                continue
             if key in equivalent:
                 verdict = "equivalent"
             else:
@@ -514,6 +517,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=float, default=95.0, help="kill rate required of each module (percent)")
     parser.add_argument("--timeout-factor", type=float, default=3.0, help="times the clean run before a mutant stops")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument("--match", help="only the mutants whose key contains this text (to re-check survivors)")
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if subset_for(m) is None or not (ROOT / m).exists()]
     if unknown:
@@ -530,7 +534,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     for module in args.modules:
         started = time.monotonic()
-        results[module] = run_module(module, equivalent, args.timeout_factor, lambda line: print(line, flush=True))
+        results[module] = run_module(module, equivalent, args.timeout_factor, lambda line: print(line, flush=True),
+                                     args.match)
         print(f"{module}: {len(results[module])} mutants in {time.monotonic() - started:.0f} s, "
               f"kill rate {kill_rate(results[module]):.1f}%", flush=True)
     return 0 if report(results, args.target) else 1

@@ -106,6 +106,41 @@ def test_the_table_reaches_every_case(operator_engine):
     assert met == {"eq", "le", "ge", "not_ne", "not_lt", "not_gt"}
 
 
+def test_evidence_cites_the_who_definition_when_the_test_names_none(operator_engine):
+    decision = operator_engine.decide(parse_referral(
+        build_referral(child(social_care={"missing_episodes_12m": THRESHOLD})), operator_engine.policy.agencies))
+    assert {e.definition for e in decision.evidence} == {"anyone@1"}
+
+
+# --- a flag compared with true and false, plain and negated ----------------------------------
+# (the Python backend indexes tests by a flag that must be true: these cases check that index)
+
+FLAG = "health.substance_misuse"
+FLAG_CASES = [(op, value, negated) for op in ("eq", "ne") for value in (True, False) for negated in (False, True)]
+
+
+def _flag_problem(op: str, value: bool, negated: bool) -> str:
+    return f"{'not_' if negated else ''}{op}_{str(value).lower()}"
+
+
+@pytest.fixture(scope="module", params=sorted(BACKENDS))
+def flag_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    conditions = {}
+    for op, value, negated in FLAG_CASES:
+        compare = {"field": FLAG, op: value}
+        conditions[_flag_problem(op, value, negated)] = {"not": compare} if negated else compare
+    return Engine(write_tiny_policy(tmp_path_factory.mktemp("flags"), conditions), request.param)
+
+
+@pytest.mark.parametrize("flag", [True, False], ids=["flag-true", "flag-false"])
+@pytest.mark.parametrize(("op", "value", "negated"), FLAG_CASES,
+                         ids=[_flag_problem(*case) for case in FLAG_CASES])
+def test_a_flag_compared_plain_and_negated(flag_engine, op, value, negated, flag):
+    holds = MEANING[op](flag, value)
+    met = _flag_problem(op, value, negated) in problems_met(flag_engine, child(health={"substance_misuse": flag}))
+    assert met == (not holds if negated else holds)
+
+
 # --- generated condition trees against a direct reading of the tree ----------------------------
 
 # Member fields with values around the thresholds a rule may use; None means absent (flags are always
