@@ -51,7 +51,8 @@ EQUIVALENTS = Path(__file__).with_name("mutation_equivalents.md")
 
 # module (file or package folder) -> its fast test subset (files or folders under tests/)
 TESTS: dict[str, list[str]] = {
-    "triage/engine/": ["tests/engine/test_compiler.py", "tests/engine/test_decision_log.py", "tests/engine/test_routing.py",
+    "triage/engine/": ["tests/engine/test_compiler.py", "tests/engine/test_decision_log.py", "tests/engine/test_decide.py",
+                       "tests/engine/test_routing.py",
                        "tests/engine/test_problems.py", "tests/engine/test_need_score.py",
                        "tests/engine/test_also_refer.py", "tests/engine/test_localities.py",
                        "tests/engine/test_timescales.py", "tests/engine/test_determinism.py",
@@ -68,6 +69,7 @@ TESTS: dict[str, list[str]] = {
                               "tests/audit/test_decision_index.py"],
     "triage/access/": ["tests/access", "tests/web/test_pages.py", "tests/api/test_security.py"],
     "triage/web/sessions.py": ["tests/web/test_pages.py", "tests/web/test_csrf.py"],
+    "triage/web/pages.py": ["tests/web/test_csrf.py", "tests/web/test_pages.py", "tests/web/test_decision_pages.py"],
 }
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "--hypothesis-seed=0"]
 
