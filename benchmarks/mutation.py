@@ -63,12 +63,12 @@ TESTS: dict[str, list[str]] = {
     "triage/postcodes.py": ["tests/test_postcodes.py", "tests/engine/test_localities.py"],
     "triage/models.py": ["tests/test_models.py", "tests/test_intake.py"],
     "triage/rulebook/": ["tests/rulebook", "tests/engine/test_compiler.py"],
-    "triage/canonical.py": ["tests/audit/test_canonical.py", "tests/rulebook/test_hash.py"],
+    "triage/canonical.py": ["tests/test_canonical.py", "tests/audit/test_canonical.py", "tests/rulebook/test_hash.py"],
     "triage/audit/canonical.py": ["tests/audit/test_canonical.py", "tests/audit/test_verify_tamper.py"],
     "triage/audit/store.py": ["tests/audit/test_store.py", "tests/audit/test_verify_tamper.py",
                               "tests/audit/test_decision_index.py"],
     "triage/access/": ["tests/access", "tests/web/test_pages.py", "tests/api/test_security.py"],
-    "triage/web/sessions.py": ["tests/web/test_pages.py", "tests/web/test_csrf.py"],
+    "triage/web/sessions.py": ["tests/web/test_sessions.py", "tests/web/test_pages.py", "tests/web/test_csrf.py"],
     "triage/web/pages.py": ["tests/web/test_csrf.py", "tests/web/test_pages.py", "tests/web/test_decision_pages.py"],
 }
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "--hypothesis-seed=0"]
@@ -386,7 +386,7 @@ def covered_by(files: list[str], tests: list[str]) -> tuple[int, float, dict[str
 
 
 def run_mutant(mutant: Mutant, tests: list[str], timeout: float) -> str:
-    """"killed", "timeout", "survived" or "error" (pytest could not run: a usage problem)."""
+    """"killed", "timeout", "survived" or "error" (pytest ran no test: exit 5)."""
     code = mutated_code(mutant)
     finder = _Finder(module_name(mutant.file), ROOT / mutant.file, code)
 
@@ -396,7 +396,9 @@ def run_mutant(mutant: Mutant, tests: list[str], timeout: float) -> str:
     outcome, result = in_child(work, timeout)
     if outcome == "timeout":
         return "timeout"
-    if outcome == "crashed" or result in (1, 2):  # failed, or could not even import/collect
+    # 1: a test failed; 2, 3, 4: the tests could not start (the mutant breaks an import, even a
+    # conftest's). The same arguments ran cleanly on the unmutated code, so the mutant is the cause.
+    if outcome == "crashed" or result in (1, 2, 3, 4):
         return "killed"
     return "survived" if result == 0 else "error"
 
