@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 import pytest
 from hypothesis import given
@@ -51,6 +51,12 @@ def test_substitute_boxing_day_is_not_working_day(cal: WorkingCalendar) -> None:
 def test_datetime_is_rejected_where_a_date_is_expected(cal: WorkingCalendar) -> None:
     with pytest.raises(TypeError):
         cal.is_working_day(datetime(2026, 12, 25, 9, tzinfo=timezone.utc))
+
+
+@pytest.mark.parametrize("n", [0, 5, -1])
+def test_add_working_days_rejects_a_datetime_before_anything_else(cal: WorkingCalendar, n: int) -> None:
+    with pytest.raises(TypeError):
+        cal.add_working_days(datetime(2026, 12, 25, 9, tzinfo=UTC), n)
 
 
 def test_holidays_of_any_subdivision_count() -> None:
@@ -137,6 +143,18 @@ def test_naive_datetime_rejected(cal: WorkingCalendar) -> None:
         cal.local_date(datetime(2026, 6, 30, 23, 30))
 
 
+class _NoOffset(tzinfo):
+    """A time zone that does not know its offset: Python counts such datetimes as naive."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+
+def test_a_datetime_whose_zone_has_no_offset_is_rejected_as_naive(cal: WorkingCalendar) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        cal.local_date(datetime(2026, 6, 30, 23, 30, tzinfo=_NoOffset()))
+
+
 def test_respond_by_uses_local_received_date(cal: WorkingCalendar) -> None:
     # Received Wed 1 July (BST), not Tue 30 June, so +1 is Thu 2 July.
     assert cal.respond_by(utc("2026-06-30T23:30:00"), 1) == date(2026, 7, 2)
@@ -157,6 +175,11 @@ def test_respond_by_rejects_naive_datetime(cal: WorkingCalendar) -> None:
 def test_unknown_subdivision_rejected() -> None:
     with pytest.raises(ValueError):
         WorkingCalendar("GB", ["XXX"], "Europe/London")
+
+
+@pytest.mark.parametrize(("subdivisions", "shown"), [(["ENG", "WLS"], "['ENG', 'WLS']"), ([], "[]")])
+def test_repr_names_the_configuration(subdivisions: list[str], shown: str) -> None:
+    assert repr(WorkingCalendar("GB", subdivisions, "Europe/London")) == f"WorkingCalendar('GB', {shown}, 'Europe/London')"
 
 
 def test_bare_string_subdivisions_rejected() -> None:

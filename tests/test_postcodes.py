@@ -89,6 +89,14 @@ def test_long_input_is_truncated_in_reason() -> None:
     assert len(str(excinfo.value)) < 80
 
 
+@pytest.mark.parametrize(("typed", "shown"), [("X" * 20, "'" + "X" * 20 + "'"), ("X" * 21, "'" + "X" * 19 + "…'")],
+                         ids=["twenty-whole", "twenty-one-cut"])
+def test_the_reason_quotes_up_to_twenty_characters_of_the_input(typed: str, shown: str) -> None:
+    with pytest.raises(ValueError) as excinfo:
+        outward_code(typed)
+    assert str(excinfo.value) == f"{shown} is not a UK postcode or outward code"
+
+
 @pytest.mark.parametrize("postcode", ["\u017f5 7AU", "S\u0665 7AU"], ids=["long-s", "arabic-digit"])
 def test_unicode_lookalikes_are_rejected(postcode: str) -> None:
     with pytest.raises(ValueError):

@@ -86,17 +86,37 @@ def test_sessions_are_deleted_so_more_than_1024_evaluations_run(policy):
     assert len(routes) == 1
 
 
-def test_a_fact_durable_does_not_take_is_an_engine_failure(policy, monkeypatch):
+@pytest.mark.parametrize("code", [1, 2], ids=["not-handled", "observed"])
+def test_a_fact_durable_does_not_take_is_an_engine_failure(policy, monkeypatch, code):
     engine = Engine(policy, "durable")
     referral = varied_referrals(engine.policy.agencies, 1)[0]
     deleted: list[str] = []
     fake_core = SimpleNamespace(error=durable_backend.core.error,
-                                assert_facts=lambda handle, text: (1, 0),
+                                assert_facts=lambda handle, text: (code, 0),
                                 delete_state=lambda handle, sid: deleted.append(sid))
     monkeypatch.setattr(durable_backend, "core", fake_core)
     with pytest.raises(EngineFailure):
         engine.decide(referral)
     assert deleted == []  # no action ran in the session: deleting it would crash the process
+
+
+def test_an_action_that_fails_is_abandoned_and_the_referral_gets_no_decision(policy, monkeypatch):
+    """As durable's own Ruleset does: the C core is told, so the session is not left mid-action."""
+    engine = Engine(policy, "durable")
+    referral = varied_referrals(engine.policy.agencies, 1)[0]
+    abandoned: list[tuple[int, int]] = []
+
+    def fail(handle: int, state: str) -> None:
+        raise durable_backend.core.error("update failed")
+
+    fake_core = SimpleNamespace(error=durable_backend.core.error, assert_facts=lambda handle, text: (0, 7),
+                                start_action_for_state=lambda handle, state: ("{}", '{"catch_all": {"m": {}}}'),
+                                update_state=fail, abandon_action=lambda handle, state: abandoned.append((handle, state)),
+                                delete_state=lambda handle, sid: None)
+    monkeypatch.setattr(durable_backend, "core", fake_core)
+    with pytest.raises(EngineFailure):
+        engine.decide(referral)
+    assert [state for _, state in abandoned] == [7]
 
 
 @pytest.mark.parametrize(("expr", "pattern"), [

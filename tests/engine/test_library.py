@@ -97,6 +97,14 @@ def test_a_gap_after_a_version_ends_is_refused(policy_copy, edit):
         _select(gap, "2026-11-20T10:00:00Z")
 
 
+def test_a_version_is_in_force_on_its_last_day(policy_copy, edit):
+    edit(policy_copy / "rules" / "ruleset.yaml", lambda data: data.update(effective_to=date(2026, 11, 20)))
+    ending = RulesetLibrary([Engine(load_policy(policy_copy), "python")])
+    assert _select(ending, "2026-11-20T23:30:00Z").engine.rulebook.version == "2026.1"  # 23:30 in London
+    with pytest.raises(NoRulesetInForce):
+        _select(ending, "2026-11-21T00:30:00Z")
+
+
 def test_a_version_that_ends_before_it_starts_is_refused_by_the_loader(policy_copy, edit):
     def backwards(data):
         data["effective_to"] = date(2020, 1, 1)
