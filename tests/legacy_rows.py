@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from support import build_referral, child, parent
 
-from triage.audit import Request, tables
+from triage.audit import Request
+from triage.db import tables
 from triage.audit.canonical import GENESIS, canonical, link_hash
 from triage.audit.store import AuditStore
 from triage.engine import Engine

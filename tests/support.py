@@ -221,7 +221,7 @@ def append_whole_decision(engine: Any, policy: Any, data: dict[str, Any], decisi
     import yaml
     from sqlalchemy import func, select
 
-    from triage.audit import tables
+    from triage.db import tables
     from triage.audit.canonical import GENESIS, canonical, link_hash, sha256_text
 
     payload = canonical(data)

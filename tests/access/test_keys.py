@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from triage.access import KeyStore, Role, UnknownKey
-from triage.audit import tables
+from triage.db import tables
 from triage.audit.store import AuditStore
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from triage.access.lockout import FORGET_AFTER_SECONDS, SignInLockout, lock_seconds
-from triage.audit import tables
+from triage.db import tables
 from triage.audit.store import AuditStore
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from triage.api.services import Services
-from triage.database import DatabaseUnavailable
+from triage.db.urls import DatabaseUnavailable
 from triage.settings import Settings
 
 

@@ -10,10 +10,11 @@ from alembic.config import Config
 from sqlalchemy import text
 
 from support import append_whole_decision, build_referral, child, parent
-from triage.audit.migrate import HEAD, MIGRATIONS, current_revision
+from triage.db.migrate import HEAD, MIGRATIONS, current_revision
 from triage.audit import CaseClosed
 from triage.audit.events import DecisionQuery
-from triage.audit.store import AuditStore, open_engine
+from triage.audit.store import AuditStore
+from triage.db.connection import open_database
 from triage.engine import Engine
 from triage.intake import parse_referral
 
@@ -70,7 +71,7 @@ def test_an_index_row_removed_behind_the_chain_fails_verify(store, audited):
 
 
 def _database_at_0001(url: str) -> None:
-    engine = open_engine(url)
+    engine = open_database(url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
@@ -84,7 +85,7 @@ def test_upgrading_from_0001_indexes_the_decisions_already_recorded(store_url, p
     engine = Engine(policy, "python")
     data = build_referral(*FAMILY)
     decision = engine.decide(parse_referral(data, engine.policy.agencies))
-    writer_engine = open_engine(store_url)
+    writer_engine = open_database(store_url)
     append_whole_decision(writer_engine, policy, data, decision, "tests")  # what 0001's store wrote: no index row
     writer_engine.dispose()
     upgraded = AuditStore(store_url)

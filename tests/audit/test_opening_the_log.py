@@ -18,7 +18,7 @@ from support import SPEC_EXAMPLE
 from typer.testing import CliRunner, Result
 
 from triage.cli import app
-from triage.database import driver_url, masked
+from triage.db.urls import driver_url, masked
 
 runner = CliRunner()
 READ_ONLY = [

@@ -13,8 +13,9 @@ from support import STAFF_PASSWORD, signed_in_browser
 from triage.access import Role
 from triage.access.staff import StaffStore
 from triage.api.app import create_app
-from triage.audit.migrate import HEAD, MIGRATIONS, current_revision
-from triage.audit.store import AuditStore, open_engine
+from triage.db.migrate import HEAD, MIGRATIONS, current_revision
+from triage.audit.store import AuditStore
+from triage.db.connection import open_database
 from triage.settings import Settings
 
 
@@ -41,7 +42,7 @@ def test_the_session_key_is_nowhere_in_the_database(store_url, tmp_path: Path):
 
 
 def test_upgrading_from_0005_drops_the_key_kept_in_the_database(store_url):
-    engine = open_engine(store_url)
+    engine = open_database(store_url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 
 from triage.access.lockout import SignInLockout, lock_seconds
-from triage.audit import tables
+from triage.db import tables
 
 
 def test_failures_counted_at_once_are_each_counted(store):

@@ -14,7 +14,7 @@ from support import STAFF_PASSWORD, csrf_token_in
 from triage.access import Role
 from triage.access.staff import StaffError, StaffStore
 from triage.api.app import create_app
-from triage.audit import tables
+from triage.db import tables
 from triage.rulebook import load_policy
 from triage.settings import Settings
 from triage.web.sessions import SESSION_SECONDS

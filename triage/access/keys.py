@@ -24,7 +24,7 @@ from sqlalchemy import Engine, select, update
 
 from triage.access.callers import RESERVED_CALLERS
 from triage.access.roles import Role
-from triage.audit import tables
+from triage.db import tables
 from triage.characters import UNSAFE_REASON, is_safe
 
 CACHE_SECONDS = 5.0

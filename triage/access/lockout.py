@@ -22,7 +22,7 @@ import time
 from sqlalchemy import Engine, case, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from triage.audit import tables
+from triage.db import tables
 
 FAILURES_BEFORE_LOCK = 5
 FIRST_LOCK_SECONDS = 60

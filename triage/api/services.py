@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from triage.access import KeyStore
 from triage.audit.checkpoints import write_checkpoint
 from triage.audit.store import AuditStore
-from triage.database import make_room, opening
+from triage.db.urls import make_room, opening
 from triage.engine.library import RulesetLibrary
 from triage.front_door import FrontDoor
 from triage.keyfile import read_or_create_key

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from triage.audit import tables
+from triage.db import tables
 from triage.audit.canonical import GENESIS, canonical, link_hash, sha256_text
 from triage.audit.events import AuditEvent
 from triage.audit.personal import PERSONAL_KEY, Split, is_split, joined, referral_ref

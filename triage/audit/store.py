@@ -22,9 +22,9 @@ from typing import Any, Callable, Iterator, Sequence
 import orjson
 import structlog
 import yaml
-from sqlalchemy import Connection, Engine, Select, create_engine, delete, event, exists, func, select
+from sqlalchemy import Connection, Select, delete, exists, func, select
 
-from triage.audit import tables
+from triage.db import tables
 from triage.audit.canonical import canonical, sha256_text
 from triage.audit.chain import ChainWriter, content_of, kept_texts, now, read_events, referral_keys
 from triage.audit.checkpoints import Checkpoint
@@ -33,9 +33,9 @@ from triage.audit.events import (ArchivedRuleset, AuditEvent, DecisionQuery, Rep
                                  decision_in)
 from triage.audit.personal import PERSONAL_KEY, Split, is_split, split_decision, split_note
 from triage.audit.requests import Request, attempt
-from triage.audit.migrate import upgrade
+from triage.db.migrate import upgrade
 from triage.audit.verify import archived_hash, verify_log
-from triage.database import driver_url
+from triage.db.connection import WRITER, open_database
 from triage.engine import Engine as DecisionEngine
 from triage.intake import parse_referral
 from triage.models import Decision
@@ -43,42 +43,9 @@ from triage.rulebook import Policy, load_policy
 
 log = structlog.get_logger("triage.audit")
 _PG_APPEND_LOCK = 7_355_608  # any fixed number: the advisory lock every appender takes
-_WRITER = "triage_writer"  # marks a connection whose next transaction appends
 # what replay does not compare: what differs between any two decisions on the same referral and
 # ruleset (its id and time), and why that ruleset was chosen (a replay pins the archived one)
 VOLATILE_FIELDS = frozenset({"decision_id", "decided_at", "ruleset_selection"})
-
-
-def _sqlite_engine(url: str) -> Engine:
-    # as many connections as the API's worker threads (40), so none waits for one to read
-    engine = create_engine(url, pool_size=10, max_overflow=50)
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _: Any) -> None:
-        dbapi_connection.isolation_level = None  # let the "begin" hook below choose the BEGIN
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")  # a reported decision survives a power cut
-        cursor.execute("PRAGMA busy_timeout=60000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        # A writer takes the write lock before reading the tail; readers (verify, show, export)
-        # take none, so they never hold up the writers.
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.info.pop(_WRITER, False) else "BEGIN")
-
-    return engine
-
-
-def open_engine(url: str) -> Engine:
-    """An SQLAlchemy engine for a database URL (``sqlite:///path``, ``postgresql://…`` or ``postgres://…``);
-    DatabaseUnavailable, naming it with the password masked, for a URL this project cannot use."""
-    target = driver_url(url)
-    if target.drivername == "sqlite":
-        return _sqlite_engine(url)
-    # 20 connections a process at most: several API workers must stay under the server's limit (100)
-    return create_engine(target, pool_pre_ping=True, pool_size=5, max_overflow=15)
 
 
 class AuditStore:
@@ -86,7 +53,7 @@ class AuditStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = open_engine(url)
+        self.engine = open_database(url)
         upgrade(self.engine)
         self._postgres = self.engine.dialect.name == "postgresql"
         self._write_lock = threading.Lock()  # one writer per process at a time, in turn
@@ -378,7 +345,7 @@ class AuditStore:
     def _transaction(self) -> Iterator[Connection]:
         """A transaction holding the database's one append lock, taken before anything is read."""
         with self.engine.connect() as conn:
-            conn.info[_WRITER] = True  # on SQLite, the BEGIN IMMEDIATE it causes is the lock
+            conn.info[WRITER] = True  # on SQLite, the BEGIN IMMEDIATE it causes is the lock
             with conn.begin():
                 if self._postgres:
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_APPEND_LOCK})")

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 import yaml
 from sqlalchemy import Connection, func, select
 
-from triage.audit import tables
+from triage.db import tables
 from triage.audit.canonical import GENESIS, canonical, link_hash, sha256_text
 from triage.audit.chain import content_of, kept_texts
 from triage.audit.checkpoints import Checkpoint

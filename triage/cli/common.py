@@ -146,7 +146,7 @@ def _open_store(create: bool) -> AuditStore | None:
     look); exit 3 with one line naming the database when it cannot be opened."""
     # imported here: SQLAlchemy costs startup time when unused
     from triage.audit.store import AuditStore
-    from triage.database import DatabaseUnavailable, has_log, make_room, opening
+    from triage.db.urls import DatabaseUnavailable, has_log, make_room, opening
 
     url = Settings().audit_url
     try:
@@ -164,7 +164,7 @@ def audit_store(create: bool = False) -> AuditStore:
     "no audit log at …" where there is none, rather than make an empty one and report on it."""
     store = _open_store(create)
     if store is None:
-        from triage.database import where
+        from triage.db.urls import where
 
         raise fail(f"no audit log at {where(Settings().audit_url)}: nothing has been recorded there "
                    "(TRIAGE_DATA_DIR, TRIAGE_AUDIT_DB or TRIAGE_DATABASE_URL say where the log is)", EXIT_INVALID_INPUT)

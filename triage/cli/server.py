@@ -30,7 +30,7 @@ def serve(
     """
     import uvicorn
 
-    from triage.database import where
+    from triage.db.urls import where
 
     # a database that cannot be opened, a broken policy folder or an unsafe key file is reported
     # here, once, in one line, not as a traceback from every worker

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from triage.api.problems import ApiProblem, problem_responses
 from triage.api.schemas import Liveness, Readiness, RulesetsToday
 from triage.api.services import Services, services
-from triage.audit.migrate import HEAD, current_revision
+from triage.db.migrate import HEAD, current_revision
 
 router = APIRouter(tags=["health"])
 

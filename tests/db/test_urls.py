@@ -1,4 +1,4 @@
-"""``triage.database``: the audit database's URL read (postgres:// too), shown without its password,
+"""``triage.db.urls``: the audit database's URL read (postgres:// too), shown without its password,
 and one line saying what to check when it cannot be opened."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from triage.database import DatabaseUnavailable, driver_url, masked, unavailable, where
+from triage.db.urls import DatabaseUnavailable, driver_url, masked, unavailable, where
 
 
 def test_a_password_is_never_shown() -> None:

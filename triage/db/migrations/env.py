@@ -1,4 +1,4 @@
-"""Alembic runs migrations on the connection triage.audit.migrate hands it (no alembic.ini)."""
+"""Alembic runs migrations on the connection triage.db.migrate hands it (no alembic.ini)."""
 
 from alembic import context
 

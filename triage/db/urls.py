@@ -17,7 +17,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from triage.audit.migrate import current_revision
+from triage.db.migrate import current_revision
 
 # what a URL may start with -> the SQLAlchemy driver used for it
 _DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg",
