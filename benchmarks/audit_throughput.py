@@ -99,9 +99,9 @@ def check_store(url: str, n: int) -> tuple[str | None, str]:
 
     store = AuditStore(url)
     try:
-        result = store.verify()
+        result = store.log.verify()
     finally:
-        store.engine.dispose()
+        store.db.dispose()
     engine = create_engine(_sqlalchemy_url(url))
     try:
         with engine.connect() as conn:

@@ -73,7 +73,9 @@ TESTS: dict[str, list[str]] = {
     "triage/audit/checkpoints.py": ["tests/audit/test_checkpoints.py", "tests/audit/test_tamper_evidence.py"],
     "triage/access/": ["tests/access", "tests/web/test_pages.py", "tests/api/test_security.py"],
     "triage/web/sessions.py": ["tests/web/test_sessions.py", "tests/web/test_pages.py", "tests/web/test_csrf.py"],
-    "triage/web/pages.py": ["tests/web/test_csrf.py", "tests/web/test_pages.py", "tests/web/test_decision_pages.py"],
+    "triage/web/decisions.py": ["tests/web/test_csrf.py", "tests/web/test_pages.py", "tests/web/test_decision_pages.py"],
+    "triage/web/referrals.py": ["tests/web/test_csrf.py", "tests/web/test_referral_form.py"],
+    "triage/web/deps.py": ["tests/web/test_pages.py", "tests/web/test_decision_pages.py", "tests/web/test_csrf.py"],
     "triage/web/signing_in.py": ["tests/web/test_csrf.py", "tests/web/test_signing_in.py", "tests/web/test_pages.py"],
 }
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "--hypothesis-seed=0"]

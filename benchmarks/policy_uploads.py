@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     from fastapi.testclient import TestClient
 
     from triage.access import Role
-    from triage.api.app import create_app
+    from triage.app import create_app
     from triage.logs import configure_logging
     from triage.settings import Settings
 
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     refused = timed("child on a protection plan to MAST, refused", "/v1/rulesets", _cp_plan_child_to_mast(_files()))
     for error in refused.get("errors", []):
         print(f"\n{error['path']}\n{error['reason']}")
-    app.state.services.store.engine.dispose()
+    app.state.services.store.db.dispose()
     return 0
 
 

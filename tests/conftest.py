@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 import yaml
 
+from triage.audit.store import AuditStore
 from triage.engine import BACKENDS, Engine
 from triage.intake import parse_referral
 from triage.models import Decision
 from triage.rulebook import Policy, default_policy_dir, load_policy
 
+from databases import fresh_postgres, record_decision
 from support import build_referral
 
 POLICY_FOLDERS = ("definitions", "rules", "service_catalogue")
@@ -29,6 +31,29 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     folder = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("TRIAGE_DATA_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An audit database on SQLite, then on PostgreSQL (see ``databases``)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+    return fresh_postgres()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[AuditStore]:
+    audit = AuditStore(store_url)
+    yield audit
+    audit.db.dispose()
+
+
+@pytest.fixture
+def audited(store: AuditStore, policy: Policy) -> Callable[..., Decision]:
+    """``audited(data, caller="tests")``: decide a referral dict with the python engine and record it."""
+    def run(data: dict[str, Any], caller: str = "tests") -> Decision:
+        return record_decision(store, policy, data, caller)
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from support import build_referral, child, parent
 
-from triage.audit import Request
+from triage.audit import Recording
 from triage.db import tables
 from triage.audit.canonical import GENESIS, canonical, link_hash
 from triage.audit.store import AuditStore
@@ -39,7 +39,7 @@ def record_huge_count(store: AuditStore, engine: Engine, referral_id: str = "LEG
                 for e in decided.evidence]
     decision = decided.model_copy(update={"evidence": evidence})
     data["household"]["members"][1]["school"]["fixed_term_exclusions_3_terms"] = HUGE
-    [outcome] = store.decide_many([Request(data, referral_id, lambda: decision, engine.rulebook)], caller)
+    [outcome] = store.log.record(caller, [Recording(data, referral_id, decision, engine.rulebook)])
     assert isinstance(outcome, Decision), outcome
     return outcome
 
@@ -52,7 +52,7 @@ def record_unreadable(store: AuditStore, referral_id: str = "BROKEN-1", caller: 
     now = datetime.now(UTC).isoformat()
     decision = {"decision_id": decision_id, "referral_id": referral_id, "route": "bsf", "locality": None,
                 "priority": "high", "respond_by": "2026-11-27", "decided_at": now}
-    with store.engine.begin() as conn:
+    with store.db.begin() as conn:
         tail = conn.execute(select(tables.events.c.seq, tables.events.c.hash)
                             .order_by(tables.events.c.seq.desc()).limit(1)).first()
         seq, prev = (tail.seq + 1, tail.hash) if tail else (1, GENESIS)

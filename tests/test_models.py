@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from triage.intake import InvalidReferral, parse_referral
-from triage.paths import dotted_path
+from triage.field_paths import dotted_path
 from triage.models import Decision, Member, Referral
 
 from support import AGENCIES, SPEC_EXAMPLE  # SPEC_EXAMPLE: the contract's own example, verbatim

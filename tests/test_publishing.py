@@ -13,7 +13,7 @@ from support import build_referral, child, parent
 from typer.testing import CliRunner
 
 from triage.access import Role
-from triage.api.app import create_app
+from triage.app import create_app
 from triage.audit import RulesetConflict
 from triage.audit.store import AuditStore
 from triage.cli import app
@@ -31,7 +31,7 @@ FAMILY = (parent(domestic_abuse={"marac_high_risk": True}, employment={"out_of_w
 def store(tmp_path: Path) -> AuditStore:
     audit = AuditStore(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
     yield audit
-    audit.engine.dispose()
+    audit.db.dispose()
 
 
 def test_a_tested_ruleset_is_published_once(store):
@@ -46,7 +46,7 @@ def test_a_ruleset_whose_tests_fail_is_not_published(store, policy_copy):
                                                                       "derived.need_score, ge: 35"))
     with pytest.raises(PublishRefused, match="expected mast, got bsf"):
         publish(store, load_policy(policy_copy), "policy-lead", "python")
-    assert store.published_rulesets() == []
+    assert store.archive.published() == []
 
 
 def test_a_ruleset_without_tests_is_not_published(store, policy_copy):
@@ -61,7 +61,7 @@ def test_a_published_version_number_cannot_be_reused_for_other_content(store, tm
     ruleset = policy_copy / "rules" / "ruleset.yaml"
     ruleset.write_text(ruleset.read_text().replace('version: "2026.1"', 'version: "2026.2"', 1))
     with pytest.raises(RulesetConflict, match="published before with other content"):
-        store.publish(load_policy(policy_copy), "policy-lead")
+        store.archive.publish(load_policy(policy_copy), "policy-lead")
 
 
 def test_an_instance_installs_its_folders_and_every_published_version(store):
@@ -104,7 +104,7 @@ def test_other_content_under_a_version_installed_from_a_folder_is_refused(store,
     project = load_policy()
     with pytest.raises(RulesetConflict, match="installed from a rule folder"):
         publish(store, load_policy(policy_copy), "policy-lead", "python", {project.version: project.sha256})
-    assert store.published_rulesets() == []
+    assert store.archive.published() == []
 
 
 # --- every way in resolves the installed versions the same way ----------------------------------
@@ -145,7 +145,7 @@ def test_after_publishing_decide_with_and_without_audit_and_the_api_answer_with_
         answered = TestClient(api).post("/v1/referrals", json={**referral, "referral_id": "SAME-2"},
                                         headers={"Authorization": f"Bearer {token}"}).json()
     finally:
-        api.state.services.store.engine.dispose()
+        api.state.services.store.db.dispose()
     assert [*versions, answered["ruleset"]["version"]] == ["2026.2", "2026.2", "2026.2"]
 
 
@@ -222,7 +222,7 @@ def test_one_rule_sending_everyone_out_of_area_is_refused_for_its_coverage(store
     with pytest.raises(PublishRefused) as refused:
         publish(store, load_policy(sends_everyone_out_of_area(policy_copy, edit)), "policy-lead", "python")
     assert any("coverage 2.2% is below the 100% this ruleset requires" in p for p in refused.value.problems)
-    assert store.published_rulesets() == []
+    assert store.archive.published() == []
 
 
 def test_the_coverage_a_ruleset_requires_is_its_own(store, policy_copy, edit):
@@ -239,7 +239,7 @@ def test_a_child_on_a_protection_plan_sent_to_mast_is_refused_by_the_invariant(s
         publish(store, candidate, "policy-lead", "python")
     [problem] = refused.value.problems  # its rule tests pass, with full coverage
     assert (CHILD_AT_RISK in problem, "smallest counter-example" in problem) == (True, True)
-    assert store.published_rulesets() == []
+    assert store.archive.published() == []
 
 
 def test_a_ruleset_without_invariants_is_not_published(store, policy_copy):

@@ -1,16 +1,22 @@
 """Where a referral enters and its decision leaves: validate, decide and (when on) record.
 
-The CLI and the HTTP API both come through here, so every way in follows the same steps: a
-decision is handed back only after its audit event is committed.
+The CLI, the HTTP API and the web pages all come through here, so every way in follows the same
+steps, in this order (``submit_many``):
+
+1. read each referral (``parse_referral``) and choose the ruleset version that applies;
+2. ask the audit log which of them were recorded before (a referral sent again is not decided again);
+3. decide the others (the engine);
+4. record them (the audit log), and hand each decision back only once it is committed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from triage.audit import Request, attempt
+from triage.audit import Recording
 from triage.engine import Engine
 from triage.engine.library import LONDON, NoRulesetInForce, Pin, RulesetLibrary, Selection
 from triage.intake import FieldError, InvalidReferral, parse_referral
@@ -77,7 +83,7 @@ class FrontDoor:
         self.caller = caller
         self.clock = clock
         if audit is not None:
-            audit.rulesets_in_use([engine.rulebook for engine in self.library.engines], by=caller)
+            audit.archive.rulesets_in_use([engine.rulebook for engine in self.library.engines], by=caller)
 
     @property
     def current(self) -> Engine:
@@ -120,11 +126,14 @@ class FrontDoor:
         lost a race to another writer and returns the recorded one, whose id this call never made),
         and only for the first copy of a referral sent twice in one call.
         """
-        made: set[str] = set()
+        caller = caller or self.caller
         window = ReceivedWindow(self.clock(), self.current.rulebook.rules.intake.received_within_days) if arriving else None
-        parsed = [self._request(data, made, pinned, window) for data in items]
-        decided = iter(self._decide_requests([p for p in parsed if isinstance(p, Request)], caller or self.caller))
-        outcomes = [next(decided) if isinstance(p, Request) else p for p in parsed]
+        parsed = [self._read(data, pinned, window) for data in items]
+        readable = [p for p in parsed if isinstance(p, _Readable)]
+        already = self.audit.log.recorded(caller, [p.referral.referral_id for p in readable]) if self.audit else {}
+        made = self._decide(readable, already)
+        decided = iter(self._record(readable, caller))
+        outcomes = [next(decided) if isinstance(p, _Readable) else p for p in parsed]
         return [Submitted(o, self._first_time(o, made)) for o in outcomes]
 
     @staticmethod
@@ -136,29 +145,57 @@ class FrontDoor:
         made.discard(outcome.decision_id)
         return True
 
-    def _request(self, data: Any, made: set[str], pinned: str | Pin | None,
-                 window: ReceivedWindow | None) -> Request | Exception:
-        """A validated referral ready to decide by the version that applies, or why it cannot be."""
+    def _read(self, data: Any, pinned: str | Pin | None, window: ReceivedWindow | None) -> _Readable | Exception:
+        """A validated referral with the ruleset version that applies, or why it cannot be decided."""
         try:
             referral = parse_referral(data, self.engine.policy.agencies)
             refusal = window.refusal(referral) if window is not None else None
             if refusal is not None:
                 return refusal
-            selection = self.library.select(referral, pinned)
+            return _Readable(data, referral, self.library.select(referral, pinned))
         except (InvalidReferral, NoRulesetInForce) as refused:
             return refused
-        return Request(data, referral.referral_id, self._deciding(referral, selection, made),
-                       selection.engine.rulebook)
 
-    @staticmethod
-    def _deciding(referral: Referral, selection: Selection, made: set[str]) -> Callable[[], Decision]:
-        def decide() -> Decision:
-            decision = selection.engine.decide(referral).model_copy(update={"ruleset_selection": selection.reason})
-            made.add(decision.decision_id)
-            return decision
-        return decide
+    def _decide(self, readable: list[_Readable], already: Mapping[str, Any]) -> set[str]:
+        """Decide each referral not recorded before (once, if it came twice); the ids of the
+        decisions made. One referral's failure is kept in its place and costs no other."""
+        made: set[str] = set()
+        seen: set[str] = set()
+        for item in readable:
+            referral_id = item.referral.referral_id
+            if self.audit is not None and (referral_id in already or referral_id in seen):
+                continue
+            seen.add(referral_id)
+            item.outcome = _attempt(item)
+            if isinstance(item.outcome, Decision):
+                made.add(item.outcome.decision_id)
+        return made
 
-    def _decide_requests(self, requests: list[Request], caller: str) -> list[Decision | Exception]:
-        if self.audit is not None:
-            return self.audit.decide_many(requests, caller) if requests else []
-        return [attempt(request.decide) for request in requests]
+    def _record(self, readable: list[_Readable], caller: str) -> list[Decision | Exception]:
+        """Record the decisions (or, with no audit log, hand them straight back)."""
+        if self.audit is None:
+            return [item.outcome if item.outcome is not None else RuntimeError("not decided") for item in readable]
+        if not readable:
+            return []
+        return self.audit.log.record(caller, [Recording(item.data, item.referral.referral_id, item.outcome,
+                                                        item.selection.engine.rulebook) for item in readable])
+
+
+@dataclass
+class _Readable:
+    """A referral that can be decided: as sent, as read, the version that applies and, once
+    decided, its decision (or the exception that stopped it; None if not decided by this call)."""
+
+    data: Any
+    referral: Referral
+    selection: Selection
+    outcome: Decision | Exception | None = None
+
+
+def _attempt(item: _Readable) -> Decision | Exception:
+    """The decision, or the exception that stopped it: handed back in the referral's place."""
+    try:
+        decision = item.selection.engine.decide(item.referral)
+    except Exception as failure:  # noqa: BLE001 - one referral's failure is its own
+        return failure
+    return decision.model_copy(update={"ruleset_selection": item.selection.reason})

@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from triage.models import Referral
-from triage.paths import dotted_path
+from triage.field_paths import dotted_path
 
 _REASONS = {
     "extra_forbidden": "unknown field (check the spelling against the referral contract)",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import sys
 
 import structlog
@@ -45,8 +44,9 @@ def flush_logs() -> None:
         _pending.clear()
 
 
-def configure_logging(level: str | None = None, batch: bool = False) -> None:
-    """Set up structlog for the process (level from TRIAGE_LOG_LEVEL, default info).
+def configure_logging(level: str = "info", batch: bool = False) -> None:
+    """Set up structlog for the process, at ``level`` (a command or the server passes the one its
+    settings say: TRIAGE_LOG_LEVEL).
 
     ``batch`` holds events back and writes them in blocks (see ``flush_logs``, also run at exit).
     """
@@ -54,7 +54,7 @@ def configure_logging(level: str | None = None, batch: bool = False) -> None:
     _pending = [] if batch else None
     if batch:
         atexit.register(flush_logs)
-    name = (level or os.environ.get("TRIAGE_LOG_LEVEL", "info")).upper()
+    name = level.upper()
     numeric = logging.getLevelNamesMapping().get(name, logging.INFO)
     structlog.configure(
         processors=[

@@ -3,7 +3,7 @@ safeguarding invariants holding, archived, and live on every instance.
 
 The CLI (``triage publish``) and the API (``POST /v1/rulesets``) both come through here. The
 running servers pick a publication up from the audit database within REFRESH_SECONDS (see
-``triage.api.services``) and swap their installed versions in one step: requests already being
+``triage.services``) and swap their installed versions in one step: requests already being
 decided finish on the version they started with.
 """
 
@@ -109,7 +109,7 @@ def publish(store: AuditStore, policy: Policy, by: str, backend: str = "durable"
     checked = check_candidate(policy, backend, referrals)
     if checked.refusals:
         raise PublishRefused(checked.refusals)
-    event = store.publish(policy, by)
+    event = store.archive.publish(policy, by)
     log.info("ruleset_published", version=policy.version, sha256=policy.sha256, by_event=event.seq if event else None)
     return Published(policy, event, len(checked.outcomes), checked.coverage, checked.invariants)
 
@@ -119,7 +119,7 @@ def installed(folders: Sequence[Path | None], store: AuditStore | None, backend:
     published to its database (a folder's version wins over a published one of the same number)."""
     engines = [Engine(load_policy(folder), backend) for folder in folders or [None]]
     versions = {engine.rulebook.version for engine in engines}
-    for policy in store.published_rulesets() if store is not None else []:
+    for policy in store.archive.published() if store is not None else []:
         if policy.version not in versions:
             engines.append(Engine(policy, backend))
             versions.add(policy.version)

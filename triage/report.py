@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from triage.audit import AuditEvent
-from triage.audit.events import Replay, decision_in
+from triage.audit.events import decision_in
+from triage.replay import Replay
 from triage.engine.compiler import CompiledPolicy
 from triage.models import Decision
 from triage.rulebook.conditions import describe

@@ -10,6 +10,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+# the environment variable `triage serve` hands its settings to each worker process in (JSON)
+SETTINGS_HANDOFF = "TRIAGE_SERVE_SETTINGS"
+
+
 def _default_data_dir() -> Path:
     """The per-user data folder (``~/.local/share/triage`` on Linux): one audit log, one set of keys
     and staff accounts, wherever a command is run from."""
@@ -41,6 +45,8 @@ class Settings(BaseSettings):
     # day a referral was received decides it); default: the project's own. TRIAGE_RULES_DIRS='["a","b"]'
     rules_dirs: list[Path] = []
     engine: Literal["durable", "python"] = "durable"
+    # how much each process logs (one JSON line per decision or request at info; warning: problems only)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
     # the cost-benefit data (unit costs, deflators, outcome assumptions); default: the project's cost_benefit/
     cost_data_dir: Path | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)  # larger request bodies get 413

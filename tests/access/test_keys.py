@@ -16,12 +16,12 @@ from triage.audit.store import AuditStore
 def database(tmp_path: Path) -> AuditStore:
     store = AuditStore(f"sqlite:///{tmp_path / 'keys.sqlite3'}")
     yield store
-    store.engine.dispose()
+    store.db.dispose()
 
 
 @pytest.fixture
 def keys(database: AuditStore) -> KeyStore:
-    return KeyStore(database.engine)
+    return KeyStore(database.db)
 
 
 def test_a_created_token_authenticates_as_its_key(keys):
@@ -31,7 +31,7 @@ def test_a_created_token_authenticates_as_its_key(keys):
 
 def test_the_secret_is_never_stored(keys, database):
     _, token = keys.create("hillside-school-mis", Role.PARTNER)
-    with database.engine.connect() as conn:
+    with database.db.connect() as conn:
         stored = [str(value) for row in conn.execute(select(tables.api_keys)) for value in row]
     assert not any(token.rsplit("_", 1)[1] in value for value in stored)
 
@@ -51,7 +51,7 @@ def test_a_revoked_key_is_refused_at_once_where_it_was_revoked(keys):
 
 def test_another_process_notices_a_revocation_at_its_next_database_read(keys, database):
     key, token = keys.create("hillside-school-mis", Role.PARTNER)
-    other_worker = KeyStore(database.engine)
+    other_worker = KeyStore(database.db)
     other_worker.authenticate(token)
     keys.revoke(key.key_id)
     assert other_worker.recently_authenticated(token) == key  # within CACHE_SECONDS

@@ -16,8 +16,8 @@ from triage.audit.store import AuditStore
 @pytest.fixture
 def lockout(tmp_path: Path) -> SignInLockout:
     store = AuditStore(f"sqlite:///{tmp_path / 'lockout.sqlite3'}")
-    yield SignInLockout(store.engine, b"k" * 64)
-    store.engine.dispose()
+    yield SignInLockout(store.db, b"k" * 64)
+    store.db.dispose()
 
 
 @pytest.mark.parametrize(("failures", "seconds"), [(1, 0), (4, 0), (5, 60), (6, 120), (7, 240), (10, 1920),

@@ -15,7 +15,6 @@ from TRIAGE_TEST_POSTGRES_URL, a failure in CI when it is missing, a skip on a d
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,28 +24,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import create_engine, text
 from support import TEST_NOW
 
+from databases import fresh_postgres
 from triage.access import ApiKey, Role
-from triage.api.app import create_app
+from triage.app import create_app
 from triage.settings import Settings
-
-POSTGRES_URL = os.environ.get("TRIAGE_TEST_POSTGRES_URL")
-
-
-def _fresh_postgres() -> str:
-    if not POSTGRES_URL:
-        if os.environ.get("CI"):
-            pytest.fail("TRIAGE_TEST_POSTGRES_URL is not set: CI must test the PostgreSQL backend")
-        pytest.skip("no PostgreSQL here (set TRIAGE_TEST_POSTGRES_URL to run these)")
-    engine = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return POSTGRES_URL
-
 
 @dataclass(frozen=True)
 class Caller:
@@ -64,7 +47,7 @@ def _started(settings: Settings) -> Iterator[FastAPI]:
     app = create_app(settings)
     app.state.services.front_door.clock = lambda: TEST_NOW
     yield app
-    app.state.services.store.engine.dispose()
+    app.state.services.store.db.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +76,7 @@ def app_on_each_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iter
     if request.param == "sqlite":
         settings = Settings(audit_db=tmp_path / "api.sqlite3", engine="python")
     else:
-        settings = Settings(database_url=_fresh_postgres(), engine="python")
+        settings = Settings(database_url=fresh_postgres(), engine="python")
     yield from _started(settings)
 
 

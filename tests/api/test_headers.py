@@ -26,7 +26,7 @@ def assert_secured(response, *directives: str) -> str:
 
 @pytest.fixture
 def staff_browser(app):
-    StaffStore(app.state.services.store.engine).create("a.patel", "A. Patel", Role.FRONT_DOOR, STAFF_PASSWORD)
+    StaffStore(app.state.services.store.db).create("a.patel", "A. Patel", Role.FRONT_DOOR, STAFF_PASSWORD)
     return signed_in_browser(app, "a.patel")
 
 
@@ -80,7 +80,7 @@ def test_a_refused_body_has_the_headers(client, front_door):
 def test_an_unexpected_error_has_the_headers(app, client, front_door, monkeypatch):
     def fail(decision_id):
         raise RuntimeError("boom")
-    monkeypatch.setattr(app.state.services.store, "history", fail)
+    monkeypatch.setattr(app.state.services.store.queries, "history", fail)
     response = client.get("/v1/decisions/abc/history", headers=front_door.headers)
     assert response.status_code == 500
     assert_secured(response, "default-src 'none'")

@@ -110,7 +110,7 @@ def test_an_unexpected_error_carries_the_request_id_it_names(client, app, front_
     """The 500 body says "request id req-500"; the header must say the same, as on every response."""
     def fail(decision_id):
         raise RuntimeError("unexpected")
-    monkeypatch.setattr(app.state.services.store, "history", fail)
+    monkeypatch.setattr(app.state.services.store.queries, "history", fail)
     response = client.get("/v1/decisions/abc", headers={**front_door.headers, "X-Request-ID": "req-500"})
     assert response.status_code == 500
     assert response.headers.get("x-request-id") == "req-500"
@@ -173,7 +173,7 @@ def test_a_refused_request_is_logged_without_a_caller(client, log_lines):
 def test_an_unexpected_error_is_logged_as_a_500_with_its_request_id(client, app, front_door, monkeypatch, log_lines):
     def fail(decision_id):
         raise RuntimeError("unexpected")
-    monkeypatch.setattr(app.state.services.store, "history", fail)
+    monkeypatch.setattr(app.state.services.store.queries, "history", fail)
     client.get("/v1/decisions/abc", headers={**front_door.headers, "X-Request-ID": "req-500"})
     events, _ = log_lines()
     assert sorted((e["event"], e["request_id"], e.get("status")) for e in events) == [

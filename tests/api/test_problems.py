@@ -132,7 +132,7 @@ def failing_store(app, monkeypatch):
     """Reading a decision's history fails with an unexpected error that quotes personal data."""
     def fail(decision_id):
         raise RuntimeError(f"database said: {MARKER}")
-    monkeypatch.setattr(app.state.services.store, "history", fail)
+    monkeypatch.setattr(app.state.services.store.queries, "history", fail)
 
 
 def test_an_unexpected_error_gets_a_500_problem_naming_only_the_request_id(client, front_door, failing_store):

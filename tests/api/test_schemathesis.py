@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
                                                response_schema_conformance, status_code_conformance)
 
 from triage.access import Role
-from triage.api.app import create_app
+from triage.app import create_app
 from triage.settings import Settings
 
 # schemathesis loads the schema when the module is collected, so the app is built here, once

@@ -1,10 +1,10 @@
-"""``triage.api.services``: what the routes share, on the configured database."""
+"""``triage.services``: what the routes share, on the configured database."""
 
 from __future__ import annotations
 
 import pytest
 
-from triage.api.services import Services
+from triage.services import Services
 from triage.db.urls import DatabaseUnavailable
 from triage.settings import Settings
 
@@ -20,5 +20,5 @@ def test_an_unreachable_database_is_named_with_its_password_masked_and_what_to_c
 def test_a_new_data_folder_is_made_for_the_log_readable_by_its_owner_only(tmp_path):
     folder = tmp_path / "new" / "triage"
     services = Services.start(Settings(data_dir=folder, engine="python"))
-    services.store.engine.dispose()
+    services.store.db.dispose()
     assert (folder / "audit.sqlite3").is_file() and (folder.stat().st_mode & 0o077) == 0

@@ -45,7 +45,7 @@ def decide(path: Path) -> dict:
 def test_deciding_twice_records_one_decision(tmp_path, audit_db):
     path = referral_file(tmp_path, SPEC_EXAMPLE)
     assert decide(path) == decide(path)
-    assert [e.kind for e in AuditStore(f"sqlite:///{audit_db}").events()] == ["ruleset_loaded", "decision"]
+    assert [e.kind for e in AuditStore(f"sqlite:///{audit_db}").queries.events()] == ["ruleset_loaded", "decision"]
 
 
 def test_auditing_is_off_unless_asked_or_configured(tmp_path, audit_db):
@@ -71,7 +71,7 @@ def test_verify_reports_an_intact_chain(tmp_path):
 def test_verify_exits_1_naming_the_tampered_event(tmp_path, audit_db):
     decide(referral_file(tmp_path, SPEC_EXAMPLE))
     store = AuditStore(f"sqlite:///{audit_db}")
-    with store.engine.begin() as conn:
+    with store.db.begin() as conn:
         conn.execute(text("DROP TRIGGER audit_events_no_update"))
         conn.execute(text("UPDATE audit_events SET content = replace(content, 'cli', 'someone') WHERE seq = 1"))
     result = invoke("audit", "verify")
@@ -100,7 +100,7 @@ def test_an_override_needs_a_known_route_and_a_reason(tmp_path, args, message):
 
 
 def test_overriding_an_unknown_decision_exits_2(audit_db):
-    AuditStore(f"sqlite:///{audit_db}").engine.dispose()  # a log, without that decision
+    AuditStore(f"sqlite:///{audit_db}").db.dispose()  # a log, without that decision
     result = invoke("override", "no-such-decision", "--route", "mast", "--reason", "x", "--by", "A")
     assert (result.exit_code, "no decision with id" in result.stderr) == (2, True)
 
@@ -113,9 +113,9 @@ def test_batch_records_every_decision_it_writes(tmp_path, audit_db):
     assert result.exit_code == 0, result.stderr
     written = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
     store = AuditStore(f"sqlite:///{audit_db}")
-    recorded = {e.decision_id for e in store.events() if e.kind == "decision"}
+    recorded = {e.decision_id for e in store.queries.events() if e.kind == "decision"}
     assert recorded == {x["decision_id"] for x in written if "decision_id" in x}
-    assert len(recorded) == 5 and store.verify().ok
+    assert len(recorded) == 5 and store.log.verify().ok
 
 
 # --- what the command line records: any date; no control characters in who or why ----------------
@@ -126,7 +126,7 @@ UNSAFE = "must not contain control characters or unpaired surrogates"
 def test_decide_records_a_referral_received_in_2000(tmp_path, audit_db):
     """The API and the pages take only referrals received lately; the command line re-decides any."""
     decided = decide(referral_file(tmp_path, {**SPEC_EXAMPLE, "received_at": "2000-01-03T09:00:00Z"}))
-    assert (decided["respond_by"], [e.kind for e in AuditStore(f"sqlite:///{audit_db}").events()]) == (
+    assert (decided["respond_by"], [e.kind for e in AuditStore(f"sqlite:///{audit_db}").queries.events()]) == (
         "2000-01-10", ["ruleset_loaded", "decision"])
 
 
@@ -146,7 +146,7 @@ def test_an_override_with_a_control_character_exits_2_naming_the_option_and_reco
     args = {"--reason": "Family asked for MAST", "--by": "A. Worker", option: value}
     result = invoke("override", decision["decision_id"], "--route", "mast", *[x for pair in args.items() for x in pair])
     assert (result.exit_code, result.stderr.strip()) == (2, f"{option}: {UNSAFE}")
-    assert "override" not in [e.kind for e in AuditStore(f"sqlite:///{audit_db}").events()]
+    assert "override" not in [e.kind for e in AuditStore(f"sqlite:///{audit_db}").queries.events()]
 
 
 def test_an_override_reason_may_run_over_several_lines(tmp_path):
@@ -159,7 +159,7 @@ def test_an_override_reason_may_run_over_several_lines(tmp_path):
 def test_a_caller_with_a_control_character_exits_2_and_records_nothing(tmp_path, audit_db):
     result = invoke("decide", referral_file(tmp_path, SPEC_EXAMPLE), "--audit", "--caller", "cli\x07")
     assert (result.exit_code, result.stderr.strip()) == (2, f"--caller: {UNSAFE}")
-    assert not audit_db.exists() or "decision" not in [e.kind for e in AuditStore(f"sqlite:///{audit_db}").events()]
+    assert not audit_db.exists() or "decision" not in [e.kind for e in AuditStore(f"sqlite:///{audit_db}").queries.events()]
 
 
 # --- decisions recorded in a form this version cannot read ------------------------------------------

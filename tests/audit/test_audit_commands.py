@@ -22,6 +22,7 @@ from triage.audit.store import AuditStore
 from triage.audit.retention import retention_cutoff
 from triage.cli import app
 from triage.report import EXPORT_FIELDS, audit_history
+from triage.cases.service import Cases
 
 runner = CliRunner()
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 88.0}))
@@ -79,7 +80,7 @@ def test_export_gives_a_decision_its_route_priority_and_rule(cli_store, tmp_path
     """An auditor reads what was decided, under which rule, without opening the database."""
     decision = decide(tmp_path)
     [row] = [r for r in jsonl(export("--since", "2000-01-01")) if r["kind"] == "decision"]
-    event = cli_store.decision_event(decision["decision_id"])
+    event = cli_store.queries.decision_event(decision["decision_id"])
     assert row == {**dict.fromkeys(EXPORT_FIELDS), "seq": event.seq, "kind": "decision",
                    "recorded_at": event.recorded_at, "referral_id": "X-1", "decision_id": decision["decision_id"],
                    "route": decision["route"], "locality": decision["locality"], "priority": decision["priority"],
@@ -98,11 +99,11 @@ def test_export_gives_an_override_its_route_reason_and_author(cli_store, tmp_pat
 
 def test_export_and_history_give_a_closed_case_its_reason_and_author(cli_store, tmp_path) -> None:
     decision = decide(tmp_path)
-    cli_store.close(decision["decision_id"], "With MAST now", "A. Worker")
+    Cases(cli_store).close(decision["decision_id"], "With MAST now", "A. Worker")
     [row] = [r for r in jsonl(export("--since", "2000-01-01")) if r["kind"] == "closed"]
     assert (row["decision_id"], row["reason"], row["by"], row["route"]) == (
         decision["decision_id"], "With MAST now", "A. Worker", None)
-    shown = audit_history("X-1", cli_store.history(decision["decision_id"]))
+    shown = audit_history("X-1", cli_store.queries.history(decision["decision_id"]))
     assert f"CLOSED {decision['decision_id']} by A. Worker: reason: With MAST now" in shown
 
 
@@ -128,14 +129,14 @@ def test_export_as_csv_has_a_header_row_and_one_row_per_event(cli_store, tmp_pat
     reader = csv.DictReader(io.StringIO(result.stdout))
     rows = list(reader)
     assert tuple(reader.fieldnames) == EXPORT_FIELDS
-    assert [r["kind"] for r in rows] == [e.kind for e in cli_store.events()]
+    assert [r["kind"] for r in rows] == [e.kind for e in cli_store.queries.events()]
 
 
-def test_export_as_csv_never_hands_a_spreadsheet_a_formula(cli_store, tmp_path) -> None:
+def test_export_as_csv_never_hands_a_spreadsheet_a_formula(policy, cli_store, tmp_path) -> None:
     """An override reason or a referral id that a spreadsheet would run (=HYPERLINK, -2-3) is
     exported with a quote in front, so the auditor's spreadsheet shows it as text."""
     decision = decide(tmp_path, "-2-3")
-    cli_store.override(decision["decision_id"], "bsf", '=HYPERLINK("http://x.example","open")', "A. Worker")
+    Cases(cli_store).override(decision["decision_id"], "bsf", '=HYPERLINK("http://x.example","open")', "A. Worker", policy)
     rows = list(csv.DictReader(io.StringIO(export("--since", "2000-01-01", "--format", "csv").stdout)))
     override = next(r for r in rows if r["kind"] == "override")
     assert override["referral_id"] == "'-2-3"
@@ -156,7 +157,7 @@ def test_export_writes_to_a_file_with_o(cli_store, tmp_path) -> None:
     target = tmp_path / "audit.jsonl"
     result = export("--since", "2000-01-01", "-o", target)
     assert result.stdout == ""
-    assert len(target.read_text(encoding="utf-8").splitlines()) == len(list(cli_store.events()))
+    assert len(target.read_text(encoding="utf-8").splitlines()) == len(list(cli_store.queries.events()))
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -178,7 +179,7 @@ def test_purge_erases_payloads_past_retention_and_says_how_many(cli_store, tmp_p
     decide(tmp_path, "NEW-1")
     result = invoke("audit", "purge", "--older-than", "6y")
     assert (result.exit_code, "purged 2 record(s) of personal data" in result.stdout) == (0, True)
-    assert cli_store.payload(cli_store.decision_event(decision["decision_id"]).body["payload_sha256"]) is None
+    assert cli_store.queries.payload(cli_store.queries.decision_event(decision["decision_id"]).body["payload_sha256"]) is None
 
 
 def test_verify_stays_green_after_a_purge(cli_store, tmp_path, monkeypatch) -> None:
@@ -248,8 +249,8 @@ def test_replay_works_with_either_engine(cli_store, tmp_path, engine) -> None:
 def test_replay_names_each_field_that_differs_and_exits_1(cli_store, tmp_path) -> None:
     """A record edited behind the log's back no longer matches what its rules decide."""
     decision = decide(tmp_path)
-    postgres = cli_store.engine.dialect.name == "postgresql"
-    with cli_store.engine.begin() as conn:
+    postgres = cli_store.db.dialect.name == "postgresql"
+    with cli_store.db.begin() as conn:
         conn.execute(text("DROP TRIGGER audit_events_append_only ON audit_events" if postgres
                           else "DROP TRIGGER audit_events_no_update"))
         conn.execute(text("UPDATE audit_events SET content = replace(content, :old, :new) WHERE kind = 'decision'"),
@@ -283,4 +284,4 @@ def test_show_lists_the_referrals_events_but_not_ruleset_loads(cli_store, tmp_pa
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Referral X-1: 1 event(s)")
     assert f"DECISION {decision['decision_id']}" in result.stdout
-    assert [e.kind for e in cli_store.events()] == ["ruleset_loaded", "decision"]
+    assert [e.kind for e in cli_store.queries.events()] == ["ruleset_loaded", "decision"]

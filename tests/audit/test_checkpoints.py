@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
 from support import build_referral, child, parent
-from triage.api.app import create_app
+from triage.app import create_app
 from triage.audit.checkpoints import CheckpointProblem, load_checkpoints, read_checkpoints, write_checkpoint
 from triage.audit.store import AuditStore
 from triage.cli import app
@@ -90,10 +90,10 @@ def invoke(*args: object) -> Result:
 def test_the_checkpoint_command_writes_the_head_signed_with_a_new_private_key(log, data_dir):
     result = invoke("audit", "checkpoint")
     assert result.exit_code == 0, result.output
-    assert f"checkpoint of event {log.head()[0]} written to" in result.stdout
+    assert f"checkpoint of event {log.log.head()[0]} written to" in result.stdout
     assert stat.S_IMODE((data_dir / "checkpoint.key").stat().st_mode) == 0o600
     [checkpoint] = read_checkpoints(data_dir / "checkpoints", (data_dir / "checkpoint.key").read_text().strip().encode())
-    assert (checkpoint.seq, checkpoint.hash) == log.head()
+    assert (checkpoint.seq, checkpoint.hash) == log.log.head()
 
 
 def test_verify_checks_the_checkpoints_and_says_how_many_hold(log):
@@ -104,10 +104,10 @@ def test_verify_checks_the_checkpoints_and_says_how_many_hold(log):
 
 def test_verify_with_a_checkpoint_folder_catches_events_cut_off_the_end(log, tmp_path):
     invoke("audit", "checkpoint", "--to", tmp_path / "elsewhere")
-    with log.engine.begin() as conn:
+    with log.db.begin() as conn:
         conn.exec_driver_sql("DROP TRIGGER audit_events_no_delete")
         conn.exec_driver_sql("DROP TRIGGER audit_decisions_no_delete")
-        last = log.head()[0]
+        last = log.log.head()[0]
         conn.exec_driver_sql(f"DELETE FROM audit_decisions WHERE seq = {last}")
         conn.exec_driver_sql(f"DELETE FROM audit_events WHERE seq = {last}")
     assert invoke("audit", "verify").exit_code == 0  # the default folder holds no checkpoint
@@ -139,7 +139,7 @@ def test_the_server_checkpoints_the_head_while_it_runs(tmp_path, data_dir):
     with TestClient(application):  # starting up writes the first checkpoint (the ruleset load)
         pass
     key = (data_dir / "checkpoint.key").read_text().strip().encode()
-    assert [(c.seq, c.hash) for c in read_checkpoints(data_dir / "checkpoints", key)] == [store.head()]
+    assert [(c.seq, c.hash) for c in read_checkpoints(data_dir / "checkpoints", key)] == [store.log.head()]
 
 
 def test_a_server_with_checkpoints_switched_off_writes_none(tmp_path, data_dir):

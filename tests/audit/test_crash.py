@@ -84,9 +84,9 @@ def _recorded(url: str) -> tuple[list[Any], Any]:
     """(decision events in chain order, verification) of the store at ``url``."""
     store = AuditStore(url)
     try:
-        return [e for e in store.events() if e.kind == "decision"], store.verify()
+        return [e for e in store.queries.events() if e.kind == "decision"], store.log.verify()
     finally:
-        store.engine.dispose()
+        store.db.dispose()
 
 
 def _kill_when(process: subprocess.Popen, reached: Callable[[], bool], what: str) -> float:

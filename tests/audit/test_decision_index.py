@@ -11,12 +11,13 @@ from sqlalchemy import text
 
 from support import append_whole_decision, build_referral, child, parent
 from triage.db.migrate import HEAD, MIGRATIONS, current_revision
-from triage.audit import CaseClosed
+from triage.audit import CaseClosed, Recording
 from triage.audit.events import DecisionQuery
 from triage.audit.store import AuditStore
 from triage.db.connection import open_database
 from triage.engine import Engine
 from triage.intake import parse_referral
+from triage.cases.service import Cases
 
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
 
@@ -25,7 +26,7 @@ def test_two_callers_may_use_the_same_referral_id(store, audited):
     school = audited(build_referral(*FAMILY), caller="school-mis")
     police = audited(build_referral(*FAMILY, postcode="S2 1AA"), caller="police")
     assert school.decision_id != police.decision_id
-    assert store.verify().ok
+    assert store.log.verify().ok
 
 
 def test_a_callers_resubmission_returns_its_own_decision(audited):
@@ -38,12 +39,12 @@ def test_a_callers_resubmission_returns_its_own_decision(audited):
 def test_the_database_refuses_to_change_the_index(store, audited, statement):
     audited(build_referral(*FAMILY))
     with pytest.raises(Exception, match="append-only"):
-        with store.engine.begin() as conn:
+        with store.db.begin() as conn:
             conn.execute(text(statement))
 
 
 def _drop_index_triggers(conn, store) -> None:
-    if store.engine.dialect.name == "postgresql":
+    if store.db.dialect.name == "postgresql":
         conn.execute(text("DROP TRIGGER audit_decisions_append_only ON audit_decisions"))
     else:
         conn.execute(text("DROP TRIGGER audit_decisions_no_update"))
@@ -52,20 +53,20 @@ def _drop_index_triggers(conn, store) -> None:
 
 def test_an_index_row_edited_behind_the_chain_fails_verify(store, audited):
     decision = audited(build_referral(*FAMILY))
-    with store.engine.begin() as conn:
+    with store.db.begin() as conn:
         _drop_index_triggers(conn, store)
         conn.execute(text("UPDATE audit_decisions SET route = 'social_care'"))
-    result = store.verify()
+    result = store.log.verify()
     assert (result.ok, result.first_bad_seq, decision.route != "social_care") == (False, 1, True)
     assert "edited" in result.problem
 
 
 def test_an_index_row_removed_behind_the_chain_fails_verify(store, audited):
     audited(build_referral(*FAMILY))
-    with store.engine.begin() as conn:
+    with store.db.begin() as conn:
         _drop_index_triggers(conn, store)
         conn.execute(text("DELETE FROM audit_decisions"))
-    result = store.verify()
+    result = store.log.verify()
     assert (result.ok, result.first_bad_seq) == (False, 1)
     assert "missing" in result.problem
 
@@ -90,11 +91,12 @@ def test_upgrading_from_0001_indexes_the_decisions_already_recorded(store_url, p
     writer_engine.dispose()
     upgraded = AuditStore(store_url)
     try:
-        assert upgraded.verify().ok
-        again = upgraded.decide(data, decision.referral_id, policy, "tests", lambda: pytest.fail("decided twice"))
-        assert again.decision_id == decision.decision_id
+        assert upgraded.log.verify().ok
+        assert list(upgraded.log.recorded("tests", [decision.referral_id])) == [decision.referral_id]
+        [again] = upgraded.log.record("tests", [Recording(data, decision.referral_id, None, policy)])
+        assert again.decision_id == decision.decision_id  # found, not decided twice
     finally:
-        upgraded.engine.dispose()
+        upgraded.db.dispose()
 
 
 def test_the_declared_head_is_the_newest_migration():
@@ -106,44 +108,43 @@ def test_the_declared_head_is_the_newest_migration():
 
 
 def test_a_new_store_brings_the_database_to_the_head(store):
-    assert current_revision(store.engine) == HEAD
+    assert current_revision(store.db) == HEAD
 
 
 def test_the_last_day_there_is_means_no_upper_bound(store, audited):
     decision = audited(build_referral(parent(), child()))
-    found = store.find_decisions(DecisionQuery(until=date.max))
+    found = store.queries.find_decisions(DecisionQuery(until=date.max))
     assert [event.decision_id for event in found] == [decision.decision_id]
-    assert list(store.routes_and_problems(None, date.max)) == [(decision.route, decision.problems)]
+    assert list(store.queries.routes_and_problems(None, date.max)) == [(decision.route, decision.problems)]
 
 
 def test_an_override_to_mast_goes_to_the_households_locality_team(store, audited, policy):
     decision = audited(build_referral(parent(), child(), referral_id="TO-MAST"))  # S5 7AU: north
-    store.override(decision.decision_id, "mast", "known to the north team", "a.patel", policy)
-    assert store.team_load() == {"mast/north": 1}
-    assert [moved for _, moved in store.queue()] == ["mast/north"]
+    Cases(store).override(decision.decision_id, "mast", "known to the north team", "a.patel", policy)
+    assert Cases(store).team_load() == {"mast/north": 1}
+    assert [(case.team, case.overridden) for case in Cases(store).queue()] == [("mast/north", True)]
 
 
 def test_a_second_override_records_the_route_it_moved_from(store, audited, policy):
     decision = audited(build_referral(parent(), child(), referral_id="TWICE"))
-    store.override(decision.decision_id, "mast", "first", "a.patel", policy)
-    second = store.override(decision.decision_id, "bsf", "second", "a.patel", policy)
-    assert (second.body["previous_route"], second.body["route"]) == ("mast", "bsf")
-    assert "locality" not in second.body  # BSF is city-wide
+    Cases(store).override(decision.decision_id, "mast", "first", "a.patel", policy)
+    second = Cases(store).override(decision.decision_id, "bsf", "second", "a.patel", policy)
+    assert (second.previous_route, second.route, second.locality) == ("mast", "bsf", None)  # BSF is city-wide
 
 
 def test_a_closed_case_leaves_the_queue_and_the_team_load(store, audited):
     kept = audited(build_referral(parent(), child(school={"attendance_pct": 80}), referral_id="KEPT"))
     done = audited(build_referral(parent(), child(school={"attendance_pct": 80}), referral_id="DONE"))
-    store.close(done.decision_id, "the family is with MAST", "a.patel")
-    assert [decision.decision_id for decision, _ in store.queue()] == [kept.decision_id]
-    assert sum(store.team_load().values()) == 1
-    assert [event.kind for event in store.history(done.decision_id)] == ["decision", "closed"]
-    assert store.verify().ok
+    Cases(store).close(done.decision_id, "the family is with MAST", "a.patel")
+    assert [case.decision.decision_id for case in Cases(store).queue()] == [kept.decision_id]
+    assert sum(Cases(store).team_load().values()) == 1
+    assert [event.kind for event in store.queries.history(done.decision_id)] == ["decision", "closed"]
+    assert store.log.verify().ok
 
 
 def test_a_closed_case_is_not_overridden(store, audited, policy):
     decision = audited(build_referral(parent(), child(), referral_id="SHUT"))
-    store.close(decision.decision_id, "nothing more needed", "a.patel")
+    Cases(store).close(decision.decision_id, "nothing more needed", "a.patel")
     with pytest.raises(CaseClosed):
-        store.override(decision.decision_id, "mast", "too late", "a.patel", policy)
-    assert [event.kind for event in store.history(decision.decision_id)] == ["decision", "closed"]
+        Cases(store).override(decision.decision_id, "mast", "too late", "a.patel", policy)
+    assert [event.kind for event in store.queries.history(decision.decision_id)] == ["decision", "closed"]

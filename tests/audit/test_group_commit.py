@@ -10,7 +10,7 @@ import threading
 from typing import Any
 
 from support import build_referral, child, parent
-from triage.audit import Request
+from triage.audit import Recording
 from triage.audit.store import AuditStore
 from triage.engine import Engine
 from triage.intake import parse_referral
@@ -21,37 +21,37 @@ FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"atte
 POISON = "\ud83d"  # a lone surrogate: no database can store it
 
 
-def _request(policy: Policy, data: dict[str, Any]) -> Request:
+def _request(policy: Policy, data: dict[str, Any]) -> Recording:
     """A request to record ``data`` as sent. It is decided from a copy without its narrative: the
     store is handed what the front door validated, so a poison that gets past validation (as
     lone surrogates once did in referrer.name) can only be put in the payload behind its back."""
     engine = Engine(policy, "python")
     referral = parse_referral({**data, "narrative": None}, engine.policy.agencies)
-    return Request(data, data["referral_id"], lambda: engine.decide(referral), policy)
+    return Recording(data, data["referral_id"], engine.decide(referral), policy)
 
 
-def _in_one_group(store: AuditStore, jobs: list[tuple[str, list[Request]]]) -> list[list[Decision | Exception]]:
+def _in_one_group(store: AuditStore, jobs: list[tuple[str, list[Recording]]]) -> list[list[Decision | Exception]]:
     """Submit every job from its own thread while the write lock is held, so that all of them
     queue and are recorded by one group commit."""
     results: list[Any] = [None] * len(jobs)
 
-    def submit(n: int, caller: str, requests: list[Request]) -> None:
-        results[n] = store.decide_many(requests, caller)
+    def submit(n: int, caller: str, requests: list[Recording]) -> None:
+        results[n] = store.log.record(caller, requests)
 
     threads = [threading.Thread(target=submit, args=(n, caller, requests)) for n, (caller, requests) in enumerate(jobs)]
-    with store._write_lock:
+    with store.log._write_lock:
         for thread in threads:
             thread.start()
         while True:
-            with store._queue_mutex:
-                if len(store._queue) == len(jobs):
+            with store.log._queue_mutex:
+                if len(store.log._queue) == len(jobs):
                     break
     for thread in threads:
         thread.join()
     return results
 
 
-def _poisoned_group(policy: Policy) -> list[tuple[str, list[Request]]]:
+def _poisoned_group(policy: Policy) -> list[tuple[str, list[Recording]]]:
     """50 jobs from 5 callers; the 23rd carries a payload that cannot be stored."""
     jobs = []
     for n in range(50):
@@ -66,23 +66,23 @@ def test_a_poisoned_job_in_a_group_of_fifty_fails_alone(store, policy):
     results = _in_one_group(store, _poisoned_group(policy))
     failed = [n for n, [outcome] in enumerate(results) if isinstance(outcome, Exception)]
     assert failed == [22]
-    assert len([e for e in store.events() if e.kind == "decision"]) == 49
+    assert len([e for e in store.queries.events() if e.kind == "decision"]) == 49
 
 
 def test_the_chain_verifies_after_a_poisoned_group(store, policy):
     _in_one_group(store, _poisoned_group(policy))
-    assert store.verify().ok
+    assert store.log.verify().ok
 
 
 def test_a_failure_inside_the_group_transaction_costs_only_its_own_referral(store, policy, monkeypatch):
     """Whatever breaks the shared transaction (here: recording one referral raises), the group is
     recorded again one referral at a time and only that referral fails."""
-    import triage.audit.store as module
+    import triage.audit.log as module
 
     real = module._record_item
 
     def failing(chain: Any, recorded: Any, caller: str, item: Any) -> Any:
-        if item.request.referral_id == "G-7":
+        if item.recording.referral_id == "G-7":
             raise RuntimeError("the database refused this row")
         return real(chain, recorded, caller, item)
 
@@ -90,19 +90,19 @@ def test_a_failure_inside_the_group_transaction_costs_only_its_own_referral(stor
     jobs = [(f"caller-{n % 5}", [_request(policy, build_referral(*FAMILY, referral_id=f"G-{n}"))]) for n in range(50)]
     results = _in_one_group(store, jobs)
     assert [n for n, [outcome] in enumerate(results) if isinstance(outcome, Exception)] == [7]
-    assert len([e for e in store.events() if e.kind == "decision"]) == 49
-    assert store.verify().ok
+    assert len([e for e in store.queries.events() if e.kind == "decision"]) == 49
+    assert store.log.verify().ok
 
 
 def test_a_batch_with_a_bad_referral_between_good_ones_records_the_good_ones(store, policy):
     good, bad, also_good = (build_referral(*FAMILY, referral_id=f"B-{n}") for n in range(3))
     bad["narrative"] = POISON
-    outcomes = store.decide_many([_request(policy, data) for data in (good, bad, also_good)], "school-mis")
+    outcomes = store.log.record("school-mis", [_request(policy, data) for data in (good, bad, also_good)])
     assert [type(outcome).__name__ for outcome in outcomes] == ["Decision", "UnicodeEncodeError", "Decision"]
-    assert [e.referral_id for e in store.events() if e.kind == "decision"] == ["B-0", "B-2"]
+    assert [e.referral_id for e in store.queries.events() if e.kind == "decision"] == ["B-0", "B-2"]
 
 
 def test_nothing_half_written_is_left_by_a_refused_referral(store, policy):
     data = build_referral(*FAMILY, referral_id="H-1", narrative=POISON)
-    store.decide_many([_request(policy, data)], "school-mis")
-    assert list(store.events()) == []
+    store.log.record("school-mis", [_request(policy, data)])
+    assert list(store.queries.events()) == []

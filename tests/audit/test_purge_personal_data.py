@@ -15,11 +15,13 @@ from sqlalchemy import MetaData, select
 
 from support import build_referral, child, parent
 from triage.audit.store import AuditStore
+from triage.replay import replay
+from triage.cases.service import Cases
 
 NAME = "Jayden Smith DOB 2012-03-04"
 
 
-def _planted(audited: Any, store: AuditStore) -> str:
+def _planted(policy, audited: Any, store: AuditStore) -> str:
     """A decision with the name in every free-text field a partner fills, overridden and closed with it."""
     data = build_referral(
         parent(employment={"out_of_work_benefits": True}),
@@ -28,29 +30,29 @@ def _planted(audited: Any, store: AuditStore) -> str:
     data["referrer"].update(name=f"Teacher of {NAME}", role="form tutor")
     data["consent"]["by"] = f"mother of {NAME}"
     decision = audited(data)
-    store.override(decision.decision_id, "bsf", f"{NAME} needs the intensive team", "A. Practitioner")
-    store.close(decision.decision_id, f"{NAME} is with the team", "A. Practitioner")
+    Cases(store).override(decision.decision_id, "bsf", f"{NAME} needs the intensive team", "A. Practitioner", policy)
+    Cases(store).close(decision.decision_id, f"{NAME} is with the team", "A. Practitioner")
     return decision.decision_id
 
 
 def _every_value(store: AuditStore) -> str:
     """Every value in every table of the database, as one text to search."""
     tables = MetaData()
-    tables.reflect(store.engine)
-    with store.engine.connect() as conn:
+    tables.reflect(store.db)
+    with store.db.connect() as conn:
         return "\n".join(str(tuple(row)) for table in tables.sorted_tables for row in conn.execute(select(table)))
 
 
 @pytest.fixture
-def purged(store, audited) -> AuditStore:
-    _planted(audited, store)
-    store.purge(datetime.now(UTC) + timedelta(seconds=1), by="tests")
+def purged(store, audited, policy) -> AuditStore:
+    _planted(policy, audited, store)
+    store.log.purge(datetime.now(UTC) + timedelta(seconds=1), by="tests")
     return store
 
 
-def test_the_name_is_in_the_database_before_the_purge(store, audited):
+def test_the_name_is_in_the_database_before_the_purge(store, audited, policy):
     """The search below would find it: the planted name really is stored until the purge."""
-    _planted(audited, store)
+    _planted(policy, audited, store)
     assert "Jayden" in _every_value(store)
 
 
@@ -60,21 +62,21 @@ def test_no_part_of_the_name_remains_anywhere_after_the_purge(purged, fragment):
 
 
 def test_the_chain_still_verifies_after_the_purge(purged):
-    assert purged.verify().ok
+    assert purged.log.verify().ok
 
 
-def test_the_decision_still_says_what_was_decided_and_that_its_details_were_erased(store, audited):
-    decision_id = _planted(audited, store)
-    store.purge(datetime.now(UTC) + timedelta(seconds=1), by="tests")
-    [decided, overridden, closed, _] = store.events()
+def test_the_decision_still_says_what_was_decided_and_that_its_details_were_erased(store, audited, policy):
+    decision_id = _planted(policy, audited, store)
+    store.log.purge(datetime.now(UTC) + timedelta(seconds=1), by="tests")
+    [decided, overridden, closed, _] = store.queries.events()
     assert (decided.erased, decided.body["decision"]["route"], decided.body["decision"]["reasons"]) == (
         True, "mast", [])
     assert (overridden.body["route"], overridden.body["reason"], closed.body["reason"]) == ("bsf", "(erased)", "(erased)")
-    assert store.history(decision_id)[0].body["decision"]["referral_id"] == "(erased)"
+    assert store.queries.history(decision_id)[0].body["decision"]["referral_id"] == "(erased)"
 
 
 def test_the_purge_is_recorded_in_the_chain(purged):
-    [*_, event] = purged.events()
+    [*_, event] = purged.queries.events()
     assert (event.kind, event.body["by"], event.body["erased"]) == ("purged", "tests", 4)
 
 
@@ -86,6 +88,6 @@ def test_a_text_still_needed_by_a_later_event_is_kept(store, audited, monkeypatc
         clock.setattr("triage.audit.chain.now", lambda: "2019-03-01T09:00:00+00:00")
         audited(data, caller="school-mis")
     recent = audited(data, caller="police")
-    store.purge(datetime(2020, 1, 1, tzinfo=UTC), by="tests")
-    assert store.replay(recent.decision_id, "python").identical
-    assert store.verify().ok
+    store.log.purge(datetime(2020, 1, 1, tzinfo=UTC), by="tests")
+    assert replay(store, recent.decision_id, "python").identical
+    assert store.log.verify().ok

@@ -13,7 +13,7 @@ from triage.rulebook import Policy, load_policy
 
 
 def _loads(store: AuditStore) -> list[dict[str, Any]]:
-    return [e.body for e in store.events() if e.kind == "ruleset_loaded"]
+    return [e.body for e in store.queries.events() if e.kind == "ruleset_loaded"]
 
 
 def _open(store: AuditStore, policy: Policy, caller: str = "tests") -> FrontDoor:
@@ -67,11 +67,11 @@ def test_the_chain_verifies_with_ruleset_loads_among_decisions(store: AuditStore
 
     door = _open(store, policy)
     door.decide(build_referral(referral_id="RL-1"))
-    assert [e.kind for e in store.events()] == ["ruleset_loaded", "decision"]
-    assert store.verify().ok
+    assert [e.kind for e in store.queries.events()] == ["ruleset_loaded", "decision"]
+    assert store.log.verify().ok
 
 
 def test_a_front_door_without_auditing_records_nothing(store: AuditStore, policy: Policy) -> None:
     """Auditing off means no database writes at all."""
     FrontDoor(Engine(policy, "python"), None, "tests")
-    assert list(store.events()) == []
+    assert list(store.queries.events()) == []

@@ -12,7 +12,7 @@ from support import STAFF_PASSWORD, signed_in_browser
 
 from triage.access import Role
 from triage.access.staff import StaffStore
-from triage.api.app import create_app
+from triage.app import create_app
 from triage.db.migrate import HEAD, MIGRATIONS, current_revision
 from triage.audit.store import AuditStore
 from triage.db.connection import open_database
@@ -30,7 +30,7 @@ def _everything_in(engine) -> str:
 
 def test_the_session_key_is_nowhere_in_the_database(store_url, tmp_path: Path):
     app = create_app(Settings(database_url=store_url, engine="python", session_key_file=tmp_path / "session.key"))
-    engine = app.state.services.store.engine
+    engine = app.state.services.store.db
     try:
         StaffStore(engine).create("a.patel", "A. Patel", Role.FRONT_DOOR, STAFF_PASSWORD)
         signed_in_browser(app, "a.patel")  # the key is in use
@@ -52,8 +52,8 @@ def test_upgrading_from_0005_drops_the_key_kept_in_the_database(store_url):
     engine.dispose()
     upgraded = AuditStore(store_url)
     try:
-        assert current_revision(upgraded.engine) == HEAD
-        assert "web_secrets" not in inspect(upgraded.engine).get_table_names()
-        assert "old-key-from-the-database" not in _everything_in(upgraded.engine)
+        assert current_revision(upgraded.db) == HEAD
+        assert "web_secrets" not in inspect(upgraded.db).get_table_names()
+        assert "old-key-from-the-database" not in _everything_in(upgraded.db)
     finally:
-        upgraded.engine.dispose()
+        upgraded.db.dispose()

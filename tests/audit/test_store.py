@@ -9,23 +9,24 @@ from sqlalchemy import text
 
 from support import build_referral, child, parent
 from triage.audit import ReferralConflict
+from triage.cases.service import Cases
 
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
 
 
 def test_a_decision_is_recorded_and_the_chain_verifies(store, audited):
     decision = audited(build_referral(*FAMILY))
-    [event] = list(store.events())
+    [event] = list(store.queries.events())
     assert (event.kind, event.decision_id, event.body["decision"]) == (
         "decision", decision.decision_id, decision.model_dump(mode="json"))
-    assert store.verify().ok
+    assert store.log.verify().ok
 
 
 def test_resubmitting_the_same_referral_returns_the_recorded_decision(store, audited):
     first = audited(build_referral(*FAMILY))
     again = audited(build_referral(*FAMILY))
     assert again == first
-    assert len(list(store.events())) == 1
+    assert len(list(store.queries.events())) == 1
 
 
 def test_the_same_referral_id_with_a_different_payload_is_refused(store, audited):
@@ -38,50 +39,50 @@ def test_the_same_referral_id_with_a_different_payload_is_refused(store, audited
 def test_the_database_refuses_to_change_events(store, audited, statement):
     audited(build_referral(*FAMILY))
     with pytest.raises(Exception, match="append-only"):
-        with store.engine.begin() as conn:
+        with store.db.begin() as conn:
             conn.execute(text(statement))
-    assert store.verify().ok
+    assert store.log.verify().ok
 
 
 def test_an_edit_made_with_the_trigger_dropped_is_found(store, audited):
     for n in range(3):
         audited(build_referral(*FAMILY, referral_id=f"T-{n}"))
-    trigger = ("DROP TRIGGER audit_events_append_only ON audit_events" if store.engine.dialect.name == "postgresql"
+    trigger = ("DROP TRIGGER audit_events_append_only ON audit_events" if store.db.dialect.name == "postgresql"
                else "DROP TRIGGER audit_events_no_update")
-    with store.engine.begin() as conn:
+    with store.db.begin() as conn:
         conn.execute(text(trigger))
         conn.execute(text("UPDATE audit_events SET content = replace(content, 'tests', 'someone else') WHERE seq = 2"))
-    result = store.verify()
+    result = store.log.verify()
     assert (result.ok, result.first_bad_seq) == (False, 2)
     assert "edited" in result.problem
 
 
-def test_an_override_is_linked_and_leaves_the_decision_unchanged(store, audited):
+def test_an_override_is_linked_and_leaves_the_decision_unchanged(policy, store, audited):
     decision = audited(build_referral(*FAMILY))
-    override = store.override(decision.decision_id, "mast", "Family prefers their local team", "A. Practitioner")
-    assert (override.kind, override.body["overrides_decision"], override.body["previous_route"]) == (
-        "override", decision.decision_id, decision.route)
-    assert store.decision_event(decision.decision_id).body["decision"]["route"] == decision.route
-    assert store.verify().ok
+    override = Cases(store).override(decision.decision_id, "mast", "Family prefers their local team", "A. Practitioner", policy)
+    assert (override.decision_id, override.route, override.previous_route) == (
+        decision.decision_id, "mast", decision.route)
+    assert store.queries.decision_event(decision.decision_id).body["decision"]["route"] == decision.route
+    assert store.log.verify().ok
 
 
-def test_an_override_needs_a_reason(store, audited):
+def test_an_override_needs_a_reason(policy, store, audited):
     decision = audited(build_referral(*FAMILY))
     with pytest.raises(ValueError, match="reason"):
-        store.override(decision.decision_id, "mast", "  ", "A. Practitioner")
+        Cases(store).override(decision.decision_id, "mast", "  ", "A. Practitioner", policy)
 
 
 def test_a_decided_ruleset_is_archived_and_loads_back_with_the_same_hash(store, audited, policy):
     audited(build_referral(*FAMILY))
-    assert store.archived_policy(policy.sha256).sha256 == policy.sha256
+    assert store.archive.policy(policy.sha256).sha256 == policy.sha256
 
 
 def test_the_payload_is_stored_apart_from_the_chain(store, audited):
     data = build_referral(*FAMILY, narrative="free text")
     audited(data)
-    [event] = list(store.events())
+    [event] = list(store.queries.events())
     assert "narrative" not in str(event.body)
-    assert store.payload(event.body["payload_sha256"])["narrative"] == "free text"
+    assert store.queries.payload(event.body["payload_sha256"])["narrative"] == "free text"
 
 
 def test_concurrent_writers_keep_one_linear_chain(store, audited):
@@ -95,10 +96,10 @@ def test_concurrent_writers_keep_one_linear_chain(store, audited):
         thread.start()
     for thread in threads:
         thread.join()
-    events = list(store.events())
+    events = list(store.queries.events())
     assert [e.seq for e in events] == list(range(1, 4001))
     assert len({e.referral_id for e in events}) == 4000
-    assert store.verify().ok
+    assert store.log.verify().ok
 
 
 def test_writers_racing_on_the_same_referrals_record_each_once(store, audited):
@@ -113,7 +114,7 @@ def test_writers_racing_on_the_same_referrals_record_each_once(store, audited):
         thread.start()
     for thread in threads:
         thread.join()
-    events = list(store.events())
+    events = list(store.queries.events())
     assert len(events) == 100
     assert seen[0] == seen[1] == seen[2] == seen[3] == [e.decision_id for e in events]
-    assert store.verify().ok
+    assert store.log.verify().ok

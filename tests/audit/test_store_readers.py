@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from legacy_rows import HUGE, record_huge_count, record_unreadable
 
+from triage.cases.service import Cases
 from triage.audit.events import Unreadable
 from triage.engine import Engine
 
@@ -21,30 +22,30 @@ def logged(store, policy):
 
 
 def test_the_chain_with_such_rows_still_verifies(store, logged):
-    assert store.verify().ok
+    assert store.log.verify().ok
 
 
 def test_routes_and_problems_reads_the_huge_count_and_counts_the_unreadable(store, logged):
     unreadable = Unreadable()
-    read = list(store.routes_and_problems(None, None, unreadable=unreadable))
+    read = list(store.queries.routes_and_problems(None, None, unreadable=unreadable))
     assert (read, unreadable.count) == ([("bsf", logged.problems)], 1)
 
 
 def test_decided_referrals_reads_the_huge_count_and_counts_the_unreadable(store, logged):
     unreadable = Unreadable()
-    [(decision, payload)] = store.decided_referrals(unreadable=unreadable)
+    [(decision, payload)] = store.queries.decided_referrals(unreadable=unreadable)
     assert (decision["decision_id"], unreadable.count) == (logged.decision_id, 1)
     assert payload["household"]["members"][1]["school"]["fixed_term_exclusions_3_terms"] == HUGE
 
 
 def test_the_queue_shows_the_huge_count_and_counts_the_unreadable(store, logged):
     unreadable = Unreadable()
-    queued = store.queue(unreadable=unreadable)
-    assert ([d.decision_id for d, _ in queued], unreadable.count) == ([logged.decision_id], 1)
+    queued = Cases(store).queue(unreadable=unreadable)
+    assert ([case.decision.decision_id for case in queued], unreadable.count) == ([logged.decision_id], 1)
 
 
 def test_the_history_of_the_huge_count_is_read_whole(store, logged):
-    [event] = store.history(logged.decision_id)
+    [event] = store.queries.history(logged.decision_id)
     assert HUGE in [e["value"] for e in event.body["decision"]["evidence"]]
 
 

@@ -32,14 +32,14 @@ def ten(store, audited) -> AuditStore:
 
 
 def _checkpoint(store: AuditStore, folder: Path) -> list:
-    write_checkpoint(folder, KEY, *store.head(), datetime.now(UTC))
+    write_checkpoint(folder, KEY, *store.log.head(), datetime.now(UTC))
     return read_checkpoints(folder, KEY)
 
 
 def _rewrite_from(store: AuditStore, tamperer, seq: int, route: str) -> None:
     """Edit event ``seq``'s content and recompute its hash and every later one: the chain itself
     then verifies, as a careful tamperer would leave it."""
-    with store.engine.connect() as conn:
+    with store.db.connect() as conn:
         rows = conn.exec_driver_sql(f"SELECT seq, content, prev_hash FROM audit_events WHERE seq >= {seq} "
                                     "ORDER BY seq").all()
     tamperer("UPDATE audit_events SET prev_hash = 'x' || substr(prev_hash, 2), hash = 'x' || substr(hash, 2) WHERE seq >= :s", s=seq)
@@ -57,32 +57,32 @@ def _rewrite_from(store: AuditStore, tamperer, seq: int, route: str) -> None:
 
 
 def test_an_edited_referral_payload_is_found(ten, tamperer):
-    sha = list(ten.events())[3].body["payload_sha256"]
+    sha = list(ten.queries.events())[3].body["payload_sha256"]
     tamperer("UPDATE audit_payloads SET body = replace(body, '80.0', '95.0') WHERE sha256 = :s", s=sha)
-    result = ten.verify()
+    result = ten.log.verify()
     assert (result.ok, "referral payload does not match its hash" in result.problem) == (False, True)
 
 
 def test_an_edited_personal_part_is_found_naming_its_event(ten, tamperer):
-    event = [e for e in ten.events()][4]
+    event = [e for e in ten.queries.events()][4]
     tamperer("UPDATE audit_payloads SET body = replace(body, 'attended', 'missed') WHERE body LIKE :id",
              id=f'%"event":"{event.decision_id}"%')
-    result = ten.verify()
+    result = ten.log.verify()
     assert (result.ok, result.first_bad_seq) == (False, event.seq)
     assert "personal part does not match its hash" in result.problem
 
 
 def test_a_payload_deleted_without_a_purge_is_found(ten, tamperer):
-    event = list(ten.events())[6]
+    event = list(ten.queries.events())[6]
     tamperer("DELETE FROM audit_payloads WHERE sha256 = :s", s=event.body["payload_sha256"])
-    result = ten.verify()
+    result = ten.log.verify()
     assert (result.ok, result.first_bad_seq) == (False, event.seq)
     assert "no recorded purge erased it" in result.problem
 
 
 def test_an_edited_archived_ruleset_is_found(ten, tamperer, policy):
     tamperer("UPDATE audit_rulesets SET content = replace(content, 'ge: 3', 'ge: 30')")
-    result = ten.verify()
+    result = ten.log.verify()
     assert (result.ok, "archived ruleset" in result.problem, "does not match its hash" in result.problem) == (
         False, True, True)
 
@@ -90,12 +90,12 @@ def test_an_edited_archived_ruleset_is_found(ten, tamperer, policy):
 def test_an_edited_archived_ruleset_is_refused_when_loaded(ten, tamperer, policy):
     tamperer("UPDATE audit_rulesets SET content = replace(content, 'ge: 3', 'ge: 30')")
     with pytest.raises(ArchiveTampered, match="does not match its hash"):
-        ten.archived_policy(policy.sha256)
+        ten.archive.policy(policy.sha256)
 
 
 def test_a_deleted_archived_ruleset_is_found(ten, tamperer):
     tamperer("DELETE FROM audit_rulesets")
-    result = ten.verify()
+    result = ten.log.verify()
     assert (result.ok, "missing from the archive" in result.problem) == (False, True)
 
 
@@ -103,14 +103,14 @@ def test_without_a_checkpoint_cutting_the_end_off_goes_unseen(ten, tamperer):
     """Why checkpoints exist: the chain alone cannot tell a shorter log from a cut one."""
     tamperer("DELETE FROM audit_decisions WHERE seq > 5")
     tamperer("DELETE FROM audit_events WHERE seq > 5")
-    assert ten.verify().ok
+    assert ten.log.verify().ok
 
 
 def test_the_last_five_events_deleted_are_caught_by_a_checkpoint(ten, tamperer, tmp_path):
     heads = _checkpoint(ten, tmp_path)
     tamperer("DELETE FROM audit_decisions WHERE seq > 5")
     tamperer("DELETE FROM audit_events WHERE seq > 5")
-    result = ten.verify(heads)
+    result = ten.log.verify(heads)
     assert (result.ok, result.first_bad_seq) == (False, 10)
     assert "events were deleted from the end" in result.problem
 
@@ -118,8 +118,8 @@ def test_the_last_five_events_deleted_are_caught_by_a_checkpoint(ten, tamperer, 
 def test_a_route_rewritten_with_every_later_hash_recomputed_is_caught_by_a_checkpoint(ten, tamperer, tmp_path):
     heads = _checkpoint(ten, tmp_path)
     _rewrite_from(ten, tamperer, 3, "universal_signpost")
-    assert ten.verify().ok  # the chain alone holds together again
-    result = ten.verify(heads)
+    assert ten.log.verify().ok  # the chain alone holds together again
+    result = ten.log.verify(heads)
     assert (result.ok, result.first_bad_seq) == (False, 10)
     assert "rewritten" in result.problem
 
@@ -128,16 +128,16 @@ def test_checkpoints_of_an_untouched_log_all_hold(ten, audited, tmp_path):
     _checkpoint(ten, tmp_path)
     audited(build_referral(*FAMILY, referral_id="T-later"))
     heads = _checkpoint(ten, tmp_path)
-    result = ten.verify(heads)
+    result = ten.log.verify(heads)
     assert (result.ok, result.checkpoints) == (True, 2)
 
 
 def test_a_published_ruleset_whose_archive_was_edited_is_never_installed(store, tamperer, policy):
     """The server installs published versions from the archive: an edited one must not decide."""
-    store.publish(policy, by="tests")
+    store.archive.publish(policy, by="tests")
     tamperer("UPDATE audit_rulesets SET content = replace(content, 'ge: 3', 'ge: 30')")
     with pytest.raises(ArchiveTampered):
-        store.published_rulesets()
+        store.archive.published()
 
 
 def test_a_command_on_a_log_whose_published_ruleset_was_edited_stops_with_one_line(tmp_path, monkeypatch, policy):
@@ -147,8 +147,8 @@ def test_a_command_on_a_log_whose_published_ruleset_was_edited_stops_with_one_li
     from triage.cli import app
 
     store = AuditStore(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
-    store.publish(policy, by="tests")
-    with store.engine.begin() as conn:
+    store.archive.publish(policy, by="tests")
+    with store.db.begin() as conn:
         conn.exec_driver_sql("DROP TRIGGER audit_rulesets_no_update")
         conn.exec_driver_sql("UPDATE audit_rulesets SET content = replace(content, 'ge: 3', 'ge: 30')")
     monkeypatch.setenv("TRIAGE_AUDIT_DB", str(tmp_path / "audit.sqlite3"))

@@ -26,8 +26,8 @@ EDITED = 3  # the second of the three decisions: an event with neighbours on bot
 
 def _drop_triggers(store: AuditStore) -> None:
     """Drop every trigger on audit_events, whatever the migrations named them."""
-    with store.engine.begin() as conn:
-        if store.engine.dialect.name == "postgresql":
+    with store.db.begin() as conn:
+        if store.db.dialect.name == "postgresql":
             names = conn.execute(text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_events'::regclass "
                                       "AND NOT tgisinternal")).scalars().all()
             statements = [f'DROP TRIGGER "{name}" ON audit_events' for name in names]
@@ -47,16 +47,16 @@ def recorded(store: AuditStore, policy: Policy) -> dict[int, Any]:
     for n in range(3):
         door.decide(build_referral(parent(employment={"out_of_work_benefits": True}),
                                    child(school={"attendance_pct": 80.0}), referral_id=f"T-{n}"))
-    with store.engine.connect() as conn:
+    with store.db.connect() as conn:
         rows = {row.seq: row for row in conn.execute(text("SELECT * FROM audit_events ORDER BY seq"))}
     assert [row.kind for row in rows.values()] == ["ruleset_loaded", "decision", "decision", "decision"]
-    assert store.verify().ok
+    assert store.log.verify().ok
     _drop_triggers(store)
     return rows
 
 
 def _tamper(store: AuditStore, statement: str, **values: Any) -> None:
-    with store.engine.begin() as conn:
+    with store.db.begin() as conn:
         assert conn.execute(text(statement), values).rowcount == 1
 
 
@@ -82,14 +82,14 @@ def test_an_edit_to_one_column_is_found(store, recorded, column):
     value = EDITS[column](recorded)
     assert value != getattr(recorded[EDITED], column)
     _tamper(store, f"UPDATE audit_events SET {column} = :value WHERE seq = :seq", value=value, seq=EDITED)
-    result = store.verify()
+    result = store.log.verify()
     assert (result.ok, result.first_bad_seq) == (False, EDITED), result
 
 
 def test_an_edit_to_seq_is_found(store, recorded):
     """The ruleset event (no decision refers to its seq) renumbered 0: verify names it as stored."""
     _tamper(store, "UPDATE audit_events SET seq = 0 WHERE seq = 1")
-    result = store.verify()
+    result = store.log.verify()
     assert (result.ok, result.first_bad_seq) == (False, 0), result
 
 
@@ -97,5 +97,5 @@ def test_an_edit_to_referral_and_decision_together_is_found(store, recorded):
     """Re-pointing an event at another decision in both columns at once is found too."""
     _tamper(store, "UPDATE audit_events SET referral_id = :referral, decision_id = :decision WHERE seq = :seq",
             referral=_other(recorded, "referral_id"), decision=_other(recorded, "decision_id"), seq=EDITED)
-    result = store.verify()
+    result = store.log.verify()
     assert (result.ok, result.first_bad_seq) == (False, EDITED), result

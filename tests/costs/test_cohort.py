@@ -10,12 +10,13 @@ from typing import Any, Callable
 import pytest
 
 from legacy_rows import record_huge_count, record_unreadable
+from databases import record_decision
 from support import SPEC_EXAMPLE, build_referral, child, parent
 from triage.audit.store import AuditStore
 from triage.costs.cohort import Cohort, InvalidScenario, Scenario, audit_cohort, scenario_cohort
 from triage.engine import Engine
-from triage.intake import parse_referral
 from triage.models import Decision
+from triage.cases.service import Cases
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "costs"
 
@@ -139,17 +140,14 @@ def test_a_scenario_yaml_syntax_error_is_refused_with_its_line(tmp_path, policy)
 def store(tmp_path: Path):
     audit = AuditStore(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
     yield audit
-    audit.engine.dispose()
+    audit.db.dispose()
 
 
 @pytest.fixture
 def record(store: AuditStore, policy) -> Callable[..., Decision]:
     """``record(referral, at=None)``: decide and record a referral, decided at ``at`` (default: now)."""
-    engine = Engine(policy, "python")
-
     def run(data: dict[str, Any], at: datetime | None = None) -> Decision:
-        referral = parse_referral(data, engine.policy.agencies)
-        return store.decide(data, referral.referral_id, policy, "tests", lambda: engine.decide(referral, at))
+        return record_decision(store, policy, data, decide=lambda engine, referral: engine.decide(referral, at))
     return run
 
 
@@ -162,21 +160,21 @@ def test_the_audit_cohort_counts_each_decision_on_its_route_with_its_problems(st
     assert cohort.with_problem[("bsf", "health")] == 1
 
 
-def test_an_overridden_decision_counts_on_the_route_it_was_overridden_to(store, record):
+def test_an_overridden_decision_counts_on_the_route_it_was_overridden_to(policy, store, record):
     record(SPEC_EXAMPLE)
     moved = record(build_referral(*MAST_FAMILY, referral_id="T-2"))
     record(build_referral(*MAST_FAMILY, referral_id="T-3"))
     assert moved.route == "mast"
-    store.override(moved.decision_id, "bsf", "Known to BSF already", "a.patel")
+    Cases(store).override(moved.decision_id, "bsf", "Known to BSF already", "a.patel", policy)
     cohort = audit_cohort(store, None, None)
     assert cohort.families == {"bsf": 2, "mast": 1}
     assert cohort.with_problem[("bsf", "worklessness_finance")] == 2  # its problems go with it
 
 
-def test_the_latest_of_two_overrides_counts(store, record):
+def test_the_latest_of_two_overrides_counts(policy, store, record):
     moved = record(build_referral(*MAST_FAMILY, referral_id="T-2"))
-    store.override(moved.decision_id, "bsf", "Known to BSF already", "a.patel")
-    store.override(moved.decision_id, "childrens_social_care", "Escalated", "b.jones")
+    Cases(store).override(moved.decision_id, "bsf", "Known to BSF already", "a.patel", policy)
+    Cases(store).override(moved.decision_id, "childrens_social_care", "Escalated", "b.jones", policy)
     assert audit_cohort(store, None, None).families == {"childrens_social_care": 1}
 
 

@@ -13,12 +13,12 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from legacy_rows import record_huge_count, record_unreadable
+from databases import record_decision
 from support import SPEC_EXAMPLE
 from triage.audit.store import AuditStore
 from triage.cli import app
 from triage.costs.loader import default_cost_dir
 from triage.engine import Engine
-from triage.intake import parse_referral
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "costs" / "bsf_complex_needs.yaml"
 
@@ -146,10 +146,8 @@ def test_a_scenario_with_no_key_working_family_is_refused_saying_why(tmp_path):
 
 def test_the_audit_cohort_appraises_the_decisions_recorded(tmp_path, audit_db, policy):
     store = AuditStore(f"sqlite:///{audit_db}")
-    engine = Engine(policy, "python")
-    referral = parse_referral(SPEC_EXAMPLE, engine.policy.agencies)
-    store.decide(SPEC_EXAMPLE, referral.referral_id, policy, "tests", lambda: engine.decide(referral))
-    store.engine.dispose()
+    record_decision(store, policy, SPEC_EXAMPLE)
+    store.db.dispose()
     report_of(costs("--cohort", "audit", "--draws", 0, "--json", tmp_path / "r.json"))
     families = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["families"]
     assert [(f["route"], f["families"]) for f in families] == [("bsf", 1)]
@@ -193,7 +191,7 @@ def test_invalid_cost_data_exits_3_naming_the_file(tmp_path):
 
 
 def test_an_audit_log_with_no_decisions_exits_1(audit_db):
-    AuditStore(f"sqlite:///{audit_db}").engine.dispose()
+    AuditStore(f"sqlite:///{audit_db}").db.dispose()
     result = costs("--cohort", "audit", "--draws", 0)
     assert result.exit_code == 1
     assert "no decisions" in result.stderr
@@ -201,10 +199,8 @@ def test_an_audit_log_with_no_decisions_exits_1(audit_db):
 
 def test_a_period_with_no_decisions_exits_1(audit_db, policy):
     store = AuditStore(f"sqlite:///{audit_db}")
-    engine = Engine(policy, "python")
-    referral = parse_referral(SPEC_EXAMPLE, engine.policy.agencies)
-    store.decide(SPEC_EXAMPLE, referral.referral_id, policy, "tests", lambda: engine.decide(referral))
-    store.engine.dispose()
+    record_decision(store, policy, SPEC_EXAMPLE)
+    store.db.dispose()
     result = costs("--cohort", "audit", "--since", "2000-01-01", "--until", "2000-01-31", "--draws", 0)
     assert result.exit_code == 1
 
@@ -220,7 +216,7 @@ def legacy_log(audit_db, policy):
     store = AuditStore(f"sqlite:///{audit_db}")
     record_huge_count(store, Engine(policy, "python"))
     record_unreadable(store)
-    store.engine.dispose()
+    store.db.dispose()
 
 
 def test_the_audit_cohort_report_says_how_many_decisions_were_left_out(legacy_log):

@@ -16,10 +16,12 @@ from typing import Any, Callable
 import pytest
 from typer.testing import Result
 
+from databases import record_decision
 from triage.audit.store import AuditStore
 from triage.engine import Engine
 from triage.intake import parse_referral
 from triage.rulebook import Policy
+from triage.cases.service import Cases
 
 from legacy_rows import record_huge_count, record_unreadable
 from simulation.sim_support import SHIFTED, UNAFFECTED, report, transition, write_lines
@@ -156,7 +158,7 @@ def test_a_bad_since_exits_2_naming_the_option(audit_db: Path, policy_copy: Path
 
 
 def test_an_empty_audit_log_simulates_nothing(tmp_path: Path, audit_db: Path, policy_copy: Path, cli: Cli) -> None:
-    AuditStore(f"sqlite:///{audit_db}").engine.dispose()  # a log with nothing decided in it
+    AuditStore(f"sqlite:///{audit_db}").db.dispose()  # a log with nothing decided in it
     data = simulate(cli, policy_copy, tmp_path / "o.json")
     assert (data["total"], data["changed"], data["errors"]) == (0, 0, {})
 
@@ -168,16 +170,13 @@ def test_an_empty_audit_log_simulates_nothing(tmp_path: Path, audit_db: Path, po
 def store(tmp_path: Path) -> AuditStore:
     audit = AuditStore(f"sqlite:///{tmp_path / 'store.sqlite3'}")
     yield audit
-    audit.engine.dispose()
+    audit.db.dispose()
 
 
 @pytest.fixture
 def audited(store: AuditStore, policy: Policy) -> Callable[[dict[str, Any]], Any]:
-    engine = Engine(policy, "python")
-
     def run(data: dict[str, Any]) -> Any:
-        referral = parse_referral(data, engine.policy.agencies)
-        return store.decide(data, referral.referral_id, policy, "tests", lambda: engine.decide(referral))
+        return record_decision(store, policy, data)
     return run
 
 
@@ -187,22 +186,22 @@ def numbered(n: int) -> list[dict[str, Any]]:
 
 def test_decided_referrals_gives_each_decision_with_its_payload(store: AuditStore, audited: Any) -> None:
     decision = audited(SHIFTED)
-    [(recorded, payload)] = list(store.decided_referrals())
+    [(recorded, payload)] = list(store.queries.decided_referrals())
     assert (recorded["decision_id"], recorded["route"], payload) == (decision.decision_id, "mast", SHIFTED)
 
 
 def test_decided_referrals_reads_every_page_oldest_first(store: AuditStore, audited: Any) -> None:
     for referral in numbered(7):
         audited(referral)
-    ids = [payload["referral_id"] for _, payload in store.decided_referrals(batch=3)]
+    ids = [payload["referral_id"] for _, payload in store.queries.decided_referrals(batch=3)]
     assert ids == [f"R-{i:03d}" for i in range(7)]
 
 
-def test_decided_referrals_leaves_out_other_events(store: AuditStore, audited: Any) -> None:
+def test_decided_referrals_leaves_out_other_events(policy, store: AuditStore, audited: Any) -> None:
     """A ruleset load and an override are events, not decisions to simulate."""
     decision = audited(SHIFTED)
-    store.override(decision.decision_id, "bsf", "practitioner judgement", "a.worker")
-    assert len(list(store.decided_referrals())) == 1
+    Cases(store).override(decision.decision_id, "bsf", "practitioner judgement", "a.worker", policy)
+    assert len(list(store.queries.decided_referrals())) == 1
 
 
 def test_decided_referrals_gives_none_for_a_purged_payload(store: AuditStore, audited: Any,
@@ -211,31 +210,29 @@ def test_decided_referrals_gives_none_for_a_purged_payload(store: AuditStore, au
         clock.setattr("triage.audit.chain.now", lambda: PAST)
         audited(UNAFFECTED[0])
     audited(SHIFTED)
-    store.purge(datetime(2020, 1, 1, tzinfo=UTC), by="tests")
-    assert [payload and payload["referral_id"] for _, payload in store.decided_referrals()] == \
+    store.log.purge(datetime(2020, 1, 1, tzinfo=UTC), by="tests")
+    assert [payload and payload["referral_id"] for _, payload in store.queries.decided_referrals()] == \
         [None, SHIFTED["referral_id"]]
 
 
 def test_decided_referrals_still_gives_the_decision_of_a_purged_payload(store: AuditStore, audited: Any) -> None:
     decision = audited(SHIFTED)
-    store.purge(datetime.now(UTC) + timedelta(seconds=1), by="tests")
-    [(recorded, payload)] = list(store.decided_referrals())
+    store.log.purge(datetime.now(UTC) + timedelta(seconds=1), by="tests")
+    [(recorded, payload)] = list(store.queries.decided_referrals())
     assert (recorded["decision_id"], payload) == (decision.decision_id, None)
 
 
 def test_decided_referrals_since_a_future_day_gives_nothing(store: AuditStore, audited: Any) -> None:
     audited(SHIFTED)
-    assert list(store.decided_referrals(datetime(2999, 1, 1).date())) == []
+    assert list(store.queries.decided_referrals(datetime(2999, 1, 1).date())) == []
 
 
 def test_decided_referrals_gives_one_decision_per_shared_payload(store: AuditStore, audited: Any,
                                                                 policy: Policy) -> None:
     """The same payload decided for two callers is stored once; each decision still gets it."""
     audited(SHIFTED)
-    engine = Engine(policy, "python")
-    referral = parse_referral(SHIFTED, engine.policy.agencies)
-    store.decide(SHIFTED, referral.referral_id, policy, "another caller", lambda: engine.decide(referral))
-    assert [json.dumps(p, sort_keys=True) for _, p in store.decided_referrals()] == \
+    record_decision(store, policy, SHIFTED, "another caller")
+    assert [json.dumps(p, sort_keys=True) for _, p in store.queries.decided_referrals()] == \
         [json.dumps(SHIFTED, sort_keys=True)] * 2
 
 
@@ -252,8 +249,8 @@ def legacy_log(audit_db: Path, policy: Policy) -> None:
     huge = record_huge_count(store, Engine(policy, "python"))
     record_unreadable(store)
     record_unreadable(store, referral_id="BROKEN-2",
-                      payload_sha256=store.decision_event(huge.decision_id).body["payload_sha256"])
-    store.engine.dispose()
+                      payload_sha256=store.queries.decision_event(huge.decision_id).body["payload_sha256"])
+    store.db.dispose()
 
 
 def test_decisions_that_cannot_be_read_are_counted_and_the_rest_simulated(tmp_path: Path, legacy_log: None,

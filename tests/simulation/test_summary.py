@@ -6,13 +6,10 @@ workload is counted by team, where a MAST team is ``mast/<locality>``.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Callable
 
-from triage.rulebook import Policy, load_policy
 from triage.simulation.render import as_data
 from triage.simulation.run import Outcome, Routed
-from triage.simulation.summary import Summary, capacity
+from triage.simulation.summary import Summary
 
 
 def routed(route: str, locality: str | None = None, priority: str = "standard", reasons: tuple[str, ...] = ("why",),
@@ -202,37 +199,3 @@ def test_the_report_gives_the_changed_share_of_the_total() -> None:
 def test_an_empty_report_has_no_share_to_divide() -> None:
     data = as_data(Summary(), {}, {"baseline": "b", "candidate": "c"})
     assert (data["total"], data["changed_pct"], data["teams"], data["sample"]) == (0, "0%", [], [])
-
-
-# --- capacity ------------------------------------------------------------------------------------
-# Shipped catalogue (service_catalogue/services.yaml): mast 45 key workers x 15 households, covered
-# by 3 localities (north, east, west); bsf 20 x 8, city-wide; childrens_social_care has no capacity.
-
-
-def test_mast_capacity_is_shared_evenly_across_its_localities(policy: Policy) -> None:
-    held = capacity(policy)
-    assert {name: held[name] for name in ("mast/north", "mast/east", "mast/west")} == \
-        {"mast/north": 225, "mast/east": 225, "mast/west": 225}  # 45 x 15 = 675, over 3
-
-
-def test_mast_has_no_city_wide_capacity_row(policy: Policy) -> None:
-    """Its work is counted per locality team, so a bare "mast" figure would match no team."""
-    assert "mast" not in capacity(policy)
-
-
-def test_a_city_wide_service_holds_key_workers_times_caseload(policy: Policy) -> None:
-    assert capacity(policy)["bsf"] == 160  # 20 x 8
-
-
-def test_services_without_capacity_are_absent(policy: Policy) -> None:
-    held = capacity(policy)
-    assert not {"childrens_social_care", "adult_social_care", "universal_signpost", "out_of_area"} & held.keys()
-
-
-def test_capacity_follows_the_catalogue(policy_copy: Path, edit: Callable[[Path, Callable[[Any], None]], None]) -> None:
-    def change(data: Any) -> None:
-        mast = next(s for s in data["services"] if s["id"] == "mast")
-        mast["capacity"] = {"key_workers": 30, "caseload_per_worker": 10}
-    edit(policy_copy / "service_catalogue" / "services.yaml", change)
-    held = capacity(load_policy(policy_copy))
-    assert [held[f"mast/{loc}"] for loc in ("north", "east", "west")] == [100, 100, 100]

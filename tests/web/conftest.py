@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from support import STAFF_PASSWORD, TEST_NOW
 from triage.access import Role
 from triage.access.staff import StaffStore
-from triage.api.app import create_app
+from triage.app import create_app
 from triage.settings import Settings
 
 
@@ -20,9 +20,9 @@ from triage.settings import Settings
 def app(tmp_path: Path) -> Iterator[FastAPI]:
     application = create_app(Settings(audit_db=tmp_path / "web.sqlite3", engine="python"))
     application.state.services.front_door.clock = lambda: TEST_NOW
-    staff = StaffStore(application.state.services.store.engine)
+    staff = StaffStore(application.state.services.store.db)
     staff.create("a.patel", "A. Patel", Role.FRONT_DOOR, STAFF_PASSWORD)
     staff.create("p.lead", "P. Lead", Role.POLICY_LEAD, STAFF_PASSWORD)
     staff.create("i.audit", "I. Audit", Role.AUDITOR, STAFF_PASSWORD)
     yield application
-    application.state.services.store.engine.dispose()
+    application.state.services.store.db.dispose()

@@ -74,7 +74,7 @@ def _browser(app: FastAPI, form: Form) -> TestClient:
 
 
 def _events(app: FastAPI) -> int:
-    return len(list(app.state.services.store.events()))
+    return len(list(app.state.services.store.queries.events()))
 
 
 def _signed_in(browser: TestClient) -> bool:

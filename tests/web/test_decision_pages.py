@@ -8,6 +8,7 @@ import pytest
 
 from legacy_rows import record_unreadable
 from support import build_referral, child, csrf_token_in, parent, signed_in_browser
+from triage.cases.service import Cases
 
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
 
@@ -31,7 +32,7 @@ def test_an_override_with_a_reason_is_recorded_and_shown_in_the_history(app, dec
     assert (done.status_code, done.headers["location"]) == (303, f"/decisions/{decision.decision_id}")
     history = browser.get(f"/decisions/{decision.decision_id}/history").text
     assert "Known to BSF already" in history and "A. Patel (staff:a.patel)" in history
-    assert app.state.services.store.verify().ok
+    assert app.state.services.store.log.verify().ok
 
 
 def test_an_override_without_a_reason_shows_the_error_and_keeps_the_choice(app, decision):
@@ -42,7 +43,7 @@ def test_an_override_without_a_reason_shows_the_error_and_keeps_the_choice(app, 
     assert response.status_code == 400
     assert "There is a problem" in response.text and "Enter why you are overriding the decision" in response.text
     assert '<option value="bsf" selected>' in response.text
-    assert [e.kind for e in app.state.services.store.events()].count("override") == 0
+    assert [e.kind for e in app.state.services.store.queries.events()].count("override") == 0
 
 
 def _close(app, browser, decision, reason):
@@ -64,7 +65,7 @@ def test_closing_a_case_takes_it_off_the_queue_and_shows_who_closed_it(app, deci
 def test_closing_without_a_reason_shows_the_error_and_closes_nothing(app, decision):
     response = _close(app, signed_in_browser(app, "a.patel"), decision, "  ")
     assert response.status_code == 400 and "Enter why the case can be closed" in response.text
-    assert "closed" not in [e.kind for e in app.state.services.store.events()]
+    assert "closed" not in [e.kind for e in app.state.services.store.queries.events()]
 
 
 def test_a_role_that_may_not_override_may_not_close_a_case(app, decision):
@@ -96,8 +97,8 @@ def test_the_queue_lists_decisions_by_respond_by_date_marking_overdue_in_words(a
     assert "Overdue" in page.split(late.referral_id)[0]
 
 
-def test_the_queue_filters_by_route_and_shows_overrides_and_team_load(app, decision):
-    app.state.services.store.override(decision.decision_id, "bsf", "Known to BSF", "A. Patel (a.patel)")
+def test_the_queue_filters_by_route_and_shows_overrides_and_team_load(policy, app, decision):
+    Cases(app.state.services.store).override(decision.decision_id, "bsf", "Known to BSF", "A. Patel (a.patel)", policy)
     other = app.state.services.front_door.decide(build_referral(parent(), child(), referral_id="Q-OTHER"))
     browser = signed_in_browser(app, "a.patel")
     filtered = browser.get(f"/queue?route={decision.route}").text
@@ -112,9 +113,9 @@ def test_a_person_in_a_browser_gets_an_html_error_page(app):
     assert "Not Found" in response.text and "Go to the start page" in response.text
 
 
-def test_what_people_typed_is_escaped_on_every_page(app, decision):
-    app.state.services.store.override(decision.decision_id, "bsf", "<script>alert('reason')</script>",
-                                      "<b>someone</b>")
+def test_what_people_typed_is_escaped_on_every_page(policy, app, decision):
+    Cases(app.state.services.store).override(decision.decision_id, "bsf", "<script>alert('reason')</script>",
+                                      "<b>someone</b>", policy)
     browser = signed_in_browser(app, "a.patel")
     for path in (f"/decisions/{decision.decision_id}", f"/decisions/{decision.decision_id}/history"):
         page = browser.get(path).text
@@ -132,14 +133,14 @@ def test_an_override_reason_with_a_control_character_is_refused_and_nothing_is_r
                             data={"route": "bsf", "reason": "Known\x00to BSF", "csrf_token": token})
     assert response.status_code == 400
     assert "The reason must not contain control characters or unpaired surrogates" in response.text
-    assert [e.kind for e in app.state.services.store.events()].count("override") == 0
+    assert [e.kind for e in app.state.services.store.queries.events()].count("override") == 0
 
 
 def test_a_closing_reason_with_a_control_character_is_refused_and_nothing_is_recorded(app, decision):
     response = _close(app, signed_in_browser(app, "a.patel"), decision, "With MAST\x1b[2J")
     assert response.status_code == 400
     assert "The reason must not contain control characters or unpaired surrogates" in response.text
-    assert "closed" not in [e.kind for e in app.state.services.store.events()]
+    assert "closed" not in [e.kind for e in app.state.services.store.queries.events()]
 
 
 def test_a_reason_over_several_lines_is_recorded(app, decision):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from support import STAFF_PASSWORD, csrf_token_in
 from triage.access import Role
 from triage.access.staff import StaffError, StaffStore
-from triage.api.app import create_app
+from triage.app import create_app
 from triage.db import tables
 from triage.rulebook import load_policy
 from triage.settings import Settings
@@ -23,12 +23,12 @@ from triage.web.sessions import SESSION_SECONDS
 def app(tmp_path: Path):
     application = create_app(Settings(audit_db=tmp_path / "web.sqlite3", engine="python"))
     yield application
-    application.state.services.store.engine.dispose()
+    application.state.services.store.db.dispose()
 
 
 @pytest.fixture
 def staff(app) -> StaffStore:
-    store = StaffStore(app.state.services.store.engine)
+    store = StaffStore(app.state.services.store.db)
     store.create("a.patel", "A. Patel", Role.FRONT_DOOR, STAFF_PASSWORD)
     return store
 
@@ -157,7 +157,7 @@ def test_pages_load_their_styles_and_scripts_from_this_server(browser, staff):
 
 
 def test_passwords_are_kept_as_argon2id_hashes_only(staff, app):
-    with app.state.services.store.engine.connect() as conn:
+    with app.state.services.store.db.connect() as conn:
         [stored] = conn.execute(select(tables.staff_users.c.password_hash)).scalars().all()
     assert stored.startswith("$argon2id$") and STAFF_PASSWORD not in stored
 

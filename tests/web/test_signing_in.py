@@ -13,7 +13,7 @@ from support import STAFF_PASSWORD, csrf_token_in, signed_in_browser
 
 from triage.access import staff as staff_module
 from triage.access.staff import PasswordCheckLimit
-from triage.api.app import create_app
+from triage.app import create_app
 from triage.keyfile import KeyFileProblem
 from triage.settings import Settings
 
@@ -32,7 +32,7 @@ def _sign_in(browser: TestClient, username: str = "a.patel", password: str = STA
 
 def _second_server(app, key_file: Path):
     """Another server on the same database as ``app``, with the session key in ``key_file``."""
-    return create_app(Settings(database_url=str(app.state.services.store.engine.url),
+    return create_app(Settings(database_url=str(app.state.services.store.db.url),
                                engine="python", session_key_file=key_file))
 
 
@@ -50,7 +50,7 @@ def test_a_cookie_signed_with_another_key_is_refused(app, tmp_path):
         browser = TestClient(other, base_url="https://testserver", follow_redirects=False, cookies=cookies)
         assert browser.get("/glossary").status_code == 303  # to the sign-in page
     finally:
-        other.state.services.store.engine.dispose()
+        other.state.services.store.db.dispose()
 
 
 def test_servers_sharing_the_key_file_share_sessions(app, data_dir):
@@ -60,7 +60,7 @@ def test_servers_sharing_the_key_file_share_sessions(app, data_dir):
         browser = TestClient(other, base_url="https://testserver", follow_redirects=False, cookies=cookies)
         assert browser.get("/glossary").status_code == 200
     finally:
-        other.state.services.store.engine.dispose()
+        other.state.services.store.db.dispose()
 
 
 def test_a_key_file_others_may_read_is_refused_saying_how_to_fix_it(tmp_path):
@@ -113,7 +113,7 @@ def test_the_lock_is_shared_by_every_server_on_the_database(app, data_dir):
         response = _sign_in(_browser(other, address="203.0.113.9"))
         assert (response.status_code, LOCKED in response.text) == (429, True)
     finally:
-        other.state.services.store.engine.dispose()
+        other.state.services.store.db.dispose()
 
 
 def test_after_the_lock_the_right_password_signs_in(app, monkeypatch):

@@ -34,7 +34,7 @@ def test_the_password_is_asked_for_twice_when_not_piped(tmp_path, monkeypatch):
 
 
 def test_disabling_an_unknown_account_says_so(tmp_path, monkeypatch):
-    AuditStore(f"sqlite:///{tmp_path / 'staff.sqlite3'}").engine.dispose()  # a log, without that account
+    AuditStore(f"sqlite:///{tmp_path / 'staff.sqlite3'}").db.dispose()  # a log, without that account
     result = _staff(tmp_path, monkeypatch, "disable", "nobody")
     assert (result.exit_code, "no account 'nobody'" in result.output) == (2, True)
 

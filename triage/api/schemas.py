@@ -16,7 +16,7 @@ from triage.models import Decision
 from triage.rulebook.schema import Locality, Service
 
 BATCH_LIMIT = 500
-REASON_LIMIT = 4000
+from triage.cases import REASON_LIMIT
 
 
 def _iso_day(value: object) -> object:

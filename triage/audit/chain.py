@@ -92,6 +92,15 @@ class ChainWriter:
             self.decisions = []
 
 
+def append_event(conn: Connection, kind: str, referral_id: str | None, decision_id: str | None,
+                 body: dict[str, Any] | Split) -> AuditEvent:
+    """Append one event inside a write transaction the caller holds (see ``AuditLog.writing``)."""
+    chain = ChainWriter(conn)
+    event = chain.add(kind, referral_id, decision_id, body)
+    chain.flush()
+    return event
+
+
 def insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
     """INSERT that skips rows whose key exists (a payload sent before under another referral id)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite

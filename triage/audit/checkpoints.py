@@ -19,10 +19,19 @@ import hmac
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from triage.keyfile import KeyFileProblem, read_key
+import structlog
+
+from triage.keyfile import KeyFileProblem, read_key, read_or_create_key
+
+if TYPE_CHECKING:
+    from triage.audit.log import AuditLog
+
+logger = structlog.get_logger("triage.audit")
 
 
 class CheckpointProblem(Exception):
@@ -103,3 +112,46 @@ def _checked(line: str, key: bytes, source: str) -> Checkpoint:
         raise CheckpointProblem(f"checkpoint {source}: its signature does not match "
                                 "(forged or altered, or signed with another key)")
     return checkpoint
+
+
+class Checkpointer:
+    """Writes a checkpoint of the chain's head outside the database every ``seconds``
+    while the server runs, when the log has grown since the last one: so cutting events off the
+    end of the log, or rewriting it, is caught by ``triage audit verify`` even if nobody ran
+    ``triage audit checkpoint``. A failure is logged and tried again next time: it never stops serving."""
+
+    def __init__(self, log: AuditLog, folder: Path, key_file: Path, seconds: int) -> None:
+        self.log = log
+        self.folder, self.key_file, self.seconds = folder, key_file, seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="triage-checkpoints", daemon=True)
+        self._last: tuple[int, str] | None = None
+
+    def start(self) -> None:
+        if self.seconds > 0:
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop, writing a last checkpoint of what this process recorded."""
+        if self._thread.is_alive():
+            self._stop.set()
+            self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self.checkpoint()
+            if self._stop.wait(self.seconds):
+                self.checkpoint()
+                return
+
+    def checkpoint(self) -> None:
+        """Checkpoint the head if it moved since this process last did."""
+        try:
+            head = self.log.head()
+            if head is None or head == self._last:
+                return
+            key = read_or_create_key(self.key_file, "checkpoint key")
+            write_checkpoint(self.folder, key, *head, datetime.now(UTC))
+            self._last = head
+        except Exception as error:  # noqa: BLE001 - never stop serving over a checkpoint
+            logger.error("checkpoint_failed", error=type(error).__name__)

@@ -1,12 +1,14 @@
-"""Audit events as read back, and the result of verifying the chain."""
+"""What goes into the audit log and what comes back: referrals to record, events as read, a
+verification, queries of decisions, and a count of what could not be read."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from triage.models import Decision
+from triage.rulebook.loader import Policy
 
 
 @dataclass(frozen=True)
@@ -35,23 +37,6 @@ class Verification:
     first_bad_seq: int | None = None
     problem: str | None = None
     checkpoints: int = 0
-
-
-@dataclass(frozen=True)
-class Replay:
-    """A recorded decision re-decided with its archived ruleset.
-
-    ``differences`` maps each differing field to (recorded, replayed). A purged payload (erased
-    for retention) leaves nothing to re-decide, which is not the same as identical.
-    """
-
-    decision_id: str
-    purged: bool
-    differences: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-
-    @property
-    def identical(self) -> bool:
-        return not self.purged and not self.differences
 
 
 @dataclass(frozen=True)
@@ -100,7 +85,20 @@ def decision_in(body: Any) -> Decision | None:
 
 
 @dataclass(frozen=True)
-class ArchivedRuleset:
-    version: str
-    sha256: str
-    stored_at: str
+class Recording:
+    """One referral to record: its payload as received, its id, the outcome of deciding it (None
+    when it was found recorded already, so not decided again), and the ruleset that decided it
+    (archived with the decision, for replay)."""
+
+    payload: dict[str, Any]
+    referral_id: str
+    outcome: Decision | Exception | None
+    policy: Policy
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A decision already recorded for a referral id: the payload it was made on, and the decision."""
+
+    payload_sha: str
+    decision: dict[str, Any]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from triage.cli.audit_log import audit_app, override
+from triage.cli.common import read_settings
 from triage.cli.costs import costs
 from triage.cli.decisions import batch, decide
 from triage.cli.keys import keys_app
@@ -15,6 +16,7 @@ from triage.cli.staff import staff_app
 
 app = typer.Typer(help="Referral triage for the city's whole household front door.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
+app.callback()(read_settings)  # each run reads its settings once, before its command
 app.command()(decide)
 app.command()(batch)
 app.command()(validate)

@@ -10,18 +10,19 @@ from typing import Annotated, Any, Iterable, Optional, TextIO
 
 import typer
 
-from triage.audit import UnknownDecision
+from triage.audit import CaseClosed, UnknownDecision
 from triage.audit.checkpoints import CheckpointProblem, load_checkpoints, write_checkpoint
 from triage.audit.retention import retention_cutoff
-from triage.cli.common import (EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, day, fail,
+from triage.cases.service import Cases, InvalidChange
+from triage.cli.common import (run_settings, EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, day, fail,
                                in_force_today, library, recorded_name, recorded_text)
 from triage.csv_safe import SafeDictWriter
 from triage.engine import EngineFailure
 from triage.files import CannotWrite, replacing
 from triage.logs import configure_logging
 from triage.keyfile import KeyFileProblem, read_or_create_key
+from triage.replay import replay as replay_decision
 from triage.report import EXPORT_FIELDS, audit_history, export_record, replay_report
-from triage.settings import Settings
 
 audit_app = typer.Typer(help="The audit log: verify, checkpoint, show a referral's history, export, replay, purge.",
                         no_args_is_help=True)
@@ -36,7 +37,7 @@ def audit_verify(
     """Check the whole log: recompute the hash chain, check every payload, personal part and archived
     ruleset against its hash, and prove the log still holds every checkpointed head. Exit 1 naming
     the first bad event if anything was tampered with."""
-    settings = Settings()
+    settings = run_settings()
     if checkpoints is not None and not checkpoints.is_dir():
         raise fail(f"--checkpoints: no folder at {checkpoints}", EXIT_INVALID_INPUT)
     folder = checkpoints or settings.checkpoint_path
@@ -44,7 +45,7 @@ def audit_verify(
         heads = load_checkpoints(folder, settings.checkpoint_key_path)
     except CheckpointProblem as problem:
         raise fail(f"audit log NOT VERIFIED: {problem}", 1) from None
-    result = audit_store().verify(heads)
+    result = audit_store().log.verify(heads)
     if not result.ok:
         raise fail(f"audit log BROKEN at event {result.first_bad_seq}: {result.problem} "
                     f"({result.events} events read)", 1)
@@ -63,8 +64,8 @@ def audit_checkpoint(
     `triage audit verify` then proves the log still holds it, so cutting events off the end or
     rewriting the log is caught. Signed with the key in TRIAGE_CHECKPOINT_KEY_FILE (made on first use).
     """
-    settings = Settings()
-    head = audit_store().head()
+    settings = run_settings()
+    head = audit_store().log.head()
     if head is None:
         raise fail("the audit log is empty: nothing to checkpoint yet", 1)
     try:
@@ -78,7 +79,7 @@ def audit_checkpoint(
 @audit_app.command("show")
 def audit_show(referral_id: Annotated[str, typer.Argument(help="The referral whose history to show.")]) -> None:
     """The decision, overrides and reasons recorded for a referral, oldest first."""
-    events = list(audit_store().events(referral_id))
+    events = list(audit_store().queries.events(referral_id))
     if not events:
         raise fail(f"nothing recorded for referral {referral_id!r}", 1)
     typer.echo(audit_history(referral_id, events))
@@ -118,7 +119,7 @@ def audit_export(
     if fmt not in EXPORT_FORMATS:
         raise fail(f"--format: unknown format {fmt!r}; expected one of: {', '.join(EXPORT_FORMATS)}", EXIT_INVALID_INPUT)
     first_day = day("--since", since)  # refused before the database is opened
-    rows = (export_record(event) for event in audit_store().events(since=first_day))
+    rows = (export_record(event) for event in audit_store().queries.events(since=first_day))
     if output is None:
         count = _write_export(rows, sys.stdout, fmt)
     else:
@@ -146,7 +147,7 @@ def audit_purge(
         cutoff = retention_cutoff(older_than, datetime.now(UTC))
     except ValueError as error:
         raise fail(f"--older-than: {error}", EXIT_INVALID_INPUT) from None
-    result = audit_store().purge(cutoff, by="cli", dry_run=dry_run)
+    result = audit_store().log.purge(cutoff, by="cli", dry_run=dry_run)
     verb = "would purge" if dry_run else "purged"
     typer.echo(f"{verb} {result.erased} record(s) of personal data (referral payloads, reasons, evidence) "
                f"from before {cutoff.isoformat(timespec='seconds')}; the event chain is untouched")
@@ -166,9 +167,9 @@ def audit_replay(
     compares every field but decision_id and decided_at: exit 0 when identical, 1 listing what differs.
     """
     check_engine(engine)
-    configure_logging()
+    configure_logging(run_settings().log_level)
     try:
-        replay = audit_store().replay(decision_id, engine)
+        replay = replay_decision(audit_store(), decision_id, engine)
     except UnknownDecision as error:
         raise fail(str(error), EXIT_INVALID_INPUT) from None
     except EngineFailure as error:
@@ -192,11 +193,10 @@ def override(
     The route is checked against the service catalogue of the ruleset in force today, as on the web pages."""
     store = audit_store()  # no log, no decision to override: never made empty for this
     policy = in_force_today(library([rules] if rules else None, "python", store)).rulebook
-    services = {s.id for s in policy.catalogue.services}
-    if route not in services:
-        raise fail(f"--route: unknown service {route!r}; expected one of: {', '.join(sorted(services))}", EXIT_INVALID_INPUT)
     try:
-        event = store.override(decision_id, route, reason, by, policy)
-    except (ValueError, UnknownDecision) as error:
+        override = Cases(store).override(decision_id, route, reason, by, policy)
+    except InvalidChange as error:
+        raise fail(f"--{error.field}: {error.reason}", EXIT_INVALID_INPUT) from None
+    except (CaseClosed, UnknownDecision) as error:
         raise fail(str(error), EXIT_INVALID_INPUT) from None
-    typer.echo(f"override recorded as event {event.seq}: decision {decision_id} -> {route}")
+    typer.echo(f"override recorded as event {override.seq}: decision {decision_id} -> {route}")

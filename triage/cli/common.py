@@ -60,6 +60,23 @@ CallerOption = Annotated[str, typer.Option("--caller", help="Who is deciding, as
                                            callback=recorded_name)]
 
 
+_settings: Settings | None = None
+
+
+def read_settings() -> None:
+    """Read this run's settings (TRIAGE_*) afresh: the ``triage`` command does, once, before any command."""
+    global _settings
+    _settings = Settings()
+
+
+def run_settings() -> Settings:
+    """This run's settings: read once, so every part of a command sees the same."""
+    if _settings is None:
+        read_settings()
+    assert _settings is not None
+    return _settings
+
+
 def fail(message: str, code: int) -> typer.Exit:
     """Print the message for the user and return the exit to raise (raise it: the caller stops there)."""
     typer.echo(message, err=True)
@@ -129,9 +146,9 @@ def versions_today(versions: RulesetLibrary) -> str:
 def front_door(rules: list[Path] | None, engine: str, audit: bool | None, caller: str, batch: bool = False) -> FrontDoor:
     """The engine on the installed versions (the same with or without --audit: those published to an
     existing audit log count too), recording to the audit log when asked (or configured)."""
-    configure_logging(batch=batch)
+    configure_logging(run_settings().log_level, batch=batch)
     check_engine(engine)
-    recording = Settings().audit_by_default if audit is None else audit
+    recording = run_settings().audit_by_default if audit is None else audit
     store = audit_store(create=True) if recording else existing_store()
     door = FrontDoor(library(rules, engine, store), store if recording else None, caller)
     # Everything loaded so far (libraries, the policy, the compiled rules) lives for the whole
@@ -148,7 +165,7 @@ def _open_store(create: bool) -> AuditStore | None:
     from triage.audit.store import AuditStore
     from triage.db.urls import DatabaseUnavailable, has_log, make_room, opening
 
-    url = Settings().audit_url
+    url = run_settings().audit_url
     try:
         if not create and not has_log(url):
             return None
@@ -166,7 +183,7 @@ def audit_store(create: bool = False) -> AuditStore:
     if store is None:
         from triage.db.urls import where
 
-        raise fail(f"no audit log at {where(Settings().audit_url)}: nothing has been recorded there "
+        raise fail(f"no audit log at {where(run_settings().audit_url)}: nothing has been recorded there "
                    "(TRIAGE_DATA_DIR, TRIAGE_AUDIT_DB or TRIAGE_DATABASE_URL say where the log is)", EXIT_INVALID_INPUT)
     return store
 

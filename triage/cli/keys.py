@@ -14,7 +14,7 @@ keys_app = typer.Typer(help="API keys: create (the key is shown once), list, rev
 
 def _keys(create: bool = False) -> KeyStore:
     """The keys, in the audit database; only ``keys create`` makes that database where there is none."""
-    return KeyStore(audit_store(create).engine)
+    return KeyStore(audit_store(create).db)
 
 
 @keys_app.command("create")

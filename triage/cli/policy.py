@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from triage.audit.errors import RulesetConflict
-from triage.cli.common import (EXIT_INVALID_INPUT, EngineName, RulesDir, RulesDirs, audit_store, check_engine,
+from triage.cli.common import (run_settings, EXIT_INVALID_INPUT, EngineName, RulesDir, RulesDirs, audit_store, check_engine,
                                existing_store, fail, in_force_today, library, policy_from, recorded_name,
                                versions_today)
 from triage.logs import configure_logging
@@ -21,7 +21,6 @@ from triage.publishing import publish as publish_ruleset
 from triage.report import ruleset_table
 from triage.rulebook import PolicyInvalid, load_policy
 from triage.rulebook.diff import diff_policies
-from triage.settings import Settings
 
 Referrals = Annotated[Optional[int], typer.Option(
     "--referrals", min=100, help="How many generated referrals the safeguarding invariants are checked against "
@@ -93,7 +92,7 @@ def test(
 
 def _referrals(requested: int | None) -> int:
     """How many generated referrals the invariants are checked against: --referrals, else the setting."""
-    return Settings().invariant_referrals if requested is None else requested
+    return run_settings().invariant_referrals if requested is None else requested
 
 
 def diff(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Annotated
 
 import typer
 
-from triage.cli.common import EXIT_INVALID_INPUT, EngineName, RulesDirs, audit_store, fail, library, versions_today
+from triage.cli.common import run_settings, EXIT_INVALID_INPUT, EngineName, RulesDirs, audit_store, fail, library, versions_today
+from triage.settings import SETTINGS_HANDOFF
 from triage.keyfile import KeyFileProblem, read_or_create_key
-from triage.settings import Settings
 
 
 def serve(
@@ -36,17 +35,18 @@ def serve(
     # here, once, in one line, not as a traceback from every worker
     store = audit_store(create=True)
     versions = library(rules, engine, store)
-    store.engine.dispose()
-    settings = Settings()
+    store.db.dispose()
+    settings = run_settings()
     try:  # the session key file is also made here on first run, before the workers race to make it
         read_or_create_key(settings.session_key_path, "session key")
     except KeyFileProblem as error:
         raise fail(str(error), EXIT_INVALID_INPUT) from None
     typer.echo(f"triage serve: http://{host}:{port} (API docs at /docs), {workers} worker(s); audit log "
                f"{where(settings.audit_url)}; data folder {settings.data_dir}; {versions_today(versions)}", err=True)
-    # the settings reach each worker process through its environment
-    os.environ["TRIAGE_ENGINE"] = engine
-    if rules:
-        os.environ["TRIAGE_RULES_DIRS"] = json.dumps([str(folder.resolve()) for folder in rules])
-    uvicorn.run("triage.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+    # every worker process builds its app from exactly these settings (the options applied), handed
+    # over whole: the one way settings reach a process other than reading TRIAGE_* itself
+    serving = settings.model_copy(update={"engine": engine, "rules_dirs": [folder.resolve() for folder in rules]
+                                          if rules else settings.rules_dirs})
+    os.environ[SETTINGS_HANDOFF] = serving.model_dump_json()
+    uvicorn.run("triage.app:worker_app", factory=True, host=host, port=port, workers=workers,
                 access_log=False, log_level="warning")

@@ -15,7 +15,8 @@ from triage.intake import InvalidReferral, load_text
 from triage.simulation.render import as_data, as_html, as_text, write_csv, write_json
 from triage.simulation.run import Past, from_audit_log
 from triage.simulation.run import simulate as run_simulation
-from triage.simulation.summary import Summary, capacity
+from triage.cases.teams import capacity
+from triage.simulation.summary import Summary
 
 OutputFile = Optional[Path]
 

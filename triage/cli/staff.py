@@ -16,7 +16,7 @@ staff_app = typer.Typer(help="Staff accounts for the web pages: create, list, di
 
 def _staff(create: bool = False) -> StaffStore:
     """The accounts, in the audit database; only ``staff create`` makes that database where there is none."""
-    return StaffStore(audit_store(create).engine)
+    return StaffStore(audit_store(create).db)
 
 
 def _password(from_stdin: bool) -> str:

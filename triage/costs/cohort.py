@@ -120,7 +120,7 @@ def audit_cohort(store: AuditStore, since: date | None, until: date | None) -> C
     it stands at now: a route a key worker overrode counts, not the one first decided."""
     label = "Decisions recorded " + _period(since, until) if since or until else "All decisions recorded"
     unreadable = Unreadable()
-    cohort = Cohort.of(label, store.routes_and_problems(since, until, unreadable=unreadable))
+    cohort = Cohort.of(label, store.queries.routes_and_problems(since, until, unreadable=unreadable))
     return replace(cohort, unreadable=unreadable.count)
 
 

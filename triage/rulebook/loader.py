@@ -22,7 +22,7 @@ from triage.rulebook import schema, templates
 from triage.rulebook.conditions import ConditionParser, definitions_used
 from triage.rulebook.errors import PolicyInvalid, PolicyProblem
 from triage.rulebook.fields import HOUSEHOLD_FIELDS, MEMBER_FIELDS
-from triage.paths import dotted_path
+from triage.field_paths import dotted_path
 from triage.postcodes import outward_code
 from triage.rulebook.source import KeyPath, SourceFile, read_yaml
 

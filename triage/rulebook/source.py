@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from triage.paths import dotted_path
+from triage.field_paths import dotted_path
 from triage.rulebook.errors import PolicyProblem
 
 KeyPath = tuple[str | int, ...]

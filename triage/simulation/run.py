@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from triage.audit.events import Unreadable
+from triage.cases.teams import team_of
 from triage.engine import Engine, EngineFailure
 from triage.intake import InvalidReferral, parse_referral
 from triage.logs import configure_logging
@@ -42,7 +43,7 @@ class Routed:
     @property
     def team(self) -> str:
         """The team that takes the work: a service, or a MAST locality team."""
-        return f"{self.route}/{self.locality}" if self.locality else self.route
+        return team_of(self.route, self.locality)
 
     @classmethod
     def of(cls, decision: Decision | dict[str, Any]) -> Routed:
@@ -132,7 +133,7 @@ def from_audit_log(store: AuditStore, since: date | None, unreadable: Counter[st
     for retention, and decisions recorded in a form that cannot be read, are counted in
     ``unreadable``, not simulated."""
     left_out = Unreadable()
-    for decision, payload in store.decided_referrals(since, unreadable=left_out):
+    for decision, payload in store.queries.decided_referrals(since, unreadable=left_out):
         if payload is None:
             unreadable["payload purged (retention)"] += 1
         else:

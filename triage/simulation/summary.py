@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from triage.rulebook.loader import Policy
 from triage.simulation.run import Outcome
 
 
@@ -49,23 +48,3 @@ class Summary:
     def routes(self) -> tuple[list[str], list[str]]:
         """The old routes (rows) and new routes (columns) of the transition matrix, by name."""
         return sorted({old for old, _ in self.transitions}), sorted({new for _, new in self.transitions})
-
-
-def capacity(policy: Policy) -> dict[str, int]:
-    """Households each team can hold at once (key workers x caseload), where the catalogue says.
-
-    A service with capacity split by locality (MAST) has it shared evenly across its locality teams
-    (as evenly as whole households allow: the shares add up to the total).
-    """
-    localities = [loc.id for loc in policy.catalogue.localities]
-    held: dict[str, int] = {}
-    for service in policy.catalogue.services:
-        if service.capacity is None:
-            continue
-        total = service.capacity.key_workers * service.capacity.caseload_per_worker
-        if service.coverage == "localities":  # the remainder goes one each to the first teams
-            share, extra = divmod(total, len(localities))
-            held.update({f"{service.id}/{loc}": share + (i < extra) for i, loc in enumerate(localities)})
-        else:
-            held[service.id] = total
-    return held

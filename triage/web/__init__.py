@@ -1,1 +1,34 @@
-"""The front door team's web pages, server-rendered in the same app as the API (see pages.py)."""
+"""The staff pages, server-rendered in the same app as the API: one module per resource
+(``decisions``, ``queue``, ``referrals``, ``costs``, ``reference``; signing in: ``signing_in``),
+what every page carries in ``rendering``, and who may see what in ``deps``.
+
+Every page but sign-in needs a signed-in member of staff; every form carries the session's CSRF
+token. Pages read the same services as the API (``triage.services``) and never import it.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from triage.web import costs, decisions, queue, reference, referrals
+from triage.web.rendering import HERE
+from triage.web.sessions import CsrfRefused, SignInRequired
+
+
+async def _to_sign_in(_: Request, error: SignInRequired) -> Response:
+    return RedirectResponse(error.location, status_code=303)
+
+
+async def _csrf_refused(_: Request, __: CsrfRefused) -> Response:
+    return HTMLResponse("<h1>This form has expired</h1><p>Go back, reload the page and try again.</p>", status_code=403)
+
+
+def install(app: FastAPI) -> None:
+    """Add the pages and their static files to the app (signing in: ``triage.web.signing_in``)."""
+    for module in (reference, decisions, queue, referrals, costs):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_exception_handler(SignInRequired, _to_sign_in)
+    app.add_exception_handler(CsrfRefused, _csrf_refused)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from triage.api.schemas import REASON_LIMIT
+from triage.cases import REASON_LIMIT
 from triage.characters import UNSAFE_REASON, is_safe
 
 

@@ -17,10 +17,12 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from triage.access.lockout import SignInLockout
 from triage.access.staff import PasswordChecksBusy, StaffUser
-from triage.api.services import Services
+from triage.services import Services
 from triage.keyfile import read_or_create_key
 from triage.settings import Settings
-from triage.web.pages import Shared, page, staff_store
+from triage.services import Shared
+from triage.web.deps import staff_store
+from triage.web.rendering import page
 from triage.web.sessions import (
     SESSION_COOKIE,
     SESSION_SECONDS,
@@ -108,6 +110,6 @@ def install(app: FastAPI, shared: Services, settings: Settings) -> None:
     same-site, and every form also carries the session's CSRF token."""
     key = read_or_create_key(settings.session_key_path, "session key")
     app.include_router(router)
-    app.state.sign_in_limits = SignInLimits(SignInLockout(shared.store.engine, key))
+    app.state.sign_in_limits = SignInLimits(SignInLockout(shared.store.db, key))
     app.add_middleware(SessionMiddleware, secret_key=key.decode("ascii"), session_cookie=SESSION_COOKIE,
                        max_age=SESSION_SECONDS, same_site="lax", https_only=settings.secure_cookies)

@@ -13,7 +13,7 @@ def test_verify_counts_the_events_and_finds_the_chain_intact(client, submit, par
 
 def test_verify_names_the_first_event_edited_behind_the_chains_back(client, app, submit, partner, auditor):
     submit(partner, SPEC_EXAMPLE)
-    with app.state.services.store.engine.begin() as conn:
+    with app.state.services.store.db.begin() as conn:
         conn.exec_driver_sql("DROP TRIGGER audit_events_no_update")  # the log refuses edits: a tamperer drops it first
         conn.exec_driver_sql("UPDATE audit_events SET content = replace(content, '\"bsf\"', '\"mast\"') WHERE seq = 2")
     verified = client.get("/v1/audit/verify", headers=auditor.headers).json()

@@ -19,7 +19,7 @@ def test_readyz_names_the_ruleset_in_force_today_and_none_scheduled(client, app)
 
 
 def test_readyz_is_503_when_the_database_is_not_at_the_current_schema(client, app):
-    with app.state.services.store.engine.begin() as conn:
+    with app.state.services.store.db.begin() as conn:
         conn.exec_driver_sql("DELETE FROM alembic_version")
     response = client.get("/readyz")
     assert (response.status_code, response.headers["content-type"]) == (503, "application/problem+json")

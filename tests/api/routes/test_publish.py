@@ -52,7 +52,7 @@ def test_a_published_version_decides_referrals_received_from_its_date(client, po
 
 def test_publishing_is_recorded_with_who_published(client, policy_lead, app):
     _publish(client, policy_lead, _files())
-    [event] = [e for e in app.state.services.store.events() if e.body.get("published")]
+    [event] = [e for e in app.state.services.store.queries.events() if e.body.get("published")]
     assert (event.kind, event.body["version"], event.body["by"]) == ("ruleset_loaded", "2026.2", "policy-lead")
 
 
@@ -96,7 +96,7 @@ def test_a_file_outside_a_policy_folder_is_refused(client, policy_lead, name):
 
 
 def test_another_instance_picks_up_a_publication(client, policy_lead, app, settings):
-    from triage.api.app import create_app
+    from triage.app import create_app
     other = create_app(settings)  # a second worker on the same database
     _publish(client, policy_lead, _files())
     other.state.services.refresh(force=True)
@@ -106,12 +106,12 @@ def test_another_instance_picks_up_a_publication(client, policy_lead, app, setti
 def test_a_simulation_reports_what_the_candidate_would_change_and_records_nothing(client, policy_lead, submit,
                                                                                    partner, app):
     submit(partner, build_referral(*FAMILY, referral_id="S-1", received_at="2026-11-20T10:00:00Z"))
-    before = len(list(app.state.services.store.events()))
+    before = len(list(app.state.services.store.queries.events()))
     report = client.post("/v1/simulate", json={"files": _files(), "sample": 1}, headers=policy_lead.headers)
     data = report.json()
     assert (report.status_code, data["total"], data["changed"], data["transitions"]["rows"]) == (200, 1, 1, ["mast"])
     assert data["sample"][0]["new"]["team"] == "bsf"
-    assert len(list(app.state.services.store.events())) == before
+    assert len(list(app.state.services.store.queries.events())) == before
 
 
 def test_referrals_sent_while_a_version_is_published_are_all_decided(client, policy_lead, partner):
@@ -135,7 +135,7 @@ def test_referrals_sent_while_a_version_is_published_are_all_decided(client, pol
 
 
 def test_a_forced_refresh_waits_for_one_in_progress_rather_than_skipping(client, policy_lead, app, settings):
-    from triage.api.app import create_app
+    from triage.app import create_app
     other = create_app(settings).state.services
     _publish(client, policy_lead, _files())
     other._refreshing.acquire()  # another request's refresh is under way (it read the log too early)

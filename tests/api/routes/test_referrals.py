@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from triage.access import Role
-from triage.api.app import create_app
+from triage.app import create_app
 from triage.api.schemas import BATCH_LIMIT
 from triage.settings import Settings
 
@@ -302,7 +302,7 @@ def test_the_window_is_the_rulesets(policy_copy, tmp_path, edit):
     statuses = [client.post("/v1/referrals", json=family(f"W-{days}", received_at=f"2026-10-{day}T10:30:00Z"),
                             headers={"Authorization": f"Bearer {key}"}).status_code
                 for days, day in ((29, 22), (31, 20))]
-    app.state.services.store.engine.dispose()
+    app.state.services.store.db.dispose()
     assert statuses == [201, 422]
 
 
@@ -314,5 +314,5 @@ def test_the_servers_own_clock_takes_a_referral_received_now(settings):
     statuses = [client.post("/v1/referrals", json=family(f"N-{n}", received_at=when),
                             headers={"Authorization": f"Bearer {key}"}).status_code
                 for n, when in enumerate((now, "2000-01-03T09:00:00Z"))]
-    app.state.services.store.engine.dispose()
+    app.state.services.store.db.dispose()
     assert statuses == [201, 422]

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from triage.access import ApiKey, Permission
 from triage.api.problems import problem_responses
 from triage.api.schemas import AuditEventOut, AuditEventPage, VerificationOut
-from triage.api.security import require
-from triage.api.services import Services, services
+from triage.api.deps import Auditor, Shared
 from triage.audit.checkpoints import CheckpointProblem, load_checkpoints
 from triage.report import export_record
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
-Auditor = Annotated[ApiKey, Depends(require(Permission.READ_AUDIT))]
-Shared = Annotated[Services, Depends(services)]
 
 
 @router.get("/verify", response_model=VerificationOut, responses=problem_responses(401, 403))
@@ -30,7 +26,7 @@ def verify(_: Auditor, shared: Shared) -> VerificationOut:
         why = ("the server's checkpoint key is missing or unsafe: run `triage audit verify` on the server "
                "for details") if problem.names_server_paths else str(problem)
         return VerificationOut(events=0, ok=False, first_bad_seq=None, problem=why)
-    result = shared.store.verify(heads)
+    result = shared.store.log.verify(heads)
     return VerificationOut(events=result.events, ok=result.ok, first_bad_seq=result.first_bad_seq,
                            problem=result.problem, checkpoints=result.checkpoints)
 
@@ -40,6 +36,6 @@ def events(request: Request, _: Auditor, shared: Shared,
            after: Annotated[int, Query(ge=0, le=2**62, description="Cursor: events after this seq.")] = 0,
            limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> AuditEventPage:
     """Events in chain order as exported by ``triage audit export``: decisions, overrides, ruleset loads."""
-    found = shared.store.events_page(after, limit)
+    found = shared.store.queries.events_page(after, limit)
     next_page = str(request.url.include_query_params(after=found[-1].seq)) if len(found) == limit else None
     return AuditEventPage(items=[AuditEventOut(**export_record(event)) for event in found], next=next_page)

@@ -7,19 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from triage.access import ApiKey, Permission
 from triage.api.bodies import json_body, json_request, validated
 from triage.api.problems import ApiProblem, problem_responses
-from triage.api.security import require
-from triage.api.services import Services, services
+from triage.api.deps import Appraiser, Shared
+from triage.services import Services
 from triage.costs.appraisal import NothingToAppraise, TooFewDraws, appraise_cohort
 from triage.costs.cohort import Cohort, Scenario, audit_cohort, unknown_names
 from triage.costs.loader import CostDataInvalid, load_cost_data
 from triage.intake import FieldError
 
 router = APIRouter(prefix="/v1", tags=["costs"])
-Appraiser = Annotated[ApiKey, Depends(require(Permission.APPRAISE))]
-Shared = Annotated[Services, Depends(services)]
 # each draw re-runs the model (about 1.5 ms): 5,000 keeps one request under about 10 s
 Draws = Annotated[int | None, Query(ge=0, le=5_000, description="Monte Carlo draws (0: none, else at least 10); "
                                                               "default from the cost data.")]

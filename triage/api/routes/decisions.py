@@ -8,71 +8,56 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from triage.access import ApiKey, Permission
+from triage.access import ApiKey
 from triage.api.bodies import json_body, json_request, validated
 from triage.api.problems import ApiProblem, problem_responses
 from triage.api.schemas import (ClosedRecord, CloseRequest, DecisionHistory, DecisionPage, IsoDay, OverrideRecord,
                                 OverrideRequest)
-from triage.api.security import may_read_all, require
-from triage.api.services import Services, services
-from triage.audit import AuditEvent, CaseClosed, UnknownDecision
+from triage.api.deps import Overrider, Reader, Shared, may_read_all
+from triage.services import Services
+from triage.audit import CaseClosed, UnknownDecision
 from triage.audit.events import DecisionQuery, decision_in
+from triage.cases.history import CaseHistory, Closing, Override, UnreadableDecision
+from triage.cases.service import InvalidChange
 from triage.intake import FieldError
 from triage.models import Decision
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
-Reader = Annotated[ApiKey, Depends(require(Permission.READ_OWN))]
-Overrider = Annotated[ApiKey, Depends(require(Permission.OVERRIDE))]
-Shared = Annotated[Services, Depends(services)]
 DecisionId = Annotated[str, Path(min_length=1, max_length=64)]
 Text64 = Annotated[str | None, Query(min_length=1, max_length=64)]
 PAGE_LIMIT = 200
 
 
-def _visible(event: AuditEvent, key: ApiKey) -> bool:
-    """A partner sees only the decisions it submitted; the other roles see all."""
-    return may_read_all(key) or event.body.get("caller") == key.name
-
-
-def _history(shared: Services, decision_id: str, key: ApiKey) -> list[AuditEvent]:
-    """The decision's events; 404 when unknown or not this caller's to see (the same answer, so a
-    partner cannot learn that someone else's decision exists)."""
+def _case(shared: Services, decision_id: str, key: ApiKey) -> CaseHistory:
+    """The decision's case; 404 when unknown or not this caller's to see (the same answer, so a
+    partner cannot learn that someone else's decision exists); 500 naming it if it was recorded in
+    a form this version cannot read (the log is append-only: it stays as it was written)."""
     try:
-        history = shared.store.history(decision_id)
+        case = shared.cases.history(decision_id)
     except UnknownDecision:
-        history = []
-    if not history or not _visible(history[0], key):
+        case = None
+    except UnreadableDecision as error:
+        raise ApiProblem(500, str(error)) from None
+    if case is None or not (may_read_all(key) or case.caller == key.name):
         raise ApiProblem(404, f"no decision {decision_id!r} that this API key may read")
-    return history
+    return case
 
 
-def _decision(event: AuditEvent) -> Decision:
-    """The recorded decision; a problem (500) naming it if it was recorded in a form this version
-    cannot read (the log is append-only: such a record stays as it was written)."""
-    decision = decision_in(event.body)
-    if decision is None:
-        raise ApiProblem(500, f"decision {event.decision_id!r} was recorded in a form this version of triage "
-                              "cannot read; the audit log keeps it as it was")
-    return decision
+def _override_record(override: Override) -> OverrideRecord:
+    return OverrideRecord(seq=override.seq, recorded_at=override.recorded_at, decision_id=override.decision_id,
+                          route=override.route, previous_route=override.previous_route, reason=override.reason,
+                          by=override.by)
 
 
-def _override_record(event: AuditEvent) -> OverrideRecord:
-    body = event.body
-    return OverrideRecord(seq=event.seq, recorded_at=event.recorded_at, decision_id=body["overrides_decision"],
-                          route=body["route"], previous_route=body["previous_route"], reason=body["reason"],
-                          by=body["by"])
-
-
-def _closed_record(event: AuditEvent) -> ClosedRecord:
-    """A ``closed`` event as the API shows it."""
-    return ClosedRecord(seq=event.seq, recorded_at=event.recorded_at, decision_id=event.body["closes_decision"],
-                        reason=event.body["reason"], by=event.body["by"])
+def _closed_record(closing: Closing) -> ClosedRecord:
+    return ClosedRecord(seq=closing.seq, recorded_at=closing.recorded_at, decision_id=closing.decision_id,
+                        reason=closing.reason, by=closing.by)
 
 
 @router.get("/{decision_id}", response_model=Decision, responses=problem_responses(401, 403, 404, 422, 500))
 def get_decision(decision_id: DecisionId, key: Reader, shared: Shared) -> Decision:
     """A decision exactly as recorded (overrides are in its history)."""
-    return _decision(_history(shared, decision_id, key)[0])
+    return _case(shared, decision_id, key).decision
 
 
 @router.get("/{decision_id}/history", response_model=DecisionHistory,
@@ -80,13 +65,11 @@ def get_decision(decision_id: DecisionId, key: Reader, shared: Shared) -> Decisi
 def get_history(decision_id: DecisionId, key: Reader, shared: Shared) -> DecisionHistory:
     """The decision, every override of it with who and why, the route it stands at now, and its
     closing when the front door has finished with it."""
-    first, *later = _history(shared, decision_id, key)
-    decision = _decision(first)
-    overrides = [_override_record(event) for event in later if event.kind == "override"]
-    closed = next((_closed_record(event) for event in later if event.kind == "closed"), None)
-    return DecisionHistory(decision=decision, recorded_at=first.recorded_at, caller=first.body.get("caller", ""),
-                           overrides=overrides, closed=closed,
-                           current_route=overrides[-1].route if overrides else decision.route)
+    case = _case(shared, decision_id, key)
+    return DecisionHistory(decision=case.decision, recorded_at=case.recorded_at, caller=case.caller,
+                           overrides=[_override_record(o) for o in case.overrides],
+                           closed=_closed_record(case.closed) if case.closed else None,
+                           current_route=case.current_route)
 
 
 @router.get("", response_model=DecisionPage, responses=problem_responses(401, 403, 422))
@@ -102,7 +85,7 @@ def list_decisions(
     caller = None if may_read_all(key) else key.name
     query = DecisionQuery(caller=caller, referral_id=referral_id, route=route, priority=priority, locality=locality,
                           since=since, until=until, after=after, limit=limit)
-    found = shared.store.find_decisions(query)
+    found = shared.store.queries.find_decisions(query)
     next_page = (str(request.url.include_query_params(after=found[-1].seq)) if len(found) == limit else None)
     read = [decision_in(event.body) for event in found]
     items = [decision for decision in read if decision is not None]
@@ -120,18 +103,15 @@ def override_decision(decision_id: DecisionId, key: Overrider, shared: Shared,
     is not changed any more (409).
     """
     wanted = validated(OverrideRequest, data)
-    services_known = {service.id for service in shared.front_door.current.rulebook.catalogue.services}
-    if wanted.route not in services_known:
-        raise ApiProblem(422, "the override is invalid", [FieldError(
-            "route", f"unknown service {wanted.route!r}; expected one of: {', '.join(sorted(services_known))}")])
-    _history(shared, decision_id, key)
+    _case(shared, decision_id, key)
     try:
-        event = shared.store.override(decision_id, wanted.route, wanted.reason, key.name,
-                                      shared.front_door.current.rulebook)
+        override = shared.cases.override(decision_id, wanted.route, wanted.reason, key.name,
+                                         shared.front_door.current.rulebook)
+    except InvalidChange as error:
+        raise ApiProblem(422, "the override is invalid", [FieldError(error.field, error.reason)]) from None
     except CaseClosed as error:
         raise ApiProblem(409, str(error)) from None
-    record = _override_record(event)
-    return JSONResponse(record.model_dump(), status_code=201,
+    return JSONResponse(_override_record(override).model_dump(), status_code=201,
                         headers={"Location": f"/v1/decisions/{decision_id}/history"})
 
 
@@ -143,10 +123,12 @@ def close_case(decision_id: DecisionId, key: Overrider, shared: Shared,
     """Close the decision's case: the front door has finished with it, so it leaves the queue and
     the team load. Recorded with who and why; a case is closed once (409 after that)."""
     wanted = validated(CloseRequest, data)
-    _history(shared, decision_id, key)
+    _case(shared, decision_id, key)
     try:
-        event = shared.store.close(decision_id, wanted.reason, key.name)
+        closing = shared.cases.close(decision_id, wanted.reason, key.name)
+    except InvalidChange as error:
+        raise ApiProblem(422, "the closing is invalid", [FieldError(error.field, error.reason)]) from None
     except CaseClosed as error:
         raise ApiProblem(409, str(error)) from None
-    return JSONResponse(_closed_record(event).model_dump(), status_code=201,
+    return JSONResponse(_closed_record(closing).model_dump(), status_code=201,
                         headers={"Location": f"/v1/decisions/{decision_id}/history"})

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from triage.api.problems import ApiProblem, problem_responses
 from triage.api.schemas import Liveness, Readiness, RulesetsToday
-from triage.api.services import Services, services
+from triage.services import Shared
 from triage.db.migrate import HEAD, current_revision
 
 router = APIRouter(tags=["health"])
@@ -21,11 +20,11 @@ def healthz() -> Liveness:
 
 
 @router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
-def readyz(shared: Annotated[Services, Depends(services)]) -> Readiness:
+def readyz(shared: Shared) -> Readiness:
     """Rules loaded and the database reachable at the current schema: ready to decide and record.
     Names the ruleset version in force today (Europe/London) and those scheduled to take effect later."""
     try:
-        at_head = current_revision(shared.store.engine) == HEAD
+        at_head = current_revision(shared.store.db) == HEAD
     except Exception:  # noqa: BLE001 - unreachable database, whatever the driver's error
         at_head = False
     if not at_head:

@@ -12,13 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 
-from triage.access import ApiKey, Permission
 from triage.api.problems import ApiProblem, problem_responses
 from triage.api.bodies import json_body, json_request, validated
 from triage.api.schemas import (ActiveRuleset, ArchivedRulesetOut, Catalogue, DefinitionOut, PublishedRuleset,
                                 RulesetDetail, RulesetList, RulesetsToday, RulesetUpload, SimulationRequest)
-from triage.api.security import require
-from triage.api.services import Services, services
+from triage.api.deps import CatalogueReader, Publisher, RulesReader, Shared, Simulator
+from triage.services import Services
 from triage.audit import RulesetConflict
 from triage.intake import FieldError
 from triage.policy_tests import load_rule_tests
@@ -27,15 +26,11 @@ from triage.rulebook import PolicyInvalid, PolicyProblem, load_policy
 from triage.rulebook.loader import Policy
 from triage.simulation.render import as_data
 from triage.simulation.run import from_audit_log, simulate
-from triage.simulation.summary import Summary, capacity
+from triage.cases.teams import capacity
+from triage.simulation.summary import Summary
 
 router = APIRouter(prefix="/v1", tags=["policy"])
-RulesReader = Annotated[ApiKey, Depends(require(Permission.READ_RULES))]
-Publisher = Annotated[ApiKey, Depends(require(Permission.PUBLISH))]
-Simulator = Annotated[ApiKey, Depends(require(Permission.SIMULATE))]
 _UPLOADABLE = re.compile(r"(definitions|rules|rules/tests|service_catalogue)/[A-Za-z0-9_.-]+\.ya?ml")
-CatalogueReader = Annotated[ApiKey, Depends(require(Permission.READ_CATALOGUE))]
-Shared = Annotated[Services, Depends(services)]
 _SIMULATING = threading.Lock()  # one what-if simulation at a time: each one uses every core
 MAX_UPLOAD_BYTES = 8 * 1_048_576  # a whole uploaded ruleset (each file: rulebook.source.MAX_FILE_BYTES)
 
@@ -48,7 +43,7 @@ def list_rulesets(_: RulesReader, shared: Shared) -> RulesetList:
     library = shared.front_door.library
     return RulesetList(**RulesetsToday.of(library), installed=[ActiveRuleset.of(e) for e in library.engines],
                        archived=[ArchivedRulesetOut(version=r.version, sha256=r.sha256, stored_at=r.stored_at)
-                                 for r in shared.store.archived_rulesets()])
+                                 for r in shared.store.archive.archived()])
 
 
 @router.get("/rulesets/{version}", response_model=RulesetDetail, responses=problem_responses(401, 403, 404, 422))
@@ -60,12 +55,12 @@ def get_ruleset(version: Annotated[str, Path(min_length=1, max_length=64)], _: R
         if engine.rulebook.version == version:
             return RulesetDetail(version=version, sha256=engine.rulebook.sha256, active=True,
                                  content=engine.rulebook.content)
-    archived = [r for r in shared.store.archived_rulesets() if r.version == version]
+    archived = [r for r in shared.store.archive.archived() if r.version == version]
     if not archived:
         raise ApiProblem(404, f"no ruleset with version {version!r}")
     latest = archived[-1]
     return RulesetDetail(version=version, sha256=latest.sha256, active=False,
-                         content=shared.store.archived_content(latest.sha256))
+                         content=shared.store.archive.content(latest.sha256))
 
 
 @router.get("/definitions", response_model=list[DefinitionOut], responses=problem_responses(401, 403))

@@ -12,8 +12,8 @@ from triage.access import ApiKey, Permission, allowed
 from triage.api.bodies import json_body, json_request
 from triage.api.problems import ApiProblem, problem, problem_responses
 from triage.api.schemas import BATCH_LIMIT, BatchItem, BatchResult
-from triage.api.security import require
-from triage.api.services import Services, services
+from triage.api.deps import Shared, Submitter
+from triage.services import Services
 from triage.audit import ReferralConflict
 from triage.engine import EngineFailure
 from triage.engine.library import NoRulesetInForce, Pin, PinRefused
@@ -23,8 +23,6 @@ from triage.models import Decision
 
 log = structlog.get_logger("triage.api")
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
-Submitter = Annotated[ApiKey, Depends(require(Permission.SUBMIT))]
-Shared = Annotated[Services, Depends(services)]
 Body = Annotated[Any, Depends(json_body)]
 PinQuery = Annotated[str | None, Query(min_length=1, max_length=64, description=(
     "Front door team only: decide with this installed ruleset version instead of the one in force on the day "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from triage.paths import dotted_path
+from triage.field_paths import dotted_path
 
 
 @pytest.mark.parametrize(("parts", "path"), [

@@ -1,4 +1,6 @@
-"""Authentication (``Authorization: Bearer <API key>``) and the role check on every route."""
+"""What the API's routes depend on, in one place: the shared services (``Shared``), the caller's
+key (``Authorization: Bearer <API key>``) and the role each route requires, named by what it lets
+the caller do (``Reader``, ``Overrider``, ...)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from triage.access import ApiKey, Permission, allowed
 from triage.api.problems import ApiProblem
-from triage.api.services import Services, services
+from triage.services import Shared
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `triage keys create`.")
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="triage"'}
@@ -18,7 +20,7 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="triage"'}
 
 async def authenticated(request: Request,
                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-                        shared: Annotated[Services, Depends(services)]) -> ApiKey:
+                        shared: Shared) -> ApiKey:
     """The caller's key; 401 without one that is valid and not revoked.
 
     Async, so a key seen in the last few seconds costs no trip to a worker thread; only a
@@ -43,5 +45,21 @@ def require(permission: Permission) -> Callable[[ApiKey], ApiKey]:
     return check
 
 
+
+
 def may_read_all(key: ApiKey) -> bool:
     return allowed(key.role, Permission.READ_ALL)
+
+
+Submitter = Annotated[ApiKey, Depends(require(Permission.SUBMIT))]
+Reader = Annotated[ApiKey, Depends(require(Permission.READ_OWN))]
+Overrider = Annotated[ApiKey, Depends(require(Permission.OVERRIDE))]
+Auditor = Annotated[ApiKey, Depends(require(Permission.READ_AUDIT))]
+Appraiser = Annotated[ApiKey, Depends(require(Permission.APPRAISE))]
+RulesReader = Annotated[ApiKey, Depends(require(Permission.READ_RULES))]
+Publisher = Annotated[ApiKey, Depends(require(Permission.PUBLISH))]
+Simulator = Annotated[ApiKey, Depends(require(Permission.SIMULATE))]
+CatalogueReader = Annotated[ApiKey, Depends(require(Permission.READ_CATALOGUE))]
+
+__all__ = ["Appraiser", "Auditor", "CatalogueReader", "Overrider", "Publisher", "Reader", "RulesReader", "Shared",
+           "Simulator", "Submitter", "authenticated", "may_read_all", "require"]

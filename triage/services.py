@@ -1,26 +1,27 @@
-"""What the routes share, built once per process: the front door, the audit store, the keys."""
+"""What the API routes and the web pages share, built once per process: the front door, the audit
+store, the cases, the keys. The composition both build on (neither imports the other), with the
+one FastAPI dependency that hands it to a route: ``Shared``."""
 
 from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
+from typing import Annotated
 
 import structlog
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from triage.access import KeyStore
-from triage.audit.checkpoints import write_checkpoint
 from triage.audit.store import AuditStore
+from triage.cases.service import Cases
 from triage.db.urls import make_room, opening
 from triage.engine.library import RulesetLibrary
 from triage.front_door import FrontDoor
-from triage.keyfile import read_or_create_key
 from triage.publishing import installed
 from triage.settings import Settings
 
-log = structlog.get_logger("triage.api")
+log = structlog.get_logger("triage.services")
 REFRESH_SECONDS = 2.0  # how soon a ruleset published elsewhere (another worker, the CLI) goes live here
 
 
@@ -31,8 +32,9 @@ class Services:
     def __init__(self, settings: Settings, store: AuditStore) -> None:
         self.settings = settings
         self.store = store
-        self.keys = KeyStore(store.engine)
-        self._seen = store.latest_ruleset_event()
+        self.keys = KeyStore(store.db)
+        self.cases = Cases(store)
+        self._seen = store.archive.latest_load()
         self.front_door = FrontDoor(self._installed(), store, caller="api")
         self._checked = time.monotonic()
         self._refreshing = threading.Lock()
@@ -68,7 +70,7 @@ class Services:
             return  # another request is already refreshing
         try:
             self._checked = time.monotonic()
-            latest = self.store.latest_ruleset_event()
+            latest = self.store.archive.latest_load()
             if latest != self._seen:
                 self.front_door.library = self._installed()
                 self._seen = latest
@@ -76,49 +78,6 @@ class Services:
             log.error("ruleset_refresh_failed", error=type(error).__name__)
         finally:
             self._refreshing.release()
-
-
-class Checkpointer:
-    """Writes a checkpoint of the chain's head outside the database every ``checkpoint_seconds``
-    while the server runs, when the log has grown since the last one: so cutting events off the
-    end of the log, or rewriting it, is caught by ``triage audit verify`` even if nobody ran
-    ``triage audit checkpoint``. A failure is logged and tried again next time: it never stops serving."""
-
-    def __init__(self, store: AuditStore, settings: Settings) -> None:
-        self.store = store
-        self.settings = settings
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="triage-checkpoints", daemon=True)
-        self._last: tuple[int, str] | None = None
-
-    def start(self) -> None:
-        if self.settings.checkpoint_seconds > 0:
-            self._thread.start()
-
-    def stop(self) -> None:
-        """Stop, writing a last checkpoint of what this process recorded."""
-        if self._thread.is_alive():
-            self._stop.set()
-            self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            self.checkpoint()
-            if self._stop.wait(self.settings.checkpoint_seconds):
-                self.checkpoint()
-                return
-
-    def checkpoint(self) -> None:
-        """Checkpoint the head if it moved since this process last did."""
-        try:
-            head = self.store.head()
-            if head is None or head == self._last:
-                return
-            key = read_or_create_key(self.settings.checkpoint_key_path, "checkpoint key")
-            write_checkpoint(self.settings.checkpoint_path, key, *head, datetime.now(UTC))
-            self._last = head
-        except Exception as error:  # noqa: BLE001 - never stop serving over a checkpoint
-            log.error("checkpoint_failed", error=type(error).__name__)
 
 
 async def services(request: Request) -> Services:
@@ -129,3 +88,7 @@ async def services(request: Request) -> Services:
     if shared.refresh_due():
         await run_in_threadpool(shared.refresh)
     return shared
+
+
+# what a route takes to reach the shared services: ``def route(shared: Shared)``
+Shared = Annotated[Services, Depends(services)]

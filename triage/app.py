@@ -1,12 +1,14 @@
-"""The HTTP API: ``create_app()`` builds it; ``triage serve`` runs it under uvicorn.
+"""The web server: ``create_app()`` puts the HTTP API and the staff pages together on the shared
+services; ``triage serve`` runs it under uvicorn.
 
-Routes live in ``triage/api/routes/`` (one module per resource); authentication and roles in
-``security.py``; errors as problem details in ``problems.py``; what the routes share (front door,
-audit store, keys) in ``services.py``.
+The API's routes live in ``triage/api/routes/`` (one module per resource), the pages in
+``triage/web/``; what both share (front door, audit store, cases, keys) in ``triage/services.py``.
+Neither imports the other: this module is the one place they meet.
 """
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
@@ -19,10 +21,12 @@ from triage.api.headers import SecurityHeaders
 from triage.api.middleware import BodyLimit, RequestLog
 from triage.api.openapi import build_openapi
 from triage.api.routes import audit, costs, decisions, health, policy, referrals
-from triage.api.services import Checkpointer, Services
-from triage.logs import ensure_logging
-from triage.settings import Settings
-from triage.web import pages, signing_in
+from triage.audit.checkpoints import Checkpointer
+from triage.services import Services
+from triage.logs import configure_logging
+from triage.settings import SETTINGS_HANDOFF, Settings
+from triage import web
+from triage.web import signing_in
 
 DESCRIPTION = """Referral triage for the city's whole household front door.
 
@@ -32,15 +36,22 @@ issued with `triage keys create`). Errors are RFC 9457 problem details (`applica
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The API on the configured rules and database (``TRIAGE_*`` settings, or those given)."""
-    ensure_logging()
-    settings = settings or Settings()
+def worker_app() -> FastAPI:
+    """The app of one ``triage serve`` worker process: on the settings ``serve`` built and handed
+    over (SETTINGS_HANDOFF), or, run by uvicorn directly, on the TRIAGE_* settings."""
+    handed = os.environ.get(SETTINGS_HANDOFF)
+    return create_app(Settings.model_validate_json(handed) if handed else Settings())
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The API and the pages on these settings (rules, database, keys, limits)."""
+    configure_logging(settings.log_level)
     shared = Services.start(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        checkpoints = Checkpointer(shared.store, settings)
+        checkpoints = Checkpointer(shared.store.log, settings.checkpoint_path, settings.checkpoint_key_path,
+                                   settings.checkpoint_seconds)
         checkpoints.start()
         yield
         checkpoints.stop()
@@ -53,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (referrals.router, decisions.router, policy.router, costs.router, audit.router, health.router):
         app.include_router(router)
     problems.install(app)
-    pages.install(app)
+    web.install(app)
     signing_in.install(app, shared, settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, timeout_seconds=settings.body_timeout_seconds)
     app.add_middleware(SecurityHeaders)  # outside the body limit, so a 413 or 408 has them too

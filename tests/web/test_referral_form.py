@@ -7,7 +7,7 @@ import pytest
 from support import csrf_token_in, signed_in_browser
 from triage.audit.events import DecisionQuery
 from triage.intake import FieldError
-from triage.web.intake import field_id, message
+from triage.web.referral_form import field_id, message
 
 
 def _form(browser, **fields) -> dict[str, str]:
@@ -31,7 +31,7 @@ def test_a_referral_entered_on_the_form_is_triaged_and_shows_its_decision(app):
 def test_a_referral_entered_on_the_form_is_recorded_as_from_that_member_of_staff(app):
     browser = signed_in_browser(app, "a.patel")
     browser.post("/referrals/new", data=_form(browser))
-    [recorded] = app.state.services.store.find_decisions(DecisionQuery(referral_id="FD-TEST-1"))
+    [recorded] = app.state.services.store.queries.find_decisions(DecisionQuery(referral_id="FD-TEST-1"))
     assert recorded.body["caller"] == "staff:a.patel"  # a namespace no API key can take
 
 
@@ -109,7 +109,7 @@ def test_other_contract_messages_still_name_their_field():
 
 
 def _decisions(app) -> list:
-    return app.state.services.store.find_decisions(DecisionQuery())
+    return app.state.services.store.queries.find_decisions(DecisionQuery())
 
 
 @pytest.mark.parametrize(("day", "time"), [("2000-11-20", "10:15"), ("2026-11-20", "10:30")], ids=["in-2000", "ahead"])
