@@ -4,16 +4,16 @@ The CLI, the HTTP API and the web pages all come through here, so every way in f
 steps, in this order (``submit_many``):
 
 1. read each referral (``parse_referral``) and choose the ruleset version that applies;
-2. ask the audit log which of them were recorded before (a referral sent again is not decided again);
-3. decide the others (the engine);
-4. record them (the audit log), and hand each decision back only once it is committed.
+2. decide it (the engine);
+3. record it (the audit log), and hand each decision back only once it is committed. A referral
+   the log holds already (sent again) gets the decision recorded then, and ours is dropped.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from triage.audit import Recording
@@ -130,8 +130,7 @@ class FrontDoor:
         window = ReceivedWindow(self.clock(), self.current.rulebook.rules.intake.received_within_days) if arriving else None
         parsed = [self._read(data, pinned, window) for data in items]
         readable = [p for p in parsed if isinstance(p, _Readable)]
-        already = self.audit.log.recorded(caller, [p.referral.referral_id for p in readable]) if self.audit else {}
-        made = self._decide(readable, already)
+        made = self._decide(readable)
         decided = iter(self._record(readable, caller))
         outcomes = [next(decided) if isinstance(p, _Readable) else p for p in parsed]
         return [Submitted(o, self._first_time(o, made)) for o in outcomes]
@@ -156,14 +155,16 @@ class FrontDoor:
         except (InvalidReferral, NoRulesetInForce) as refused:
             return refused
 
-    def _decide(self, readable: list[_Readable], already: Mapping[str, Any]) -> set[str]:
-        """Decide each referral not recorded before (once, if it came twice); the ids of the
-        decisions made. One referral's failure is kept in its place and costs no other."""
+    def _decide(self, readable: list[_Readable]) -> set[str]:
+        """Decide each referral (once, when recording, if it came twice: the log hands the second
+        copy the first's decision); the ids of the decisions made. One referral's failure is kept
+        in its place and costs no other. Looking first for referrals recorded before would cost
+        every new referral a query, to spare the rare one sent again a decision."""
         made: set[str] = set()
         seen: set[str] = set()
         for item in readable:
             referral_id = item.referral.referral_id
-            if self.audit is not None and (referral_id in already or referral_id in seen):
+            if self.audit is not None and referral_id in seen:
                 continue
             seen.add(referral_id)
             item.outcome = _attempt(item)

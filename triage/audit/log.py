@@ -56,12 +56,6 @@ class AuditLog:
 
     # -- decisions ---------------------------------------------------------------------------
 
-    def recorded(self, caller: str, referral_ids: Sequence[str]) -> dict[str, Recorded]:
-        """Those of the caller's ``referral_ids`` already decided: referral id -> what was recorded.
-        (A front door looks first, so a referral sent again is not decided again.)"""
-        with self.db.connect() as conn:
-            return _recorded(conn, caller, referral_ids)
-
     def record(self, caller: str, recordings: Sequence[Recording]) -> list[Decision | Exception]:
         """Record the decisions made for several referrals, in order; each gets its decision as
         recorded, or the exception that stopped it (and is not recorded; the others still are).
@@ -253,8 +247,10 @@ def _recorded(conn: Connection, caller: str, referral_ids: Sequence[str]) -> dic
     """Those of the caller's ``referral_ids`` already decided: referral id -> what was recorded."""
     keys = {key: referral_id for referral_id in set(referral_ids) for key in referral_keys(referral_id)}
     index = tables.decisions
-    rows = conn.execute(select(tables.events, index.c.referral_id.label("indexed_as"))
-                        .join(index, index.c.seq == tables.events.c.seq)
-                        .where(index.c.caller == caller).where(index.c.referral_id.in_(keys))).all()
-    return {keys[row.indexed_as]: Recorded(event.body["payload_sha256"], event.body["decision"])
-            for row, event in zip(rows, read_events(conn, rows))}
+    # the index alone first: most referrals are new, and then nothing more is read
+    found = dict(conn.execute(select(index.c.seq, index.c.referral_id)
+                              .where(index.c.caller == caller).where(index.c.referral_id.in_(keys))).all())
+    if not found:
+        return {}
+    events = read_events(conn, conn.execute(select(tables.events).where(tables.events.c.seq.in_(found))).all())
+    return {keys[found[event.seq]]: Recorded(event.body["payload_sha256"], event.body["decision"]) for event in events}
