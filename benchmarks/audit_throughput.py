@@ -85,7 +85,7 @@ def fresh_database(backend: str, work: Path, postgres_url: str | None, name: str
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
         url = postgres_url
-    AuditStore(url).engine.dispose()  # migrate now: the timed run finds the tables in place
+    AuditStore(url).db.dispose()  # migrate now: the timed run finds the tables in place
     return url
 
 
@@ -253,20 +253,20 @@ def measure(configs: list[Config], n: int, work: Path, args: argparse.Namespace,
 PROFILE_PARTS = (
     ("whole batch command", "cli.py", "batch"),
     ("  reading + parse_referral (FrontDoor)", "intake.py", "parse_referral"),
-    ("  AuditStore.decide_many", "store.py", "decide_many"),
-    ("    engine: deciding (attempt -> Engine.decide)", "requests.py", "attempt"),
+    ("  FrontDoor: deciding (Engine.decide)", "front_door.py", "_decide"),
+    ("  AuditLog.record", "log.py", "record"),
     ("    canonical JSON (payloads, event content)", "canonical.py", "canonical"),
     ("    sha256 (payload + chain hashes)", "canonical.py", "sha256_text"),
     ("    Decision.model_dump(mode='json')", "main.py", "model_dump"),
-    ("    _ChainWriter.add (content, hash, row)", "store.py", "add"),
-    ("    _ChainWriter.flush (INSERT events)", "store.py", "flush"),
-    ("    _recorded_bodies (SELECT known ids)", "store.py", "_recorded_bodies"),
-    ("    _archive (SELECT ruleset)", "store.py", "_archive"),
+    ("    ChainWriter.add (content, hash, row)", "chain.py", "add"),
+    ("    ChainWriter.flush (INSERT events)", "chain.py", "flush"),
+    ("    _recorded (SELECT known ids)", "log.py", "_recorded"),
+    ("    keep_ruleset (SELECT ruleset)", "archive.py", "keep_ruleset"),
     ("    commit (sqlite3 Connection.commit)", "~", "<method 'commit' of 'sqlite3.Connection' objects>"),
     ("  writing result lines (model_dump_json)", "main.py", "model_dump_json"),
     ("  start-up: importing triage.audit.store (SQLAlchemy, Alembic)", "audit/store.py", "<module>"),
-    ("  start-up: AuditStore() incl. migrations check", "store.py", "__init__"),
-    ("  start-up: FrontDoor records the ruleset in use", "store.py", "rulesets_in_use"),
+    ("  start-up: AuditLog() incl. migrations check", "log.py", "__init__"),
+    ("  start-up: FrontDoor records the ruleset in use", "archive.py", "rulesets_in_use"),
 )
 
 
