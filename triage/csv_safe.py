@@ -23,7 +23,7 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-class SafeDictWriter(csv.DictWriter):  # type: ignore[type-arg]
+class SafeDictWriter(csv.DictWriter[str]):
     """``csv.DictWriter`` with every text cell (the header too) passed through ``neutralise``."""
 
     def writerow(self, rowdict: Mapping[str, Any]) -> Any:

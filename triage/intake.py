@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from triage.models import Referral
 from triage.field_paths import dotted_path
@@ -42,7 +43,7 @@ class InvalidReferral(ValueError):
         super().__init__("; ".join(map(str, errors)))
 
 
-def _reason(error: dict[str, Any]) -> str:
+def _reason(error: ErrorDetails) -> str:
     if error["type"] in _REASONS:
         return _REASONS[error["type"]]
     message = str(error["msg"])
@@ -68,7 +69,7 @@ def parse_referral(data: Any, agencies: frozenset[str] | None) -> Referral:
 _YAML_MERGE = "tag:yaml.org,2002:merge"
 
 
-class _Repeated(dict):  # type: ignore[type-arg]
+class _Repeated(dict[str, Any]):
     """A JSON object that names ``key`` more than once; kept only to find where it is, then refused."""
 
     def __init__(self, pairs: dict[str, Any], key: str) -> None:
@@ -92,7 +93,7 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
             keys = (self.construct_object(k, deep=deep) for k, _ in node.value if k.tag != _YAML_MERGE)
             for repeat in _first_repeat(keys):
                 raise _DuplicateYamlKey(node, repeat)
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+        return super().construct_mapping(node, deep=deep)
 
 
 def _find(root: Any, is_target: Callable[[Any], bool],

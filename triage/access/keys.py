@@ -12,6 +12,8 @@ within CACHE_SECONDS in the others (another API worker, when ``triage keys revok
 
 from __future__ import annotations
 
+from typing import Any
+
 import hashlib
 import hmac
 import re
@@ -54,7 +56,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _key(row: object) -> ApiKey:
+def _key(row: Any) -> ApiKey:
     return ApiKey(row.key_id, row.name, Role(row.role), row.agency, row.created_at, row.revoked_at)
 
 

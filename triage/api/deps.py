@@ -4,7 +4,8 @@ the caller do (``Reader``, ``Overrider``, ...)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Callable
+from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -36,7 +37,7 @@ async def authenticated(request: Request,
     return key
 
 
-def require(permission: Permission) -> Callable[[ApiKey], ApiKey]:
+def require(permission: Permission) -> Callable[[ApiKey], Awaitable[ApiKey]]:
     """A dependency that lets through only keys whose role has ``permission`` (else 403)."""
     async def check(key: Annotated[ApiKey, Depends(authenticated)]) -> ApiKey:
         if not allowed(key.role, permission):

@@ -12,6 +12,7 @@ from datetime import datetime
 from importlib.resources import files
 from typing import Any
 
+from pydantic import BaseModel
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
@@ -52,9 +53,10 @@ def build_openapi(app: FastAPI, engine: Engine) -> dict[str, Any]:
     override = OverrideRequest.model_json_schema(ref_template=template)
     override["properties"]["route"]["enum"] = sorted(s.id for s in engine.rulebook.catalogue.services)
     _component(schemas, "OverrideRequest", override)
-    for model in (CloseRequest, RulesetUpload, SimulationRequest, Scenario):
+    requests: tuple[type[BaseModel], ...] = (CloseRequest, RulesetUpload, SimulationRequest, Scenario)
+    for model in requests:
         _component(schemas, model.__name__, model.model_json_schema(ref_template=template))
-    for model in (Problem, FieldProblem):  # every error response refers to them
-        schemas.setdefault(model.__name__, model.model_json_schema(ref_template=template))
+    for error_model in (Problem, FieldProblem):  # every error response refers to them
+        schemas.setdefault(error_model.__name__, error_model.model_json_schema(ref_template=template))
     schemas["Decision"]["examples"] = [example_decision(engine)]
     return schema

@@ -74,11 +74,13 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-async def _api_problem(_: Request, error: ApiProblem) -> JSONResponse:
+async def _api_problem(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiProblem)  # registered for ApiProblem (Starlette types every handler by Exception)
     return problem_response(error.status, error.detail, error.errors, error.headers)
 
 
-async def _http_error(request: Request, error: HTTPException) -> Response:
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
     detail = error.detail if isinstance(error.detail, str) else None
     if "text/html" in request.headers.get("accept", ""):  # a person in a browser (a staff page, or a typo)
         return HTMLResponse(_ERROR_PAGE.format(title=escape(HTTPStatus(error.status_code).phrase),
@@ -94,7 +96,8 @@ _ERROR_PAGE = """<!DOCTYPE html><html lang="en" class="govuk-template"><head><me
 <p class="govuk-body"><a class="govuk-link" href="/">Go to the start page</a></p></main></div></body></html>"""
 
 
-async def _invalid_parameters(_: Request, error: RequestValidationError) -> JSONResponse:
+async def _invalid_parameters(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
     # the reason only: FastAPI's error also quotes the input, which may be personal data
     errors = [FieldError(_location(tuple(e.get("loc", ()))), e.get("msg", "invalid")) for e in error.errors()]
     return problem_response(422, "the request's parameters are invalid", errors)

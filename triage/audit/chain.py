@@ -35,7 +35,8 @@ class ChainWriter:
         self.conn = conn
         tail = conn.execute(select(tables.events.c.seq, tables.events.c.hash)
                             .order_by(tables.events.c.seq.desc()).limit(1)).first()
-        self.seq, self.hash = (tail.seq, tail.hash) if tail else (0, GENESIS)
+        self.seq: int = tail.seq if tail else 0
+        self.hash: str = tail.hash if tail else GENESIS
         # one time for everything written in this transaction: a kept text is never stored later
         # than the event that references it, which is what a purge's cut-off is compared with
         self.time = now()
@@ -67,7 +68,7 @@ class ChainWriter:
         record = body.record if isinstance(body, Split) else body
         if isinstance(body, Split):
             record = {**record, PERSONAL_KEY: self.keep(canonical(body.personal))}
-        content = {"seq": self.seq + 1, "event_id": uuid.uuid4().hex, "kind": kind, "recorded_at": self.time,
+        content: dict[str, Any] = {"seq": self.seq + 1, "event_id": uuid.uuid4().hex, "kind": kind, "recorded_at": self.time,
                    "referral_id": referral_ref(referral_id) if referral_id is not None else None,
                    "decision_id": decision_id, "body": record}
         text = canonical(content)

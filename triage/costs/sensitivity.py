@@ -100,7 +100,8 @@ def _draw(data: CostData, rng: random.Random) -> Levers:
     settings = data.data.appraisal.monte_carlo
     outcomes = sorted(data.data.outcomes, key=lambda o: o.id)  # a fixed order: draws must not depend on file order
     return Levers(effect={o.id: rng.uniform(*settings.effect) for o in outcomes},
-                  deadweight={o.id: rng.triangular(*o.deadweight_range, o.deadweight) for o in outcomes},
+                  deadweight={o.id: rng.triangular(o.deadweight_range[0], o.deadweight_range[1], o.deadweight)
+                              for o in outcomes},
                   engagement={route: rng.uniform(*settings.engagement) for route in sorted(data.data.appraisal.engagement)})
 
 

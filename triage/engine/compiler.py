@@ -258,7 +258,9 @@ class _Compiler:
     def _nnf(self, condition: Condition, negate: bool) -> Expr:
         """Inline definitions and push negation down to the comparisons."""
         if isinstance(condition, DefinitionRef):
-            return self._nnf(self.member_tests[condition.id], negate)
+            member_test = self.member_tests[condition.id]
+            assert member_test is not None  # the loader refuses a member definition without a condition
+            return self._nnf(member_test, negate)
         if isinstance(condition, Not):
             return self._nnf(condition.item, not negate)
         if isinstance(condition, (AllOf, AnyOf)):

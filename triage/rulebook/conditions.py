@@ -19,7 +19,7 @@ condition is about the referral as a whole (``consent.given``, ``household.housi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 from triage.rulebook.fields import (CHOICES, HOUSEHOLD_FIELDS, LARGEST_RULE_NUMBER, MEMBER_FIELDS, SCORES,
                                    SMALLEST_RULE_NUMBER, Scalar)
@@ -90,7 +90,8 @@ class ConditionParser:
         return self._fail(at, f"unknown condition keys: {', '.join(sorted(map(str, keys)))} "
                               "(expected all, any, not, field, definition or exists)")
 
-    def _fail(self, at: KeyPath, message: str) -> None:
+    def _fail(self, at: KeyPath, message: str) -> Any:
+        """Note the problem; None, to return in place of the condition that could not be made."""
         self.problems.append(self.source.problem(at, message))
         return None
 

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any, Iterable, get_args
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from triage.calendar import WorkingCalendar
 from triage.canonical import canonical, sha256_text
 from triage.models import Role
 from triage.rulebook import schema, templates
-from triage.rulebook.conditions import ConditionParser, definitions_used
+from triage.rulebook.conditions import ConditionParser, Scope, definitions_used
 from triage.rulebook.errors import PolicyInvalid, PolicyProblem
 from triage.rulebook.fields import HOUSEHOLD_FIELDS, MEMBER_FIELDS
 from triage.field_paths import dotted_path
@@ -137,7 +138,7 @@ def validate_folder(model: type[BaseModel], folder: str, data: dict[str, Any], o
         return None
 
 
-def _friendly(item: dict[str, Any]) -> str:
+def _friendly(item: ErrorDetails) -> str:
     """Pydantic's message, with the fixes policy leads most often need spelt out."""
     if item["type"] == "extra_forbidden":
         return "unknown key (check the spelling)"
@@ -207,7 +208,7 @@ class _Checker:
         if test.when is None:
             self._report("rules", at + ("when",), "a test is required (an empty `when` would hold for everyone)")
             return
-        scope = "household" if test.who == "household" else "member"
+        scope: Scope = "household" if test.who == "household" else "member"
         test.attach(parser.parse(test.when, scope, at + ("when",)))
 
     def _template(self, folder: str, at: KeyPath, template: str, allowed: frozenset[str]) -> None:

@@ -93,9 +93,12 @@ def _outcome(item: Past) -> Outcome:
     baseline, candidate = _engines
     referral_id = item.payload.get("referral_id", "?") if isinstance(item.payload, dict) else "?"
     try:
-        if item.recorded is None and baseline is None:
+        if item.recorded is not None:
+            old = _recorded(item.recorded)
+        elif baseline is not None:
+            old = Routed.of(_decide(baseline, item.payload))
+        else:
             raise ValueError("a referral without a recorded decision needs a baseline ruleset")
-        old = _recorded(item.recorded) if item.recorded is not None else Routed.of(_decide(baseline, item.payload))
         if old is None:
             return Outcome(referral_id, None, None, UNREADABLE)
         return Outcome(referral_id, old, Routed.of(_decide(candidate, item.payload)))

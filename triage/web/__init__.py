@@ -17,11 +17,12 @@ from triage.web.rendering import HERE
 from triage.web.sessions import CsrfRefused, SignInRequired
 
 
-async def _to_sign_in(_: Request, error: SignInRequired) -> Response:
+async def _to_sign_in(_: Request, error: Exception) -> Response:
+    assert isinstance(error, SignInRequired)  # registered for it (Starlette types every handler by Exception)
     return RedirectResponse(error.location, status_code=303)
 
 
-async def _csrf_refused(_: Request, __: CsrfRefused) -> Response:
+async def _csrf_refused(_: Request, __: Exception) -> Response:
     return HTMLResponse("<h1>This form has expired</h1><p>Go back, reload the page and try again.</p>", status_code=403)
 
 

@@ -46,7 +46,14 @@ def _fields(model: type[BaseModel]) -> list[Field]:
             for name, info in model.model_fields.items()]
 
 
-MEMBER_SECTIONS = [(section, _label(section), _fields(Member.model_fields[section].annotation)) for section in SECTIONS]
+def _section_model(section: str) -> type[BaseModel]:
+    """The contract model of a member's section (school, health, …)."""
+    model = Member.model_fields[section].annotation
+    assert isinstance(model, type) and issubclass(model, BaseModel)
+    return model
+
+
+MEMBER_SECTIONS = [(section, _label(section), _fields(_section_model(section))) for section in SECTIONS]
 HOUSING = _fields(Housing)
 
 
