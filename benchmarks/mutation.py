@@ -62,6 +62,7 @@ TESTS: dict[str, list[str]] = {
     "triage/calendar.py": ["tests/test_calendar.py", "tests/engine/test_timescales.py"],
     "triage/postcodes.py": ["tests/test_postcodes.py", "tests/engine/test_localities.py"],
     "triage/models.py": ["tests/test_models.py", "tests/test_intake.py"],
+    "triage/characters.py": ["tests/test_characters.py", "tests/test_models.py"],
     "triage/rulebook/": ["tests/rulebook", "tests/engine/test_compiler.py"],
     "triage/canonical.py": ["tests/test_canonical.py", "tests/audit/test_canonical.py", "tests/rulebook/test_hash.py"],
     "triage/audit/canonical.py": ["tests/audit/test_canonical.py", "tests/audit/test_verify_tamper.py"],
@@ -77,6 +78,7 @@ TESTS: dict[str, list[str]] = {
     "triage/web/referrals.py": ["tests/web/test_csrf.py", "tests/web/test_referral_form.py"],
     "triage/web/deps.py": ["tests/web/test_pages.py", "tests/web/test_decision_pages.py", "tests/web/test_csrf.py"],
     "triage/web/signing_in.py": ["tests/web/test_csrf.py", "tests/web/test_signing_in.py", "tests/web/test_pages.py"],
+    "triage/web/throttle.py": ["tests/web/test_throttle.py", "tests/web/test_signing_in.py"],
 }
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "--hypothesis-seed=0"]
 

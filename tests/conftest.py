@@ -6,6 +6,7 @@ Shared plain data and helpers (member builders, the contract's example, ``build_
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -16,6 +17,7 @@ import yaml
 from triage.audit.store import AuditStore
 from triage.engine import BACKENDS, Engine
 from triage.intake import parse_referral
+from triage.logs import configure_logging
 from triage.models import Decision
 from triage.rulebook import Policy, default_policy_dir, load_policy
 
@@ -99,3 +101,19 @@ def edit_yaml(path: Path, change: Callable[[Any], None]) -> None:
 @pytest.fixture
 def edit() -> Callable[[Path, Callable[[Any], None]], None]:
     return edit_yaml
+
+
+@pytest.fixture
+def log_lines(capsys) -> Iterator:
+    """The JSON log events written to stderr, read after the test's requests (``log_lines()``).
+
+    Logging is configured as ``triage serve`` configures it (info, one line per event), whatever
+    another test configured before.
+    """
+    configure_logging("info")
+    capsys.readouterr()
+
+    def read() -> tuple[list[dict], str]:
+        err = capsys.readouterr().err
+        return [json.loads(line) for line in err.splitlines() if line.startswith("{")], err
+    yield read

@@ -65,6 +65,20 @@ def test_received_at_keeps_its_offset() -> None:
     assert received.utcoffset() == timedelta(hours=1)
 
 
+@pytest.mark.parametrize("received_at", ["2000-01-01T00:00:00Z", "2099-12-31T23:59:59.999999Z"],
+                         ids=["first-instant-of-2000", "last-instant-of-2099"])
+def test_received_at_from_2000_to_the_end_of_2099_is_accepted(received_at: str) -> None:
+    assert parse(minimal(received_at=received_at)).received_at.year in (2000, 2099)
+
+
+@pytest.mark.parametrize("received_at", ["1999-12-31T23:59:59.999999Z", "2100-01-01T00:00:00Z",
+                                         "2000-01-01T00:30:00+01:00"],
+                         ids=["last-instant-of-1999", "first-instant-of-2100", "1999-in-utc"])
+def test_received_at_outside_2000_to_2099_is_refused(received_at: str) -> None:
+    assert _reasons(minimal(received_at=received_at)) == {
+        "received_at": "must be a date-time between the years 2000 and 2099"}
+
+
 def test_members_keep_their_order() -> None:
     assert [m.id for m in parse(SPEC_EXAMPLE).household.members] == ["p1", "c1"]
 

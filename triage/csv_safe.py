@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -23,7 +23,13 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-class SafeDictWriter(csv.DictWriter[str]):
+if TYPE_CHECKING:  # generic in typeshed only: csv.DictWriter[str] fails at run time before Python 3.12
+    _DictWriter = csv.DictWriter[str]
+else:
+    _DictWriter = csv.DictWriter
+
+
+class SafeDictWriter(_DictWriter):
     """``csv.DictWriter`` with every text cell (the header too) passed through ``neutralise``."""
 
     def writerow(self, rowdict: Mapping[str, Any]) -> Any:

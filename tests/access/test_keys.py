@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,24 @@ def test_a_key_name_is_up_to_128_characters(keys):
     keys.create("k" * 128, Role.PARTNER)
     with pytest.raises(ValueError, match="name: at most 128 characters"):
         keys.create("k" * 129, Role.PARTNER)
+
+
+@pytest.mark.parametrize(("after", "remembered"), [(4.999, True), (5.0, False)],
+                         ids=["just-under-five-seconds", "five-seconds"])
+def test_a_key_is_remembered_for_five_seconds_after_it_authenticated(keys, monkeypatch, after, remembered):
+    """How long a server goes on accepting a key revoked elsewhere (the README says within 5 seconds)."""
+    key, token = keys.create("hillside-school-mis", Role.PARTNER)
+    authenticated_at = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: authenticated_at)
+    keys.authenticate(token)
+    monkeypatch.setattr(time, "monotonic", lambda: authenticated_at + after)
+    assert keys.recently_authenticated(token) == (key if remembered else None)
+
+
+def test_revoking_a_key_leaves_other_remembered_keys_remembered(keys):
+    revoked, revoked_token = keys.create("old-mis", Role.PARTNER)
+    kept, kept_token = keys.create("hillside-school-mis", Role.PARTNER)
+    keys.authenticate(revoked_token)
+    keys.authenticate(kept_token)
+    keys.revoke(revoked.key_id)
+    assert keys.recently_authenticated(kept_token) == kept

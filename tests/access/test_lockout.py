@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from triage.access.lockout import FORGET_AFTER_SECONDS, SignInLockout, lock_seconds
 from triage.db import tables
@@ -57,3 +57,53 @@ def test_the_name_typed_is_not_stored(lockout):
     with lockout.engine.connect() as conn:
         [stored] = conn.execute(select(tables.sign_in_failures.c.account)).scalars()
     assert "horse" not in stored and len(stored) == 64
+
+
+def test_after_a_day_without_failures_it_takes_five_more_to_lock(lockout, monkeypatch):
+    for _ in range(4):
+        lockout.failed("a.patel")
+    later = time.time() + FORGET_AFTER_SECONDS + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert [lockout.failed("a.patel") for _ in range(5)] == [0, 0, 0, 0, 60]
+
+
+def test_a_failure_exactly_a_day_after_the_last_is_counted_on(lockout, monkeypatch):
+    started = time.time()
+    monkeypatch.setattr(time, "time", lambda: started)
+    for _ in range(4):
+        lockout.failed("a.patel")
+    monkeypatch.setattr(time, "time", lambda: started + FORGET_AFTER_SECONDS)
+    assert lockout.failed("a.patel") == 60
+
+
+def test_a_name_failed_exactly_a_day_ago_is_not_forgotten_when_another_fails(lockout, monkeypatch):
+    started = time.time()
+    monkeypatch.setattr(time, "time", lambda: started)
+    for _ in range(4):
+        lockout.failed("a.patel")
+    monkeypatch.setattr(time, "time", lambda: started + FORGET_AFTER_SECONDS)
+    lockout.failed("someone.else")
+    assert lockout.failed("a.patel") == 60
+
+
+def test_names_nobody_got_wrong_for_a_day_are_forgotten(lockout, monkeypatch):
+    """So that the guessed names do not pile up in the table."""
+    lockout.failed("guessed.name")
+    later = time.time() + FORGET_AFTER_SECONDS + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    lockout.failed("a.patel")
+    with lockout.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(tables.sign_in_failures)).scalar_one() == 1
+
+
+def test_a_lock_lasts_its_time_from_the_failure_that_started_it(lockout, monkeypatch):
+    started = float(int(time.time()))  # whole seconds: the wait below is exact
+    monkeypatch.setattr(time, "time", lambda: started)
+    for _ in range(5):
+        lockout.failed("a.patel")
+    monkeypatch.setattr(time, "time", lambda: started + 45)
+    assert lockout.wait("a.patel") == 15
+
+
+def test_a_name_never_got_wrong_may_sign_in_now(lockout):
+    assert lockout.wait("a.patel") == 0

@@ -13,7 +13,6 @@ from typing import Iterator
 
 import pytest
 
-from triage.logs import configure_logging
 from triage.settings import Settings
 
 from support import SPEC_EXAMPLE
@@ -117,22 +116,6 @@ def test_an_unexpected_error_carries_the_request_id_it_names(client, app, front_
 
 
 # --- the request log ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def log_lines(capsys) -> Iterator:
-    """The JSON log events written to stderr, read after the test's requests (``log_lines()``).
-
-    Logging is configured as ``triage serve`` configures it (info, one line per event), whatever
-    another test configured before.
-    """
-    configure_logging("info")
-    capsys.readouterr()
-
-    def read() -> tuple[list[dict], str]:
-        err = capsys.readouterr().err
-        return [json.loads(line) for line in err.splitlines() if line.startswith("{")], err
-    yield read
 
 
 def test_a_request_is_logged_with_its_id_caller_route_template_and_status(client, partner, log_lines):

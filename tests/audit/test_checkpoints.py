@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +15,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
 from support import build_referral, child, parent
+from triage.access import Role
 from triage.app import create_app
 from triage.audit.checkpoints import CheckpointProblem, load_checkpoints, read_checkpoints, write_checkpoint
 from triage.audit.store import AuditStore
@@ -68,6 +72,29 @@ def test_an_empty_folder_has_no_checkpoints_and_needs_no_key(tmp_path):
     assert load_checkpoints(tmp_path / "none", tmp_path / "missing.key") == []
 
 
+def test_a_checkpoint_line_is_sorted_json_signed_over_its_head_and_time(tmp_path):
+    """The format an auditor's own tools check, outside this program: HMAC-SHA256 of
+    "triage-checkpoint", seq, hash and taken_at, one a line; the line's keys sorted."""
+    path = write_checkpoint(tmp_path, KEY, 7, HEAD, WHEN)
+    taken_at = "2026-12-03T10:00:00+00:00"
+    signature = hmac.new(KEY, f"triage-checkpoint\n7\n{HEAD}\n{taken_at}".encode(), hashlib.sha256).hexdigest()
+    assert path.read_text() == (f'{{"hash": "{HEAD}", "hmac": "{signature}", "seq": 7, '
+                                f'"taken_at": "{taken_at}"}}\n')
+
+
+def test_a_checkpoint_folder_is_made_with_its_parents(tmp_path):
+    path = write_checkpoint(tmp_path / "backups" / "triage" / "checkpoints", KEY, 7, HEAD, WHEN)
+    assert [c.seq for c in read_checkpoints(path.parent, KEY)] == [7]
+
+
+def test_writing_a_checkpoint_leaves_no_file_open(tmp_path):
+    """``triage serve`` writes one every few minutes for months: a descriptor kept each time would
+    run the process out of them."""
+    before = set(os.listdir("/proc/self/fd"))
+    write_checkpoint(tmp_path, KEY, 7, HEAD, WHEN)
+    assert set(os.listdir("/proc/self/fd")) == before
+
+
 # --- the command line ---------------------------------------------------------------------------
 
 
@@ -120,6 +147,13 @@ def test_verify_with_a_missing_checkpoint_folder_exits_2(log, tmp_path):
     assert (result.exit_code, "--checkpoints: no folder" in result.stderr) == (2, True)
 
 
+def test_verify_without_the_checkpoint_key_says_so_in_one_sentence(log, data_dir):
+    invoke("audit", "checkpoint")
+    (data_dir / "checkpoint.key").unlink()
+    result = invoke("audit", "verify")
+    assert result.stderr.startswith(f"audit log NOT VERIFIED: no checkpoint key at {data_dir / 'checkpoint.key'}: ")
+
+
 def test_verify_refuses_a_forged_checkpoint(log, data_dir):
     invoke("audit", "checkpoint")
     [path] = (data_dir / "checkpoints").iterdir()
@@ -147,3 +181,47 @@ def test_a_server_with_checkpoints_switched_off_writes_none(tmp_path, data_dir):
     with TestClient(create_app(settings)):
         pass
     assert not (data_dir / "checkpoints").exists()
+
+
+# --- the API: an auditor is told what is wrong, but not where the server keeps its files ------------
+
+
+@pytest.fixture
+def auditor_client(tmp_path: Path) -> tuple[TestClient, dict[str, str]]:
+    """A client of an app whose checkpoint folder holds one checkpoint, and an auditor's headers."""
+    application = create_app(Settings(audit_db=tmp_path / "api.sqlite3", engine="python"))
+    _, token = application.state.services.keys.create("internal-audit", Role.AUDITOR)
+    yield TestClient(application), {"Authorization": f"Bearer {token}"}
+    application.state.services.store.db.dispose()
+
+
+def _verified(client_and_headers: tuple[TestClient, dict[str, str]]) -> dict:
+    client, headers = client_and_headers
+    response = client.get("/v1/audit/verify", headers=headers)
+    assert response.status_code == 200
+    return response.json()
+
+
+SERVER_KEY_PROBLEM = ("the server's checkpoint key is missing or unsafe: run `triage audit verify` on the server "
+                      "for details")
+
+
+def test_the_api_says_the_checkpoint_key_is_missing_without_naming_server_paths(auditor_client, data_dir):
+    write_checkpoint(data_dir / "checkpoints", KEY, 1, HEAD, WHEN)
+    answer = _verified(auditor_client)
+    assert (answer["ok"], answer["problem"]) == (False, SERVER_KEY_PROBLEM)
+
+
+def test_the_api_says_an_unsafe_checkpoint_key_is_unsafe_without_naming_server_paths(auditor_client, data_dir):
+    write_checkpoint(data_dir / "checkpoints", KEY, 1, HEAD, WHEN)
+    (data_dir / "checkpoint.key").write_text(KEY.decode())
+    (data_dir / "checkpoint.key").chmod(0o644)
+    assert _verified(auditor_client)["problem"] == SERVER_KEY_PROBLEM
+
+
+def test_the_api_names_a_forged_checkpoint(auditor_client, data_dir):
+    write_checkpoint(data_dir / "checkpoints", b"another key, not the service's one!", 1, HEAD, WHEN)
+    (data_dir / "checkpoint.key").write_text(KEY.decode())
+    (data_dir / "checkpoint.key").chmod(0o600)
+    problem = _verified(auditor_client)["problem"]
+    assert problem.startswith("checkpoint checkpoints-2026-12-03.jsonl:1: its signature does not match")

@@ -147,3 +147,19 @@ def test_a_closed_case_is_not_overridden(store, audited, policy):
     with pytest.raises(CaseClosed):
         Cases(store).override(decision.decision_id, "mast", "too late", "a.patel", policy)
     assert [event.kind for event in store.queries.history(decision.decision_id)] == ["decision", "closed"]
+
+
+def test_an_index_row_for_an_event_not_in_the_chain_fails_verify(store, audited, tamperer):
+    """Added by someone who also dropped the foreign key (SQLite does not enforce it at all)."""
+    audited(build_referral(*FAMILY))
+    if store.db.dialect.name == "postgresql":
+        with store.db.connect() as conn:
+            [key] = conn.execute(text("SELECT conname FROM pg_constraint WHERE contype = 'f' "
+                                      "AND conrelid = 'audit_decisions'::regclass")).scalars()
+        tamperer(f'ALTER TABLE audit_decisions DROP CONSTRAINT "{key}"')
+    tamperer("INSERT INTO audit_decisions (decision_id, seq, caller, referral_id, route, locality, priority, "
+             "respond_by, decided_at) SELECT 'forged', 999, 'forger', referral_id, route, locality, priority, "
+             "respond_by, decided_at FROM audit_decisions")
+    result = store.log.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 999)
+    assert result.problem == "the decisions index lists a decision that is not in the chain"

@@ -91,3 +91,51 @@ def test_a_text_still_needed_by_a_later_event_is_kept(store, audited, monkeypatc
     store.log.purge(datetime(2020, 1, 1, tzinfo=UTC), by="tests")
     assert replay(store, recent.decision_id, "python").identical
     assert store.log.verify().ok
+
+
+# --- verify after a purge: it excuses only the texts that purge could have erased -------------------
+
+
+def _decision_event(store: AuditStore, decision_id: str) -> Any:
+    return next(e for e in store.queries.events() if e.kind == "decision" and e.decision_id == decision_id)
+
+
+def _referral(referral_id: str) -> dict[str, Any]:
+    return build_referral(parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 70.0}),
+                          referral_id=referral_id)
+
+
+def _deleted_behind_the_logs_back(store: AuditStore, tamperer: Any, decision_id: str) -> int:
+    """Delete a decision's referral payload as a tamperer would; the decision event's seq."""
+    event = _decision_event(store, decision_id)
+    tamperer("DELETE FROM audit_payloads WHERE sha256 = :s", s=event.body["payload_sha256"])
+    return event.seq
+
+
+def test_a_text_of_an_event_recorded_after_a_purge_then_deleted_is_found(store, audited, tamperer):
+    """Even when that purge's cut-off lies later than the event: a purge erases only what was there."""
+    audited(_referral("R-OLD"))
+    store.log.purge(datetime.now(UTC) + timedelta(hours=1), by="tests")
+    seq = _deleted_behind_the_logs_back(store, tamperer, audited(_referral("R-NEW")).decision_id)
+    result = store.log.verify()
+    assert (result.ok, result.first_bad_seq) == (False, seq)
+
+
+def test_a_text_stored_after_a_purges_cut_off_then_deleted_is_found(store, audited, tamperer):
+    audited(_referral("R-OLD"))
+    cutoff = datetime.now(UTC)
+    kept = audited(_referral("R-NEW"))
+    store.log.purge(cutoff, by="tests")
+    seq = _deleted_behind_the_logs_back(store, tamperer, kept.decision_id)
+    result = store.log.verify()
+    assert (result.ok, result.first_bad_seq) == (False, seq)
+
+
+def test_a_text_stored_at_exactly_a_purges_cut_off_then_deleted_is_found(store, audited, tamperer):
+    """The purge erases what was stored before its cut-off, not at it: so verify does not excuse it."""
+    audited(_referral("R-OLD"))
+    kept = audited(_referral("R-NEW"))
+    store.log.purge(datetime.fromisoformat(_decision_event(store, kept.decision_id).recorded_at), by="tests")
+    seq = _deleted_behind_the_logs_back(store, tamperer, kept.decision_id)
+    result = store.log.verify()
+    assert (result.ok, result.first_bad_seq) == (False, seq)

@@ -17,7 +17,10 @@ from support import build_referral, child, parent
 from triage.audit import ArchiveTampered
 from triage.audit.canonical import canonical, link_hash
 from triage.audit.checkpoints import read_checkpoints, write_checkpoint
+from triage.audit.events import Recording
 from triage.audit.store import AuditStore
+from triage.engine import Engine
+from triage.intake import parse_referral
 
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
 KEY = b"k" * 64
@@ -115,6 +118,15 @@ def test_the_last_five_events_deleted_are_caught_by_a_checkpoint(ten, tamperer, 
     assert "events were deleted from the end" in result.problem
 
 
+def test_of_several_checkpoints_beyond_the_cut_the_latest_is_named(ten, tamperer, tmp_path):
+    eighth = next(e for e in ten.queries.events() if e.seq == 8)
+    write_checkpoint(tmp_path, KEY, 8, eighth.hash, datetime.now(UTC))
+    heads = _checkpoint(ten, tmp_path)
+    tamperer("DELETE FROM audit_decisions WHERE seq > 5")
+    tamperer("DELETE FROM audit_events WHERE seq > 5")
+    assert ten.log.verify(heads).first_bad_seq == 10
+
+
 def test_a_route_rewritten_with_every_later_hash_recomputed_is_caught_by_a_checkpoint(ten, tamperer, tmp_path):
     heads = _checkpoint(ten, tmp_path)
     _rewrite_from(ten, tamperer, 3, "universal_signpost")
@@ -155,3 +167,26 @@ def test_a_command_on_a_log_whose_published_ruleset_was_edited_stops_with_one_li
     result = CliRunner().invoke(app, ["rules", "show"])
     assert (result.exit_code, result.stderr.count("\n")) == (3, 1), result.output
     assert "does not match its hash" in result.stderr
+
+
+def test_an_edited_personal_part_early_in_a_long_log_is_found(store, tamperer, policy):
+    """``verify`` checks what the events reference a stretch at a time (each decision references
+    two texts): an edit in the first stretch of a log of 600 decisions is found too."""
+    engine = Engine(policy, "python")
+    payloads = [build_referral(*FAMILY, referral_id=f"L-{n}") for n in range(600)]
+    store.log.record("tests", [Recording(data, data["referral_id"], engine.decide(parse_referral(data, engine.policy.agencies)),
+                                         policy) for data in payloads])
+    first = next(e for e in store.queries.events() if e.kind == "decision")
+    tamperer("UPDATE audit_payloads SET body = replace(body, 'attended', 'missed') WHERE body LIKE :id",
+             id=f'%"event":"{first.decision_id}"%')
+    result = store.log.verify()
+    assert (result.ok, result.first_bad_seq) == (False, first.seq)
+
+
+def test_a_deleted_archive_of_a_ruleset_only_loaded_is_found_at_its_load(store, tamperer, policy):
+    """A ruleset that was loaded but decided nothing yet must still be archived."""
+    [loaded] = store.archive.rulesets_in_use([policy], "tests")
+    tamperer("DELETE FROM audit_rulesets")
+    result = store.log.verify()
+    assert (result.ok, result.first_bad_seq) == (False, loaded.seq)
+    assert result.problem == f"cites ruleset sha256 {policy.sha256[:12]}…, which is missing from the archive (deleted)"

@@ -155,3 +155,46 @@ def test_signing_in_when_too_many_passwords_are_being_checked_is_refused_at_once
         response = _sign_in(_browser(app))
     assert response.status_code == 503
     assert "The service is busy. Try again in a minute." in response.text
+
+
+def test_a_busy_service_says_to_try_again_in_a_minute(app, monkeypatch):
+    full = PasswordCheckLimit(running=1, waiting=0)
+    monkeypatch.setattr(staff_module, "password_checks", full)
+    with full.slot():
+        response = _sign_in(_browser(app))
+    assert response.headers["retry-after"] == "60"
+
+
+def test_signing_in_with_the_right_password_starts_the_count_again(app):
+    browser = _browser(app)
+    for _ in range(4):
+        _sign_in(browser, password="wrong password!")
+    assert _sign_in(browser).status_code == 303
+    for _ in range(3):
+        _sign_in(_browser(app), password="wrong password!")
+    assert _sign_in(_browser(app), password="wrong password!").status_code == 400  # the fourth since the success
+
+
+def test_a_refused_sign_in_is_logged_without_the_name_typed(app, log_lines):
+    browser = _browser(app)
+    for _ in range(5):
+        _sign_in(browser, username="correct horse battery", password="wrong password!")
+    events, text = log_lines()
+    [refused] = [entry for entry in events if entry["event"] == "sign_in_refused"]
+    assert (refused["status"], refused["retry_after"]) == (429, 60)
+    assert "horse" not in text
+
+
+def test_the_sign_in_page_is_not_in_the_api_description(app):
+    paths = TestClient(app).get("/openapi.json").json()["paths"]
+    assert not any(path in paths for path in ("/sign-in", "/sign-out"))
+
+
+def test_the_sign_in_page_answers_200(app):
+    assert _browser(app).get("/sign-in").status_code == 200
+
+
+def test_signing_out_drops_the_session_cookie(app):
+    browser = signed_in_browser(app, "a.patel")
+    browser.post("/sign-out", data={"csrf_token": csrf_token_in(browser.get("/glossary").text)})
+    assert "triage_session" not in browser.cookies
