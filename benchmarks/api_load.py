@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import math
 import os
@@ -42,6 +43,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
 import httpx
 import uvloop  # comes with uvicorn[standard]: the server's event loop, and a cheaper one for the clients
 
@@ -211,7 +213,7 @@ async def drive(args: argparse.Namespace, port: int, token: str, bodies: list[by
     cuts += [args.warmup + (i + 1) * args.requests for i in range(args.repeat)]
     rounds: list[Round] = []
     try:
-        for start, end in zip(cuts, cuts[1:]):
+        for start, end in itertools.pairwise(cuts):
             rounds.append(await send_all(clients, bodies[start:end], server_pid))
             if rounds[-1].errors:
                 break  # refused, or the server is gone: no point going on

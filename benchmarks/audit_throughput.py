@@ -180,7 +180,7 @@ def run_writers(commands: list[list[str]], env: dict[str, str], work: Path, tag:
     try:
         cpu_before = _children_cpu()
         started = time.perf_counter()
-        processes = [subprocess.Popen(c, env=env, stdout=subprocess.DEVNULL, stderr=h) for c, h in zip(commands, handles)]
+        processes = [subprocess.Popen(c, env=env, stdout=subprocess.DEVNULL, stderr=h) for c, h in zip(commands, handles, strict=True)]
         codes = [p.wait() for p in processes]
         wall = time.perf_counter() - started
         cpu = _children_cpu() - cpu_before
@@ -221,9 +221,9 @@ def measure(configs: list[Config], n: int, work: Path, args: argparse.Namespace,
             url = fresh_database(config.backend, work, postgres_url, tag)
             sources = [source] if config.writers == 1 else parts[config.writers]
             outputs = [work / f"out_{tag}_{i}.jsonl" for i in range(len(sources))]
-            commands = [command(s, o, url is not None, config.writers) for s, o in zip(sources, outputs)]
+            commands = [command(s, o, url is not None, config.writers) for s, o in zip(sources, outputs, strict=True)]
             wall, cpu, codes, tails = run_writers(commands, child_env(url, args.log_level), work, tag)
-            bad = [f"writer {i}: {describe_exit(c)} ({tail})" for i, (c, tail) in enumerate(zip(codes, tails)) if c != 0]
+            bad = [f"writer {i}: {describe_exit(c)} ({tail})" for i, (c, tail) in enumerate(zip(codes, tails, strict=True)) if c != 0]
             problem = "; ".join(bad) or check_outputs(outputs, n)
             if not problem and url:
                 problem, config.held = check_store(url, n)

@@ -315,7 +315,7 @@ def worker(kind: str, source: Path) -> dict[str, tuple[float, float]]:
                 compiled = parts["compiled"]
                 facts = timed(f"{kind}:   build_facts", parts["build_facts"], referral, compiled)
 
-                def summarise(hits: Any, facts: Any = facts) -> Any:
+                def summarise(hits: Any, facts: Any = facts, compiled: Any = compiled) -> Any:
                     return summary_fact(compiled, facts, hits, assess(compiled, hits))
                 timed(f"{kind}:   backend.evaluate (incl. assess)", parts["backend"].evaluate, facts, summarise)
     return {stage: _summary_us(samples) for stage, samples in timings.items()}

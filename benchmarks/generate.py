@@ -27,9 +27,10 @@ import argparse
 import json
 import random
 import sys
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 AGENCIES = ("school", "police", "health", "housing", "social_care", "dwp", "youth_justice",
             "voluntary_sector", "self_referral", "other")
@@ -41,8 +42,8 @@ OUT_OF_AREA = ("S18", "S21", "S25", "S26", "S32", "S33", "S60", "S63", "S66", "S
                "S80", "S81", "DN1", "DN4", "LS1", "LS9", "M1", "NG1", "B1", "EC1A", "W1A", "SW1A")
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
-_EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
-_SPAN_SECONDS = int((datetime(2028, 1, 1, tzinfo=timezone.utc) - _EPOCH).total_seconds())
+_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+_SPAN_SECONDS = int((datetime(2028, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds())
 
 
 class ReferralGenerator:

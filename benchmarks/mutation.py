@@ -224,10 +224,12 @@ def _described(node: ast.AST, parent: ast.AST | None, variant: int) -> tuple[str
     if not isinstance(node, (ast.Constant, ast.Name)) or not isinstance(parent, ast.expr):
         return _short(node), _short(change(copy.deepcopy(node)))
     if isinstance(parent, ast.Dict):
-        pairs = [(k, v) for k, v in zip(parent.keys, parent.values) if node in (k, v)]
+        pairs = [(k, v) for k, v in zip(parent.keys, parent.values, strict=True) if node in (k, v)]
         if pairs:
             key, value = pairs[0]
-            show = (lambda k, v: f"{ast.unparse(k) if k else '**'}: {ast.unparse(v)}")
+
+            def show(k: ast.expr | None, v: ast.expr) -> str:
+                return f"{ast.unparse(k) if k else '**'}: {ast.unparse(v)}"
             changed = change(copy.deepcopy(node))
             return show(key, value), show(changed if node is key else key, changed if node is value else value)
     position = _preorder(parent).index(node)

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # support.alias_bomb: the same bomb the tests send
 
-from support import alias_bomb, deeply_nested
+from support import alias_bomb, deeply_nested  # noqa: E402 (found through the path set just above)
 
 EXAMPLE = ROOT / "examples" / "policies" / "2026.2"
 

@@ -14,15 +14,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from support import build_referral, child, parent
 
 from triage.audit import Recording
-from triage.db import tables
 from triage.audit.canonical import GENESIS, canonical, link_hash
 from triage.audit.store import AuditStore
+from triage.db import tables
 from triage.engine import Engine
 from triage.intake import parse_referral
 from triage.models import Decision
+
+from support import build_referral, child, parent
 
 HUGE = 10 ** 309  # past a 64-bit integer and a double: orjson refuses it ("number is infinity")
 

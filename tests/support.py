@@ -21,6 +21,7 @@ one (``build_referral`` does so itself).
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -221,8 +222,8 @@ def append_whole_decision(engine: Any, policy: Any, data: dict[str, Any], decisi
     import yaml
     from sqlalchemy import func, select
 
-    from triage.db import tables
     from triage.audit.canonical import GENESIS, canonical, link_hash, sha256_text
+    from triage.db import tables
 
     payload = canonical(data)
     with engine.begin() as conn:
@@ -257,7 +258,7 @@ def alias_bomb(levels: int = 9, width: int = 9) -> str:
     list of ``width`` aliases to the one before; expanded, it is ``width ** levels`` (387 million) strings."""
     names = "abcdefghijklmnopqrstuvwxyz"[:levels]
     lines = [f"{names[0]}: &{names[0]} [" + ",".join(["lol"] * width) + "]"]
-    lines += [f"{name}: &{name} [" + ",".join([f"*{before}"] * width) + "]" for before, name in zip(names, names[1:])]
+    lines += [f"{name}: &{name} [" + ",".join([f"*{before}"] * width) + "]" for before, name in itertools.pairwise(names)]
     return "\n".join(lines) + "\n"
 
 

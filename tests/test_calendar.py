@@ -19,7 +19,7 @@ def cal() -> WorkingCalendar:
 
 def utc(text: str) -> datetime:
     """Parse an ISO instant and pin it to UTC."""
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 # -- is_working_day --------------------------------------------------------
@@ -50,7 +50,7 @@ def test_substitute_boxing_day_is_not_working_day(cal: WorkingCalendar) -> None:
 
 def test_datetime_is_rejected_where_a_date_is_expected(cal: WorkingCalendar) -> None:
     with pytest.raises(TypeError):
-        cal.is_working_day(datetime(2026, 12, 25, 9, tzinfo=timezone.utc))
+        cal.is_working_day(datetime(2026, 12, 25, 9, tzinfo=UTC))
 
 
 @pytest.mark.parametrize("n", [0, 5, -1])

@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from support import build_referral
 
 from triage.engine import Engine
 from triage.front_door import FrontDoor
 from triage.intake import InvalidReferral
 from triage.models import Decision
+
+from support import build_referral
 
 NOW = datetime(2026, 11, 20, 10, 20, tzinfo=UTC)
 

@@ -8,7 +8,8 @@ it with an error at exactly that field path (as a partner's developer writes it:
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 

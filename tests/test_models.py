@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from triage.intake import InvalidReferral, parse_referral
 from triage.field_paths import dotted_path
+from triage.intake import InvalidReferral, parse_referral
 from triage.models import Decision, Member, Referral
 
 from support import AGENCIES, SPEC_EXAMPLE  # SPEC_EXAMPLE: the contract's own example, verbatim
@@ -250,7 +250,7 @@ def test_decision_forbids_unknown_fields() -> None:
         "decision_id": "d", "referral_id": "R-1", "route": "mast", "locality": "north", "priority": "standard",
         "respond_by": "2026-12-04", "problems": [], "need_score": 0, "also_refer": [], "matched_rule": "mast_early_help",
         "reasons": [], "evidence": [], "modifiers": [], "ruleset": {"version": "2026.1", "sha256": "x"},
-        "decided_at": datetime(2026, 11, 20, tzinfo=timezone.utc),
+        "decided_at": datetime(2026, 11, 20, tzinfo=UTC),
     }
     decision["respond_by"] = date(2026, 12, 4)
     assert Decision.model_validate(decision).route == "mast"

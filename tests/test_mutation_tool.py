@@ -42,7 +42,7 @@ def test_a_mutant_changes_exactly_its_node_and_keeps_the_file_name(tool):
     source = (ROOT / "triage/postcodes.py").read_text(encoding="utf-8")
     mutated = tool._Walk(source.splitlines(), target=(mutant.index, mutant.variant)).visit(ast.parse(source))
     before, after = ast.unparse(ast.parse(source)).splitlines(), ast.unparse(mutated).splitlines()
-    assert [(a, b) for a, b in zip(before, after) if a != b] == [
+    assert [(a, b) for a, b in zip(before, after, strict=True) if a != b] == [
         ("    if len(text) > _MAX_ECHO:", "    if len(text) >= _MAX_ECHO:")]
     assert tool.mutated_code(mutant).co_filename == str(ROOT / "triage/postcodes.py")
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from support import build_referral, child, parent
 from triage.cli import app
+
+from support import build_referral, child, parent
 
 EXAMPLE_2026_2 = Path(__file__).resolve().parents[1] / "examples" / "policies" / "2026.2"
 # two problems and a need score of 35: MAST under 2026.1 (BSF from 40), BSF once the threshold is 35

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from support import build_referral, child, parent
 from typer.testing import CliRunner
 
 from triage.access import Role
@@ -21,6 +20,8 @@ from triage.engine.library import LONDON
 from triage.publishing import PublishRefused, installed, publish
 from triage.rulebook import load_policy
 from triage.settings import Settings
+
+from support import build_referral, child, parent
 
 EXAMPLE_2026_2 = Path(__file__).resolve().parents[1] / "examples" / "policies" / "2026.2"
 # two problems and a need score of 35: MAST under 2026.1 (BSF needs 40), BSF under 2026.2

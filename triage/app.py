@@ -9,23 +9,23 @@ Neither imports the other: this module is the one place they meet.
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from triage import __version__
+from triage import __version__, web
 from triage.api import problems
 from triage.api.headers import SecurityHeaders
 from triage.api.middleware import BodyLimit, RequestLog
 from triage.api.openapi import build_openapi
 from triage.api.routes import audit, costs, decisions, health, policy, referrals
 from triage.audit.checkpoints import Checkpointer
-from triage.services import Services
 from triage.logs import configure_logging
+from triage.services import Services
 from triage.settings import SETTINGS_HANDOFF, Settings
-from triage import web
 from triage.web import signing_in
 
 DESCRIPTION = """Referral triage for the city's whole household front door.

@@ -6,9 +6,10 @@ import glob
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import TextIO
 
 from triage.intake import FieldError, InvalidReferral
 

@@ -11,9 +11,9 @@ steps, in this order (``submit_many``):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from triage.audit import Recording

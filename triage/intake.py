@@ -9,15 +9,16 @@ malformed postcode); errors are returned to the caller and never written to the 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from triage.models import Referral
 from triage.field_paths import dotted_path
+from triage.models import Referral
 
 _REASONS = {
     "extra_forbidden": "unknown field (check the spelling against the referral contract)",

@@ -12,7 +12,6 @@ import sys
 
 import structlog
 
-
 _BATCH_LINES = 256
 _pending: list[str] | None = None  # events held back in batch mode, written 256 at a time
 

@@ -7,16 +7,16 @@ from typing import Any
 
 from triage.audit import AuditEvent
 from triage.audit.events import decision_in
-from triage.replay import Replay
 from triage.engine.compiler import CompiledPolicy
 from triage.models import Decision
+from triage.replay import Replay
 from triage.rulebook.conditions import describe
 from triage.rulebook.loader import Policy
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows, strict=True)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
 
 

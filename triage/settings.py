@@ -9,7 +9,6 @@ import platformdirs
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 # the environment variable `triage serve` hands its settings to each worker process in (JSON)
 SETTINGS_HANDOFF = "TRIAGE_SERVE_SETTINGS"
 

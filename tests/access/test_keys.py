@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from triage.access import KeyStore, Role, UnknownKey
-from triage.db import tables
 from triage.audit.store import AuditStore
+from triage.db import tables
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from triage.access.lockout import FORGET_AFTER_SECONDS, SignInLockout, lock_seconds
-from triage.db import tables
 from triage.audit.store import AuditStore
+from triage.db import tables
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from support import STAFF_PASSWORD
 
 from triage.access import Role
 from triage.access import staff as staff_module
@@ -21,6 +20,8 @@ from triage.access.staff import (
     StaffStore,
 )
 from triage.audit.store import AuditStore
+
+from support import STAFF_PASSWORD
 
 
 def test_beyond_the_running_and_waiting_places_a_check_is_refused_at_once():

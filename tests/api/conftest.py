@@ -16,20 +16,23 @@ from TRIAGE_TEST_POSTGRES_URL, a failure in CI when it is missing, a skip on a d
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
-from support import TEST_NOW
 
-from databases import fresh_postgres
 from triage.access import ApiKey, Role
 from triage.app import create_app
 from triage.settings import Settings
+
+from databases import fresh_postgres
+from support import TEST_NOW
+
 
 @dataclass(frozen=True)
 class Caller:

@@ -7,8 +7,9 @@ pool, so decisions are made and appended concurrently, as under uvicorn.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import pytest
 from fastapi.testclient import TestClient

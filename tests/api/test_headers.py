@@ -8,10 +8,11 @@ import hashlib
 import re
 
 import pytest
-from support import STAFF_PASSWORD, signed_in_browser
 
 from triage.access import Role
 from triage.access.staff import StaffStore
+
+from support import STAFF_PASSWORD, signed_in_browser
 
 FIXED = {"x-frame-options": "DENY", "x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
 

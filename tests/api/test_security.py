@@ -8,8 +8,9 @@ rulesets and simulate candidates; auditors read everything, the audit log includ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient

@@ -10,10 +10,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from typer.testing import CliRunner

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from triage.services import Services
 from triage.db.urls import DatabaseUnavailable
+from triage.services import Services
 from triage.settings import Settings
 
 

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from databases import drop_triggers
 from triage.audit.store import AuditStore
+
+from databases import drop_triggers
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
-from legacy_rows import record_unreadable
-from support import SPEC_EXAMPLE, build_referral, child, parent
 from triage.audit.store import AuditStore
 from triage.cli import app
+
+from legacy_rows import record_unreadable
+from support import SPEC_EXAMPLE, build_referral, child, parent
 
 runner = CliRunner()
 

@@ -9,20 +9,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
-from support import build_referral, child, parent
-from triage.audit.store import AuditStore
 from triage.audit.retention import retention_cutoff
+from triage.audit.store import AuditStore
+from triage.cases.service import Cases
 from triage.cli import app
 from triage.report import EXPORT_FIELDS, audit_history
-from triage.cases.service import Cases
+
+from support import build_referral, child, parent
 
 runner = CliRunner()
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 88.0}))

@@ -14,13 +14,14 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
-from support import build_referral, child, parent
 from triage.access import Role
 from triage.app import create_app
 from triage.audit.checkpoints import CheckpointProblem, load_checkpoints, read_checkpoints, write_checkpoint
 from triage.audit.store import AuditStore
 from triage.cli import app
 from triage.settings import Settings
+
+from support import build_referral, child, parent
 
 KEY = b"s" * 64
 HEAD = "a" * 64

@@ -9,15 +9,16 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from support import append_whole_decision, build_referral, child, parent
-from triage.db.migrate import HEAD, MIGRATIONS, current_revision
 from triage.audit import CaseClosed, Recording
 from triage.audit.events import DecisionQuery
 from triage.audit.store import AuditStore
+from triage.cases.service import Cases
 from triage.db.connection import open_database
+from triage.db.migrate import HEAD, MIGRATIONS, current_revision
 from triage.engine import Engine
 from triage.intake import parse_referral
-from triage.cases.service import Cases
+
+from support import append_whole_decision, build_referral, child, parent
 
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
 

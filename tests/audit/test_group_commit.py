@@ -9,13 +9,14 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from support import build_referral, child, parent
 from triage.audit import Recording
 from triage.audit.store import AuditStore
 from triage.engine import Engine
 from triage.intake import parse_referral
 from triage.models import Decision
 from triage.rulebook import Policy
+
+from support import build_referral, child, parent
 
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
 POISON = "\ud83d"  # a lone surrogate: no database can store it

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect
-from support import SPEC_EXAMPLE
 from typer.testing import CliRunner, Result
 
 from triage.cli import app
 from triage.db.urls import driver_url, masked
+
+from support import SPEC_EXAMPLE
 
 runner = CliRunner()
 READ_ONLY = [

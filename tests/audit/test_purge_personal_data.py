@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import MetaData, select
 
-from support import build_referral, child, parent
 from triage.audit.store import AuditStore
-from triage.replay import replay
 from triage.cases.service import Cases
+from triage.replay import replay
+
+from support import build_referral, child, parent
 
 NAME = "Jayden Smith DOB 2012-03-04"
 

@@ -6,18 +6,20 @@ replay re-decides from the stored payload with the ruleset archived for the deci
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from support import build_referral, child, parent
 from triage.audit import UnknownDecision
 from triage.audit.retention import Purge
 from triage.audit.store import AuditStore
 from triage.models import Decision
 from triage.replay import replay
+
+from support import build_referral, child, parent
 
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
 PAST = "2019-03-01T09:00:00+00:00"

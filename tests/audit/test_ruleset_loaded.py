@@ -3,8 +3,9 @@ when it differs from the last one recorded (repeated CLI runs must not flood the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from triage.audit.store import AuditStore
 from triage.engine import Engine

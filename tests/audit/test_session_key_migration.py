@@ -8,15 +8,16 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, inspect, select, text
-from support import STAFF_PASSWORD, signed_in_browser
 
 from triage.access import Role
 from triage.access.staff import StaffStore
 from triage.app import create_app
-from triage.db.migrate import HEAD, MIGRATIONS, current_revision
 from triage.audit.store import AuditStore
 from triage.db.connection import open_database
+from triage.db.migrate import HEAD, MIGRATIONS, current_revision
 from triage.settings import Settings
+
+from support import STAFF_PASSWORD, signed_in_browser
 
 
 def _everything_in(engine) -> str:

@@ -7,9 +7,10 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from support import build_referral, child, parent
 from triage.audit import ReferralConflict
 from triage.cases.service import Cases
+
+from support import build_referral, child, parent
 
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
 

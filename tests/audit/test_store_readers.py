@@ -6,11 +6,12 @@ the first is read in full, the second left out and counted, never an exception. 
 from __future__ import annotations
 
 import pytest
-from legacy_rows import HUGE, record_huge_count, record_unreadable
 
-from triage.cases.service import Cases
 from triage.audit.events import Unreadable
+from triage.cases.service import Cases
 from triage.engine import Engine
+
+from legacy_rows import HUGE, record_huge_count, record_unreadable
 
 
 @pytest.fixture

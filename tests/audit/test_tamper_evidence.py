@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from support import build_referral, child, parent
 from triage.audit import ArchiveTampered
 from triage.audit.canonical import canonical, link_hash
 from triage.audit.checkpoints import read_checkpoints, write_checkpoint
@@ -21,6 +20,8 @@ from triage.audit.events import Recording
 from triage.audit.store import AuditStore
 from triage.engine import Engine
 from triage.intake import parse_referral
+
+from support import build_referral, child, parent
 
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
 KEY = b"k" * 64

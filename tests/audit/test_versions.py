@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support import build_referral, child, parent
 from triage.engine import Engine
 from triage.engine.library import RulesetLibrary
 from triage.front_door import FrontDoor
-from triage.rulebook import load_policy
 from triage.replay import replay
+from triage.rulebook import load_policy
+
+from support import build_referral, child, parent
 
 EXAMPLE_2026_2 = Path(__file__).resolve().parents[2] / "examples" / "policies" / "2026.2"
 FAMILY = (parent(domestic_abuse={"marac_high_risk": True}, employment={"out_of_work_benefits": True}), child(age=9))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from triage.cases.teams import capacity, team_of
 from triage.rulebook import Policy, load_policy

@@ -3,20 +3,22 @@ log (overrides applied, bounded by UTC day)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from legacy_rows import record_huge_count, record_unreadable
-from databases import record_decision
-from support import SPEC_EXAMPLE, build_referral, child, parent
 from triage.audit.store import AuditStore
+from triage.cases.service import Cases
 from triage.costs.cohort import Cohort, InvalidScenario, Scenario, audit_cohort, scenario_cohort
 from triage.engine import Engine
 from triage.models import Decision
-from triage.cases.service import Cases
+
+from databases import record_decision
+from legacy_rows import record_huge_count, record_unreadable
+from support import SPEC_EXAMPLE, build_referral, child, parent
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "costs"
 

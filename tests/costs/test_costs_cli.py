@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from legacy_rows import record_huge_count, record_unreadable
-from databases import record_decision
-from support import SPEC_EXAMPLE
 from triage.audit.store import AuditStore
 from triage.cli import app
 from triage.costs.loader import default_cost_dir
 from triage.engine import Engine
+
+from databases import record_decision
+from legacy_rows import record_huge_count, record_unreadable
+from support import SPEC_EXAMPLE
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "costs" / "bsf_complex_needs.yaml"
 

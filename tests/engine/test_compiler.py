@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import operator
 import shutil
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -69,7 +69,7 @@ def test_both_backends_report_the_same_ruleset(policy, referral):
 
 
 def test_decided_at_supplied_is_used(engine, referral):
-    moment = datetime(2026, 11, 20, 11, 0, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
     decision = engine.decide(parse_referral(referral(*FAMILY), engine.policy.agencies), decided_at=moment)
     assert decision.decided_at == moment
 

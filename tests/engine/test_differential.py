@@ -17,8 +17,15 @@ from typing import Any
 from triage.engine import Engine
 from triage.intake import parse_referral
 
-from support import (BOOL_FIELDS, HOUSING_FIELDS, MEMBER_COUNTS, POLICY_ORDER, ROUTING_RULE_IDS, RULE_4_ROUTES,
-                     set_consent_and_risk)
+from support import (
+    BOOL_FIELDS,
+    HOUSING_FIELDS,
+    MEMBER_COUNTS,
+    POLICY_ORDER,
+    ROUTING_RULE_IDS,
+    RULE_4_ROUTES,
+    set_consent_and_risk,
+)
 
 SEED = 20260401
 N_REFERRALS = 3_200

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from support import build_referral, child, parent
 from triage.cli import app
 from triage.engine import Engine
 from triage.engine.library import NoRulesetInForce, Pin, PinRefused, RulesetLibrary
@@ -17,6 +16,8 @@ from triage.front_door import FrontDoor
 from triage.intake import parse_referral
 from triage.policy_tests import load_rule_tests, measure_coverage, run_rule_tests
 from triage.rulebook import PolicyInvalid, load_policy
+
+from support import build_referral, child, parent
 
 EXAMPLE_2026_2 = Path(__file__).resolve().parents[2] / "examples" / "policies" / "2026.2"
 # two problems and a need score of 35: MAST under 2026.1 (BSF needs 40), BSF under 2026.2

@@ -16,8 +16,16 @@ from hypothesis import strategies as st
 
 from triage.intake import parse_referral
 
-from support import (BOOL_FIELDS, COUNT_FIELDS, HOUSING_FIELDS, MEMBER_COUNTS, MEMBER_FLAGS, POLICY_ORDER,
-                     RULE_4_ROUTES, set_consent_and_risk)
+from support import (
+    BOOL_FIELDS,
+    COUNT_FIELDS,
+    HOUSING_FIELDS,
+    MEMBER_COUNTS,
+    MEMBER_FLAGS,
+    POLICY_ORDER,
+    RULE_4_ROUTES,
+    set_consent_and_risk,
+)
 
 SETTINGS = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import alias_bomb, deeply_nested
 
 from triage.rulebook import source
 from triage.rulebook.source import MAX_DEPTH, MAX_FILE_BYTES, read_yaml
+
+from support import alias_bomb, deeply_nested
 
 
 def _read(tmp_path: Path, text: str) -> tuple[source.SourceFile | None, list[str]]:

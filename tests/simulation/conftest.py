@@ -11,8 +11,9 @@ Plain data and helpers (the input referrals, reading the report) are in ``sim_su
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import structlog

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
+from typer.testing import Result
 
 from triage.rulebook import default_policy_dir
 
@@ -44,6 +46,8 @@ UNAFFECTED = [
     build_referral(referral_id="R-SIGNPOST"),
 ]
 NOT_JSON = "this line is not JSON {"
+
+Cli = Callable[..., Result]  # the cli fixture: runs `triage` with these arguments
 
 
 def copy_policy(folder: Path) -> Path:

@@ -9,26 +9,24 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-from typer.testing import Result
+
+from triage.audit.store import AuditStore
+from triage.cases.service import Cases
+from triage.engine import Engine
+from triage.rulebook import Policy
 
 from databases import record_decision
-from triage.audit.store import AuditStore
-from triage.engine import Engine
-from triage.intake import parse_referral
-from triage.rulebook import Policy
-from triage.cases.service import Cases
-
 from legacy_rows import record_huge_count, record_unreadable
-from simulation.sim_support import SHIFTED, UNAFFECTED, report, transition, write_lines
+from simulation.sim_support import SHIFTED, UNAFFECTED, Cli, report, transition, write_lines
 
 PAST = "2019-03-01T09:00:00+00:00"
 RECORDED = "the decisions recorded in the audit log"
-Cli = Callable[..., Result]
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ import pty
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from typer.testing import Result
@@ -24,8 +25,19 @@ from triage.engine import Engine
 from triage.intake import parse_referral
 from triage.rulebook import Policy
 
-from simulation.sim_support import (CANDIDATE_VERSION, NOT_JSON, SHIFTED, SHIFTED_LOCALITY, UNAFFECTED, copy_policy,
-                                    report, team, transition, write_lines)
+from simulation.sim_support import (
+    CANDIDATE_VERSION,
+    NOT_JSON,
+    SHIFTED,
+    SHIFTED_LOCALITY,
+    UNAFFECTED,
+    Cli,
+    copy_policy,
+    report,
+    team,
+    transition,
+    write_lines,
+)
 
 MAST_TEAM = f"mast/{SHIFTED_LOCALITY}"
 

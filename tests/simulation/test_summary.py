@@ -6,7 +6,6 @@ workload is counted by team, where a MAST team is ``mast/<locality>``.
 
 from __future__ import annotations
 
-
 from triage.simulation.render import as_data
 from triage.simulation.run import Outcome, Routed
 from triage.simulation.summary import Summary

@@ -3,17 +3,18 @@ with ``support.signed_in_browser(app, username)``), its clock reading ``support.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from fastapi import FastAPI
 
-from support import STAFF_PASSWORD, TEST_NOW
 from triage.access import Role
 from triage.access.staff import StaffStore
 from triage.app import create_app
 from triage.settings import Settings
+
+from support import STAFF_PASSWORD, TEST_NOW
 
 
 @pytest.fixture

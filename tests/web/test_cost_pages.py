@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from legacy_rows import record_unreadable
-from support import SPEC_EXAMPLE, build_referral, child, parent, signed_in_browser
 from triage.costs.appraisal import appraise_cohort
 from triage.costs.cohort import audit_cohort
 from triage.costs.loader import load_cost_data
 from triage.costs.report import money, ratio
+
+from legacy_rows import record_unreadable
+from support import SPEC_EXAMPLE, build_referral, child, parent, signed_in_browser
 
 MENU_LINK = '<a class="govuk-service-navigation__link" href="/costs"'
 

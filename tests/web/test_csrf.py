@@ -7,8 +7,8 @@ the handler (a row whose fields the handler refuses would make the 403 tests pro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest

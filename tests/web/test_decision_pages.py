@@ -6,9 +6,10 @@ import re
 
 import pytest
 
+from triage.cases.service import Cases
+
 from legacy_rows import record_unreadable
 from support import build_referral, child, csrf_token_in, parent, signed_in_browser
-from triage.cases.service import Cases
 
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
 

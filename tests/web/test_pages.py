@@ -10,7 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from support import STAFF_PASSWORD, csrf_token_in
 from triage.access import Role
 from triage.access.staff import StaffError, StaffStore
 from triage.app import create_app
@@ -18,6 +17,9 @@ from triage.db import tables
 from triage.rulebook import load_policy
 from triage.settings import Settings
 from triage.web.sessions import SESSION_SECONDS
+
+from support import STAFF_PASSWORD, csrf_token_in
+
 
 @pytest.fixture
 def app(tmp_path: Path):

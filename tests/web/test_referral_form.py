@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from support import csrf_token_in, signed_in_browser
 from triage.audit.events import DecisionQuery
 from triage.intake import FieldError
 from triage.web.referral_form import field_id, message
+
+from support import csrf_token_in, signed_in_browser
 
 
 def _form(browser, **fields) -> dict[str, str]:

@@ -8,10 +8,11 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
-from support import csrf_token_in, signed_in_browser
 
 from triage.access.staff import StaffStore
 from triage.web.sessions import SESSION_COOKIE
+
+from support import csrf_token_in, signed_in_browser
 
 EIGHT_HOURS = 8 * 60 * 60
 SIGNED_IN_AT = 1_800_000_000  # a whole second, so that the ages below are exact

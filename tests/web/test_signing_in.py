@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from support import STAFF_PASSWORD, csrf_token_in, signed_in_browser
 
 from triage.access import staff as staff_module
 from triage.access.staff import PasswordCheckLimit
 from triage.app import create_app
 from triage.keyfile import KeyFileProblem
 from triage.settings import Settings
+
+from support import STAFF_PASSWORD, csrf_token_in, signed_in_browser
 
 LOCKED = "You have entered the wrong password too many times. Try again in"
 FROM_YOUR_NETWORK = "There have been too many failed attempts to sign in from your network. Try again in"

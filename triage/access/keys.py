@@ -12,8 +12,6 @@ within CACHE_SECONDS in the others (another API worker, when ``triage keys revok
 
 from __future__ import annotations
 
-from typing import Any
-
 import hashlib
 import hmac
 import re
@@ -21,13 +19,14 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, select, update
 
 from triage.access.callers import RESERVED_CALLERS
 from triage.access.roles import Role
-from triage.db import tables
 from triage.characters import UNSAFE_REASON, is_safe
+from triage.db import tables
 
 CACHE_SECONDS = 5.0
 NAME_LIMIT = 128  # the callers' column

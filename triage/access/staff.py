@@ -27,8 +27,8 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from triage.access.roles import Role
-from triage.db import tables
 from triage.characters import UNSAFE_REASON, is_safe
+from triage.db import tables
 
 STAFF_ROLES = (Role.FRONT_DOOR, Role.POLICY_LEAD, Role.AUDITOR)  # partners use API keys, not the pages
 MIN_PASSWORD = 12

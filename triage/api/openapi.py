@@ -12,9 +12,9 @@ from datetime import datetime
 from importlib.resources import files
 from typing import Any
 
-from pydantic import BaseModel
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
 from triage.api.problems import FieldProblem, Problem
 from triage.api.schemas import CloseRequest, OverrideRequest, RulesetUpload, SimulationRequest

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from triage.api.problems import Problem
+from triage.cases import REASON_LIMIT
 from triage.characters import FREE_TEXT, ONE_LINE
 from triage.engine import Engine
 from triage.engine.library import LONDON, RulesetLibrary
@@ -16,7 +17,6 @@ from triage.models import Decision
 from triage.rulebook.schema import Locality, Service
 
 BATCH_LIMIT = 500
-from triage.cases import REASON_LIMIT
 
 
 def _iso_day(value: object) -> object:

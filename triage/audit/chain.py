@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from triage.db import tables
 from triage.audit.canonical import GENESIS, canonical, link_hash, sha256_text
 from triage.audit.events import AuditEvent
 from triage.audit.personal import PERSONAL_KEY, Split, is_split, joined, referral_ref
+from triage.db import tables
 
 
 def now() -> str:

@@ -18,9 +18,9 @@ import hashlib
 import hmac
 import json
 import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 

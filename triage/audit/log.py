@@ -98,7 +98,7 @@ class AuditLog:
                 for queued in jobs:
                     queued.failure = RuntimeError("recording interrupted")
                 raise
-            for queued, outcomes in zip(jobs, results):
+            for queued, outcomes in zip(jobs, results, strict=True):
                 queued.outcomes = outcomes
 
     def _commit(self, jobs: list[_Job]) -> list[list[Decision | Exception]]:

@@ -15,18 +15,19 @@ references, or cut the end off the chain, or rewrite it from some event on with 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import yaml
 from sqlalchemy import Connection, func, select
 
-from triage.db import tables
 from triage.audit.canonical import GENESIS, canonical, link_hash, sha256_text
 from triage.audit.chain import content_of, kept_texts
 from triage.audit.checkpoints import Checkpoint
 from triage.audit.events import Verification
 from triage.audit.personal import PERSONAL_KEY
+from triage.db import tables
 
 CHUNK = 1000  # events whose references are checked together (one query for their kept texts)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Iterable, Optional, TextIO
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -14,13 +15,25 @@ from triage.audit import CaseClosed, UnknownDecision
 from triage.audit.checkpoints import CheckpointProblem, load_checkpoints, write_checkpoint
 from triage.audit.retention import retention_cutoff
 from triage.cases.service import Cases, InvalidChange
-from triage.cli.common import (run_settings, EXIT_INVALID_INPUT, EngineName, RulesDir, audit_store, check_engine, day, fail,
-                               in_force_today, library, recorded_name, recorded_text)
+from triage.cli.common import (
+    EXIT_INVALID_INPUT,
+    EngineName,
+    RulesDir,
+    audit_store,
+    check_engine,
+    day,
+    fail,
+    in_force_today,
+    library,
+    recorded_name,
+    recorded_text,
+    run_settings,
+)
 from triage.csv_safe import SafeDictWriter
 from triage.engine import EngineFailure
 from triage.files import CannotWrite, replacing
-from triage.logs import configure_logging
 from triage.keyfile import KeyFileProblem, read_or_create_key
+from triage.logs import configure_logging
 from triage.replay import replay as replay_decision
 from triage.report import EXPORT_FIELDS, audit_history, export_record, replay_report
 
@@ -30,7 +43,7 @@ audit_app = typer.Typer(help="The audit log: verify, checkpoint, show a referral
 
 @audit_app.command("verify")
 def audit_verify(
-    checkpoints: Annotated[Optional[Path], typer.Option(
+    checkpoints: Annotated[Path | None, typer.Option(
         "--checkpoints", help="Folder of checkpoints to check the log against (default: TRIAGE_CHECKPOINT_DIR, "
                               "the data folder's checkpoints/, when it has any).")] = None,
 ) -> None:
@@ -56,7 +69,7 @@ def audit_verify(
 
 @audit_app.command("checkpoint")
 def audit_checkpoint(
-    folder: Annotated[Optional[Path], typer.Option(
+    folder: Annotated[Path | None, typer.Option(
         "--to", help="Folder to write to (default: TRIAGE_CHECKPOINT_DIR, the data folder's checkpoints/).")] = None,
 ) -> None:
     """Write a signed checkpoint of the log's head (its last event and hash) outside the database.
@@ -95,11 +108,13 @@ def _write_export(rows: Iterable[dict[str, Any]], out: TextIO, fmt: str) -> int:
     if fmt == "csv":
         writer = SafeDictWriter(out, fieldnames=EXPORT_FIELDS)
         writer.writeheader()
-        for count, row in enumerate(rows, start=1):
+        for row in rows:
             writer.writerow(row)
+            count += 1
         return count
-    for count, row in enumerate(rows, start=1):
+    for row in rows:
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
     return count
 
 
@@ -108,7 +123,7 @@ def audit_export(
     since: Annotated[str, typer.Option("--since", help="First day to include (YYYY-MM-DD), compared with each event's "
                                        "UTC recorded_at: not adjusted to Europe/London time.")],
     fmt: Annotated[str, typer.Option("--format", help="jsonl (one JSON object a line) or csv (with a header row).")] = "jsonl",
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write; default: standard output.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write; default: standard output.")] = None,
 ) -> None:
     """Export the events recorded on or after a date, as JSON lines or CSV.
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Callable, Optional, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -15,8 +16,8 @@ from triage.engine import BACKENDS, Engine
 from triage.engine.library import LONDON, RulesetLibrary
 from triage.files import CannotWrite, replacing
 from triage.front_door import FrontDoor
-from triage.publishing import installed
 from triage.logs import configure_logging
+from triage.publishing import installed
 from triage.rulebook import PolicyInvalid, load_policy
 from triage.rulebook.loader import Policy
 from triage.settings import Settings
@@ -24,16 +25,16 @@ from triage.settings import Settings
 if TYPE_CHECKING:
     from triage.audit.store import AuditStore
 
-RulesDir = Annotated[Optional[Path], typer.Option("--rules", help="Policy folder (holding rules/, definitions/, service_catalogue/); default: the project's own.")]
+RulesDir = Annotated[Path | None, typer.Option("--rules", help="Policy folder (holding rules/, definitions/, service_catalogue/); default: the project's own.")]
 EngineName = Annotated[str, typer.Option("--engine", help=f"Evaluation backend: {' or '.join(BACKENDS)}.")]
 
-RulesDirs = Annotated[Optional[list[Path]], typer.Option(
+RulesDirs = Annotated[list[Path] | None, typer.Option(
     "--rules", help="Policy folder; give it again for each ruleset version to install: each referral is decided "
                     "by the version in force on the day it was received. Default: the project's own.")]
-PinOption = Annotated[Optional[str], typer.Option(
+PinOption = Annotated[str | None, typer.Option(
     "--ruleset", help="Decide with this installed ruleset version, whatever the date received (any installed "
                       "version: an operator's tool; the API allows only one in force by the day received).")]
-AuditOption = Annotated[Optional[bool], typer.Option(
+AuditOption = Annotated[bool | None, typer.Option(
     "--audit/--no-audit", help="Record each decision in the audit log (default: on when TRIAGE_DATABASE_URL is set).")]
 EXIT_INVALID_INPUT = 2
 EXIT_INVALID_RULES = 3

@@ -3,38 +3,47 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from triage.cli.common import (EXIT_INVALID_INPUT, EXIT_INVALID_RULES, audit_store, day, existing_store, fail,
-                               in_force_today, library, write_output)
+from triage.cli.common import (
+    EXIT_INVALID_INPUT,
+    EXIT_INVALID_RULES,
+    audit_store,
+    day,
+    existing_store,
+    fail,
+    in_force_today,
+    library,
+    write_output,
+)
 from triage.costs.appraisal import NothingToAppraise, TooFewDraws, appraise_cohort
 from triage.costs.cohort import InvalidScenario, audit_cohort, scenario_cohort
 from triage.costs.loader import CostDataInvalid, load_cost_data
 from triage.costs.report import as_html, as_text, write_csv, write_json
 from triage.files import CannotWrite
 
-OutputFile = Optional[Path]
+OutputFile = Path | None
 
 
 def costs(
-    scenario: Annotated[Optional[Path], typer.Option("--scenario", help="A scenario file (see examples/costs/).",
+    scenario: Annotated[Path | None, typer.Option("--scenario", help="A scenario file (see examples/costs/).",
                                                      exists=True, dir_okay=False)] = None,
-    cohort: Annotated[Optional[str], typer.Option("--cohort", help="audit: the families decided, read from the "
+    cohort: Annotated[str | None, typer.Option("--cohort", help="audit: the families decided, read from the "
                                                   "audit log (overrides applied).")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="With --cohort audit: decided on or after this "
+    since: Annotated[str | None, typer.Option("--since", help="With --cohort audit: decided on or after this "
                                                  "UTC day (YYYY-MM-DD).")] = None,
-    until: Annotated[Optional[str], typer.Option("--until", help="With --cohort audit: decided on or before this "
+    until: Annotated[str | None, typer.Option("--until", help="With --cohort audit: decided on or before this "
                                                  "UTC day.")] = None,
-    data_dir: Annotated[Optional[Path], typer.Option("--data", help="The cost data folder; default: the project's "
+    data_dir: Annotated[Path | None, typer.Option("--data", help="The cost data folder; default: the project's "
                                                      "cost_benefit/.")] = None,
-    rules: Annotated[Optional[Path], typer.Option("--rules", help="The policy folder the cost data refers to; "
+    rules: Annotated[Path | None, typer.Option("--rules", help="The policy folder the cost data refers to; "
                                                   "default: the project's own (or a version published to the "
                                                   "audit log, if that is in force today).")] = None,
-    draws: Annotated[Optional[int], typer.Option("--draws", min=0, help="Monte Carlo draws (0: none, else at "
+    draws: Annotated[int | None, typer.Option("--draws", min=0, help="Monte Carlo draws (0: none, else at "
                                                  "least 10); default from the cost data.")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Monte Carlo seed; default from the cost data.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Monte Carlo seed; default from the cost data.")] = None,
     html_out: Annotated[OutputFile, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
     csv_dir: Annotated[OutputFile, typer.Option("--csv", help="Write one CSV per table into this folder.")] = None,
     json_out: Annotated[OutputFile, typer.Option("--json", help="Write every figure as JSON here.")] = None,

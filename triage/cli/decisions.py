@@ -5,14 +5,23 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO, Iterator
+from typing import Annotated, Any, BinaryIO
 
 import typer
 
 from triage.audit import ReferralConflict
-from triage.cli.common import (EXIT_INVALID_INPUT, AuditOption, CallerOption, EngineName, PinOption, RulesDirs, fail,
-                               front_door)
+from triage.cli.common import (
+    EXIT_INVALID_INPUT,
+    AuditOption,
+    CallerOption,
+    EngineName,
+    PinOption,
+    RulesDirs,
+    fail,
+    front_door,
+)
 from triage.engine import EngineFailure
 from triage.engine.library import NoRulesetInForce
 from triage.files import CannotWrite, read_text, replacing
@@ -91,7 +100,7 @@ def _decide_block(door: FrontDoor, block: list[tuple[int, bytes]],
     except Exception as failure:  # noqa: BLE001 - e.g. the audit database is unavailable: nothing was recorded
         decided = iter([failure] * len(readable))
     results = []
-    for (number, _), data in zip(block, read):
+    for (number, _), data in zip(block, read, strict=True):
         outcome = data if isinstance(data, InvalidReferral) else next(decided)
         results.append((_result_line(number, data, outcome), outcome if isinstance(outcome, Decision) else None))
     return results

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -22,7 +22,7 @@ def create(
     name: Annotated[str, typer.Option("--name", help="Who uses the key: a partner system or a tool. Keys with "
                                       "the same name are the same caller (create a new one to rotate).")],
     role: Annotated[Role, typer.Option("--role", help="What it may do.")],
-    agency: Annotated[Optional[str], typer.Option("--agency", help="Partner keys: the agency it refers for; its "
+    agency: Annotated[str | None, typer.Option("--agency", help="Partner keys: the agency it refers for; its "
                                                   "referrals must name this agency.")] = None,
     rules: RulesDir = None,
 ) -> None:

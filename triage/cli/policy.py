@@ -6,14 +6,27 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from triage.audit.errors import RulesetConflict
-from triage.cli.common import (run_settings, EXIT_INVALID_INPUT, EngineName, RulesDir, RulesDirs, audit_store, check_engine,
-                               existing_store, fail, in_force_today, library, policy_from, recorded_name,
-                               versions_today)
+from triage.cli.common import (
+    EXIT_INVALID_INPUT,
+    EngineName,
+    RulesDir,
+    RulesDirs,
+    audit_store,
+    check_engine,
+    existing_store,
+    fail,
+    in_force_today,
+    library,
+    policy_from,
+    recorded_name,
+    run_settings,
+    versions_today,
+)
 from triage.logs import configure_logging
 from triage.policy_tests.cases import TESTS_FOLDER
 from triage.publishing import PublishRefused, check_candidate
@@ -22,13 +35,13 @@ from triage.report import ruleset_table
 from triage.rulebook import PolicyInvalid, load_policy
 from triage.rulebook.diff import diff_policies
 
-Referrals = Annotated[Optional[int], typer.Option(
+Referrals = Annotated[int | None, typer.Option(
     "--referrals", min=100, help="How many generated referrals the safeguarding invariants are checked against "
                                "(default: TRIAGE_INVARIANT_REFERRALS, 2000).")]
 rules_app = typer.Typer(help="Inspect the ruleset in force today and those scheduled.", no_args_is_help=True)
 
 
-def validate(directory: Annotated[Optional[Path], typer.Argument(help="Policy folder to check; default: the project's own.")] = None,
+def validate(directory: Annotated[Path | None, typer.Argument(help="Policy folder to check; default: the project's own.")] = None,
              rules: RulesDir = None) -> None:
     """Check a policy folder; print every problem with its file, line and key."""
     if directory is not None and rules is not None:  # which one was meant is a guess; the other may be broken
@@ -50,8 +63,8 @@ def rules_show(rules: RulesDirs = None) -> None:
 
 
 def test(
-    directory: Annotated[Optional[Path], typer.Argument(help="Policy folder whose rules/tests/ to run; default: the project's own.")] = None,
-    min_coverage: Annotated[Optional[float], typer.Option(
+    directory: Annotated[Path | None, typer.Argument(help="Policy folder whose rules/tests/ to run; default: the project's own.")] = None,
+    min_coverage: Annotated[float | None, typer.Option(
         "--min-coverage", min=0, max=100, help="Fail when less than this % of the rules, indicators and modifiers "
                                                "is exercised. Default: the ruleset's min_test_coverage.")] = None,
     engine: EngineName = "durable",

@@ -7,9 +7,18 @@ from typing import Annotated
 
 import typer
 
-from triage.cli.common import run_settings, EXIT_INVALID_INPUT, EngineName, RulesDirs, audit_store, fail, library, versions_today
-from triage.settings import SETTINGS_HANDOFF
+from triage.cli.common import (
+    EXIT_INVALID_INPUT,
+    EngineName,
+    RulesDirs,
+    audit_store,
+    fail,
+    library,
+    run_settings,
+    versions_today,
+)
 from triage.keyfile import KeyFileProblem, read_or_create_key
+from triage.settings import SETTINGS_HANDOFF
 
 
 def serve(

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from typing import Annotated
 
 import typer
 
+from triage.cases.teams import capacity
 from triage.cli.common import EXIT_INVALID_INPUT, audit_store, check_engine, day, fail, policy_from, write_output
 from triage.intake import InvalidReferral, load_text
 from triage.simulation.render import as_data, as_html, as_text, write_csv, write_json
 from triage.simulation.run import Past, from_audit_log
 from triage.simulation.run import simulate as run_simulation
-from triage.cases.teams import capacity
 from triage.simulation.summary import Summary
 
-OutputFile = Optional[Path]
+OutputFile = Path | None
 
 
 def _from_file(source: Path, unreadable: Counter[str]) -> Iterator[Past]:
@@ -35,15 +36,15 @@ def _from_file(source: Path, unreadable: Counter[str]) -> Iterator[Past]:
 
 def simulate(
     candidate: Annotated[Path, typer.Option("--candidate", help="The proposed policy folder.")],
-    source: Annotated[Optional[Path], typer.Option("--input", help="Referrals as JSONL; default: the referrals "
+    source: Annotated[Path | None, typer.Option("--input", help="Referrals as JSONL; default: the referrals "
                                                    "in the audit log, compared with their recorded decisions.",
                                                    exists=True, dir_okay=False)] = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="Audit log only: referrals decided on or after "
+    since: Annotated[str | None, typer.Option("--since", help="Audit log only: referrals decided on or after "
                                                  "this UTC day (YYYY-MM-DD).")] = None,
-    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="With --input: the policy to compare "
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="With --input: the policy to compare "
                                                      "against; default: the project's own.")] = None,
     engine: Annotated[str, typer.Option("--engine", help="python (default: fastest) or durable.")] = "python",
-    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Processes; default: one per CPU.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Processes; default: one per CPU.")] = None,
     sample: Annotated[int, typer.Option("--sample", min=0, help="Changed referrals to show with both explanations.")] = 10,
     json_out: Annotated[OutputFile, typer.Option("--json", help="Write the whole report as JSON here.")] = None,
     csv_out: Annotated[OutputFile, typer.Option("--csv", help="Write team workload before/after as CSV here.")] = None,

@@ -4,10 +4,11 @@ door actually made over a period (read from the audit store, overrides applied).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Iterable
+from typing import Annotated
 
 from pydantic import Field
 

@@ -7,8 +7,8 @@ default; ``python`` evaluates the same compiled form in pure Python.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 import structlog
 

@@ -8,9 +8,11 @@ backends are judged on exactly the same work.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from triage.engine.facts import Fact, FactSet
+
 
 class EngineFailure(RuntimeError):
     """The backend could not evaluate a referral; it gets no decision rather than a wrong one."""

@@ -15,13 +15,21 @@ Both backends evaluate exactly these expressions, which is what makes them compa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from triage.calendar import WorkingCalendar
-from triage.rulebook import Policy
-from triage.rulebook import schema
-from triage.rulebook.conditions import (AllOf, AnyOf, Compare, Condition, DefinitionRef, Exists,
-                                        Not, Scope, definitions_used, first_field)
+from triage.rulebook import Policy, schema
+from triage.rulebook.conditions import (
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    DefinitionRef,
+    Exists,
+    Not,
+    Scope,
+    definitions_used,
+    first_field,
+)
 from triage.rulebook.fields import DERIVED_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS
 
 _NEGATED = {"eq": "ne", "ne": "eq", "lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
@@ -52,7 +60,7 @@ class Or:
     items: tuple[Expr, ...]
 
 
-Expr = Union[Cmp, Absent, And, Or]
+Expr = Cmp | Absent | And | Or
 TRUE = And(())
 # Fields to copy into a fact, grouped by the model object that holds them:
 # (attribute path to that object, ((fact key, attribute name), ...)).

@@ -78,9 +78,9 @@ def build_ruleset(policy: CompiledPolicy) -> tuple[dict[str, Any], dict[str, str
     }
     tests = {f"t{i}": test.id for i, test in enumerate(policy.tests)}
     routes = {f"r{i}": route.id for i, route in enumerate(policy.routes)}
-    for name, test in zip(tests, policy.tests):
+    for name, test in zip(tests, policy.tests, strict=True):
         rules[name] = _anchored(test.scope, test.expr)
-    for name, route in zip(routes, policy.routes):
+    for name, route in zip(routes, policy.routes, strict=True):
         rules[name] = _anchored("summary", route.expr)
     return rules, tests, routes
 

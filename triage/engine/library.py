@@ -11,9 +11,9 @@ says which version decided it and why.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from triage.engine import Engine

@@ -7,7 +7,7 @@ runs both and requires identical decisions) and a fallback should durable-rules 
 from __future__ import annotations
 
 import operator
-from typing import Callable
+from collections.abc import Callable
 
 from triage.engine.backend import Hits, Summarise
 from triage.engine.compiler import Absent, And, Cmp, CompiledPolicy, Expr, Or, fact_key

@@ -19,10 +19,17 @@ condition is about the referral as a whole (``consent.given``, ``household.housi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
-from triage.rulebook.fields import (CHOICES, HOUSEHOLD_FIELDS, LARGEST_RULE_NUMBER, MEMBER_FIELDS, SCORES,
-                                   SMALLEST_RULE_NUMBER, Scalar)
+from triage.rulebook.fields import (
+    CHOICES,
+    HOUSEHOLD_FIELDS,
+    LARGEST_RULE_NUMBER,
+    MEMBER_FIELDS,
+    SCORES,
+    SMALLEST_RULE_NUMBER,
+    Scalar,
+)
 from triage.rulebook.source import KeyPath, SourceFile
 
 Scope = Literal["member", "household"]
@@ -63,7 +70,7 @@ class Exists:
     when: Condition | None
 
 
-Condition = Union[Compare, AllOf, AnyOf, Not, DefinitionRef, Exists]
+Condition = Compare | AllOf | AnyOf | Not | DefinitionRef | Exists
 
 
 @dataclass

@@ -8,8 +8,9 @@ written and an approver can see what a change will do.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from triage.rulebook.conditions import describe
 from triage.rulebook.loader import Policy

@@ -9,22 +9,23 @@ differ only in formatting, comments or key order have the same hash.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, get_args
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from triage.calendar import WorkingCalendar
 from triage.canonical import canonical, sha256_text
+from triage.field_paths import dotted_path
 from triage.models import Role
+from triage.postcodes import outward_code
 from triage.rulebook import schema, templates
 from triage.rulebook.conditions import ConditionParser, Scope, definitions_used
 from triage.rulebook.errors import PolicyInvalid, PolicyProblem
 from triage.rulebook.fields import HOUSEHOLD_FIELDS, MEMBER_FIELDS
-from triage.field_paths import dotted_path
-from triage.postcodes import outward_code
 from triage.rulebook.source import KeyPath, SourceFile, read_yaml
 
 FOLDERS: dict[str, type[BaseModel]] = {

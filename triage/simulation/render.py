@@ -51,7 +51,7 @@ def as_text(data: dict[str, Any]) -> str:
     matrix = data["transitions"]
     lines += ["", "Old route (rows) -> new route (columns):",
               *grid(["", *matrix["columns"]], [[old, *(str(c) if c else "." for c in counts)] for old, counts in zip(matrix["rows"],
-                                                                                               matrix["counts"])])]
+                                                                                               matrix["counts"], strict=True)])]
     lines += ["", "Workload by team (referrals):",
               *grid(["team", "before", "after", "change", "capacity"],
                      [[t["team"], str(t["before"]), str(t["after"]), f"{t['change']:+d}", str(t["capacity"] or "-")]

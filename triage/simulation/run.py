@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 from collections import Counter, deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from triage.audit.events import Unreadable
 from triage.cases.teams import team_of

@@ -17,10 +17,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from triage.access.lockout import SignInLockout
 from triage.access.staff import PasswordChecksBusy, StaffUser
-from triage.services import Services
 from triage.keyfile import read_or_create_key
+from triage.services import Services, Shared
 from triage.settings import Settings
-from triage.services import Shared
 from triage.web.deps import staff_store
 from triage.web.rendering import page
 from triage.web.sessions import (

@@ -7,12 +7,13 @@ import json
 
 import pytest
 
-from legacy_rows import record_huge_count, record_unreadable
-from support import SPEC_EXAMPLE, build_referral, child, parent
 from triage.access import Role
 from triage.costs.appraisal import appraise_cohort
 from triage.costs.cohort import Scenario
 from triage.costs.loader import load_cost_data
+
+from legacy_rows import record_huge_count, record_unreadable
+from support import SPEC_EXAMPLE, build_referral, child, parent
 
 PROBLEM_JSON = "application/problem+json"
 SCENARIO = {"name": "Three BSF families", "groups": [

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from triage.access import Role
-from triage.app import create_app
 from triage.api.schemas import BATCH_LIMIT
+from triage.app import create_app
 from triage.settings import Settings
 
 from support import SPEC_EXAMPLE, TEST_NOW, build_referral, child, parent

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from triage.api.deps import Auditor, Shared
 from triage.api.problems import problem_responses
 from triage.api.schemas import AuditEventOut, AuditEventPage, VerificationOut
-from triage.api.deps import Auditor, Shared
 from triage.audit.checkpoints import CheckpointProblem, load_checkpoints
 from triage.report import export_record
 

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from triage.api.bodies import json_body, json_request, validated
-from triage.api.problems import ApiProblem, problem_responses
 from triage.api.deps import Appraiser, Shared
-from triage.services import Services
+from triage.api.problems import ApiProblem, problem_responses
 from triage.costs.appraisal import NothingToAppraise, TooFewDraws, appraise_cohort
 from triage.costs.cohort import Cohort, Scenario, audit_cohort, unknown_names
 from triage.costs.loader import CostDataInvalid, load_cost_data
 from triage.intake import FieldError
+from triage.services import Services
 
 router = APIRouter(prefix="/v1", tags=["costs"])
 # each draw re-runs the model (about 1.5 ms): 5,000 keeps one request under about 10 s

@@ -10,17 +10,24 @@ from fastapi.responses import JSONResponse
 
 from triage.access import ApiKey
 from triage.api.bodies import json_body, json_request, validated
-from triage.api.problems import ApiProblem, problem_responses
-from triage.api.schemas import (ClosedRecord, CloseRequest, DecisionHistory, DecisionPage, IsoDay, OverrideRecord,
-                                OverrideRequest)
 from triage.api.deps import Overrider, Reader, Shared, may_read_all
-from triage.services import Services
+from triage.api.problems import ApiProblem, problem_responses
+from triage.api.schemas import (
+    ClosedRecord,
+    CloseRequest,
+    DecisionHistory,
+    DecisionPage,
+    IsoDay,
+    OverrideRecord,
+    OverrideRequest,
+)
 from triage.audit import CaseClosed, UnknownDecision
 from triage.audit.events import DecisionQuery, decision_in
 from triage.cases.history import CaseHistory, Closing, Override, UnreadableDecision
 from triage.cases.service import InvalidChange
 from triage.intake import FieldError
 from triage.models import Decision
+from triage.services import Services
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
 DecisionId = Annotated[str, Path(min_length=1, max_length=64)]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 from fastapi import APIRouter
 
 from triage.api.problems import ApiProblem, problem_responses
 from triage.api.schemas import Liveness, Readiness, RulesetsToday
-from triage.services import Shared
 from triage.db.migrate import HEAD, current_revision
+from triage.services import Shared
 
 router = APIRouter(tags=["health"])
 

@@ -12,21 +12,31 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 
-from triage.api.problems import ApiProblem, problem_responses
 from triage.api.bodies import json_body, json_request, validated
-from triage.api.schemas import (ActiveRuleset, ArchivedRulesetOut, Catalogue, DefinitionOut, PublishedRuleset,
-                                RulesetDetail, RulesetList, RulesetsToday, RulesetUpload, SimulationRequest)
 from triage.api.deps import CatalogueReader, Publisher, RulesReader, Shared, Simulator
-from triage.services import Services
+from triage.api.problems import ApiProblem, problem_responses
+from triage.api.schemas import (
+    ActiveRuleset,
+    ArchivedRulesetOut,
+    Catalogue,
+    DefinitionOut,
+    PublishedRuleset,
+    RulesetDetail,
+    RulesetList,
+    RulesetsToday,
+    RulesetUpload,
+    SimulationRequest,
+)
 from triage.audit import RulesetConflict
+from triage.cases.teams import capacity
 from triage.intake import FieldError
 from triage.policy_tests import load_rule_tests
 from triage.publishing import PublishRefused, publish
 from triage.rulebook import PolicyInvalid, PolicyProblem, load_policy
 from triage.rulebook.loader import Policy
+from triage.services import Services
 from triage.simulation.render import as_data
 from triage.simulation.run import from_audit_log, simulate
-from triage.cases.teams import capacity
 from triage.simulation.summary import Summary
 
 router = APIRouter(prefix="/v1", tags=["policy"])

@@ -10,16 +10,16 @@ from fastapi.responses import Response
 
 from triage.access import ApiKey, Permission, allowed
 from triage.api.bodies import json_body, json_request
+from triage.api.deps import Shared, Submitter
 from triage.api.problems import ApiProblem, problem, problem_responses
 from triage.api.schemas import BATCH_LIMIT, BatchItem, BatchResult
-from triage.api.deps import Shared, Submitter
-from triage.services import Services
 from triage.audit import ReferralConflict
 from triage.engine import EngineFailure
 from triage.engine.library import NoRulesetInForce, Pin, PinRefused
 from triage.front_door import Submitted
 from triage.intake import FieldError, InvalidReferral
 from triage.models import Decision
+from triage.services import Services
 
 log = structlog.get_logger("triage.api")
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
@@ -82,7 +82,7 @@ def _submit(shared: Services, key: ApiKey, items: list[Any], ruleset: str | None
     They arrive now, so one received too long ago or in the future is refused (422)."""
     pinned = _pin(key, ruleset)
     refusals = [_agency_refusal(key, data) for data in items]
-    decided = iter(shared.front_door.submit_many([d for d, r in zip(items, refusals) if r is None], caller=key.name,
+    decided = iter(shared.front_door.submit_many([d for d, r in zip(items, refusals, strict=True) if r is None], caller=key.name,
                                                  pinned=pinned, arriving=True))
     return [Submitted(refusal) if refusal else next(decided) for refusal in refusals]
 
