@@ -79,8 +79,12 @@ def server_cpu(pid: int) -> float:
 
 
 def create_key(env: dict[str, str]) -> str:
-    done = subprocess.run([*TRIAGE, "keys", "create", "--name", "api-load-bench", "--role", "partner"],
-                          env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [*TRIAGE, "keys", "create", "--name", "api-load-bench", "--role", "partner"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0 or not done.stdout.strip():
         raise SystemExit(f"triage keys create failed ({describe_exit(done.returncode)}): {done.stderr.strip()}")
     return done.stdout.split()[0]
@@ -91,8 +95,18 @@ def start_server(args: argparse.Namespace, env: dict[str, str], log: Path) -> tu
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    command = [*TRIAGE, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-               "--engine", args.engine]
+    command = [
+        *TRIAGE,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+        "--engine",
+        args.engine,
+    ]
     with log.open("wb") as stderr:  # own session: a last-resort kill takes its workers too
         server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
     deadline = time.monotonic() + READY_TIMEOUT
@@ -125,8 +139,11 @@ def stop_server(server: Server) -> None:
 class HttpxClient:
     def __init__(self, port: int, token: str) -> None:
         self.client = httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", timeout=REQUEST_TIMEOUT, limits=httpx.Limits(max_connections=1),
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=REQUEST_TIMEOUT,
+            limits=httpx.Limits(max_connections=1),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
 
     async def post(self, body: bytes) -> int:
         return (await self.client.post(PATH, content=body)).status_code
@@ -141,8 +158,10 @@ class RawClient:
     def __init__(self, port: int, token: str) -> None:
         self.port = port
         self.stream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-        self.head = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-                     "Content-Type: application/json\r\nContent-Length: ").encode()
+        self.head = (
+            f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+            "Content-Type: application/json\r\nContent-Length: "
+        ).encode()
 
     async def post(self, body: bytes) -> int:
         try:
@@ -234,34 +253,45 @@ def run_clients(args: argparse.Namespace, port: int, token: str, bodies: list[by
 def row(label: str, r: Round) -> str:
     n = len(r.latencies)
     errors = ", ".join(f"{count} x {status}" for status, count in sorted(r.statuses.items()) if status != "201")
-    return (f"{label:<8}{n:>9,}{r.wall:>8.2f}{n / r.wall:>8,.0f}{r.ms(0.5):>8.1f}{r.ms(0.95):>8.1f}{r.ms(0.99):>8.1f}"
-            f"{r.ms(1.0):>8.1f}{r.client_cpu:>11.2f}{1000 * r.client_cpu / n:>7.2f}{r.server_cpu:>10.2f}"
-            f"{1000 * r.server_cpu / n:>7.2f}  {errors or 0}")
+    return (
+        f"{label:<8}{n:>9,}{r.wall:>8.2f}{n / r.wall:>8,.0f}{r.ms(0.5):>8.1f}{r.ms(0.95):>8.1f}{r.ms(0.99):>8.1f}"
+        f"{r.ms(1.0):>8.1f}{r.client_cpu:>11.2f}{1000 * r.client_cpu / n:>7.2f}{r.server_cpu:>10.2f}"
+        f"{1000 * r.server_cpu / n:>7.2f}  {errors or 0}"
+    )
 
 
 def report(args: argparse.Namespace, rounds: list[Round], database: str, store: str) -> bool:
     """Print the table and the target; False when a request failed or a round is missing."""
-    print(f"API load: POST {PATH}, {args.requests:,} requests x {args.repeat} (+{args.warmup} warm-up, seed "
-          f"{args.seed}), {args.clients} clients ({args.client}, keep-alive); server: {args.workers} worker(s), "
-          f"--engine {args.engine}, {database}; {os.cpu_count()} CPUs")
-    print(f"{'round':<8}{'requests':>9}{'wall s':>8}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}"
-          f"{'cli cpu s':>11}{'ms/req':>7}{'srv cpu s':>10}{'ms/req':>7}  errors")
+    print(
+        f"API load: POST {PATH}, {args.requests:,} requests x {args.repeat} (+{args.warmup} warm-up, seed "
+        f"{args.seed}), {args.clients} clients ({args.client}, keep-alive); server: {args.workers} worker(s), "
+        f"--engine {args.engine}, {database}; {os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'round':<8}{'requests':>9}{'wall s':>8}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}"
+        f"{'cli cpu s':>11}{'ms/req':>7}{'srv cpu s':>10}{'ms/req':>7}  errors"
+    )
     measured = rounds[1:] if args.warmup else rounds
     for i, r in enumerate(rounds):
         print(row("warm-up" if args.warmup and i == 0 else str(i if args.warmup else i + 1), r))
     if not measured:
         print("no measured round: the warm-up failed")
         return False
-    pooled = Round([x for r in measured for x in r.latencies], sum((r.statuses for r in measured), Counter()),
-                   *(sum(getattr(r, f) for r in measured) for f in ("wall", "client_cpu", "server_cpu")))
+    pooled = Round(
+        [x for r in measured for x in r.latencies],
+        sum((r.statuses for r in measured), Counter()),
+        *(sum(getattr(r, f) for r in measured) for f in ("wall", "client_cpu", "server_cpu")),
+    )
     if len(measured) > 1:
         print(row("all", pooled))
     print(f"store: {store}")
     p99, errors = pooled.ms(0.99), sum(r.errors for r in rounds)
     judged = args.clients == TARGET_CLIENTS and not args.postgres_url
     verdict = ("PASS" if p99 < TARGET_P99_MS and not errors else "FAIL") if judged else "not judged (not that setup)"
-    print(f"target: p99 < {TARGET_P99_MS:g} ms at {TARGET_CLIENTS} clients with SQLite auditing, no errors: "
-          f"p99 {p99:.1f} ms, {errors} errors   {verdict}")
+    print(
+        f"target: p99 < {TARGET_P99_MS:g} ms at {TARGET_CLIENTS} clients with SQLite auditing, no errors: "
+        f"p99 {p99:.1f} ms, {errors} errors   {verdict}"
+    )
     return not errors and len(measured) == args.repeat
 
 
@@ -289,8 +319,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--requests, --clients, --workers and --repeat must be >= 1, --warmup >= 0")
 
     total = args.warmup + args.requests * args.repeat
-    bodies = [json.dumps(received_lately(r, n), separators=(",", ":")).encode()
-              for n, r in enumerate(generate(total, args.seed))]
+    bodies = [
+        json.dumps(received_lately(r, n), separators=(",", ":")).encode()
+        for n, r in enumerate(generate(total, args.seed))
+    ]
     work = args.keep or Path(tempfile.mkdtemp(prefix="triage-api-load-"))
     work.mkdir(parents=True, exist_ok=True)
     log, server = work / "server_stderr.txt", None

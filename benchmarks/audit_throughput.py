@@ -173,14 +173,19 @@ class Config:
         return n / (min(self.walls) - self.startup)
 
 
-def run_writers(commands: list[list[str]], env: dict[str, str], work: Path, tag: str) -> tuple[float, float, list[int], list[str]]:
+def run_writers(
+    commands: list[list[str]], env: dict[str, str], work: Path, tag: str
+) -> tuple[float, float, list[int], list[str]]:
     """Start the commands together; (wall s until the last exits, CPU s of all, exit codes, stderr tails)."""
     logs = [work / f"stderr_{tag}_{i}.txt" for i in range(len(commands))]
     handles = [log.open("wb") for log in logs]
     try:
         cpu_before = _children_cpu()
         started = time.perf_counter()
-        processes = [subprocess.Popen(c, env=env, stdout=subprocess.DEVNULL, stderr=h) for c, h in zip(commands, handles, strict=True)]
+        processes = [
+            subprocess.Popen(c, env=env, stdout=subprocess.DEVNULL, stderr=h)
+            for c, h in zip(commands, handles, strict=True)
+        ]
         codes = [p.wait() for p in processes]
         wall = time.perf_counter() - started
         cpu = _children_cpu() - cpu_before
@@ -203,15 +208,24 @@ def measure(configs: list[Config], n: int, work: Path, args: argparse.Namespace,
             parts[config.writers] = []
             for i in range(config.writers):
                 part = work / f"referrals_{config.writers}w_{i}.jsonl"
-                part.write_text("".join(lines[i * size:(i + 1) * size]), encoding="utf-8")
+                part.write_text("".join(lines[i * size : (i + 1) * size]), encoding="utf-8")
                 parts[config.writers].append(part)
     one = work / "one.jsonl"
     one.write_text(lines[0], encoding="utf-8")
 
     def command(src: Path, out: Path, audited: bool, writers: int) -> list[str]:
         prefix = pin if writers == 1 else []
-        return [*prefix, *triage, "batch", str(src), "-o", str(out), "--engine", args.engine,
-                "--audit" if audited else "--no-audit"]
+        return [
+            *prefix,
+            *triage,
+            "batch",
+            str(src),
+            "-o",
+            str(out),
+            "--engine",
+            args.engine,
+            "--audit" if audited else "--no-audit",
+        ]
 
     for round_ in range(args.repeat):
         for config in configs:
@@ -223,7 +237,11 @@ def measure(configs: list[Config], n: int, work: Path, args: argparse.Namespace,
             outputs = [work / f"out_{tag}_{i}.jsonl" for i in range(len(sources))]
             commands = [command(s, o, url is not None, config.writers) for s, o in zip(sources, outputs, strict=True)]
             wall, cpu, codes, tails = run_writers(commands, child_env(url, args.log_level), work, tag)
-            bad = [f"writer {i}: {describe_exit(c)} ({tail})" for i, (c, tail) in enumerate(zip(codes, tails, strict=True)) if c != 0]
+            bad = [
+                f"writer {i}: {describe_exit(c)} ({tail})"
+                for i, (c, tail) in enumerate(zip(codes, tails, strict=True))
+                if c != 0
+            ]
             problem = "; ".join(bad) or check_outputs(outputs, n)
             if not problem and url:
                 problem, config.held = check_store(url, n)
@@ -232,16 +250,19 @@ def measure(configs: list[Config], n: int, work: Path, args: argparse.Namespace,
                 continue
             config.walls.append(wall)
             config.cpus.append(cpu)
-            print(f"  round {round_ + 1}: {config.label:<34} {wall:6.2f} s  {n / wall:8,.0f}/s  checks ok",
-                  file=sys.stderr)
+            print(
+                f"  round {round_ + 1}: {config.label:<34} {wall:6.2f} s  {n / wall:8,.0f}/s  checks ok",
+                file=sys.stderr,
+            )
     for config in configs:  # start-up: a one-line batch (into a migrated database when auditing)
         if config.failure or config.writers != 1:
             continue
         walls = []
         for _ in range(args.repeat):
             url = fresh_database(config.backend, work, postgres_url, f"one_{config.backend}")
-            wall, _, codes, _ = run_writers([command(one, work / "one_out.jsonl", url is not None, 1)],
-                                            child_env(url, args.log_level), work, "one")
+            wall, _, codes, _ = run_writers(
+                [command(one, work / "one_out.jsonl", url is not None, 1)], child_env(url, args.log_level), work, "one"
+            )
             if codes == [0]:
                 walls.append(wall)
         config.startup = min(walls) if walls else None
@@ -274,14 +295,31 @@ def profile(n: int, work: Path, args: argparse.Namespace) -> int:
     url = fresh_database("sqlite", work, None, "profile")
     assert url
     stats, output = work / "audited.prof", work / "out_profile.jsonl"
-    command = [*pin_prefix(), sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "triage.cli",
-               "batch", str(work / "referrals.jsonl"), "-o", str(output), "--engine", args.engine, "--audit"]
+    command = [
+        *pin_prefix(),
+        sys.executable,
+        "-m",
+        "cProfile",
+        "-o",
+        str(stats),
+        "-m",
+        "triage.cli",
+        "batch",
+        str(work / "referrals.jsonl"),
+        "-o",
+        str(output),
+        "--engine",
+        args.engine,
+        "--audit",
+    ]
     started = time.perf_counter()
     with (work / "stderr_profile.txt").open("wb") as stderr:
         done = subprocess.run(command, env=child_env(url, args.log_level), stdout=subprocess.DEVNULL, stderr=stderr)
     wall = time.perf_counter() - started
-    print(f"profile of one audited batch (SQLite, 1 writer, --engine {args.engine}, {n:,} referrals): "
-          f"{wall:.2f} s wall under cProfile")
+    print(
+        f"profile of one audited batch (SQLite, 1 writer, --engine {args.engine}, {n:,} referrals): "
+        f"{wall:.2f} s wall under cProfile"
+    )
     if done.returncode != 0 or not stats.exists():
         print(f"  no profile: {describe_exit(done.returncode)}")
         return 1
@@ -309,13 +347,17 @@ def fmt_rate(rate: float | None) -> str:
 
 
 def report(configs: list[Config], n: int, args: argparse.Namespace, postgres_note: str | None) -> bool:
-    print(f"audit throughput: {n:,} referrals (seed {args.seed}), --engine {args.engine}, "
-          f"TRIAGE_LOG_LEVEL={args.log_level}, best of {args.repeat}; {os.cpu_count()} CPUs; "
-          f"single writer pinned with {' '.join(pin_prefix()) or '(no taskset)'}")
+    print(
+        f"audit throughput: {n:,} referrals (seed {args.seed}), --engine {args.engine}, "
+        f"TRIAGE_LOG_LEVEL={args.log_level}, best of {args.repeat}; {os.cpu_count()} CPUs; "
+        f"single writer pinned with {' '.join(pin_prefix()) or '(no taskset)'}"
+    )
     if postgres_note:
         print(f"note: {postgres_note}")
-    print(f"{'configuration':<36}{'wall s':>8}{'cpu s':>8}{'decisions/s':>13}{'x off':>7}{'startup s':>11}"
-          f"{'steady/s':>10}  checks")
+    print(
+        f"{'configuration':<36}{'wall s':>8}{'cpu s':>8}{'decisions/s':>13}{'x off':>7}{'startup s':>11}"
+        f"{'steady/s':>10}  checks"
+    )
     baseline = {c.writers: c.rate(n) for c in configs if c.backend == "off"}
     for config in configs:
         if config.failure:
@@ -326,8 +368,10 @@ def report(configs: list[Config], n: int, args: argparse.Namespace, postgres_not
         ratio = f"{rate / base:.2f}" if rate and base else "-"
         startup = f"{config.startup:.2f}" if config.startup is not None else "-"
         checks = "-" if config.backend == "off" else f"ok: chain verifies, {config.held}"
-        print(f"{config.label:<36}{min(config.walls):>8.2f}{min(config.cpus):>8.2f}{fmt_rate(rate):>13}{ratio:>7}"
-              f"{startup:>11}{fmt_rate(config.steady_rate(n)):>10}  {checks}")
+        print(
+            f"{config.label:<36}{min(config.walls):>8.2f}{min(config.cpus):>8.2f}{fmt_rate(rate):>13}{ratio:>7}"
+            f"{startup:>11}{fmt_rate(config.steady_rate(n)):>10}  {checks}"
+        )
     off = next(c for c in configs if c.backend == "off" and c.writers == 1)
     sqlite = next(c for c in configs if c.backend == "sqlite" and c.writers == 1)
     off_rate, sqlite_rate = off.rate(n), sqlite.rate(n)
@@ -335,8 +379,10 @@ def report(configs: list[Config], n: int, args: argparse.Namespace, postgres_not
     if off_rate and sqlite_rate:
         ratio = sqlite_rate / off_rate
         ok = ratio >= TARGET_SQLITE_RATIO
-        print(f"target: SQLite audited rate >= {TARGET_SQLITE_RATIO} x unaudited rate (1 writer, whole process): "
-              f"{sqlite_rate:,.0f}/s vs {off_rate:,.0f}/s = {ratio:.2f} x   {'PASS' if ok else 'FAIL'}")
+        print(
+            f"target: SQLite audited rate >= {TARGET_SQLITE_RATIO} x unaudited rate (1 writer, whole process): "
+            f"{sqlite_rate:,.0f}/s vs {off_rate:,.0f}/s = {ratio:.2f} x   {'PASS' if ok else 'FAIL'}"
+        )
     else:
         ok = False
         print(f"target: SQLite audited rate >= {TARGET_SQLITE_RATIO} x unaudited rate: FAIL (a run failed)")
@@ -350,8 +396,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", default="python", choices=("python", "durable"))
     parser.add_argument("--repeat", type=int, default=3, help="runs per configuration; the best counts (default 3)")
     parser.add_argument("--writers", type=int, default=4, help="concurrent writers for the shared-database rows")
-    parser.add_argument("--postgres-url", default=os.environ.get(POSTGRES_ENV),
-                        help=f"a scratch PostgreSQL database (default: ${POSTGRES_ENV}); its public schema is wiped")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(POSTGRES_ENV),
+        help=f"a scratch PostgreSQL database (default: ${POSTGRES_ENV}); its public schema is wiped",
+    )
     parser.add_argument("--log-level", default="warning", help="TRIAGE_LOG_LEVEL for every run (default warning)")
     parser.add_argument("--profile", action="store_true", help="also profile one audited SQLite batch")
     parser.add_argument("--keep", type=Path, help="keep inputs, outputs, databases and logs in this folder")

@@ -49,8 +49,23 @@ def record(n: int, seed: int, folder: Path) -> Path:
     referrals, database = folder / "referrals.jsonl", folder / "audit.sqlite3"
     write_jsonl(generate(n, seed), referrals)
     env = {**os.environ, "TRIAGE_AUDIT_DB": str(database), "TRIAGE_LOG_LEVEL": "warning"}
-    subprocess.run([sys.executable, "-m", "triage.cli", "batch", str(referrals), "-o", str(folder / "out.jsonl"),
-                    "--audit", "--engine", "python"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "triage.cli",
+            "batch",
+            str(referrals),
+            "-o",
+            str(folder / "out.jsonl"),
+            "--audit",
+            "--engine",
+            "python",
+        ],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     return database
 
 
@@ -86,8 +101,23 @@ def main(argv: list[str] | None = None) -> int:
         timed("render the HTML report", lambda: as_html(report), rows)
         env = {**os.environ, "TRIAGE_AUDIT_DB": str(database), "TRIAGE_LOG_LEVEL": "warning"}
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "triage.cli", "costs", "--cohort", "audit", "--draws", str(args.draws),
-                        "--html", str(folder / "report.html")], check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "triage.cli",
+                "costs",
+                "--cohort",
+                "audit",
+                "--draws",
+                str(args.draws),
+                "--html",
+                str(folder / "report.html"),
+            ],
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
         whole = time.perf_counter() - start
     finally:
         if args.keep is None:
@@ -97,8 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     for label, seconds in rows:
         print(f"  {label.ljust(width)}  {seconds:8.3f} s")
     verdict = "met" if whole < TARGET_SECONDS else "MISSED"
-    print(f"whole command (triage costs --cohort audit --html), start-up included: {whole:.2f} s "
-          f"(target < {TARGET_SECONDS:.0f} s: {verdict})")
+    print(
+        f"whole command (triage costs --cohort audit --html), start-up included: {whole:.2f} s "
+        f"(target < {TARGET_SECONDS:.0f} s: {verdict})"
+    )
     return 0 if whole < TARGET_SECONDS else 1
 
 

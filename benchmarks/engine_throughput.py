@@ -138,7 +138,9 @@ class Run:
         return n / (self.best - self.startup)
 
 
-def measure_processes(n: int, work: Path, repeat: int, sha256: str, triage_override: str | None = None) -> tuple[dict[tuple[str, str], Run], Run, dict[str, Path]]:
+def measure_processes(
+    n: int, work: Path, repeat: int, sha256: str, triage_override: str | None = None
+) -> tuple[dict[tuple[str, str], Run], Run, dict[str, Path]]:
     """Time every configuration ``repeat`` times, interleaved; keep each engine's default-logging output."""
     pin = pin_prefix()
     source = work / "referrals.jsonl"
@@ -146,8 +148,11 @@ def measure_processes(n: int, work: Path, repeat: int, sha256: str, triage_overr
     with source.open(encoding="utf-8") as handle:
         one.write_text(handle.readline(), encoding="utf-8")
     triage = triage_command(triage_override)
-    runs = {(engine, logging_label): Run(f"{engine} ({logging_label} logging)", engine, logging_label)
-            for engine in ENGINES for logging_label in LOGGING}
+    runs = {
+        (engine, logging_label): Run(f"{engine} ({logging_label} logging)", engine, logging_label)
+        for engine in ENGINES
+        for logging_label in LOGGING
+    }
     reference = Run("hand-written reference", "reference", "none")
     outputs: dict[str, Path] = {}
 
@@ -162,8 +167,11 @@ def measure_processes(n: int, work: Path, repeat: int, sha256: str, triage_overr
             if run.failure:
                 continue
             out = work / f"out_{engine}_{logging_label}.jsonl"
-            wall, code, cpu = timed_run(engine_cmd(engine, source, out), env_for(LOGGING[logging_label]),
-                                        work / f"stderr_{engine}_{logging_label}.txt")
+            wall, code, cpu = timed_run(
+                engine_cmd(engine, source, out),
+                env_for(LOGGING[logging_label]),
+                work / f"stderr_{engine}_{logging_label}.txt",
+            )
             if code != 0:
                 run.failure = describe_exit(code)
                 run.lines_written = count_lines(out)
@@ -187,8 +195,11 @@ def measure_processes(n: int, work: Path, repeat: int, sha256: str, triage_overr
             for number, line in enumerate(lines, start=1):
                 single = work / "single.jsonl"
                 single.write_text(line + "\n", encoding="utf-8")
-                _, code, _ = timed_run(engine_cmd(engine, single, work / "single_out.jsonl"), env_for("warning"),
-                                       work / "single_stderr.txt")
+                _, code, _ = timed_run(
+                    engine_cmd(engine, single, work / "single_out.jsonl"),
+                    env_for("warning"),
+                    work / "single_stderr.txt",
+                )
                 if code != 0:
                     run.crashing_input = (number, line)
                     break
@@ -196,12 +207,20 @@ def measure_processes(n: int, work: Path, repeat: int, sha256: str, triage_overr
     for (engine, logging_label), run in runs.items():
         if run.failure:
             continue
-        walls = [timed_run(engine_cmd(engine, one, work / "one_out.jsonl"), env_for(LOGGING[logging_label]),
-                           work / "one_stderr.txt") for _ in range(repeat)]
+        walls = [
+            timed_run(
+                engine_cmd(engine, one, work / "one_out.jsonl"),
+                env_for(LOGGING[logging_label]),
+                work / "one_stderr.txt",
+            )
+            for _ in range(repeat)
+        ]
         ok = [wall for wall, code, _ in walls if code == 0]
         run.startup = min(ok) if ok else None
-    ref_walls = [timed_run(reference_cmd(one, work / "one_out.jsonl"), env_for(None), work / "one_stderr.txt")
-                 for _ in range(repeat)]
+    ref_walls = [
+        timed_run(reference_cmd(one, work / "one_out.jsonl"), env_for(None), work / "one_stderr.txt")
+        for _ in range(repeat)
+    ]
     ok = [wall for wall, code, _ in ref_walls if code == 0]
     reference.startup = min(ok) if ok else None
     return runs, reference, outputs
@@ -211,7 +230,9 @@ def measure_processes(n: int, work: Path, repeat: int, sha256: str, triage_overr
 
 
 def _evidence_key(decision: dict[str, Any]) -> list[tuple[Any, ...]]:
-    return [(e["problem"], e["indicator"], e["member"], e["value"], e["definition"]) for e in decision.get("evidence", [])]
+    return [
+        (e["problem"], e["indicator"], e["member"], e["value"], e["definition"]) for e in decision.get("evidence", [])
+    ]
 
 
 def _modifier_key(decision: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -235,12 +256,22 @@ def agreement(source: Path, left: Path, right: Path, show: int = 5) -> dict[str,
         for f in differing:
             by_field[f] = by_field.get(f, 0) + 1
         if differing and len(examples) < show:
-            examples.append({"line": number + 1, "fields": {f: [a.get(f), b.get(f)] for f in differing},
-                             "input": json.loads(inputs[number])})
+            examples.append(
+                {
+                    "line": number + 1,
+                    "fields": {f: [a.get(f), b.get(f)] for f in differing},
+                    "input": json.loads(inputs[number]),
+                }
+            )
         if _evidence_key(a) == _evidence_key(b) and _modifier_key(a) == _modifier_key(b):
             evidence_agree += 1
-    return {"compared": compared, "agree": agree, "evidence_agree": evidence_agree, "by_field": by_field,
-            "examples": examples}
+    return {
+        "compared": compared,
+        "agree": agree,
+        "evidence_agree": evidence_agree,
+        "by_field": by_field,
+        "examples": examples,
+    }
 
 
 # --- in-process timings (run in a child process per backend) ------------------------------------
@@ -300,23 +331,37 @@ def worker(kind: str, source: Path) -> dict[str, tuple[float, float]]:
     with open(os.devnull, "w") as sink:
         event_log = structlog.wrap_logger(
             structlog.PrintLogger(sink),
-            processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True),
-                        structlog.processors.JSONRenderer()],
-            wrapper_class=structlog.make_filtering_bound_logger(20))
+            processors=[
+                structlog.processors.add_log_level,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+                structlog.processors.JSONRenderer(),
+            ],
+            wrapper_class=structlog.make_filtering_bound_logger(20),
+        )
         for line in lines:
             data = timed("json.loads", load_text, line)
             referral = timed("validate (parse_referral)", parse_referral, data, agencies)
             decision = timed(f"{kind}: Engine.decide", engine.decide, referral)
             timed("serialise (model_dump_json)", decision.model_dump_json)
-            timed("log one decision event (info, JSON)", event_log.info, "decision", referral_id=decision.referral_id,
-                  decision_id=decision.decision_id, route=decision.route, matched_rule=decision.matched_rule,
-                  ruleset_version="2026.1", engine=kind, duration_ms=0.123)
+            timed(
+                "log one decision event (info, JSON)",
+                event_log.info,
+                "decision",
+                referral_id=decision.referral_id,
+                decision_id=decision.decision_id,
+                route=decision.route,
+                matched_rule=decision.matched_rule,
+                ruleset_version="2026.1",
+                engine=kind,
+                duration_ms=0.123,
+            )
             if parts:
                 compiled = parts["compiled"]
                 facts = timed(f"{kind}:   build_facts", parts["build_facts"], referral, compiled)
 
                 def summarise(hits: Any, facts: Any = facts, compiled: Any = compiled) -> Any:
                     return summary_fact(compiled, facts, hits, assess(compiled, hits))
+
                 timed(f"{kind}:   backend.evaluate (incl. assess)", parts["backend"].evaluate, facts, summarise)
     return {stage: _summary_us(samples) for stage, samples in timings.items()}
 
@@ -325,8 +370,12 @@ def measure_in_process(source: Path, pin: list[str]) -> tuple[dict[str, dict[str
     results: dict[str, dict[str, list[float]]] = {}
     failures: dict[str, str] = {}
     for kind in ("python", "durable", "reference"):
-        done = subprocess.run([*pin, sys.executable, str(Path(__file__).resolve()), "--worker", kind, str(source)],
-                              capture_output=True, text=True, env=env_for("warning"))
+        done = subprocess.run(
+            [*pin, sys.executable, str(Path(__file__).resolve()), "--worker", kind, str(source)],
+            capture_output=True,
+            text=True,
+            env=env_for("warning"),
+        )
         if done.returncode != 0:
             tail = (done.stderr.strip().splitlines() or [""])[-1]
             failures[kind] = f"{describe_exit(done.returncode)}{': ' + tail if tail else ''}"
@@ -346,15 +395,27 @@ def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("PASS" if ok else "FAIL")
 
 
-def report(n: int, seed: int, repeat: int, pin: list[str], runs: dict[tuple[str, str], Run], reference: Run,
-           agreements: dict[str, dict[str, Any]], in_process: dict[str, dict[str, list[float]]],
-           in_process_failures: dict[str, str]) -> None:
-    print(f"engine throughput: {n:,} referrals (seed {seed}), best of {repeat}, "
-          f"{'pinned with ' + ' '.join(pin) if pin else 'NOT pinned (taskset unavailable)'}, Python {sys.version.split()[0]}")
+def report(
+    n: int,
+    seed: int,
+    repeat: int,
+    pin: list[str],
+    runs: dict[tuple[str, str], Run],
+    reference: Run,
+    agreements: dict[str, dict[str, Any]],
+    in_process: dict[str, dict[str, list[float]]],
+    in_process_failures: dict[str, str],
+) -> None:
+    print(
+        f"engine throughput: {n:,} referrals (seed {seed}), best of {repeat}, "
+        f"{'pinned with ' + ' '.join(pin) if pin else 'NOT pinned (taskset unavailable)'}, Python {sys.version.split()[0]}"
+    )
     print()
     ref_rate = reference.rate(n)
-    print(f"{'engine':<34}{'wall s':>8}{'refs/s':>10}{'x ref':>8}{'startup s':>11}{'steady refs/s':>15}"
-          f"{'cpu s':>8}{'refs/cpu-s':>12}{'x ref':>7}")
+    print(
+        f"{'engine':<34}{'wall s':>8}{'refs/s':>10}{'x ref':>8}{'startup s':>11}{'steady refs/s':>15}"
+        f"{'cpu s':>8}{'refs/cpu-s':>12}{'x ref':>7}"
+    )
     ref_cpu_rate = n / min(reference.cpus) if reference.cpus else None
     rows = [*runs.values(), reference]
     for run in rows:
@@ -366,8 +427,10 @@ def report(n: int, seed: int, repeat: int, pin: list[str], runs: dict[tuple[str,
         startup = f"{run.startup:.2f}" if run.startup is not None else "-"
         cpu_rate = n / min(run.cpus)
         cpu_ratio = f"{cpu_rate / ref_cpu_rate:.2f}" if ref_cpu_rate else "-"
-        print(f"{run.label:<34}{run.best:>8.2f}{fmt_rate(rate):>10}{ratio:>8}{startup:>11}{fmt_rate(run.steady_rate(n)):>15}"
-              f"{min(run.cpus):>8.2f}{fmt_rate(cpu_rate):>12}{cpu_ratio:>7}")
+        print(
+            f"{run.label:<34}{run.best:>8.2f}{fmt_rate(rate):>10}{ratio:>8}{startup:>11}{fmt_rate(run.steady_rate(n)):>15}"
+            f"{min(run.cpus):>8.2f}{fmt_rate(cpu_rate):>12}{cpu_ratio:>7}"
+        )
     for run in runs.values():
         if run.crashing_input:
             number, line = run.crashing_input
@@ -379,14 +442,24 @@ def report(n: int, seed: int, repeat: int, pin: list[str], runs: dict[tuple[str,
         d_rate, p_rate = durable.rate(n), python.rate(n)
         d_crash, p_crash = durable.failure is not None, python.failure is not None
         checks = [
-            (f"durable >= {TARGET_DURABLE_RATE:,.0f}/s", None if d_rate is None else d_rate >= TARGET_DURABLE_RATE,
-             f"{d_rate:,.0f}/s" if d_rate else f"crashed ({durable.failure})", d_crash),
-            (f"durable >= {TARGET_DURABLE_RATIO} x reference",
-             None if not (d_rate and ref_rate) else d_rate / ref_rate >= TARGET_DURABLE_RATIO,
-             f"{d_rate / ref_rate:.2f} x" if d_rate and ref_rate else f"crashed ({durable.failure})", d_crash),
-            (f"python >= {TARGET_PYTHON_RATIO} x reference",
-             None if not (p_rate and ref_rate) else p_rate / ref_rate >= TARGET_PYTHON_RATIO,
-             f"{p_rate / ref_rate:.2f} x" if p_rate and ref_rate else f"crashed ({python.failure})", p_crash),
+            (
+                f"durable >= {TARGET_DURABLE_RATE:,.0f}/s",
+                None if d_rate is None else d_rate >= TARGET_DURABLE_RATE,
+                f"{d_rate:,.0f}/s" if d_rate else f"crashed ({durable.failure})",
+                d_crash,
+            ),
+            (
+                f"durable >= {TARGET_DURABLE_RATIO} x reference",
+                None if not (d_rate and ref_rate) else d_rate / ref_rate >= TARGET_DURABLE_RATIO,
+                f"{d_rate / ref_rate:.2f} x" if d_rate and ref_rate else f"crashed ({durable.failure})",
+                d_crash,
+            ),
+            (
+                f"python >= {TARGET_PYTHON_RATIO} x reference",
+                None if not (p_rate and ref_rate) else p_rate / ref_rate >= TARGET_PYTHON_RATIO,
+                f"{p_rate / ref_rate:.2f} x" if p_rate and ref_rate else f"crashed ({python.failure})",
+                p_crash,
+            ),
         ]
         for name, ok, shown, crashed in checks:
             result = "FAIL" if crashed else verdict(ok)
@@ -398,8 +471,10 @@ def report(n: int, seed: int, repeat: int, pin: list[str], runs: dict[tuple[str,
         if "missing" in result:
             print(f"  {name:<22} not compared: {result['missing']}")
             continue
-        print(f"  {name:<22} {result['agree']:>6,} / {n:,} agree  (evidence+modifiers {result['evidence_agree']:,} / {n:,};"
-              f" compared {result['compared']:,} lines)")
+        print(
+            f"  {name:<22} {result['agree']:>6,} / {n:,} agree  (evidence+modifiers {result['evidence_agree']:,} / {n:,};"
+            f" compared {result['compared']:,} lines)"
+        )
         for field, count in sorted(result["by_field"].items()):
             print(f"      {field}: {count} disagreements")
         for example in result["examples"]:
@@ -419,14 +494,18 @@ def report(n: int, seed: int, repeat: int, pin: list[str], runs: dict[tuple[str,
 
     def total(names: tuple[str, ...]) -> float:
         return sum(stages[s][0] for s in names if s in stages)
+
     common = ("json.loads", "validate (parse_referral)", "serialise (model_dump_json)")
     for kind in ENGINES:
         if f"{kind}: Engine.decide" in stages:
             median = total((*common, f"{kind}: Engine.decide"))
-            print(f"  => {kind}: parse+validate+decide+serialise ≈ {median:,.1f} µs median "
-                  f"(≈ {1e6 / median:,.0f}/s before logging, I/O and start-up)")
-    ref_total = total(("json.loads", "validate (parse_referral)", "reference: decide (incl. respond_by)",
-                       "reference: json.dumps"))
+            print(
+                f"  => {kind}: parse+validate+decide+serialise ≈ {median:,.1f} µs median "
+                f"(≈ {1e6 / median:,.0f}/s before logging, I/O and start-up)"
+            )
+    ref_total = total(
+        ("json.loads", "validate (parse_referral)", "reference: decide (incl. respond_by)", "reference: json.dumps")
+    )
     if ref_total:
         print(f"  => reference: parse+validate+decide+dumps ≈ {ref_total:,.1f} µs median (≈ {1e6 / ref_total:,.0f}/s)")
 
@@ -437,8 +516,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="runs per configuration; the best counts (default 3)")
     parser.add_argument("--keep", type=Path, help="keep inputs and outputs in this folder")
-    parser.add_argument("--triage", metavar="COMMAND",
-                        help="command that runs the triage CLI (default: the console script next to this Python)")
+    parser.add_argument(
+        "--triage",
+        metavar="COMMAND",
+        help="command that runs the triage CLI (default: the console script next to this Python)",
+    )
     parser.add_argument("--no-in-process", action="store_true", help="skip the per-stage timings")
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -32,14 +32,65 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-AGENCIES = ("school", "police", "health", "housing", "social_care", "dwp", "youth_justice",
-            "voluntary_sector", "self_referral", "other")
+AGENCIES = (
+    "school",
+    "police",
+    "health",
+    "housing",
+    "social_care",
+    "dwp",
+    "youth_justice",
+    "voluntary_sector",
+    "self_referral",
+    "other",
+)
 # Policy §7: the districts the catalogue covers.
-IN_AREA = ("S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10", "S11", "S12", "S13",
-           "S14", "S17", "S20", "S35", "S36")
+IN_AREA = (
+    "S1",
+    "S2",
+    "S3",
+    "S4",
+    "S5",
+    "S6",
+    "S7",
+    "S8",
+    "S9",
+    "S10",
+    "S11",
+    "S12",
+    "S13",
+    "S14",
+    "S17",
+    "S20",
+    "S35",
+    "S36",
+)
 # Sheffield-area districts the catalogue does not cover, neighbours, and a few far away.
-OUT_OF_AREA = ("S18", "S21", "S25", "S26", "S32", "S33", "S60", "S63", "S66", "S70", "S75",
-               "S80", "S81", "DN1", "DN4", "LS1", "LS9", "M1", "NG1", "B1", "EC1A", "W1A", "SW1A")
+OUT_OF_AREA = (
+    "S18",
+    "S21",
+    "S25",
+    "S26",
+    "S32",
+    "S33",
+    "S60",
+    "S63",
+    "S66",
+    "S70",
+    "S75",
+    "S80",
+    "S81",
+    "DN1",
+    "DN4",
+    "LS1",
+    "LS9",
+    "M1",
+    "NG1",
+    "B1",
+    "EC1A",
+    "W1A",
+    "SW1A",
+)
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
 _EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
@@ -143,38 +194,54 @@ class ReferralGenerator:
             fte = self.count(0.25 * k, (40, 25, 15, 12, 5, 3))
             if fte is not None:
                 school["fixed_term_exclusions_3_terms"] = fte
-            school.update(self.flags({"permanently_excluded": 0.02 * k, "alternative_provision": 0.03 * k,
-                                      "not_on_roll": 0.02 * k}))
+            school.update(
+                self.flags(
+                    {"permanently_excluded": 0.02 * k, "alternative_provision": 0.03 * k, "not_on_roll": 0.02 * k}
+                )
+            )
             if school or self.chance(0.3):
                 member["school"] = school
-        offending = self.flags({"proven_offence_12m": (0.04 if age >= 10 else 0.0) * k,
-                                "asb_intervention_12m": 0.03 * k,
-                                "on_probation_or_licence": (0.03 if age >= 16 else 0.0) * k,
-                                "exploitation_risk": (0.04 if 8 <= age <= 25 else 0.005) * k})
+        offending = self.flags(
+            {
+                "proven_offence_12m": (0.04 if age >= 10 else 0.0) * k,
+                "asb_intervention_12m": 0.03 * k,
+                "on_probation_or_licence": (0.03 if age >= 16 else 0.0) * k,
+                "exploitation_risk": (0.04 if 8 <= age <= 25 else 0.005) * k,
+            }
+        )
         asb = self.count(0.15 * k, (50, 20, 12, 10, 5, 3))
         if asb is not None:
             offending["asb_incidents_12m"] = asb
         if offending or self.chance(0.05):
             member["offending"] = offending
         if age >= 16:
-            employment = self.flags({"out_of_work_benefits": (0.15 if age >= 18 else 0.02) * k,
-                                     "neet": (0.12 if age <= 24 else 0.02) * k}, explicit_false=0.1)
+            employment = self.flags(
+                {"out_of_work_benefits": (0.15 if age >= 18 else 0.02) * k, "neet": (0.12 if age <= 24 else 0.02) * k},
+                explicit_false=0.1,
+            )
             if employment:
                 member["employment"] = employment
-        abuse = self.flags({"victim_12m": (0.06 if age >= 16 else 0.03) * k,
-                            "perpetrator_12m": (0.04 if age >= 16 else 0.005) * k,
-                            "marac_high_risk": (0.02 if age >= 16 else 0.0) * k})
+        abuse = self.flags(
+            {
+                "victim_12m": (0.06 if age >= 16 else 0.03) * k,
+                "perpetrator_12m": (0.04 if age >= 16 else 0.005) * k,
+                "marac_high_risk": (0.02 if age >= 16 else 0.0) * k,
+            }
+        )
         if abuse:
             member["domestic_abuse"] = abuse
-        health = self.flags({"mental_health_concern": 0.10 * k,
-                             "substance_misuse": (0.06 if age >= 14 else 0.0) * k,
-                             "physical_health_concern": 0.06 * k,
-                             "development_concern_under5": (0.10 if age < 6 else 0.005) * k})
+        health = self.flags(
+            {
+                "mental_health_concern": 0.10 * k,
+                "substance_misuse": (0.06 if age >= 14 else 0.0) * k,
+                "physical_health_concern": 0.06 * k,
+                "development_concern_under5": (0.10 if age < 6 else 0.005) * k,
+            }
+        )
         if health:
             member["health"] = health
         if is_child or self.chance(0.03):
-            care = self.flags({"child_in_need": 0.05 * k, "child_protection_plan": 0.02 * k,
-                               "young_carer": 0.03 * k})
+            care = self.flags({"child_in_need": 0.05 * k, "child_protection_plan": 0.02 * k, "young_carer": 0.03 * k})
             missing = self.count(0.10 * k, (30, 20, 20, 15, 10, 5))
             if missing is not None:
                 care["missing_episodes_12m"] = missing
@@ -198,8 +265,16 @@ class ReferralGenerator:
         shape = self.rng.random()
         if size == 1:
             # single adult, single young person, or (rarely) a lone child referred on their own
-            people.append(self.rng.choices((("parent_carer", self.adult_age()), ("other_adult", self.adult_age(16)),
-                                            ("child", self.child_age())), weights=(60, 30, 10))[0])
+            people.append(
+                self.rng.choices(
+                    (
+                        ("parent_carer", self.adult_age()),
+                        ("other_adult", self.adult_age(16)),
+                        ("child", self.child_age()),
+                    ),
+                    weights=(60, 30, 10),
+                )[0]
+            )
         elif shape < 0.10:  # adults only: couples, flat shares, an adult child at home
             for _ in range(size):
                 people.append((self.rng.choice(("parent_carer", "other_adult")), self.adult_age(16)))
@@ -226,8 +301,15 @@ class ReferralGenerator:
     def referral(self, index: int) -> dict[str, Any]:
         heavy = self.chance(0.25)
         household: dict[str, Any] = {"postcode": self.postcode()}
-        housing = self.flags({"rent_arrears": 0.14 * (1.5 if heavy else 1), "problem_debt": 0.10,
-                              "eviction_risk": 0.05 * (2 if heavy else 1), "homeless": 0.03}, explicit_false=0.3)
+        housing = self.flags(
+            {
+                "rent_arrears": 0.14 * (1.5 if heavy else 1),
+                "problem_debt": 0.10,
+                "eviction_risk": 0.05 * (2 if heavy else 1),
+                "homeless": 0.03,
+            },
+            explicit_false=0.3,
+        )
         if housing:
             household["housing"] = housing
         household["members"] = self.members(heavy)
@@ -249,7 +331,9 @@ class ReferralGenerator:
             referral["safeguarding"] = {"immediate_risk_of_harm": False}
         referral["household"] = household
         if self.chance(0.5):
-            referral["narrative"] = "Referred by the front door after a multi-agency discussion. " * self.rng.randint(1, 6)
+            referral["narrative"] = "Referred by the front door after a multi-agency discussion. " * self.rng.randint(
+                1, 6
+            )
         return referral
 
     def referrals(self, n: int) -> Iterator[dict[str, Any]]:

@@ -51,14 +51,23 @@ EQUIVALENTS = Path(__file__).with_name("mutation_equivalents.md")
 
 # module (file or package folder) -> its fast test subset (files or folders under tests/)
 TESTS: dict[str, list[str]] = {
-    "triage/engine/": ["tests/engine/test_compiler.py", "tests/engine/test_decision_log.py", "tests/engine/test_decide.py",
-                       "tests/engine/test_routing.py",
-                       "tests/engine/test_problems.py", "tests/engine/test_need_score.py",
-                       "tests/engine/test_also_refer.py", "tests/engine/test_localities.py",
-                       "tests/engine/test_timescales.py", "tests/engine/test_determinism.py",
-                       "tests/engine/test_durable_backend.py", "tests/engine/test_differential.py",
-                       "tests/engine/test_library.py", "tests/rulebook/test_policy_edits.py",
-                       "tests/policy_tests"],
+    "triage/engine/": [
+        "tests/engine/test_compiler.py",
+        "tests/engine/test_decision_log.py",
+        "tests/engine/test_decide.py",
+        "tests/engine/test_routing.py",
+        "tests/engine/test_problems.py",
+        "tests/engine/test_need_score.py",
+        "tests/engine/test_also_refer.py",
+        "tests/engine/test_localities.py",
+        "tests/engine/test_timescales.py",
+        "tests/engine/test_determinism.py",
+        "tests/engine/test_durable_backend.py",
+        "tests/engine/test_differential.py",
+        "tests/engine/test_library.py",
+        "tests/rulebook/test_policy_edits.py",
+        "tests/policy_tests",
+    ],
     "triage/calendar.py": ["tests/test_calendar.py", "tests/engine/test_timescales.py"],
     "triage/postcodes.py": ["tests/test_postcodes.py", "tests/engine/test_localities.py"],
     "triage/models.py": ["tests/test_models.py", "tests/test_intake.py"],
@@ -66,15 +75,27 @@ TESTS: dict[str, list[str]] = {
     "triage/rulebook/": ["tests/rulebook", "tests/engine/test_compiler.py"],
     "triage/canonical.py": ["tests/test_canonical.py", "tests/audit/test_canonical.py", "tests/rulebook/test_hash.py"],
     "triage/audit/canonical.py": ["tests/audit/test_canonical.py", "tests/audit/test_verify_tamper.py"],
-    "triage/audit/chain.py": ["tests/audit/test_store.py", "tests/audit/test_verify_tamper.py",
-                              "tests/audit/test_decision_index.py", "tests/audit/test_purge_personal_data.py"],
-    "triage/audit/verify.py": ["tests/audit/test_verify_tamper.py", "tests/audit/test_tamper_evidence.py",
-                               "tests/audit/test_store.py", "tests/audit/test_decision_index.py"],
+    "triage/audit/chain.py": [
+        "tests/audit/test_store.py",
+        "tests/audit/test_verify_tamper.py",
+        "tests/audit/test_decision_index.py",
+        "tests/audit/test_purge_personal_data.py",
+    ],
+    "triage/audit/verify.py": [
+        "tests/audit/test_verify_tamper.py",
+        "tests/audit/test_tamper_evidence.py",
+        "tests/audit/test_store.py",
+        "tests/audit/test_decision_index.py",
+    ],
     "triage/audit/personal.py": ["tests/audit/test_purge_personal_data.py", "tests/audit/test_store.py"],
     "triage/audit/checkpoints.py": ["tests/audit/test_checkpoints.py", "tests/audit/test_tamper_evidence.py"],
     "triage/access/": ["tests/access", "tests/web/test_pages.py", "tests/api/test_security.py"],
     "triage/web/sessions.py": ["tests/web/test_sessions.py", "tests/web/test_pages.py", "tests/web/test_csrf.py"],
-    "triage/web/decisions.py": ["tests/web/test_csrf.py", "tests/web/test_pages.py", "tests/web/test_decision_pages.py"],
+    "triage/web/decisions.py": [
+        "tests/web/test_csrf.py",
+        "tests/web/test_pages.py",
+        "tests/web/test_decision_pages.py",
+    ],
     "triage/web/referrals.py": ["tests/web/test_csrf.py", "tests/web/test_referral_form.py"],
     "triage/web/deps.py": ["tests/web/test_pages.py", "tests/web/test_decision_pages.py", "tests/web/test_csrf.py"],
     "triage/web/signing_in.py": ["tests/web/test_csrf.py", "tests/web/test_signing_in.py", "tests/web/test_pages.py"],
@@ -85,13 +106,30 @@ PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "--hypothesis-seed=0"]
 # --- mutants ------------------------------------------------------------------------------
 
 _COMPARE: dict[type, list[type]] = {
-    ast.Lt: [ast.LtE, ast.GtE], ast.LtE: [ast.Lt, ast.Gt], ast.Gt: [ast.GtE, ast.LtE], ast.GtE: [ast.Gt, ast.Lt],
-    ast.Eq: [ast.NotEq], ast.NotEq: [ast.Eq], ast.Is: [ast.IsNot], ast.IsNot: [ast.Is],
-    ast.In: [ast.NotIn], ast.NotIn: [ast.In]}
+    ast.Lt: [ast.LtE, ast.GtE],
+    ast.LtE: [ast.Lt, ast.Gt],
+    ast.Gt: [ast.GtE, ast.LtE],
+    ast.GtE: [ast.Gt, ast.Lt],
+    ast.Eq: [ast.NotEq],
+    ast.NotEq: [ast.Eq],
+    ast.Is: [ast.IsNot],
+    ast.IsNot: [ast.Is],
+    ast.In: [ast.NotIn],
+    ast.NotIn: [ast.In],
+}
 _BINARY: dict[type, type] = {
-    ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div,
-    ast.Mod: ast.FloorDiv, ast.Pow: ast.Mult, ast.BitOr: ast.BitAnd, ast.BitAnd: ast.BitOr,
-    ast.LShift: ast.RShift, ast.RShift: ast.LShift}
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Div,
+    ast.Mod: ast.FloorDiv,
+    ast.Pow: ast.Mult,
+    ast.BitOr: ast.BitAnd,
+    ast.BitAnd: ast.BitOr,
+    ast.LShift: ast.RShift,
+    ast.RShift: ast.LShift,
+}
 _NAMES = {"any": "all", "all": "any", "min": "max", "max": "min"}
 # the condition language's operators (triage/rulebook/conditions.py): each to its boundary neighbour
 _VOCABULARY = {"eq": "ne", "ne": "eq", "lt": "le", "le": "lt", "gt": "ge", "ge": "gt"}
@@ -115,6 +153,7 @@ class Mutant:
 
 def _replacements(node: ast.AST) -> list[Callable[[ast.AST], ast.AST]]:
     """Every one-step change to ``node`` (each returns the replacement node)."""
+
     def with_field(name: str, value: Any, index: int | None = None) -> Callable[[ast.AST], ast.AST]:
         def apply(target: ast.AST) -> ast.AST:
             if index is None:
@@ -122,6 +161,7 @@ def _replacements(node: ast.AST) -> list[Callable[[ast.AST], ast.AST]]:
             else:
                 getattr(target, name)[index] = value
             return target
+
         return apply
 
     if isinstance(node, ast.Compare):
@@ -201,12 +241,19 @@ _TYPES = {"bool", "int", "float", "str", "bytes", "dict", "list", "tuple", "set"
 
 def _type_union(node: ast.AST) -> bool:
     """``X | Y`` between types (annotations and aliases), not a union of values."""
+
     def is_type(side: ast.expr) -> bool:
-        return (isinstance(side, ast.Constant) and side.value is None) or isinstance(side, ast.Subscript) or (
-            isinstance(side, ast.Name) and (side.id in _TYPES or side.id[:1].isupper())) or (
-            isinstance(side, ast.Attribute) and side.attr[:1].isupper()) or _type_union(side)
-    return (isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr)
-            and (is_type(node.left) or is_type(node.right)))
+        return (
+            (isinstance(side, ast.Constant) and side.value is None)
+            or isinstance(side, ast.Subscript)
+            or (isinstance(side, ast.Name) and (side.id in _TYPES or side.id[:1].isupper()))
+            or (isinstance(side, ast.Attribute) and side.attr[:1].isupper())
+            or _type_union(side)
+        )
+
+    return (
+        isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr) and (is_type(node.left) or is_type(node.right))
+    )
 
 
 def _short(node: ast.AST) -> str:
@@ -217,8 +264,10 @@ def _short(node: ast.AST) -> str:
 def _described(node: ast.AST, parent: ast.AST | None, variant: int) -> tuple[str, str]:
     """(before, after) as code; a constant or a name is shown with its parent expression (or its
     ``key: value`` pair in a dict), so that ``'gt' -> 'ge'`` reads ``'le': 'gt' -> 'le': 'ge'``."""
+
     def change(target: ast.AST) -> ast.AST:
         return _replacements(target)[variant](target)
+
     if isinstance(node, (ast.Constant, ast.Name)) and isinstance(parent, ast.keyword):
         return f"{parent.arg}={_short(node)}", f"{parent.arg}={_short(change(copy.deepcopy(node)))}"
     if not isinstance(node, (ast.Constant, ast.Name)) or not isinstance(parent, ast.expr):
@@ -230,6 +279,7 @@ def _described(node: ast.AST, parent: ast.AST | None, variant: int) -> tuple[str
 
             def show(k: ast.expr | None, v: ast.expr) -> str:
                 return f"{ast.unparse(k) if k else '**'}: {ast.unparse(v)}"
+
             changed = change(copy.deepcopy(node))
             return show(key, value), show(changed if node is key else key, changed if node is value else value)
     position = _preorder(parent).index(node)
@@ -303,8 +353,9 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         if fullname != self.name:
             return None
         package = [str(self.path.parent)] if self.path.name == "__init__.py" else None
-        return importlib.util.spec_from_file_location(fullname, self.path, loader=self,
-                                                      submodule_search_locations=package)
+        return importlib.util.spec_from_file_location(
+            fullname, self.path, loader=self, submodule_search_locations=package
+        )
 
     def create_module(self, spec: Any) -> None:
         return None
@@ -320,6 +371,7 @@ def module_name(file: str) -> str:
 
 def _pytest(args: list[str], plugins: list[Any]) -> int:
     import pytest
+
     return int(pytest.main([*PYTEST_ARGS, *args], plugins=plugins))
 
 
@@ -361,6 +413,7 @@ def covered_by(files: list[str], tests: list[str]) -> tuple[int, float, dict[str
     """Run the subset once, unmutated, under coverage: (pytest exit code, seconds, for each file
     each line's contexts). A context is ``call|NODEID`` for a test's own call, ``setup|...`` or
     ``teardown|...`` for fixture code (possibly shared), and ``""`` for import time."""
+
     def work() -> Any:
         import coverage
         import pytest
@@ -390,6 +443,7 @@ def covered_by(files: list[str], tests: list[str]) -> tuple[int, float, dict[str
         data = cov.get_data()
         lines = {f: {str(n): sorted(c) for n, c in data.contexts_by_lineno(str(ROOT / f)).items()} for f in files}
         return code, time.monotonic() - started, lines
+
     outcome, result = in_child(work, None)
     if outcome != "ok":
         raise SystemExit(f"the coverage run of {tests} did not finish ({outcome})")
@@ -397,13 +451,14 @@ def covered_by(files: list[str], tests: list[str]) -> tuple[int, float, dict[str
 
 
 def run_mutant(mutant: Mutant, tests: list[str], timeout: float) -> str:
-    """"killed", "timeout", "survived" or "error" (pytest ran no test: exit 5)."""
+    """ "killed", "timeout", "survived" or "error" (pytest ran no test: exit 5)."""
     code = mutated_code(mutant)
     finder = _Finder(module_name(mutant.file), ROOT / mutant.file, code)
 
     def work() -> int:
         sys.meta_path.insert(0, finder)
         return _pytest(["-x", *tests], [])
+
     outcome, result = in_child(work, timeout)
     if outcome == "timeout":
         return "timeout"
@@ -446,8 +501,9 @@ def files_of(module: str) -> list[str]:
     return sorted(str(p.relative_to(ROOT)) for p in (path.rglob("*.py") if path.is_dir() else [path]))
 
 
-def run_module(target: str, equivalent: set[str], factor: float, log: Callable[[str], None],
-               match: str | None = None) -> list[Outcome]:
+def run_module(
+    target: str, equivalent: set[str], factor: float, log: Callable[[str], None], match: str | None = None
+) -> list[Outcome]:
     tests = subset_for(target) or []
     files = files_of(target)
     code, seconds, coverage = covered_by(files, tests)
@@ -485,19 +541,26 @@ def kill_rate(outcomes: list[Outcome]) -> float:
 
 def report(results: dict[str, list[Outcome]], target: float) -> bool:
     """Print the table and the survivors; True when every module reaches the target."""
-    print(f"\n{'module':32} {'mutants':>8} {'killed':>7} {'survived':>9} {'uncovered':>10} {'equivalent':>11} "
-          f"{'kill rate':>10}")
+    print(
+        f"\n{'module':32} {'mutants':>8} {'killed':>7} {'survived':>9} {'uncovered':>10} {'equivalent':>11} "
+        f"{'kill rate':>10}"
+    )
     met = True
     for module, outcomes in results.items():
-        count = {v: sum(o.verdict == v for o in outcomes)
-                 for v in ("killed", "timeout", "survived", "uncovered", "equivalent", "error")}
+        count = {
+            v: sum(o.verdict == v for o in outcomes)
+            for v in ("killed", "timeout", "survived", "uncovered", "equivalent", "error")
+        }
         rate = kill_rate(outcomes)
         met &= rate >= target and not count["error"]
-        print(f"{module:32} {len(outcomes):>8} {count['killed'] + count['timeout']:>7} {count['survived']:>9} "
-              f"{count['uncovered']:>10} {count['equivalent']:>11} {rate:>9.1f}%"
-              + (f"  ({count['error']} could not run)" if count["error"] else ""))
-    survivors = [o for outcomes in results.values() for o in outcomes
-                 if o.verdict in ("survived", "uncovered", "error")]
+        print(
+            f"{module:32} {len(outcomes):>8} {count['killed'] + count['timeout']:>7} {count['survived']:>9} "
+            f"{count['uncovered']:>10} {count['equivalent']:>11} {rate:>9.1f}%"
+            + (f"  ({count['error']} could not run)" if count["error"] else "")
+        )
+    survivors = [
+        o for outcomes in results.values() for o in outcomes if o.verdict in ("survived", "uncovered", "error")
+    ]
     if survivors:
         print("\nsurviving mutants (kill each with a test, or list it in benchmarks/mutation_equivalents.md):")
         for o in survivors:
@@ -518,8 +581,24 @@ def _prewarm() -> None:
     The project itself is not imported: each child imports it afresh, with its mutant."""
     import coverage  # noqa: F401
     import pytest  # noqa: F401
-    for name in ("hypothesis", "pydantic", "sqlalchemy", "fastapi", "starlette", "yaml", "orjson", "structlog",
-                 "holidays", "jinja2", "httpx", "durable_rules_engine", "argon2", "alembic", "typer"):
+
+    for name in (
+        "hypothesis",
+        "pydantic",
+        "sqlalchemy",
+        "fastapi",
+        "starlette",
+        "yaml",
+        "orjson",
+        "structlog",
+        "holidays",
+        "jinja2",
+        "httpx",
+        "durable_rules_engine",
+        "argon2",
+        "alembic",
+        "typer",
+    ):
         try:
             importlib.import_module(name)
         except ImportError:
@@ -549,10 +628,14 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     for module in args.modules:
         started = time.monotonic()
-        results[module] = run_module(module, equivalent, args.timeout_factor, lambda line: print(line, flush=True),
-                                     args.match)
-        print(f"{module}: {len(results[module])} mutants in {time.monotonic() - started:.0f} s, "
-              f"kill rate {kill_rate(results[module]):.1f}%", flush=True)
+        results[module] = run_module(
+            module, equivalent, args.timeout_factor, lambda line: print(line, flush=True), args.match
+        )
+        print(
+            f"{module}: {len(results[module])} mutants in {time.monotonic() - started:.0f} s, "
+            f"kill rate {kill_rate(results[module]):.1f}%",
+            flush=True,
+        )
     return 0 if report(results, args.target) else 1
 
 

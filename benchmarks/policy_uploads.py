@@ -40,19 +40,27 @@ def _cp_plan_child_to_mast(files: dict[str, str]) -> dict[str, str]:
 
     routing = yaml.safe_load(files["rules/routing.yaml"])
     [rule] = [r for r in routing["routing"] if r["id"] == "safeguarding"]
-    rule["when"] = {"all": [{"field": "safeguarding.immediate_risk_of_harm", "eq": True},
-                            {"exists": {"who": "dependent_child"}}]}
+    rule["when"] = {
+        "all": [{"field": "safeguarding.immediate_risk_of_harm", "eq": True}, {"exists": {"who": "dependent_child"}}]
+    }
     changed = {"rules/routing.yaml": yaml.safe_dump(routing, allow_unicode=True)}
     for name, referral_id, expected in (
-            ("rules/tests/routing.yaml", "T-ROUTE-SG-1",
-             {"route": "consent_required", "matched_rule": "consent", "priority": "standard"}),
-            ("rules/tests/also_refer.yaml", "T-ALSO-CSC", {"route": "mast", "matched_rule": "mast_early_help"})):
+        (
+            "rules/tests/routing.yaml",
+            "T-ROUTE-SG-1",
+            {"route": "consent_required", "matched_rule": "consent", "priority": "standard"},
+        ),
+        ("rules/tests/also_refer.yaml", "T-ALSO-CSC", {"route": "mast", "matched_rule": "mast_early_help"}),
+    ):
         tests = yaml.safe_load(files[name])
         [case] = [c for c in tests["cases"] if c["referral"]["referral_id"] == referral_id]
         case["expect"].update(expected)
         changed[name] = yaml.safe_dump(tests, allow_unicode=True)
-    return {**files, **changed, "rules/ruleset.yaml": files["rules/ruleset.yaml"].replace(
-        'version: "2026.2"', 'version: "2026.9"', 1)}
+    return {
+        **files,
+        **changed,
+        "rules/ruleset.yaml": files["rules/ruleset.yaml"].replace('version: "2026.2"', 'version: "2026.9"', 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     from triage.settings import Settings
 
     configure_logging("warning")
-    app = create_app(Settings(audit_db=folder / "audit.sqlite3", engine=args.engine,
-                              invariant_referrals=args.referrals))
+    app = create_app(
+        Settings(audit_db=folder / "audit.sqlite3", engine=args.engine, invariant_referrals=args.referrals)
+    )
     _, token = app.state.services.keys.create("bench-policy-lead", Role.POLICY_LEAD, None)
     client = TestClient(app, headers={"Authorization": f"Bearer {token}"})
     bomb = alias_bomb()

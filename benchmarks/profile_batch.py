@@ -42,11 +42,28 @@ def main(argv: list[str] | None = None) -> int:
     work = args.keep or Path(tempfile.mkdtemp(prefix="triage-profile-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        source, output, stats = work / "referrals.jsonl", work / f"out_{args.engine}.jsonl", work / f"{args.engine}.prof"
+        source, output, stats = (
+            work / "referrals.jsonl",
+            work / f"out_{args.engine}.jsonl",
+            work / f"{args.engine}.prof",
+        )
         write_jsonl(generate(args.n, args.seed), source)
         target = [str(args.script)] if args.script else ["-m", "triage.cli"]
-        command = [*pin_prefix(), sys.executable, "-m", "cProfile", "-o", str(stats), *target,
-                   "batch", str(source), "-o", str(output), "--engine", args.engine]
+        command = [
+            *pin_prefix(),
+            sys.executable,
+            "-m",
+            "cProfile",
+            "-o",
+            str(stats),
+            *target,
+            "batch",
+            str(source),
+            "-o",
+            str(output),
+            "--engine",
+            args.engine,
+        ]
         started = time.perf_counter()
         with (work / "stderr.txt").open("wb") as stderr:
             done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=stderr)

@@ -32,8 +32,20 @@ from triage.models import Member, Referral
 VERSION = "2026.1"
 
 # Spec: the catalogue's partner agencies.
-AGENCIES = frozenset(("school", "police", "health", "housing", "social_care", "dwp", "youth_justice",
-                      "voluntary_sector", "self_referral", "other"))
+AGENCIES = frozenset(
+    (
+        "school",
+        "police",
+        "health",
+        "housing",
+        "social_care",
+        "dwp",
+        "youth_justice",
+        "voluntary_sector",
+        "self_referral",
+        "other",
+    )
+)
 
 # §7 localities (MAST teams); any other district is out of area.
 LOCALITY = {d: "north" for d in ("S3", "S5", "S6", "S35", "S36")}
@@ -44,8 +56,14 @@ LOCALITY.update({d: "west" for d in ("S1", "S7", "S8", "S10", "S11", "S17")})
 WORKING_DAYS = {"immediate": 0, "high": 5, "standard": 10}
 
 # §2 table order.
-PROBLEM_ORDER = ("crime_asb", "school_attendance", "children_need_help", "worklessness_finance",
-                 "domestic_abuse", "health")
+PROBLEM_ORDER = (
+    "crime_asb",
+    "school_attendance",
+    "children_need_help",
+    "worklessness_finance",
+    "domestic_abuse",
+    "health",
+)
 PROBLEM_LABEL = {
     "crime_asb": "Crime and anti-social behaviour",
     "school_attendance": "School attendance and exclusion",
@@ -188,37 +206,70 @@ def evaluate(referral: Referral) -> dict[str, Any]:
     evidence: list[dict[str, Any]] = []
     reasons: list[str] = []
 
-    def add(problem: str, indicator: str, holders: list[Member], definition: str, what: str,
-            value_of: Any = None) -> None:
+    def add(
+        problem: str, indicator: str, holders: list[Member], definition: str, what: str, value_of: Any = None
+    ) -> None:
         for m in holders:
             value = True if value_of is None else value_of(m)
-            evidence.append({"problem": problem, "indicator": indicator, "member": m.id, "value": value,
-                             "definition": definition})
+            evidence.append(
+                {"problem": problem, "indicator": indicator, "member": m.id, "value": value, "definition": definition}
+            )
             reasons.append(f"{_name(m)} {what.format(value=value)}")
 
     def add_household(problem: str, indicator: str, holds: bool, what: str) -> None:
         if holds:
-            evidence.append({"problem": problem, "indicator": indicator, "member": None, "value": True,
-                             "definition": None})
+            evidence.append(
+                {"problem": problem, "indicator": indicator, "member": None, "value": True, "definition": None}
+            )
             reasons.append(f"The household {what}")
 
     add("crime_asb", "proven_offence_12m", proven, ANY, "has a proven offence in the last 12 months")
-    add("crime_asb", "asb_intervention_12m", asb_int, ANY, "has had an anti-social behaviour intervention in the last 12 months")
-    add("crime_asb", "asb_incidents_12m", asb_inc, ANY, "was involved in {value} anti-social behaviour incidents in the last 12 months",
-        lambda m: m.offending.asb_incidents_12m)
+    add(
+        "crime_asb",
+        "asb_intervention_12m",
+        asb_int,
+        ANY,
+        "has had an anti-social behaviour intervention in the last 12 months",
+    )
+    add(
+        "crime_asb",
+        "asb_incidents_12m",
+        asb_inc,
+        ANY,
+        "was involved in {value} anti-social behaviour incidents in the last 12 months",
+        lambda m: m.offending.asb_incidents_12m,
+    )
     add("crime_asb", "on_probation_or_licence", probation, ANY, "is on probation or licence")
     add("crime_asb", "exploitation_risk", exploit, ANY, "is at risk of criminal or sexual exploitation")
-    add("school_attendance", "persistent_absence", pa, PERSISTENT, "attended {value}% of sessions, at or below the persistent absence threshold",
-        lambda m: m.school.attendance_pct)
-    add("school_attendance", "fixed_term_exclusions_3_terms", fte, SCHOOL, "has had {value} fixed-term exclusions in the last three terms",
-        lambda m: m.school.fixed_term_exclusions_3_terms)
+    add(
+        "school_attendance",
+        "persistent_absence",
+        pa,
+        PERSISTENT,
+        "attended {value}% of sessions, at or below the persistent absence threshold",
+        lambda m: m.school.attendance_pct,
+    )
+    add(
+        "school_attendance",
+        "fixed_term_exclusions_3_terms",
+        fte,
+        SCHOOL,
+        "has had {value} fixed-term exclusions in the last three terms",
+        lambda m: m.school.fixed_term_exclusions_3_terms,
+    )
     add("school_attendance", "permanently_excluded", perm, SCHOOL, "has been permanently excluded from school")
     add("school_attendance", "alternative_provision", altp, SCHOOL, "is in alternative provision")
     add("school_attendance", "not_on_roll", noroll, SCHOOL, "is not on a school roll")
     add("children_need_help", "child_in_need", cin, DEP, "is a child in need")
     add("children_need_help", "young_carer", carer, DEP, "is a young carer")
-    add("children_need_help", "missing_episodes_12m", missing2, DEP, "has been missing {value} times in the last 12 months",
-        lambda m: m.social_care.missing_episodes_12m)
+    add(
+        "children_need_help",
+        "missing_episodes_12m",
+        missing2,
+        DEP,
+        "has been missing {value} times in the last 12 months",
+        lambda m: m.social_care.missing_episodes_12m,
+    )
     add("children_need_help", "development_concern_under5", dev5, DEP, "has a development concern and is under 5")
     add("children_need_help", "exploitation_risk", child_exploit, DEP, "is a child at risk of exploitation")
     add("worklessness_finance", "out_of_work_benefits", oowb, ADULT, "receives out-of-work benefits")
@@ -270,7 +321,9 @@ def evaluate(referral: Referral) -> dict[str, Any]:
     if child_offence:
         need_score += 10
         modifiers.append({"modifier": "child_proven_offence", "points": 10, "members": [m.id for m in child_offence]})
-        reasons.append(f"Need score +10: {_names(child_offence)} is a child with a proven offence in the last 12 months")
+        reasons.append(
+            f"Need score +10: {_names(child_offence)} is a child with a proven offence in the last 12 months"
+        )
     if parent_subst:
         need_score += 10
         modifiers.append({"modifier": "parent_substance_misuse", "points": 10, "members": [m.id for m in parent_subst]})
@@ -295,8 +348,10 @@ def evaluate(referral: Referral) -> dict[str, Any]:
 
     if locality_of_area is None:
         rule, route, priority = "out_of_area", "out_of_area", "standard"
-        route_reason = (f"Postcode district {the_district} is not covered by the city's services: "
-                        "return to the referrer to refer to the home authority")
+        route_reason = (
+            f"Postcode district {the_district} is not covered by the city's services: "
+            "return to the referrer to refer to the home authority"
+        )
     elif cpp or (risk_of_harm and dependent_children):
         rule, route, priority = "safeguarding", "childrens_social_care", "immediate"
         route_reason = f"A child may be at risk of harm ({_names(cpp or dependent_children)}): refer to children's social care today"
@@ -323,10 +378,14 @@ def evaluate(referral: Referral) -> dict[str, Any]:
         route_reason = "Informed consent to early help has not been recorded: return to the referrer to obtain it"
     elif met >= 3 or (met >= 2 and need_score >= 40):
         rule, route, priority = "bsf_intensive", "bsf", "high"
-        route_reason = f"{met} headline problems met ({problem_labels}) with need score {need_score}: Building Successful Families"
+        route_reason = (
+            f"{met} headline problems met ({problem_labels}) with need score {need_score}: Building Successful Families"
+        )
     elif met >= 1:
         rule, route, priority = "mast_early_help", "mast", "standard"
-        route_reason = f"{met} headline problem met ({problem_labels}) with need score {need_score}: MAST {locality_of_area} team"
+        route_reason = (
+            f"{met} headline problem met ({problem_labels}) with need score {need_score}: MAST {locality_of_area} team"
+        )
     else:
         rule, route, priority = "below_threshold", "universal_signpost", "standard"
         route_reason = "No headline problem is met: signpost the household to universal services"
@@ -339,13 +398,19 @@ def evaluate(referral: Referral) -> dict[str, Any]:
         wanted = set()
         if marac:
             wanted.add("domestic_abuse_service")
-            reasons.append(f"Also refer to the domestic abuse service: {_names(marac)} is a high-risk case heard at MARAC")
+            reasons.append(
+                f"Also refer to the domestic abuse service: {_names(marac)} is a high-risk case heard at MARAC"
+            )
         if child_offence:
             wanted.add("youth_justice_service")
-            reasons.append(f"Also refer to the youth justice service: {_names(child_offence)} is a child with a proven offence")
+            reasons.append(
+                f"Also refer to the youth justice service: {_names(child_offence)} is a child with a proven offence"
+            )
         if adult_subst:
             wanted.add("drug_alcohol_service")
-            reasons.append(f"Also refer to the drug and alcohol service: {_names(adult_subst)} misuses drugs or alcohol")
+            reasons.append(
+                f"Also refer to the drug and alcohol service: {_names(adult_subst)} misuses drugs or alcohol"
+            )
         if child_mh:
             wanted.add("camhs")
             reasons.append(f"Also refer to CAMHS: {_names(child_mh)} is a child with a mental health concern")
@@ -355,9 +420,18 @@ def evaluate(referral: Referral) -> dict[str, Any]:
         wanted.discard(route)
         also = sorted(wanted)
 
-    return {"route": route, "locality": locality, "priority": priority, "problems": problems,
-            "need_score": need_score, "also_refer": also, "matched_rule": rule,
-            "reasons": [route_reason, *reasons], "evidence": evidence, "modifiers": modifiers}
+    return {
+        "route": route,
+        "locality": locality,
+        "priority": priority,
+        "problems": problems,
+        "need_score": need_score,
+        "also_refer": also,
+        "matched_rule": rule,
+        "reasons": [route_reason, *reasons],
+        "evidence": evidence,
+        "modifiers": modifiers,
+    }
 
 
 class ReferenceTriage:
@@ -399,8 +473,14 @@ class ReferenceTriage:
                 referral_id = data["referral_id"]
             return json.dumps(self.decide(parse_referral(data, AGENCIES)), separators=(",", ":"))
         except InvalidReferral as error:
-            return json.dumps({"line": number, "referral_id": referral_id, "error": str(error),
-                               "errors": [{"path": e.path, "reason": e.reason} for e in error.errors]})
+            return json.dumps(
+                {
+                    "line": number,
+                    "referral_id": referral_id,
+                    "error": str(error),
+                    "errors": [{"path": e.path, "reason": e.reason} for e in error.errors],
+                }
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

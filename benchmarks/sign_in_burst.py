@@ -87,16 +87,43 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="triage-sign-in-burst-"))
     folder.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "TRIAGE_DATA_DIR": str(folder), "TRIAGE_AUDIT_DB": str(folder / "audit.sqlite3"),
-           "TRIAGE_LOG_LEVEL": "warning", "TRIAGE_SECURE_COOKIES": "false"}
+    env = {
+        **os.environ,
+        "TRIAGE_DATA_DIR": str(folder),
+        "TRIAGE_AUDIT_DB": str(folder / "audit.sqlite3"),
+        "TRIAGE_LOG_LEVEL": "warning",
+        "TRIAGE_SECURE_COOKIES": "false",
+    }
     env.pop("TRIAGE_DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "triage.cli", "staff", "create", "--username", "bench.user", "--name",
-                    "Bench User", "--role", "front_door", "--password-stdin"], input=PASSWORD + "\n", text=True,
-                   env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "triage.cli",
+            "staff",
+            "create",
+            "--username",
+            "bench.user",
+            "--name",
+            "Bench User",
+            "--role",
+            "front_door",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+        text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "triage.cli", "serve", "--port", str(port), "--engine", "python"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "triage.cli", "serve", "--port", str(port), "--engine", "python"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait_ready(base)
         before = _peak_mib(server.pid)
@@ -119,11 +146,15 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"{args.clients} sign-ins at once, answered in {elapsed:.1f} s: "
-          + ", ".join(f"{count} x {status}" for status, count in sorted(Counter(statuses).items())))
+    print(
+        f"{args.clients} sign-ins at once, answered in {elapsed:.1f} s: "
+        + ", ".join(f"{count} x {status}" for status, count in sorted(Counter(statuses).items()))
+    )
     print(f"server peak memory: {before:.0f} MiB before, {after:.0f} MiB after")
-    print(f"GET /readyz during the burst: median {statistics.median(probes):.0f} ms, max {max(probes):.0f} ms "
-          f"({len(probes)} calls)")
+    print(
+        f"GET /readyz during the burst: median {statistics.median(probes):.0f} ms, max {max(probes):.0f} ms "
+        f"({len(probes)} calls)"
+    )
 
 
 if __name__ == "__main__":

@@ -54,8 +54,10 @@ def store(store_url: str) -> Iterator[AuditStore]:
 @pytest.fixture
 def audited(store: AuditStore, policy: Policy) -> Callable[..., Decision]:
     """``audited(data, caller="tests")``: decide a referral dict with the python engine and record it."""
+
     def run(data: dict[str, Any], caller: str = "tests") -> Decision:
         return record_decision(store, policy, data, caller)
+
     return run
 
 
@@ -79,8 +81,10 @@ def referral() -> Callable[..., dict[str, Any]]:
 @pytest.fixture
 def decide(engine: Engine) -> Callable[..., Decision]:
     """Decide a referral dict with the parametrised engine."""
+
     def run(data: dict[str, Any]) -> Decision:
         return engine.decide(parse_referral(data, engine.policy.agencies))
+
     return run
 
 
@@ -117,4 +121,5 @@ def log_lines(capsys) -> Iterator:
     def read() -> tuple[list[dict], str]:
         err = capsys.readouterr().err
         return [json.loads(line) for line in err.splitlines() if line.startswith("{")], err
+
     yield read

@@ -40,8 +40,13 @@ def fresh_postgres() -> str:
     return POSTGRES_URL
 
 
-def record_decision(store: AuditStore, policy: Policy, data: dict[str, Any], caller: str = "tests",
-                    decide: Callable[[Engine, Referral], Decision] | None = None) -> Decision:
+def record_decision(
+    store: AuditStore,
+    policy: Policy,
+    data: dict[str, Any],
+    caller: str = "tests",
+    decide: Callable[[Engine, Referral], Decision] | None = None,
+) -> Decision:
     """Decide ``data`` with the python engine (or ``decide``) and record it, as a front door would
     (without the ruleset-load event a front door records when it opens)."""
     engine = Engine(policy, "python")
@@ -57,8 +62,12 @@ def drop_triggers(store: AuditStore) -> None:
     """Do what a tamperer with write access to the database does first: drop every append-only trigger."""
     with store.db.begin() as conn:
         if store.db.dialect.name == "postgresql":
-            rows = conn.execute(text("SELECT tgname, relname FROM pg_trigger JOIN pg_class ON pg_class.oid = tgrelid "
-                                     "WHERE NOT tgisinternal")).all()
+            rows = conn.execute(
+                text(
+                    "SELECT tgname, relname FROM pg_trigger JOIN pg_class ON pg_class.oid = tgrelid "
+                    "WHERE NOT tgisinternal"
+                )
+            ).all()
             for name, table in rows:
                 conn.execute(text(f'DROP TRIGGER "{name}" ON "{table}"'))
         else:

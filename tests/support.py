@@ -93,11 +93,19 @@ SPEC_EXAMPLE: dict[str, Any] = {
         "postcode": "S5 7AU",
         "housing": {"rent_arrears": True, "problem_debt": False, "eviction_risk": False, "homeless": False},
         "members": [
-            {"id": "p1", "role": "parent_carer", "age": 34,
-             "employment": {"out_of_work_benefits": True},
-             "health": {"mental_health_concern": True}},
-            {"id": "c1", "role": "child", "age": 12,
-             "school": {"attendance_pct": 82.5, "fixed_term_exclusions_3_terms": 1}},
+            {
+                "id": "p1",
+                "role": "parent_carer",
+                "age": 34,
+                "employment": {"out_of_work_benefits": True},
+                "health": {"mental_health_concern": True},
+            },
+            {
+                "id": "c1",
+                "role": "child",
+                "age": 12,
+                "school": {"attendance_pct": 82.5, "fixed_term_exclusions_3_terms": 1},
+            },
         ],
     },
     "narrative": "Free text from the referrer.",
@@ -111,28 +119,61 @@ def set_consent_and_risk(data: dict[str, Any], consent: str, risk: str) -> None:
     ``risk``: absent (no section), empty (``{}``), false or true (``immediate_risk_of_harm``).
     """
     if consent != "absent":
-        data["consent"] = {"empty": {}, "true": {"given": True}, "false": {"given": False},
-                           "null": {"given": None}}[consent]
+        data["consent"] = {"empty": {}, "true": {"given": True}, "false": {"given": False}, "null": {"given": None}}[
+            consent
+        ]
     if risk != "absent":
         data["safeguarding"] = {} if risk == "empty" else {"immediate_risk_of_harm": risk == "true"}
 
 
 # --- the policy's vocabularies ----------------------------------------------------------------
 
-AGENCIES = frozenset({"school", "police", "health", "housing", "social_care", "dwp", "youth_justice",
-                      "voluntary_sector", "self_referral", "other"})
+AGENCIES = frozenset(
+    {
+        "school",
+        "police",
+        "health",
+        "housing",
+        "social_care",
+        "dwp",
+        "youth_justice",
+        "voluntary_sector",
+        "self_referral",
+        "other",
+    }
+)
 
 # Headline problems (policy §1), in policy order.
-POLICY_ORDER = ["crime_asb", "school_attendance", "children_need_help", "worklessness_finance",
-                "domestic_abuse", "health"]
+POLICY_ORDER = [
+    "crime_asb",
+    "school_attendance",
+    "children_need_help",
+    "worklessness_finance",
+    "domestic_abuse",
+    "health",
+]
 
 # Routing rules (policy §4), in order.
-ROUTING_RULE_IDS = ["out_of_area", "safeguarding", "adult_safeguarding", "no_dependent_children", "consent",
-                    "bsf_intensive", "mast_early_help", "below_threshold"]
+ROUTING_RULE_IDS = [
+    "out_of_area",
+    "safeguarding",
+    "adult_safeguarding",
+    "no_dependent_children",
+    "consent",
+    "bsf_intensive",
+    "mast_early_help",
+    "below_threshold",
+]
 
 # The routes rule 4 (no_dependent_children) can choose.
-RULE_4_ROUTES = {"domestic_abuse_service", "drug_alcohol_service", "adult_mental_health", "housing_solutions",
-                 "employment_support", "universal_signpost"}
+RULE_4_ROUTES = {
+    "domestic_abuse_service",
+    "drug_alcohol_service",
+    "adult_mental_health",
+    "housing_solutions",
+    "employment_support",
+    "universal_signpost",
+}
 
 # Member fields by section: true/false flags, and whole-number counts.
 BOOL_FIELDS = {
@@ -161,23 +202,59 @@ HOUSING_FIELDS = ["rent_arrears", "problem_debt", "eviction_risk", "homeless"]
 
 TINY_COSTS: dict[str, Any] = {
     "appraisal": {
-        "price_year": "2025-26", "service_costs_price_year": "2025-26", "discount_rate": 0.035, "horizon_years": 3,
-        "profile": [0.5, 1.0, 0.5], "engagement": {"bsf": 0.8}, "funders": {"bsf": {"council": 1.0}},
-        "optimism_bias": [{"grade": 1, "haircut": 0.0, "meaning": "best"}, {"grade": 2, "haircut": 0.1, "meaning": "good"}],
-        "sensitivity": [{"parameter": "effect", "label": "Effect -25% / +25%", "low": 0.75, "high": 1.25},
-                        {"parameter": "deadweight", "label": "Deadweight range"}],
+        "price_year": "2025-26",
+        "service_costs_price_year": "2025-26",
+        "discount_rate": 0.035,
+        "horizon_years": 3,
+        "profile": [0.5, 1.0, 0.5],
+        "engagement": {"bsf": 0.8},
+        "funders": {"bsf": {"council": 1.0}},
+        "optimism_bias": [
+            {"grade": 1, "haircut": 0.0, "meaning": "best"},
+            {"grade": 2, "haircut": 0.1, "meaning": "good"},
+        ],
+        "sensitivity": [
+            {"parameter": "effect", "label": "Effect -25% / +25%", "low": 0.75, "high": 1.25},
+            {"parameter": "deadweight", "label": "Deadweight range"},
+        ],
         "monte_carlo": {"draws": 50, "seed": 7, "effect": [0.75, 1.25], "engagement": [0.8, 1.2]},
     },
     "agencies": [{"id": "council", "name": "Council"}, {"id": "police", "name": "Police"}],
-    "unit_costs": [{"code": "X1", "description": "A costly event", "value": 1000, "unit": "each",
-                    "price_year": "2015-16", "source": "test",
-                    "split": [{"agency": "council", "amount": 600, "kind": "fiscal", "cashable": True},
-                              {"agency": "police", "amount": 400, "kind": "fiscal", "cashable": False}]}],
-    "deflators": {"series": "test", "source": "test", "base": "2025-26 = 100",
-                  "index": {"2015-16": 80.0, "2025-26": 100.0}},
-    "outcomes": [{"id": "event", "problem": "crime_asb", "description": "An event", "unit_cost": "X1",
-                  "baseline_rate": 2.0, "effect": {"bsf": 0.5}, "deadweight": 0.2, "deadweight_range": [0.1, 0.3],
-                  "attribution": 0.75, "evidence_grade": 2, "evidence": "test"}],
+    "unit_costs": [
+        {
+            "code": "X1",
+            "description": "A costly event",
+            "value": 1000,
+            "unit": "each",
+            "price_year": "2015-16",
+            "source": "test",
+            "split": [
+                {"agency": "council", "amount": 600, "kind": "fiscal", "cashable": True},
+                {"agency": "police", "amount": 400, "kind": "fiscal", "cashable": False},
+            ],
+        }
+    ],
+    "deflators": {
+        "series": "test",
+        "source": "test",
+        "base": "2025-26 = 100",
+        "index": {"2015-16": 80.0, "2025-26": 100.0},
+    },
+    "outcomes": [
+        {
+            "id": "event",
+            "problem": "crime_asb",
+            "description": "An event",
+            "unit_cost": "X1",
+            "baseline_rate": 2.0,
+            "effect": {"bsf": 0.5},
+            "deadweight": 0.2,
+            "deadweight_range": [0.1, 0.3],
+            "attribution": 0.75,
+            "evidence_grade": 2,
+            "evidence": "test",
+        }
+    ],
 }
 
 
@@ -189,8 +266,13 @@ def tiny_costs(service_cost: float = 2000.0, **appraisal: Any) -> Any:
 
     data = copy.deepcopy(TINY_COSTS)
     data["appraisal"].update(appraisal)
-    return CostData(root=None, data=CostDataFolder.model_validate(data), sha256="test",  # type: ignore[arg-type]
-                    service_costs={"bsf": service_cost}, ruleset_version="test")
+    return CostData(
+        root=None,
+        data=CostDataFolder.model_validate(data),
+        sha256="test",  # type: ignore[arg-type]
+        service_costs={"bsf": service_cost},
+        ruleset_version="test",
+    )
 
 
 # --- the web pages ------------------------------------------------------------------------------
@@ -214,8 +296,14 @@ def signed_in_browser(app: Any, username: str) -> Any:
     return browser
 
 
-def append_whole_decision(engine: Any, policy: Any, data: dict[str, Any], decision: Any, caller: str,
-                          recorded_at: str = "2026-01-05T09:00:00+00:00") -> None:
+def append_whole_decision(
+    engine: Any,
+    policy: Any,
+    data: dict[str, Any],
+    decision: Any,
+    caller: str,
+    recorded_at: str = "2026-01-05T09:00:00+00:00",
+) -> None:
     """Write a decision as stores did before personal parts were kept apart: the whole decision
     (reasons, evidence, the referral id as sent) inside the chain, and no decisions-index row
     (as before migration 0002). For tests of reading and upgrading such logs."""
@@ -227,27 +315,54 @@ def append_whole_decision(engine: Any, policy: Any, data: dict[str, Any], decisi
 
     payload = canonical(data)
     with engine.begin() as conn:
-        tail = conn.execute(select(tables.events.c.seq, tables.events.c.hash)
-                            .order_by(tables.events.c.seq.desc()).limit(1)).first()
+        tail = conn.execute(
+            select(tables.events.c.seq, tables.events.c.hash).order_by(tables.events.c.seq.desc()).limit(1)
+        ).first()
         seq, prev_hash = (tail.seq + 1, tail.hash) if tail else (1, GENESIS)
-        if not conn.execute(select(func.count()).select_from(tables.rulesets)
-                            .where(tables.rulesets.c.sha256 == policy.sha256)).scalar_one():
-            conn.execute(tables.rulesets.insert().values(
-                sha256=policy.sha256, version=policy.version, stored_at=recorded_at,
-                content=yaml.safe_dump(policy.content, sort_keys=True, allow_unicode=True)))
-        if not conn.execute(select(func.count()).select_from(tables.payloads)
-                            .where(tables.payloads.c.sha256 == sha256_text(payload))).scalar_one():
-            conn.execute(tables.payloads.insert().values(sha256=sha256_text(payload), stored_at=recorded_at,
-                                                         body=payload))
-        content = {"seq": seq, "event_id": f"whole-{seq}", "kind": "decision", "recorded_at": recorded_at,
-                   "referral_id": decision.referral_id, "decision_id": decision.decision_id,
-                   "body": {"decision": decision.model_dump(mode="json"), "caller": caller,
-                            "payload_sha256": sha256_text(payload)}}
+        if not conn.execute(
+            select(func.count()).select_from(tables.rulesets).where(tables.rulesets.c.sha256 == policy.sha256)
+        ).scalar_one():
+            conn.execute(
+                tables.rulesets.insert().values(
+                    sha256=policy.sha256,
+                    version=policy.version,
+                    stored_at=recorded_at,
+                    content=yaml.safe_dump(policy.content, sort_keys=True, allow_unicode=True),
+                )
+            )
+        if not conn.execute(
+            select(func.count()).select_from(tables.payloads).where(tables.payloads.c.sha256 == sha256_text(payload))
+        ).scalar_one():
+            conn.execute(
+                tables.payloads.insert().values(sha256=sha256_text(payload), stored_at=recorded_at, body=payload)
+            )
+        content = {
+            "seq": seq,
+            "event_id": f"whole-{seq}",
+            "kind": "decision",
+            "recorded_at": recorded_at,
+            "referral_id": decision.referral_id,
+            "decision_id": decision.decision_id,
+            "body": {
+                "decision": decision.model_dump(mode="json"),
+                "caller": caller,
+                "payload_sha256": sha256_text(payload),
+            },
+        }
         text = canonical(content)
-        conn.execute(tables.events.insert().values(
-            seq=seq, event_id=content["event_id"], kind="decision", recorded_at=recorded_at,
-            referral_id=decision.referral_id, decision_id=decision.decision_id, content=text,
-            prev_hash=prev_hash, hash=link_hash(prev_hash, text)))
+        conn.execute(
+            tables.events.insert().values(
+                seq=seq,
+                event_id=content["event_id"],
+                kind="decision",
+                recorded_at=recorded_at,
+                referral_id=decision.referral_id,
+                decision_id=decision.decision_id,
+                content=text,
+                prev_hash=prev_hash,
+                hash=link_hash(prev_hash, text),
+            )
+        )
 
 
 # --- hostile policy files -------------------------------------------------------------------------
@@ -258,7 +373,9 @@ def alias_bomb(levels: int = 9, width: int = 9) -> str:
     list of ``width`` aliases to the one before; expanded, it is ``width ** levels`` (387 million) strings."""
     names = "abcdefghijklmnopqrstuvwxyz"[:levels]
     lines = [f"{names[0]}: &{names[0]} [" + ",".join(["lol"] * width) + "]"]
-    lines += [f"{name}: &{name} [" + ",".join([f"*{before}"] * width) + "]" for before, name in itertools.pairwise(names)]
+    lines += [
+        f"{name}: &{name} [" + ",".join([f"*{before}"] * width) + "]" for before, name in itertools.pairwise(names)
+    ]
     return "\n".join(lines) + "\n"
 
 

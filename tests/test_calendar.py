@@ -179,7 +179,9 @@ def test_unknown_subdivision_rejected() -> None:
 
 @pytest.mark.parametrize(("subdivisions", "shown"), [(["ENG", "WLS"], "['ENG', 'WLS']"), ([], "[]")])
 def test_repr_names_the_configuration(subdivisions: list[str], shown: str) -> None:
-    assert repr(WorkingCalendar("GB", subdivisions, "Europe/London")) == f"WorkingCalendar('GB', {shown}, 'Europe/London')"
+    assert (
+        repr(WorkingCalendar("GB", subdivisions, "Europe/London")) == f"WorkingCalendar('GB', {shown}, 'Europe/London')"
+    )
 
 
 def test_bare_string_subdivisions_rejected() -> None:
@@ -194,9 +196,7 @@ _POSITIVE_N = st.integers(min_value=1, max_value=60)
 
 
 @given(day=_DAYS, n=_POSITIVE_N)
-def test_positive_offsets_land_on_later_working_days_in_order(
-    cal: WorkingCalendar, day: date, n: int
-) -> None:
+def test_positive_offsets_land_on_later_working_days_in_order(cal: WorkingCalendar, day: date, n: int) -> None:
     result = cal.add_working_days(day, n)
     assert cal.is_working_day(result)
     assert result > day

@@ -22,7 +22,17 @@ def test_free_text_refuses_them_all_but_tab_and_line_breaks():
     assert {c for c in REFUSED if is_safe(f"line one{c}line two", multiline=True)} == KEPT_IN_FREE_TEXT
 
 
-@pytest.mark.parametrize("text", ["A. Teacher", "Zoë O'Brien-Łukasz", "家族", "🙂 emoji (a surrogate pair in JSON)",
-                                  "\u00a0non-breaking space", "", "\u200b"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A. Teacher",
+        "Zoë O'Brien-Łukasz",
+        "家族",
+        "🙂 emoji (a surrogate pair in JSON)",
+        "\u00a0non-breaking space",
+        "",
+        "\u200b",
+    ],
+)
 def test_ordinary_text_in_any_script_is_kept(text):
     assert is_safe(text) and is_safe(text, multiline=True)

@@ -36,12 +36,33 @@ from support import ROUTING_RULE_IDS, SPEC_EXAMPLE
 # What the policy says for SPEC_EXAMPLE: school_attendance (82.5% <= 90), worklessness_finance
 # (benefits, rent arrears), health (mental health) -> 3 problems -> bsf, high, 5 working days
 # after Friday 20 November 2026.
-SPEC_DECISION = {"route": "bsf", "locality": None, "priority": "high", "respond_by": "2026-11-27",
-                 "problems": ["school_attendance", "worklessness_finance", "health"], "need_score": 30,
-                 "also_refer": [], "matched_rule": "bsf_intensive"}
+SPEC_DECISION = {
+    "route": "bsf",
+    "locality": None,
+    "priority": "high",
+    "respond_by": "2026-11-27",
+    "problems": ["school_attendance", "worklessness_finance", "health"],
+    "need_score": 30,
+    "also_refer": [],
+    "matched_rule": "bsf_intensive",
+}
 
-CONTRACT_FIELDS = {"decision_id", "referral_id", "route", "locality", "priority", "respond_by", "problems",
-                   "need_score", "also_refer", "matched_rule", "reasons", "evidence", "ruleset", "decided_at"}
+CONTRACT_FIELDS = {
+    "decision_id",
+    "referral_id",
+    "route",
+    "locality",
+    "priority",
+    "respond_by",
+    "problems",
+    "need_score",
+    "also_refer",
+    "matched_rule",
+    "reasons",
+    "evidence",
+    "ruleset",
+    "decided_at",
+}
 
 runner = CliRunner()
 
@@ -117,7 +138,7 @@ def test_decide_cites_the_ruleset_version(spec_file: Path) -> None:
 def test_decide_stdout_is_only_the_decision(spec_file: Path) -> None:
     """Log lines go to stderr, so stdout can be piped straight into another tool."""
     result = invoke("decide", spec_file)
-    assert isinstance(json.loads(result.stdout), dict) and "\"event\"" not in result.stdout
+    assert isinstance(json.loads(result.stdout), dict) and '"event"' not in result.stdout
 
 
 def test_explain_prints_a_readable_report_with_the_route(spec_file: Path) -> None:
@@ -161,7 +182,8 @@ def test_decide_reads_hand_written_yaml_with_comments(tmp_path: Path) -> None:
         "  members:\n"
         "    - {id: p1, role: parent_carer, age: 40}\n"
         "    - {id: c1, role: child, age: 13, school: {attendance_pct: 90.0}}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     decision = decision_of(invoke("decide", path))
     assert (decision["route"], decision["locality"]) == ("mast", "west")
 
@@ -179,8 +201,12 @@ def test_invalid_referral_names_every_bad_field_on_stderr(tmp_path: Path) -> Non
     data["household"]["members"][0]["health"]["mental_health"] = True
     data["urgency"] = "high"
     result = invoke("decide", write_json(tmp_path / "bad.json", data))
-    for path in ["household.members[1].school.attendance_pct", "household.members[0].age",
-                 "household.members[0].health.mental_health", "urgency"]:
+    for path in [
+        "household.members[1].school.attendance_pct",
+        "household.members[0].age",
+        "household.members[0].health.mental_health",
+        "urgency",
+    ]:
         assert path in result.stderr, path
 
 
@@ -205,7 +231,9 @@ def test_invalid_referral_error_does_not_echo_the_narrative(tmp_path: Path) -> N
     assert result.exit_code == 2 and "sensitive" not in result.stderr
 
 
-@pytest.mark.parametrize("text", ['{"referral_id": "R-1", ', "not json at all", ""], ids=["truncated", "prose", "empty"])
+@pytest.mark.parametrize(
+    "text", ['{"referral_id": "R-1", ', "not json at all", ""], ids=["truncated", "prose", "empty"]
+)
 def test_malformed_json_exits_2(tmp_path: Path, text: str) -> None:
     path = tmp_path / "broken.json"
     path.write_text(text, encoding="utf-8")
@@ -276,6 +304,7 @@ def test_rules_option_with_a_good_copy_decides_the_same(spec_file: Path, policy_
 def break_routing(policy_copy: Path, edit: Callable[[Path, Callable[[Any], None]], None]) -> None:
     def change(data: Any) -> None:
         next(rule for rule in data["routing"] if rule["id"] == "bsf_intensive")["route"] = "bsff"
+
     edit(policy_copy / "rules" / "routing.yaml", change)
 
 
@@ -303,10 +332,22 @@ def test_rules_option_with_a_yaml_syntax_error_names_the_file(spec_file: Path, p
 PERSONAL = dict(
     referral_id="R-LOG-1",
     narrative="Fictional narrative: the quokka incident at the allotment",
-    members=[{"id": "adult-zx81", "role": "parent_carer", "age": 47, "employment": {"out_of_work_benefits": True},
-              "domestic_abuse": {"victim_12m": True}},
-             {"id": "kid-qw93", "role": "child", "age": 13, "school": {"attendance_pct": 61.5},
-              "health": {"mental_health_concern": True}}],
+    members=[
+        {
+            "id": "adult-zx81",
+            "role": "parent_carer",
+            "age": 47,
+            "employment": {"out_of_work_benefits": True},
+            "domestic_abuse": {"victim_12m": True},
+        },
+        {
+            "id": "kid-qw93",
+            "role": "child",
+            "age": 13,
+            "school": {"attendance_pct": 61.5},
+            "health": {"mental_health_concern": True},
+        },
+    ],
 )
 
 
@@ -341,22 +382,55 @@ def test_log_event_values_match_the_decision(personal_file: Path) -> None:
     result = invoke("decide", personal_file)
     decision = json.loads(result.stdout)
     (event,) = log_events(result.stderr)
-    assert ((event["referral_id"], event["route"], event["matched_rule"], event["ruleset_version"])
-            == (decision["referral_id"], decision["route"], decision["matched_rule"], decision["ruleset"]["version"]))
+    assert (event["referral_id"], event["route"], event["matched_rule"], event["ruleset_version"]) == (
+        decision["referral_id"],
+        decision["route"],
+        decision["matched_rule"],
+        decision["ruleset"]["version"],
+    )
 
 
 def test_log_event_duration_is_a_non_negative_number(decision_event: dict[str, Any]) -> None:
     assert isinstance(decision_event["duration_ms"], (int, float)) and decision_event["duration_ms"] >= 0
 
 
-@pytest.mark.parametrize("key", ["age", "ages", "members", "member", "narrative", "evidence", "reasons", "postcode",
-                                 "household", "problems", "flags", "referrer", "name"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "age",
+        "ages",
+        "members",
+        "member",
+        "narrative",
+        "evidence",
+        "reasons",
+        "postcode",
+        "household",
+        "problems",
+        "flags",
+        "referrer",
+        "name",
+    ],
+)
 def test_log_event_has_no_personal_field(decision_event: dict[str, Any], key: str) -> None:
     assert key not in decision_event
 
 
-@pytest.mark.parametrize("text", ["quokka", "allotment", "adult-zx81", "kid-qw93", "S6 4QZ", "61.5", "victim",
-                                  "mental_health", "out_of_work", "attendance"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quokka",
+        "allotment",
+        "adult-zx81",
+        "kid-qw93",
+        "S6 4QZ",
+        "61.5",
+        "victim",
+        "mental_health",
+        "out_of_work",
+        "attendance",
+    ],
+)
 def test_log_line_does_not_contain(personal_file: Path, text: str) -> None:
     stderr = invoke("decide", personal_file).stderr
     (line,) = [line for line in stderr.splitlines() if '"decision"' in line]
@@ -365,7 +439,9 @@ def test_log_line_does_not_contain(personal_file: Path, text: str) -> None:
 
 @pytest.mark.parametrize("age", [47, 13])
 def test_log_event_has_no_age_value(decision_event: dict[str, Any], age: int) -> None:
-    assert age not in [value for value in decision_event.values() if isinstance(value, int) and not isinstance(value, bool)]
+    assert age not in [
+        value for value in decision_event.values() if isinstance(value, int) and not isinstance(value, bool)
+    ]
 
 
 def test_two_invocations_in_one_process_both_succeed(spec_file: Path) -> None:
@@ -398,15 +474,15 @@ def bad_field_line(referral_id: str) -> str:
 
 
 BATCH_LINES = [
-    '{"referral_id": "B-BROKEN", "received_at": ',            # 1 malformed JSON, first line
-    referral_line("B-2"),                                      # 2 bsf
-    bad_field_line("B-3"),                                     # 3 child aged 19 + unknown field
-    referral_line("B-4", consent={"given": False}),            # 4 consent_required
-    "",                                                        # 5 blank line
-    "[1, 2, 3]",                                               # 6 not an object
+    '{"referral_id": "B-BROKEN", "received_at": ',  # 1 malformed JSON, first line
+    referral_line("B-2"),  # 2 bsf
+    bad_field_line("B-3"),  # 3 child aged 19 + unknown field
+    referral_line("B-4", consent={"given": False}),  # 4 consent_required
+    "",  # 5 blank line
+    "[1, 2, 3]",  # 6 not an object
     referral_line("B-7", household={**SPEC_EXAMPLE["household"], "postcode": "LS1 4AP"}),  # 7 out_of_area
-    referral_line("B-8"),                                      # 8 bsf
-    '{"referral_id": "B-9"}',                                  # 9 valid JSON, missing fields
+    referral_line("B-8"),  # 8 bsf
+    '{"referral_id": "B-9"}',  # 9 valid JSON, missing fields
 ]
 BATCH_ERRORS = {1: None, 3: "B-3", 5: None, 6: None, 9: "B-9"}
 BATCH_ROUTES = {2: "bsf", 4: "consent_required", 7: "out_of_area", 8: "bsf"}
@@ -510,7 +586,9 @@ def test_batch_refuses_an_output_that_links_to_its_input(batch_files: tuple[Path
     assert (invoke("batch", source, "-o", output).exit_code, source.read_bytes() == before) == (2, True)
 
 
-def test_batch_crash_leaves_the_old_output_whole(batch_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_batch_crash_leaves_the_old_output_whole(
+    batch_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The output appears only once complete: never half a file, never a stray temporary one."""
     source, output = batch_files
     output.write_text("previous run\n", encoding="utf-8")
@@ -519,6 +597,7 @@ def test_batch_crash_leaves_the_old_output_whole(batch_files: tuple[Path, Path],
         if number == 3:
             raise RuntimeError("simulated crash")
         return {}
+
     monkeypatch.setattr(triage.cli.decisions, "_read_line", crash_on_line_3)
     result = invoke("batch", source, "-o", output)
     assert result.exit_code != 0 and output.read_text(encoding="utf-8") == "previous run\n"
@@ -541,21 +620,36 @@ def test_batch_reads_standard_input(tmp_path: Path) -> None:
     """``batch /dev/stdin``: a pipe can be read once only, so nothing may read it ahead to count lines."""
     output = tmp_path / "out.jsonl"
     lines = "\n".join([referral_line("S-1"), referral_line("S-2")]) + "\n"
-    result = subprocess.run([sys.executable, "-m", "triage.cli", "batch", "/dev/stdin", "-o", str(output), "--engine", "python"],
-                            input=lines, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "triage.cli", "batch", "/dev/stdin", "-o", str(output), "--engine", "python"],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert [json.loads(line)["referral_id"] for line in output.read_text(encoding="utf-8").splitlines()] == ["S-1", "S-2"]
+    assert [json.loads(line)["referral_id"] for line in output.read_text(encoding="utf-8").splitlines()] == [
+        "S-1",
+        "S-2",
+    ]
 
 
 def run_batch_bytes(tmp_path: Path, content: bytes) -> tuple[Result, list[dict[str, Any]]]:
     source, output = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     source.write_bytes(content)
     result = invoke("batch", source, "-o", output, "--engine", "python")
-    return result, [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()] if output.exists() else []
+    return result, [
+        json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()
+    ] if output.exists() else []
 
 
 def test_batch_line_not_utf8_gets_an_error_record_and_the_run_goes_on(tmp_path: Path) -> None:
-    content = (referral_line("U-1") + "\n").encode() + b'{"referral_id": "U-2", "narrative": "caf\xe9"}\n' + (referral_line("U-3") + "\n").encode()
+    content = (
+        (referral_line("U-1") + "\n").encode()
+        + b'{"referral_id": "U-2", "narrative": "caf\xe9"}\n'
+        + (referral_line("U-3") + "\n").encode()
+    )
     result, records = run_batch_bytes(tmp_path, content)
     assert result.exit_code == 0, result.stderr
     assert [r.get("route") or r["error"] for r in records] == ["bsf", "line is not valid UTF-8", "bsf"]
@@ -567,7 +661,8 @@ def test_batch_accepts_a_byte_order_mark_on_the_first_line(tmp_path: Path) -> No
 
 
 def test_batch_unexpected_failure_gets_an_error_record_and_the_run_goes_on(
-        batch_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    batch_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A bug on one line must cost that line only; the record names the failure, never its message (it may quote data)."""
     real_decide = triage.engine.Engine.decide
 
@@ -575,6 +670,7 @@ def test_batch_unexpected_failure_gets_an_error_record_and_the_run_goes_on(
         if referral.referral_id == "B-2":
             raise OverflowError("date value out of range for the quokka household")
         return real_decide(self, referral)
+
     monkeypatch.setattr(triage.engine.Engine, "decide", decide)
     source, output = batch_files
     result = invoke("batch", source, "-o", output, "--engine", "python")
@@ -625,6 +721,7 @@ def test_validate_reports_every_problem(policy_copy: Path, edit: Any) -> None:
     def change(data: Any) -> None:
         data["routing"][5]["route"] = "bsff"
         data["routing"][6]["priority"] = "whenever"
+
     edit(policy_copy / "rules" / "routing.yaml", change)
     stderr = invoke("validate", policy_copy).stderr
     assert "bsff" in stderr and "whenever" in stderr
@@ -645,14 +742,14 @@ def test_rules_show_exits_zero() -> None:
 
 def test_rules_show_prints_every_routing_rule_in_order() -> None:
     out = invoke("rules", "show").stdout
-    routing = out[out.index("Routing"):]
+    routing = out[out.index("Routing") :]
     positions = [routing.find(f"  {rule_id} ") for rule_id in ROUTING_RULE_IDS]
     assert -1 not in positions and positions == sorted(positions)
 
 
 def test_rules_show_numbers_the_routing_rules() -> None:
     out = invoke("rules", "show").stdout
-    rows = [line.split() for line in out[out.index("Routing"):].splitlines()[3:3 + len(ROUTING_RULE_IDS)]]
+    rows = [line.split() for line in out[out.index("Routing") :].splitlines()[3 : 3 + len(ROUTING_RULE_IDS)]]
     assert [(row[0], row[1]) for row in rows] == [(str(i), r) for i, r in enumerate(ROUTING_RULE_IDS, start=1)]
 
 
@@ -663,5 +760,6 @@ def test_rules_show_names_the_ruleset_version() -> None:
 def test_rules_show_uses_the_rules_option(policy_copy: Path, edit: Any) -> None:
     def change(data: Any) -> None:
         data["version"] = "2026.1-test"
+
     edit(policy_copy / "rules" / "ruleset.yaml", change)
     assert "2026.1-test" in invoke("rules", "show", "--rules", policy_copy).stdout

@@ -10,8 +10,9 @@ import pytest
 from triage.csv_safe import SafeDictWriter, neutralise
 
 
-@pytest.mark.parametrize("text", ['=HYPERLINK("http://x.example","click")', "+1+1", "-2-3", "@SUM(A1)",
-                                  "\tcmd", "\rcmd"])
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("http://x.example","click")', "+1+1", "-2-3", "@SUM(A1)", "\tcmd", "\rcmd"]
+)
 def test_text_a_spreadsheet_would_take_for_a_formula_gets_a_quote_in_front(text: str) -> None:
     assert neutralise(text) == "'" + text
 

@@ -50,14 +50,23 @@ def parse_table(text: str) -> list[Row]:
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("|") and _cells(line) == TABLE_HEADER)
     rows = []
-    for line in lines[start + 2:]:  # skip the header and the |---| line
+    for line in lines[start + 2 :]:  # skip the header and the |---| line
         if not line.startswith("|"):
             break
         file, shows, route, priority, respond_by, matched_rule = _cells(line)
         route_ticks = _ticked(route)
         locality = route_ticks[1] if "locality" in route and len(route_ticks) > 1 else None
-        rows.append(Row(_ticked(file)[0], shows, route_ticks[0], locality, _ticked(priority)[0],
-                        _ticked(respond_by)[0], _ticked(matched_rule)[0]))
+        rows.append(
+            Row(
+                _ticked(file)[0],
+                shows,
+                route_ticks[0],
+                locality,
+                _ticked(priority)[0],
+                _ticked(respond_by)[0],
+                _ticked(matched_rule)[0],
+            )
+        )
     return rows
 
 
@@ -65,8 +74,9 @@ ROWS = parse_table(README.read_text(encoding="utf-8"))
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "triage.cli", *args], capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "triage.cli", *args], capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def decide_file(path: Path, engine: str) -> dict[str, Any]:
@@ -94,8 +104,18 @@ def test_examples_include_yaml() -> None:
     assert any(row.file.endswith((".yaml", ".yml")) for row in ROWS)
 
 
-@pytest.mark.parametrize("route", ["mast", "bsf", "childrens_social_care", "adult_social_care", "consent_required",
-                                   "out_of_area", "universal_signpost"])
+@pytest.mark.parametrize(
+    "route",
+    [
+        "mast",
+        "bsf",
+        "childrens_social_care",
+        "adult_social_care",
+        "consent_required",
+        "out_of_area",
+        "universal_signpost",
+    ],
+)
 def test_every_primary_route_has_an_example(route: str) -> None:
     assert any(row.route == route for row in ROWS)
 
@@ -112,7 +132,13 @@ def test_mast_rows_name_a_locality() -> None:
 @pytest.mark.parametrize("row", ROWS, ids=[row.file for row in ROWS])
 def test_example_decision_matches_readme(row: Row, engine_name: str) -> None:
     decision = decide_file(EXAMPLES / row.file, engine_name)
-    got = (decision["route"], decision["locality"], decision["priority"], decision["respond_by"], decision["matched_rule"])
+    got = (
+        decision["route"],
+        decision["locality"],
+        decision["priority"],
+        decision["respond_by"],
+        decision["matched_rule"],
+    )
     assert got == (row.route, row.locality, row.priority, row.respond_by, row.matched_rule)
 
 
@@ -159,5 +185,10 @@ def test_batch_example_valid_lines_match_their_source_examples(batch_output: lis
     assert len(decisions) == 10
     for decision in decisions:
         row = by_id[decision["referral_id"]]
-        assert (decision["route"], decision["locality"], decision["priority"], decision["respond_by"],
-                decision["matched_rule"]) == (row.route, row.locality, row.priority, row.respond_by, row.matched_rule)
+        assert (
+            decision["route"],
+            decision["locality"],
+            decision["priority"],
+            decision["respond_by"],
+            decision["matched_rule"],
+        ) == (row.route, row.locality, row.priority, row.respond_by, row.matched_rule)

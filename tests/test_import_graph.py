@@ -16,10 +16,14 @@ import triage
 
 PACKAGE = Path(triage.__file__).parent
 # parts that must not import others: the audit log keeps records, it never decides or reads referrals
-FORBIDDEN = {"audit": {"engine", "intake", "front_door", "api", "web", "cli", "cases", "services", "app"},
-             "db": {"audit", "access", "engine", "intake", "cases", "api", "web", "cli"},
-             "api": {"web", "cli"}, "web": {"api", "cli"},
-             "engine": {"audit", "db", "api", "web", "cli"}, "rulebook": {"engine", "audit", "db"}}
+FORBIDDEN = {
+    "audit": {"engine", "intake", "front_door", "api", "web", "cli", "cases", "services", "app"},
+    "db": {"audit", "access", "engine", "intake", "cases", "api", "web", "cli"},
+    "api": {"web", "cli"},
+    "web": {"api", "cli"},
+    "engine": {"audit", "db", "api", "web", "cli"},
+    "rulebook": {"engine", "audit", "db"},
+}
 
 
 def _part(path: Path) -> str:
@@ -30,8 +34,13 @@ def _part(path: Path) -> str:
 
 def _imported_parts(path: Path) -> Iterator[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        names = ([node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
-                 else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+        names = (
+            [node.module]
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+            else [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else []
+        )
         for name in names:
             parts = name.split(".")
             if parts[0] == "triage" and len(parts) > 1:
@@ -56,7 +65,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         state[node] = "open"
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == "open":
-                return trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt]
+                return trail[trail.index(nxt) :] + [nxt] if nxt in trail else [node, nxt]
             if nxt not in state and (found := visit(nxt, [*trail, nxt])):
                 return found
         state[node] = "done"

@@ -55,43 +55,130 @@ UNKNOWN = "unknown field"
 INVALID: list[tuple[str, Callable[[], dict[str, Any]], str, str]] = [
     # unknown fields, at every level
     ("unknown-top", lambda: build_referral(priority="high"), "priority", UNKNOWN),
-    ("unknown-referrer", lambda: build_referral(referrer={"agency": "school", "email": "x"}), "referrer.email", UNKNOWN),
+    (
+        "unknown-referrer",
+        lambda: build_referral(referrer={"agency": "school", "email": "x"}),
+        "referrer.email",
+        UNKNOWN,
+    ),
     ("unknown-consent", lambda: build_referral(consent={"given": True, "verbal": True}), "consent.verbal", UNKNOWN),
     ("unknown-safeguarding", lambda: build_referral(safeguarding={"risk": True}), "safeguarding.risk", UNKNOWN),
-    ("unknown-household", lambda: set_path(build_referral(), ("household", "address"), "1 Any St"), "household.address", UNKNOWN),
+    (
+        "unknown-household",
+        lambda: set_path(build_referral(), ("household", "address"), "1 Any St"),
+        "household.address",
+        UNKNOWN,
+    ),
     ("unknown-housing", lambda: build_referral(housing={"arrears": True}), "household.housing.arrears", UNKNOWN),
     ("unknown-member", lambda: with_child(gender="x"), "household.members[1].gender", UNKNOWN),
-    ("unknown-school", lambda: with_child(school={"attendence_pct": 82.5}), "household.members[1].school.attendence_pct", UNKNOWN),
-    ("unknown-offending", lambda: with_child(offending={"arrested": True}), "household.members[1].offending.arrested", UNKNOWN),
+    (
+        "unknown-school",
+        lambda: with_child(school={"attendence_pct": 82.5}),
+        "household.members[1].school.attendence_pct",
+        UNKNOWN,
+    ),
+    (
+        "unknown-offending",
+        lambda: with_child(offending={"arrested": True}),
+        "household.members[1].offending.arrested",
+        UNKNOWN,
+    ),
     ("unknown-health", lambda: with_child(health={"adhd": True}), "household.members[1].health.adhd", UNKNOWN),
-    ("unknown-social-care", lambda: with_child(social_care={"cin": True}), "household.members[1].social_care.cin", UNKNOWN),
+    (
+        "unknown-social-care",
+        lambda: with_child(social_care={"cin": True}),
+        "household.members[1].social_care.cin",
+        UNKNOWN,
+    ),
     # wrong types
     ("age-string", lambda: with_child(age="12"), "household.members[1].age", "integer"),
     ("age-float", lambda: with_child(age=12.5), "household.members[1].age", "integer"),
     ("age-bool", lambda: with_child(age=True), "household.members[1].age", "integer"),
     ("age-null", lambda: with_child(age=None), "household.members[1].age", "integer"),
-    ("attendance-string", lambda: with_child(school={"attendance_pct": "82"}), "household.members[1].school.attendance_pct", "number"),
-    ("attendance-bool", lambda: with_child(school={"attendance_pct": True}), "household.members[1].school.attendance_pct", "number"),
-    ("flag-string", lambda: with_child(social_care={"child_in_need": "yes"}), "household.members[1].social_care.child_in_need", "boolean"),
-    ("flag-int", lambda: with_child(social_care={"child_in_need": 1}), "household.members[1].social_care.child_in_need", "boolean"),
+    (
+        "attendance-string",
+        lambda: with_child(school={"attendance_pct": "82"}),
+        "household.members[1].school.attendance_pct",
+        "number",
+    ),
+    (
+        "attendance-bool",
+        lambda: with_child(school={"attendance_pct": True}),
+        "household.members[1].school.attendance_pct",
+        "number",
+    ),
+    (
+        "flag-string",
+        lambda: with_child(social_care={"child_in_need": "yes"}),
+        "household.members[1].social_care.child_in_need",
+        "boolean",
+    ),
+    (
+        "flag-int",
+        lambda: with_child(social_care={"child_in_need": 1}),
+        "household.members[1].social_care.child_in_need",
+        "boolean",
+    ),
     ("consent-string", lambda: build_referral(consent={"given": "true"}), "consent.given", "boolean"),
     ("housing-string", lambda: build_referral(housing={"homeless": "no"}), "household.housing.homeless", "boolean"),
-    ("exclusions-float", lambda: with_child(school={"fixed_term_exclusions_3_terms": 1.5}), "household.members[1].school.fixed_term_exclusions_3_terms", "integer"),
+    (
+        "exclusions-float",
+        lambda: with_child(school={"fixed_term_exclusions_3_terms": 1.5}),
+        "household.members[1].school.fixed_term_exclusions_3_terms",
+        "integer",
+    ),
     ("role-unknown", lambda: with_child(role="grandchild"), "household.members[1].role", "child"),
-    ("members-not-list", lambda: set_path(build_referral(), ("household", "members"), {"p1": PARENT}), "household.members", "list"),
+    (
+        "members-not-list",
+        lambda: set_path(build_referral(), ("household", "members"), {"p1": PARENT}),
+        "household.members",
+        "list",
+    ),
     ("postcode-number", lambda: build_referral(postcode=57), "household.postcode", "string"),
     # out of range
-    ("attendance-over-100", lambda: with_child(school={"attendance_pct": 100.1}), "household.members[1].school.attendance_pct", "100"),
-    ("attendance-negative", lambda: with_child(school={"attendance_pct": -1}), "household.members[1].school.attendance_pct", "0"),
+    (
+        "attendance-over-100",
+        lambda: with_child(school={"attendance_pct": 100.1}),
+        "household.members[1].school.attendance_pct",
+        "100",
+    ),
+    (
+        "attendance-negative",
+        lambda: with_child(school={"attendance_pct": -1}),
+        "household.members[1].school.attendance_pct",
+        "0",
+    ),
     ("age-121", lambda: build_referral(dict(PARENT, age=121)), "household.members[0].age", "120"),
     ("age-negative", lambda: with_child(age=-1), "household.members[1].age", "0"),
-    ("exclusions-negative", lambda: with_child(school={"fixed_term_exclusions_3_terms": -1}), "household.members[1].school.fixed_term_exclusions_3_terms", "0"),
-    ("asb-incidents-negative", lambda: with_child(offending={"asb_incidents_12m": -1}), "household.members[1].offending.asb_incidents_12m", "0"),
-    ("missing-episodes-negative", lambda: with_child(social_care={"missing_episodes_12m": -2}), "household.members[1].social_care.missing_episodes_12m", "0"),
+    (
+        "exclusions-negative",
+        lambda: with_child(school={"fixed_term_exclusions_3_terms": -1}),
+        "household.members[1].school.fixed_term_exclusions_3_terms",
+        "0",
+    ),
+    (
+        "asb-incidents-negative",
+        lambda: with_child(offending={"asb_incidents_12m": -1}),
+        "household.members[1].offending.asb_incidents_12m",
+        "0",
+    ),
+    (
+        "missing-episodes-negative",
+        lambda: with_child(social_care={"missing_episodes_12m": -2}),
+        "household.members[1].social_care.missing_episodes_12m",
+        "0",
+    ),
     ("members-0", lambda: set_path(build_referral(), ("household", "members"), []), "household.members", "at least 1"),
-    ("members-21", lambda: set_path(build_referral(), ("household", "members"),
-                                     [{"id": f"m{i}", "role": "other_adult", "age": 30} for i in range(21)]),
-     "household.members", "at most 20"),
+    (
+        "members-21",
+        lambda: set_path(
+            build_referral(),
+            ("household", "members"),
+            [{"id": f"m{i}", "role": "other_adult", "age": 30} for i in range(21)],
+        ),
+        "household.members",
+        "at most 20",
+    ),
     # a child must be under 18
     ("child-aged-18", lambda: build_referral(child(age=18)), "household.members[0].age", "under 18"),
     ("child-aged-19", lambda: with_child(age=19), "household.members[1].age", "under 18"),
@@ -129,12 +216,32 @@ INVALID: list[tuple[str, Callable[[], dict[str, Any]], str, str]] = [
     ("missing-received-at", lambda: build_referral(received_at=None), "received_at", "missing"),
     ("missing-referrer", lambda: build_referral(referrer=None), "referrer", "missing"),
     ("missing-agency", lambda: build_referral(referrer={"name": "A. Teacher"}), "referrer.agency", "missing"),
-    ("missing-household", lambda: {k: v for k, v in build_referral().items() if k != "household"}, "household", "missing"),
+    (
+        "missing-household",
+        lambda: {k: v for k, v in build_referral().items() if k != "household"},
+        "household",
+        "missing",
+    ),
     ("missing-postcode", lambda: build_referral(postcode=None), "household.postcode", "missing"),
-    ("missing-members", lambda: {**build_referral(), "household": {"postcode": "S5 7AU"}}, "household.members", "missing"),
-    ("missing-age", lambda: build_referral({"id": "p1", "role": "parent_carer"}), "household.members[0].age", "missing"),
+    (
+        "missing-members",
+        lambda: {**build_referral(), "household": {"postcode": "S5 7AU"}},
+        "household.members",
+        "missing",
+    ),
+    (
+        "missing-age",
+        lambda: build_referral({"id": "p1", "role": "parent_carer"}),
+        "household.members[0].age",
+        "missing",
+    ),
     ("missing-role", lambda: build_referral({"id": "p1", "age": 34}), "household.members[0].role", "missing"),
-    ("missing-member-id", lambda: build_referral({"role": "parent_carer", "age": 34}), "household.members[0].id", "missing"),
+    (
+        "missing-member-id",
+        lambda: build_referral({"role": "parent_carer", "age": 34}),
+        "household.members[0].id",
+        "missing",
+    ),
 ]
 
 
@@ -163,7 +270,11 @@ def test_child_aged_18_error_mentions_under_18() -> None:
 
 def test_every_bad_field_is_named_not_only_the_first() -> None:
     data = build_referral(dict(PARENT, age="34"), child(school={"attendance_pct": 101}), priority="high")
-    assert sorted(paths_of(data)) == ["household.members[0].age", "household.members[1].school.attendance_pct", "priority"]
+    assert sorted(paths_of(data)) == [
+        "household.members[0].age",
+        "household.members[1].school.attendance_pct",
+        "priority",
+    ]
 
 
 def test_unknown_agency_is_accepted_when_no_agencies_are_given() -> None:
@@ -200,7 +311,9 @@ def test_error_does_not_mention_pydantic() -> None:
     assert "pydantic" not in str(caught.value).lower() and "errors.pydantic.dev" not in str(caught.value)
 
 
-@pytest.mark.parametrize("data", [[], "referral", 42, None, [build_referral()]], ids=["list", "str", "int", "null", "list-of-one"])
+@pytest.mark.parametrize(
+    "data", [[], "referral", 42, None, [build_referral()]], ids=["list", "str", "int", "null", "list-of-one"]
+)
 def test_non_object_is_refused(data: Any) -> None:
     (error,) = errors_of(data)
     assert (error.path, "object" in error.reason) == ("", True)
@@ -222,7 +335,11 @@ def test_load_text_refuses_yaml_as_json() -> None:
         load_text("a: 1\n")
 
 
-@pytest.mark.parametrize("text", ['{"referral_id": "R-1",', "{'a': 1}", "", '{"a": 1}}'], ids=["truncated", "single-quotes", "empty", "trailing"])
+@pytest.mark.parametrize(
+    "text",
+    ['{"referral_id": "R-1",', "{'a': 1}", "", '{"a": 1}}'],
+    ids=["truncated", "single-quotes", "empty", "trailing"],
+)
 def test_malformed_json_says_not_valid_json(text: str) -> None:
     with pytest.raises(InvalidReferral) as caught:
         load_text(text)
@@ -278,16 +395,21 @@ def test_yaml_merge_key_may_be_overridden() -> None:
     assert load_text(text, yaml_allowed=True)["consent"] == {"given": True}
 
 
-@pytest.mark.parametrize(("text", "yaml_allowed"), [("[" * 100_000 + "]" * 100_000, False),
-                                                     ("a:\n" + "".join(" " * i + "- \n" for i in range(5_000)), True)],
-                         ids=["json", "yaml"])
+@pytest.mark.parametrize(
+    ("text", "yaml_allowed"),
+    [("[" * 100_000 + "]" * 100_000, False), ("a:\n" + "".join(" " * i + "- \n" for i in range(5_000)), True)],
+    ids=["json", "yaml"],
+)
 def test_deep_nesting_is_refused_as_invalid(text: str, yaml_allowed: bool) -> None:
     """Python's recursion limit (or libyaml's own depth limit) is a refusal, not a RecursionError."""
     assert "nest" in load_error(text, yaml_allowed).reason
 
 
-@pytest.mark.parametrize(("text", "yaml_allowed"), [('{"age": ' + "1" * 5_000 + "}", False),
-                                                     ("age: " + "1" * 5_000, True)], ids=["json", "yaml"])
+@pytest.mark.parametrize(
+    ("text", "yaml_allowed"),
+    [('{"age": ' + "1" * 5_000 + "}", False), ("age: " + "1" * 5_000, True)],
+    ids=["json", "yaml"],
+)
 def test_number_over_python_digit_limit_is_refused_as_invalid(text: str, yaml_allowed: bool) -> None:
     assert "cannot be read" in load_error(text, yaml_allowed).reason
 
@@ -306,12 +428,18 @@ def test_member_id_may_be_any_short_text() -> None:
 @pytest.mark.parametrize("section", ["school", "offending", "employment", "domestic_abuse", "health", "social_care"])
 def test_member_section_sent_as_null_means_its_defaults(section: str) -> None:
     referral = parse_referral(build_referral({"id": "p1", "role": "parent_carer", "age": 34, section: None}), AGENCIES)
-    assert getattr(referral.household.members[0], section) == getattr(referral.household.members[0], section).__class__()
+    assert (
+        getattr(referral.household.members[0], section) == getattr(referral.household.members[0], section).__class__()
+    )
 
 
 def test_housing_sent_as_null_means_no_housing_problem() -> None:
     data = build_referral()
     data["household"]["housing"] = None
     referral = parse_referral(data, AGENCIES)
-    assert referral.household.housing.model_dump() == {"rent_arrears": False, "problem_debt": False,
-                                                       "eviction_risk": False, "homeless": False}
+    assert referral.household.housing.model_dump() == {
+        "rent_arrears": False,
+        "problem_debt": False,
+        "eviction_risk": False,
+        "homeless": False,
+    }

@@ -45,8 +45,10 @@ def test_reading_a_missing_key_never_makes_one(tmp_path):
 
 def test_processes_making_the_key_at_once_all_get_the_same_whole_key(tmp_path):
     keys: list[bytes] = []
-    threads = [threading.Thread(target=lambda: keys.append(read_or_create_key(tmp_path / "a.key", "test key")))
-               for _ in range(16)]
+    threads = [
+        threading.Thread(target=lambda: keys.append(read_or_create_key(tmp_path / "a.key", "test key")))
+        for _ in range(16)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -65,18 +65,24 @@ def test_received_at_keeps_its_offset() -> None:
     assert received.utcoffset() == timedelta(hours=1)
 
 
-@pytest.mark.parametrize("received_at", ["2000-01-01T00:00:00Z", "2099-12-31T23:59:59.999999Z"],
-                         ids=["first-instant-of-2000", "last-instant-of-2099"])
+@pytest.mark.parametrize(
+    "received_at",
+    ["2000-01-01T00:00:00Z", "2099-12-31T23:59:59.999999Z"],
+    ids=["first-instant-of-2000", "last-instant-of-2099"],
+)
 def test_received_at_from_2000_to_the_end_of_2099_is_accepted(received_at: str) -> None:
     assert parse(minimal(received_at=received_at)).received_at.year in (2000, 2099)
 
 
-@pytest.mark.parametrize("received_at", ["1999-12-31T23:59:59.999999Z", "2100-01-01T00:00:00Z",
-                                         "2000-01-01T00:30:00+01:00"],
-                         ids=["last-instant-of-1999", "first-instant-of-2100", "1999-in-utc"])
+@pytest.mark.parametrize(
+    "received_at",
+    ["1999-12-31T23:59:59.999999Z", "2100-01-01T00:00:00Z", "2000-01-01T00:30:00+01:00"],
+    ids=["last-instant-of-1999", "first-instant-of-2100", "1999-in-utc"],
+)
 def test_received_at_outside_2000_to_2099_is_refused(received_at: str) -> None:
     assert _reasons(minimal(received_at=received_at)) == {
-        "received_at": "must be a date-time between the years 2000 and 2099"}
+        "received_at": "must be a date-time between the years 2000 and 2099"
+    }
 
 
 def test_members_keep_their_order() -> None:
@@ -125,25 +131,44 @@ def test_housing_flag_defaults_to_false_when_others_given(flag: str) -> None:
     assert getattr(parse(data).household.housing, flag) is False
 
 
-@pytest.mark.parametrize(("section", "flag"), [
-    ("school", "permanently_excluded"), ("school", "alternative_provision"), ("school", "not_on_roll"),
-    ("offending", "proven_offence_12m"), ("offending", "asb_intervention_12m"),
-    ("offending", "on_probation_or_licence"), ("offending", "exploitation_risk"),
-    ("employment", "out_of_work_benefits"), ("employment", "neet"),
-    ("domestic_abuse", "victim_12m"), ("domestic_abuse", "perpetrator_12m"), ("domestic_abuse", "marac_high_risk"),
-    ("health", "mental_health_concern"), ("health", "substance_misuse"),
-    ("health", "physical_health_concern"), ("health", "development_concern_under5"),
-    ("social_care", "child_in_need"), ("social_care", "child_protection_plan"), ("social_care", "young_carer"),
-])
+@pytest.mark.parametrize(
+    ("section", "flag"),
+    [
+        ("school", "permanently_excluded"),
+        ("school", "alternative_provision"),
+        ("school", "not_on_roll"),
+        ("offending", "proven_offence_12m"),
+        ("offending", "asb_intervention_12m"),
+        ("offending", "on_probation_or_licence"),
+        ("offending", "exploitation_risk"),
+        ("employment", "out_of_work_benefits"),
+        ("employment", "neet"),
+        ("domestic_abuse", "victim_12m"),
+        ("domestic_abuse", "perpetrator_12m"),
+        ("domestic_abuse", "marac_high_risk"),
+        ("health", "mental_health_concern"),
+        ("health", "substance_misuse"),
+        ("health", "physical_health_concern"),
+        ("health", "development_concern_under5"),
+        ("social_care", "child_in_need"),
+        ("social_care", "child_protection_plan"),
+        ("social_care", "young_carer"),
+    ],
+)
 def test_member_flag_defaults_to_false(section: str, flag: str) -> None:
     member = parse(minimal()).household.members[0]
     assert getattr(getattr(member, section), flag) is False
 
 
-@pytest.mark.parametrize(("section", "field"), [
-    ("school", "attendance_pct"), ("school", "fixed_term_exclusions_3_terms"),
-    ("offending", "asb_incidents_12m"), ("social_care", "missing_episodes_12m"),
-])
+@pytest.mark.parametrize(
+    ("section", "field"),
+    [
+        ("school", "attendance_pct"),
+        ("school", "fixed_term_exclusions_3_terms"),
+        ("offending", "asb_incidents_12m"),
+        ("social_care", "missing_episodes_12m"),
+    ],
+)
 def test_member_measure_defaults_to_none(section: str, field: str) -> None:
     """An absent measure is unknown (None), not zero: an absent field never holds (policy §2)."""
     member = parse(minimal()).household.members[0]
@@ -179,9 +204,14 @@ def test_integer_attendance_is_accepted_as_a_number() -> None:
 
 
 @pytest.mark.parametrize("count", [0, 3, 50])
-@pytest.mark.parametrize(("section", "field"), [("school", "fixed_term_exclusions_3_terms"),
-                                                ("offending", "asb_incidents_12m"),
-                                                ("social_care", "missing_episodes_12m")])
+@pytest.mark.parametrize(
+    ("section", "field"),
+    [
+        ("school", "fixed_term_exclusions_3_terms"),
+        ("offending", "asb_incidents_12m"),
+        ("social_care", "missing_episodes_12m"),
+    ],
+)
 def test_counts_accept_zero_and_more(section: str, field: str, count: int) -> None:
     member = {"id": "c1", "role": "child", "age": 12, section: {field: count}}
     assert getattr(getattr(parse(with_member(member)).household.members[1], section), field) == count
@@ -247,9 +277,20 @@ def test_member_child_check_uses_role() -> None:
 
 def test_decision_forbids_unknown_fields() -> None:
     decision = {
-        "decision_id": "d", "referral_id": "R-1", "route": "mast", "locality": "north", "priority": "standard",
-        "respond_by": "2026-12-04", "problems": [], "need_score": 0, "also_refer": [], "matched_rule": "mast_early_help",
-        "reasons": [], "evidence": [], "modifiers": [], "ruleset": {"version": "2026.1", "sha256": "x"},
+        "decision_id": "d",
+        "referral_id": "R-1",
+        "route": "mast",
+        "locality": "north",
+        "priority": "standard",
+        "respond_by": "2026-12-04",
+        "problems": [],
+        "need_score": 0,
+        "also_refer": [],
+        "matched_rule": "mast_early_help",
+        "reasons": [],
+        "evidence": [],
+        "modifiers": [],
+        "ruleset": {"version": "2026.1", "sha256": "x"},
         "decided_at": datetime(2026, 11, 20, tzinfo=UTC),
     }
     decision["respond_by"] = date(2026, 12, 4)
@@ -265,12 +306,16 @@ def test_decision_forbids_unknown_fields() -> None:
 # read off its JSON schema, so a field added later is covered without touching these tests.
 
 
-def _leaves(schema: dict[str, Any], defs: dict[str, Any], path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
+def _leaves(
+    schema: dict[str, Any], defs: dict[str, Any], path: tuple[str | int, ...] = ()
+) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
     """(path into a referral, schema) for every scalar field of the contract (a list: its first item)."""
     if "$ref" in schema:
         return _leaves(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, path)
     if "anyOf" in schema:
-        return [leaf for option in schema["anyOf"] if option.get("type") != "null" for leaf in _leaves(option, defs, path)]
+        return [
+            leaf for option in schema["anyOf"] if option.get("type") != "null" for leaf in _leaves(option, defs, path)
+        ]
     if schema.get("type") == "object":
         return [leaf for name, field in schema["properties"].items() for leaf in _leaves(field, defs, path + (name,))]
     if schema.get("type") == "array":
@@ -280,7 +325,9 @@ def _leaves(schema: dict[str, Any], defs: dict[str, Any], path: tuple[str | int,
 
 SCHEMA = Referral.model_json_schema()
 LEAVES = _leaves(SCHEMA, SCHEMA["$defs"])
-STRINGS = [path for path, field in LEAVES if field.get("type") == "string" and "enum" not in field and "const" not in field]
+STRINGS = [
+    path for path, field in LEAVES if field.get("type") == "string" and "enum" not in field and "const" not in field
+]
 NUMBERS = [(path, field) for path, field in LEAVES if field.get("type") in ("integer", "number")]
 UNSAFE = "must not contain control characters or unpaired surrogates"
 
@@ -303,14 +350,28 @@ def _reasons(data: dict[str, Any]) -> dict[str, str]:
 
 def test_the_contract_has_the_strings_these_tests_walk() -> None:
     assert {dotted_path(p) for p in STRINGS} == {
-        "referral_id", "received_at", "referrer.agency", "referrer.name", "referrer.role", "consent.recorded_at",
-        "consent.by", "household.postcode", "household.members[0].id", "narrative"}
+        "referral_id",
+        "received_at",
+        "referrer.agency",
+        "referrer.name",
+        "referrer.role",
+        "consent.recorded_at",
+        "consent.by",
+        "household.postcode",
+        "household.members[0].id",
+        "narrative",
+    }
 
 
-@pytest.mark.parametrize("value", ["\ud83d", "A\x00B", "\x1b[31m", "\x7f", "\x85"],
-                         ids=["lone-surrogate", "nul", "escape", "delete", "c1-control"])
+@pytest.mark.parametrize(
+    "value",
+    ["\ud83d", "A\x00B", "\x1b[31m", "\x7f", "\x85"],
+    ids=["lone-surrogate", "nul", "escape", "delete", "c1-control"],
+)
 @pytest.mark.parametrize("path", STRINGS, ids=[dotted_path(p) for p in STRINGS])
-def test_every_string_refuses_control_characters_and_unpaired_surrogates(path: tuple[str | int, ...], value: str) -> None:
+def test_every_string_refuses_control_characters_and_unpaired_surrogates(
+    path: tuple[str | int, ...], value: str
+) -> None:
     assert _reasons(_with(path, value)) == {dotted_path(path): UNSAFE}
 
 
@@ -320,7 +381,10 @@ def test_a_string_on_one_line_refuses_a_line_break(path: tuple[str | int, ...]) 
 
 
 def test_the_narrative_keeps_tabs_and_a_textareas_line_breaks() -> None:
-    assert parse(minimal(narrative="First line.\r\nSecond\tline.\nThird.")).narrative == "First line.\r\nSecond\tline.\nThird."
+    assert (
+        parse(minimal(narrative="First line.\r\nSecond\tline.\nThird.")).narrative
+        == "First line.\r\nSecond\tline.\nThird."
+    )
 
 
 def test_an_emoji_sent_as_a_surrogate_pair_is_one_character_and_kept() -> None:
@@ -339,8 +403,11 @@ def test_every_number_has_an_upper_bound(path: tuple[str | int, ...], field: dic
     assert "maximum" in field
 
 
-COUNTS = [("school", "fixed_term_exclusions_3_terms"), ("offending", "asb_incidents_12m"),
-          ("social_care", "missing_episodes_12m")]
+COUNTS = [
+    ("school", "fixed_term_exclusions_3_terms"),
+    ("offending", "asb_incidents_12m"),
+    ("social_care", "missing_episodes_12m"),
+]
 
 
 @pytest.mark.parametrize(("section", "field"), COUNTS)
@@ -349,16 +416,18 @@ def test_a_count_of_a_thousand_is_accepted(section: str, field: str) -> None:
     assert getattr(getattr(parse(with_member(member)).household.members[1], section), field) == 1000
 
 
-@pytest.mark.parametrize("count", [1001, 10 ** 309], ids=["1001", "10^309"])
+@pytest.mark.parametrize("count", [1001, 10**309], ids=["1001", "10^309"])
 @pytest.mark.parametrize(("section", "field"), COUNTS)
 def test_a_count_over_a_thousand_is_refused(section: str, field: str, count: int) -> None:
     member = {"id": "c1", "role": "child", "age": 12, section: {field: count}}
     assert _reasons(with_member(member)) == {
-        f"household.members[1].{section}.{field}": "Input should be less than or equal to 1000"}
+        f"household.members[1].{section}.{field}": "Input should be less than or equal to 1000"
+    }
 
 
-@pytest.mark.parametrize("path", [("referrer", "name"), ("referrer", "role"), ("consent", "by")],
-                         ids=lambda p: dotted_path(p))
+@pytest.mark.parametrize(
+    "path", [("referrer", "name"), ("referrer", "role"), ("consent", "by")], ids=lambda p: dotted_path(p)
+)
 def test_names_and_roles_are_up_to_200_characters(path: tuple[str, ...]) -> None:
     parse(_with(path, "x" * 200))
     assert _reasons(_with(path, "x" * 201)) == {dotted_path(path): "String should have at most 200 characters"}
@@ -366,7 +435,8 @@ def test_names_and_roles_are_up_to_200_characters(path: tuple[str, ...]) -> None
 
 def test_a_postcode_is_up_to_16_characters() -> None:
     assert _reasons(_with(("household", "postcode"), "S5 7AU" + " " * 11)) == {
-        "household.postcode": "String should have at most 16 characters"}
+        "household.postcode": "String should have at most 16 characters"
+    }
 
 
 def test_the_readmes_table_of_the_contract_names_every_string_and_number() -> None:

@@ -23,11 +23,15 @@ def tool() -> ModuleType:
     return module
 
 
-@pytest.mark.parametrize(("file", "key"), [
-    ("triage/engine/compiler.py", "'le': 'gt' -> 'le': 'ge'"),
-    ("triage/audit/verify.py", "any((content.get(key) != value for key, value in columns.items())) -> all("),
-    ("triage/web/decisions.py", "check_csrf(request, csrf_token) -> pass"),
-], ids=["negation-table", "verify-any-all", "csrf-removed"])
+@pytest.mark.parametrize(
+    ("file", "key"),
+    [
+        ("triage/engine/compiler.py", "'le': 'gt' -> 'le': 'ge'"),
+        ("triage/audit/verify.py", "any((content.get(key) != value for key, value in columns.items())) -> all("),
+        ("triage/web/decisions.py", "check_csrf(request, csrf_token) -> pass"),
+    ],
+    ids=["negation-table", "verify-any-all", "csrf-removed"],
+)
 def test_the_bugs_found_by_hand_are_among_the_mutants(tool, file, key):
     assert any(key in found for found in tool._numbered(tool.mutants_of(file)))
 
@@ -43,7 +47,8 @@ def test_a_mutant_changes_exactly_its_node_and_keeps_the_file_name(tool):
     mutated = tool._Walk(source.splitlines(), target=(mutant.index, mutant.variant)).visit(ast.parse(source))
     before, after = ast.unparse(ast.parse(source)).splitlines(), ast.unparse(mutated).splitlines()
     assert [(a, b) for a, b in zip(before, after, strict=True) if a != b] == [
-        ("    if len(text) > _MAX_ECHO:", "    if len(text) >= _MAX_ECHO:")]
+        ("    if len(text) > _MAX_ECHO:", "    if len(text) >= _MAX_ECHO:")
+    ]
     assert tool.mutated_code(mutant).co_filename == str(ROOT / "triage/postcodes.py")
 
 

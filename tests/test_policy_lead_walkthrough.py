@@ -44,8 +44,15 @@ def test_the_policy_leads_walkthrough(tmp_path, monkeypatch, policy_copy, edit):
 
     def new_version(data):
         data["version"], data["effective_from"] = "2026.2", date(2026, 12, 1)
-        data["changelog"].insert(0, {"version": "2026.2", "date": date(2026, 12, 1),
-                                     "summary": "BSF from two problems with a need score of 35."})
+        data["changelog"].insert(
+            0,
+            {
+                "version": "2026.2",
+                "date": date(2026, 12, 1),
+                "summary": "BSF from two problems with a need score of 35.",
+            },
+        )
+
     edit(policy_copy / "rules" / "ruleset.yaml", new_version)
     # the rule test written for the old boundary fails, as it should; the case is updated with the change
     assert CliRunner().invoke(app, ["test", str(policy_copy)]).exit_code == 1

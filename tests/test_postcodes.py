@@ -89,8 +89,11 @@ def test_long_input_is_truncated_in_reason() -> None:
     assert len(str(excinfo.value)) < 80
 
 
-@pytest.mark.parametrize(("typed", "shown"), [("X" * 20, "'" + "X" * 20 + "'"), ("X" * 21, "'" + "X" * 19 + "…'")],
-                         ids=["twenty-whole", "twenty-one-cut"])
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("X" * 20, "'" + "X" * 20 + "'"), ("X" * 21, "'" + "X" * 19 + "…'")],
+    ids=["twenty-whole", "twenty-one-cut"],
+)
 def test_the_reason_quotes_up_to_twenty_characters_of_the_input(typed: str, shown: str) -> None:
     with pytest.raises(ValueError) as excinfo:
         outward_code(typed)

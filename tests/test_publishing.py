@@ -43,8 +43,10 @@ def test_a_tested_ruleset_is_published_once(store):
 
 def test_a_ruleset_whose_tests_fail_is_not_published(store, policy_copy):
     (policy_copy / "rules" / "routing.yaml").write_text(
-        (policy_copy / "rules" / "routing.yaml").read_text().replace("derived.need_score, ge: 40",
-                                                                      "derived.need_score, ge: 35"))
+        (policy_copy / "rules" / "routing.yaml")
+        .read_text()
+        .replace("derived.need_score, ge: 40", "derived.need_score, ge: 35")
+    )
     with pytest.raises(PublishRefused, match="expected mast, got bsf"):
         publish(store, load_policy(policy_copy), "policy-lead", "python")
     assert store.archive.published() == []
@@ -75,7 +77,10 @@ def test_triage_publish_reports_and_records(tmp_path, monkeypatch):
     monkeypatch.setenv("TRIAGE_AUDIT_DB", str(tmp_path / "cli.sqlite3"))
     result = CliRunner().invoke(app, ["publish", str(EXAMPLE_2026_2), "--by", "P. Lead", "--engine", "python"])
     assert (result.exit_code, "published ruleset 2026.2" in result.output, "92 rule tests passed" in result.output) == (
-        0, True, True)
+        0,
+        True,
+        True,
+    )
     verified = CliRunner().invoke(app, ["audit", "verify"])
     assert (verified.exit_code, "ok: 1 events" in verified.output) == (0, True)
 
@@ -84,15 +89,20 @@ def test_triage_publish_refuses_a_publisher_named_with_a_control_character(tmp_p
     monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)
     monkeypatch.setenv("TRIAGE_AUDIT_DB", str(tmp_path / "cli.sqlite3"))
     result = CliRunner().invoke(app, ["publish", str(EXAMPLE_2026_2), "--by", "P.\x00Lead", "--engine", "python"])
-    assert (result.exit_code, result.stderr.strip()) == (2, "--by: must not contain control characters or unpaired surrogates")
+    assert (result.exit_code, result.stderr.strip()) == (
+        2,
+        "--by: must not contain control characters or unpaired surrogates",
+    )
 
 
 def test_triage_publish_refuses_a_failing_candidate_with_exit_1(tmp_path, monkeypatch, policy_copy):
     monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)
     monkeypatch.setenv("TRIAGE_AUDIT_DB", str(tmp_path / "cli.sqlite3"))
     (policy_copy / "rules" / "routing.yaml").write_text(
-        (policy_copy / "rules" / "routing.yaml").read_text().replace("derived.need_score, ge: 40",
-                                                                      "derived.need_score, ge: 35"))
+        (policy_copy / "rules" / "routing.yaml")
+        .read_text()
+        .replace("derived.need_score, ge: 40", "derived.need_score, ge: 35")
+    )
     ruleset = policy_copy / "rules" / "ruleset.yaml"
     ruleset.write_text(ruleset.read_text().replace('version: "2026.1"', 'version: "2026.9"', 1))
     result = CliRunner().invoke(app, ["publish", str(policy_copy), "--by", "P. Lead", "--engine", "python"])
@@ -131,20 +141,30 @@ def cli_log(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_after_publishing_decide_with_and_without_audit_and_the_api_answer_with_the_same_version(
-        cli_log, in_force_since_yesterday, tmp_path):
+    cli_log, in_force_since_yesterday, tmp_path
+):
     runner = CliRunner()
     published = runner.invoke(app, ["publish", str(in_force_since_yesterday), "--by", "P. Lead", "--engine", "python"])
     assert published.exit_code == 0, published.stderr
     referral = build_referral(*FAMILY, referral_id="SAME-1", received_at=datetime.now(UTC).isoformat())
     path = tmp_path / "referral.json"
     path.write_text(json.dumps(referral), encoding="utf-8")
-    versions = [json.loads(runner.invoke(app, ["decide", str(path), "--engine", "python", *audit]).stdout)["ruleset"]
-                ["version"] for audit in (["--no-audit"], ["--audit"])]
+    versions = [
+        json.loads(runner.invoke(app, ["decide", str(path), "--engine", "python", *audit]).stdout)["ruleset"]["version"]
+        for audit in (["--no-audit"], ["--audit"])
+    ]
     api = create_app(Settings(engine="python"))
     try:
         _, token = api.state.services.keys.create("hillside-school-mis", Role.PARTNER)
-        answered = TestClient(api).post("/v1/referrals", json={**referral, "referral_id": "SAME-2"},
-                                        headers={"Authorization": f"Bearer {token}"}).json()
+        answered = (
+            TestClient(api)
+            .post(
+                "/v1/referrals",
+                json={**referral, "referral_id": "SAME-2"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            .json()
+        )
     finally:
         api.state.services.store.db.dispose()
     assert [*versions, answered["ruleset"]["version"]] == ["2026.2", "2026.2", "2026.2"]
@@ -183,9 +203,21 @@ CHILD_AT_RISK = "invariant child_at_risk_goes_to_childrens_social_care"
 
 def sends_everyone_out_of_area(root: Path, edit) -> Path:
     """The issue's attack: one routing rule sending every referral away, and one rule test for it."""
-    edit(root / "rules" / "routing.yaml", lambda data: data.update(routing=[{
-        "id": "everyone_out", "policy_ref": "none", "otherwise": True, "route": "out_of_area",
-        "priority": "standard", "reason": "Not ours"}]))
+    edit(
+        root / "rules" / "routing.yaml",
+        lambda data: data.update(
+            routing=[
+                {
+                    "id": "everyone_out",
+                    "policy_ref": "none",
+                    "otherwise": True,
+                    "route": "out_of_area",
+                    "priority": "standard",
+                    "reason": "Not ours",
+                }
+            ]
+        ),
+    )
     for case_file in (root / "rules" / "tests").iterdir():
         case_file.unlink()
     (root / "rules" / "tests" / "only.yaml").write_text(ONE_CASE, encoding="utf-8")
@@ -194,29 +226,41 @@ def sends_everyone_out_of_area(root: Path, edit) -> Path:
 
 def sends_a_child_on_a_protection_plan_to_mast(root: Path, edit) -> Path:
     """Safeguarding by immediate risk only, with the two rule tests about protection plans changed to match."""
+
     def routing(data) -> None:
         [rule] = [r for r in data["routing"] if r["id"] == "safeguarding"]
-        rule["when"] = {"all": [{"field": "safeguarding.immediate_risk_of_harm", "eq": True},
-                                {"exists": {"who": "dependent_child"}}]}
+        rule["when"] = {
+            "all": [
+                {"field": "safeguarding.immediate_risk_of_harm", "eq": True},
+                {"exists": {"who": "dependent_child"}},
+            ]
+        }
 
     def expect(referral_id: str, **expected):
         def change(data) -> None:
             [case] = [c for c in data["cases"] if c["referral"]["referral_id"] == referral_id]
             case["expect"].update(expected)
+
         return change
 
     edit(root / "rules" / "routing.yaml", routing)
-    edit(root / "rules" / "tests" / "routing.yaml",
-         expect("T-ROUTE-SG-1", route="consent_required", matched_rule="consent", priority="standard"))
-    edit(root / "rules" / "tests" / "also_refer.yaml",
-         expect("T-ALSO-CSC", route="mast", matched_rule="mast_early_help"))
+    edit(
+        root / "rules" / "tests" / "routing.yaml",
+        expect("T-ROUTE-SG-1", route="consent_required", matched_rule="consent", priority="standard"),
+    )
+    edit(
+        root / "rules" / "tests" / "also_refer.yaml", expect("T-ALSO-CSC", route="mast", matched_rule="mast_early_help")
+    )
     return root
 
 
 def test_the_shipped_rules_publish_with_their_invariants_holding(store):
     published = publish(store, load_policy(), "policy-lead", "python")
     assert (published.event is not None, published.invariants.invariants > 0, published.invariants.violations) == (
-        True, True, ())
+        True,
+        True,
+        (),
+    )
 
 
 def test_one_rule_sending_everyone_out_of_area_is_refused_for_its_coverage(store, policy_copy, edit):

@@ -50,16 +50,18 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        checkpoints = Checkpointer(shared.store.log, settings.checkpoint_path, settings.checkpoint_key_path,
-                                   settings.checkpoint_seconds)
+        checkpoints = Checkpointer(
+            shared.store.log, settings.checkpoint_path, settings.checkpoint_key_path, settings.checkpoint_seconds
+        )
         checkpoints.start()
         yield
         checkpoints.stop()
 
     # FastAPIOffline: /docs and /redoc from files shipped in the package, not a CDN (the council's
     # network may have no internet, and a CDN would see who reads the docs)
-    app = FastAPIOffline(title="Whole household triage", version=__version__, description=DESCRIPTION,
-                         lifespan=lifespan)
+    app = FastAPIOffline(
+        title="Whole household triage", version=__version__, description=DESCRIPTION, lifespan=lifespan
+    )
     app.state.services = shared
     for router in (referrals.router, decisions.router, policy.router, costs.router, audit.router, health.router):
         app.include_router(router)

@@ -59,7 +59,7 @@ def _remove_abandoned(target: Path) -> None:
     so a run still writing the same output in parallel keeps its file.
     """
     for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.partial"):
-        pid = leftover.name[len(target.name) + 2:].split(".", 1)[0]
+        pid = leftover.name[len(target.name) + 2 :].split(".", 1)[0]
         if pid.isdigit() and not _process_alive(int(pid)):
             leftover.unlink(missing_ok=True)
 
@@ -78,8 +78,9 @@ def replacing(output: Path) -> Iterator[TextIO]:
     target = output.resolve()
     try:
         _remove_abandoned(target)
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.",
-                                                 suffix=".partial")
+        descriptor, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".partial"
+        )
     except OSError as error:  # else the message would name the temporary file, not the output
         raise CannotWrite(error.errno, error.strerror) from None
     try:

@@ -44,8 +44,10 @@ class ReceivedWindow:
         if earliest <= referral.received_at <= latest:
             return None
         minutes = int(FUTURE_TOLERANCE.total_seconds() // 60)
-        reason = (f"must be within the last {self.days} days and no more than {minutes} minutes ahead of now: "
-                  f"between {_utc(earliest)} and {_utc(latest)}")
+        reason = (
+            f"must be within the last {self.days} days and no more than {minutes} minutes ahead of now: "
+            f"between {_utc(earliest)} and {_utc(latest)}"
+        )
         return InvalidReferral([FieldError("received_at", reason)], referral.referral_id)
 
 
@@ -67,8 +69,13 @@ class Submitted:
 
 
 class FrontDoor:
-    def __init__(self, rulesets: Engine | RulesetLibrary, audit: AuditStore | None, caller: str,
-                 clock: Callable[[], datetime] = _now) -> None:
+    def __init__(
+        self,
+        rulesets: Engine | RulesetLibrary,
+        audit: AuditStore | None,
+        caller: str,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
         """Open the door on one ruleset or several installed versions (each referral is decided by
         the version in force on the day it was received); when auditing, record which rulesets it
         decides with (only when that differs from the last one recorded, so repeated runs do not
@@ -113,8 +120,9 @@ class FrontDoor:
         """
         return [submitted.outcome for submitted in self.submit_many(items, pinned=pinned)]
 
-    def submit_many(self, items: Sequence[Any], caller: str | None = None, pinned: str | Pin | None = None,
-                    arriving: bool = False) -> list[Submitted]:
+    def submit_many(
+        self, items: Sequence[Any], caller: str | None = None, pinned: str | Pin | None = None, arriving: bool = False
+    ) -> list[Submitted]:
         """``decide_many`` for a named caller, telling new decisions from ones already recorded.
 
         ``pinned`` names a ruleset version to decide with instead of the one in force (a ``Pin``
@@ -127,7 +135,9 @@ class FrontDoor:
         and only for the first copy of a referral sent twice in one call.
         """
         caller = caller or self.caller
-        window = ReceivedWindow(self.clock(), self.current.rulebook.rules.intake.received_within_days) if arriving else None
+        window = (
+            ReceivedWindow(self.clock(), self.current.rulebook.rules.intake.received_within_days) if arriving else None
+        )
         parsed = [self._read(data, pinned, window) for data in items]
         readable = [p for p in parsed if isinstance(p, _Readable)]
         made = self._decide(readable)
@@ -178,8 +188,13 @@ class FrontDoor:
             return [item.outcome if item.outcome is not None else RuntimeError("not decided") for item in readable]
         if not readable:
             return []
-        return self.audit.log.record(caller, [Recording(item.data, item.referral.referral_id, item.outcome,
-                                                        item.selection.engine.rulebook) for item in readable])
+        return self.audit.log.record(
+            caller,
+            [
+                Recording(item.data, item.referral.referral_id, item.outcome, item.selection.engine.rulebook)
+                for item in readable
+            ],
+        )
 
 
 @dataclass

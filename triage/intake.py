@@ -97,8 +97,9 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
         return super().construct_mapping(node, deep=deep)
 
 
-def _find(root: Any, is_target: Callable[[Any], bool],
-          children: Callable[[Any], list[tuple[str | int, Any]]]) -> tuple[tuple[str | int, ...], Any]:
+def _find(
+    root: Any, is_target: Callable[[Any], bool], children: Callable[[Any], list[tuple[str | int, Any]]]
+) -> tuple[tuple[str | int, ...], Any]:
     """The first item that ``is_target`` (depth first, in document order) and its location.
 
     Iterative, so a deeply nested document cannot overflow the stack; an item seen before (a YAML
@@ -185,8 +186,11 @@ def _load_yaml(text: str) -> Any:
 
 def _syntax_reason(error: json.JSONDecodeError | yaml.YAMLError, kind: str) -> str:
     mark = getattr(error, "problem_mark", None)
-    where = f" at line {mark.line + 1}" if mark is not None else (
-        f" at line {error.lineno}" if isinstance(error, json.JSONDecodeError) else "")
+    where = (
+        f" at line {mark.line + 1}"
+        if mark is not None
+        else (f" at line {error.lineno}" if isinstance(error, json.JSONDecodeError) else "")
+    )
     reason = getattr(error, "msg", None) or getattr(error, "problem", None) or "cannot be parsed"
     return f"not valid {kind}{where}: {reason}"
 

@@ -58,10 +58,13 @@ def read_key(path: Path, what: str) -> bytes:
     except OSError as error:
         raise KeyFileProblem(f"cannot use the {what} file {path}: {error.strerror}") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyFileProblem(f"the {what} file {path} may be read by other users; "
-                             f"make it private with: chmod 600 {path}")
+        raise KeyFileProblem(
+            f"the {what} file {path} may be read by other users; make it private with: chmod 600 {path}"
+        )
     key = path.read_text(encoding="ascii").strip()
     if len(key) < 32:
-        raise KeyFileProblem(f"the {what} file {path} holds fewer than 32 characters; "
-                             "delete it to have a new key made, or put a longer secret in it")
+        raise KeyFileProblem(
+            f"the {what} file {path} holds fewer than 32 characters; "
+            "delete it to have a new key made, or put a longer secret in it"
+        )
     return key.encode("ascii")

@@ -86,8 +86,13 @@ def _plausible_year(value: datetime) -> datetime:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_iso_text_only),
-                      BeforeValidator(one_line), AfterValidator(_plausible_year)]  # before validators: last first
+Timestamp = Annotated[
+    AwareDatetime,
+    Field(strict=False),
+    BeforeValidator(_iso_text_only),
+    BeforeValidator(one_line),
+    AfterValidator(_plausible_year),
+]  # before validators: last first
 
 
 class Contract(BaseModel):
@@ -193,7 +198,9 @@ class Member(Contract):
         """The contract's own rule (spec: "a child must be under 18"), not policy: the policy's
         dependent_child test (definitions/terms.yaml) is separate and can change on its own."""
         if info.data.get("role") == "child" and age >= 18:
-            raise ValueError(f"a member with role 'child' must be under 18 (got {age}); use 'other_adult' or 'parent_carer'")
+            raise ValueError(
+                f"a member with role 'child' must be under 18 (got {age}); use 'other_adult' or 'parent_carer'"
+            )
         return age
 
 
@@ -214,7 +221,9 @@ class Household(Contract):
         seen: set[str] = set()
         for member in members:
             if member.id in seen:
-                raise ValueError(f"member id {member.id!r} appears more than once; ids must be unique within a referral")
+                raise ValueError(
+                    f"member id {member.id!r} appears more than once; ids must be unique within a referral"
+                )
             seen.add(member.id)
         return members
 

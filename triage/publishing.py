@@ -76,26 +76,36 @@ def check_candidate(policy: Policy, backend: str, referrals: int = DEFAULT_REFER
     coverage = measure_coverage(policy, [o.decision for o in outcomes if o.decision is not None])
     required = policy.rules.min_test_coverage
     if coverage.percent < required:
-        below = (f"coverage {coverage.percent:.1f}% is below the {required:g}% this ruleset requires "
-                 f"(min_test_coverage in rules/ruleset.yaml); {_missed(coverage)}")
+        below = (
+            f"coverage {coverage.percent:.1f}% is below the {required:g}% this ruleset requires "
+            f"(min_test_coverage in rules/ruleset.yaml); {_missed(coverage)}"
+        )
         refusals.append((TESTS, below))
     if not policy.rules.invariants:
         none = f"no safeguarding invariants: declare what the routing must always do ({INVARIANTS}) before publishing"
         refusals.append((INVARIANTS, none))
-    invariants = check_invariants(policy, backend, ((f"rule test {c.source} ({c.name})", c.referral) for c in cases),
-                                  referrals)
+    invariants = check_invariants(
+        policy, backend, ((f"rule test {c.source} ({c.name})", c.referral) for c in cases), referrals
+    )
     refusals += [(f"{v.invariant.where} {v.invariant.id}", v.explain()) for v in invariants.violations]
     return Checked(outcomes, coverage, invariants, refusals)
 
 
 def _missed(coverage: Coverage, shown: int = 10) -> str:
-    names = ", ".join(coverage.missed[:shown]) + (f" and {len(coverage.missed) - shown} more"
-                                                  if len(coverage.missed) > shown else "")
+    names = ", ".join(coverage.missed[:shown]) + (
+        f" and {len(coverage.missed) - shown} more" if len(coverage.missed) > shown else ""
+    )
     return f"no test exercises {names}"
 
 
-def publish(store: AuditStore, policy: Policy, by: str, backend: str = "durable",
-            installed_versions: dict[str, str] | None = None, referrals: int = DEFAULT_REFERRALS) -> Published:
+def publish(
+    store: AuditStore,
+    policy: Policy,
+    by: str,
+    backend: str = "durable",
+    installed_versions: dict[str, str] | None = None,
+    referrals: int = DEFAULT_REFERRALS,
+) -> Published:
     """Publish the candidate when ``check_candidate`` finds nothing wrong (PublishRefused listing every
     reason if it does: an untested, under-tested or unsafe ruleset must not decide about families).
 
@@ -105,8 +115,10 @@ def publish(store: AuditStore, policy: Policy, by: str, backend: str = "durable"
     """
     clash = (installed_versions or {}).get(policy.version)
     if clash is not None and clash != policy.sha256:
-        raise RulesetConflict(f"version {policy.version} is installed from a rule folder with other content "
-                              f"(sha256 {clash[:12]}…); give the change a new version")
+        raise RulesetConflict(
+            f"version {policy.version} is installed from a rule folder with other content "
+            f"(sha256 {clash[:12]}…); give the change a new version"
+        )
     checked = check_candidate(policy, backend, referrals)
     if checked.refusals:
         raise PublishRefused(checked.refusals)

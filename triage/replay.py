@@ -54,5 +54,6 @@ def replay(audit: AuditStore, decision_id: str, backend: str = "durable") -> Rep
 def _differences(recorded: dict[str, Any], replayed: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """Each decision field (but the volatile ones) whose values differ: (recorded, replayed)."""
     fields = sorted((recorded.keys() | replayed.keys()) - VOLATILE_FIELDS)
-    return {name: (recorded.get(name), replayed.get(name)) for name in fields
-            if recorded.get(name) != replayed.get(name)}
+    return {
+        name: (recorded.get(name), replayed.get(name)) for name in fields if recorded.get(name) != replayed.get(name)
+    }

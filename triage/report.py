@@ -37,10 +37,16 @@ def explain_decision(decision: Decision, policy: CompiledPolicy) -> str:
     ]
     if decision.evidence:
         lines += ["", "Evidence:"]
-        lines += [f"  - {e.problem}/{e.indicator}: {e.member or 'household'} = {e.value}"
-                  + (f" ({e.definition})" if e.definition else "") for e in decision.evidence]
-    lines += ["", f"Ruleset {decision.ruleset.version} (sha256 {decision.ruleset.sha256[:12]}...), "
-                  f"decision {decision.decision_id} at {decision.decided_at.isoformat()}"]
+        lines += [
+            f"  - {e.problem}/{e.indicator}: {e.member or 'household'} = {e.value}"
+            + (f" ({e.definition})" if e.definition else "")
+            for e in decision.evidence
+        ]
+    lines += [
+        "",
+        f"Ruleset {decision.ruleset.version} (sha256 {decision.ruleset.sha256[:12]}...), "
+        f"decision {decision.decision_id} at {decision.decided_at.isoformat()}",
+    ]
     return "\n".join(lines)
 
 
@@ -50,30 +56,53 @@ def ruleset_table(policy: Policy) -> str:
     sections = [
         f"Ruleset {rules.version} - {rules.policy}\nEffective from {rules.effective_from}; sha256 {policy.sha256}\n"
         + (f"Loaded from {policy.root}" if policy.root.is_dir() else "Published: loaded from the audit log's archive"),
-        "Definitions\n" + _table(
+        "Definitions\n"
+        + _table(
             ["definition", "applies to", "test"],
-            [[f"{d.id}@{d.version}", d.applies_to, describe(d.condition) if d.condition else "(prose)"]
-             for d in policy.definitions.definitions]),
-        "Problems (met when any indicator holds)\n" + _table(
+            [
+                [f"{d.id}@{d.version}", d.applies_to, describe(d.condition) if d.condition else "(prose)"]
+                for d in policy.definitions.definitions
+            ],
+        ),
+        "Problems (met when any indicator holds)\n"
+        + _table(
             ["problem", "indicator", "who", "test"],
-            [[p.id, x.id, x.who, describe(x.condition)] for p in rules.problems for x in p.indicators]),
-        f"Need score = {rules.need_score.points_per_problem} x problems met + modifiers\n" + _table(
+            [[p.id, x.id, x.who, describe(x.condition)] for p in rules.problems for x in p.indicators],
+        ),
+        f"Need score = {rules.need_score.points_per_problem} x problems met + modifiers\n"
+        + _table(
             ["modifier", "points", "who", "test"],
-            [[m.id, str(m.points), m.who, describe(m.condition)] for m in rules.need_score.modifiers]),
-        "Routing (first rule that holds wins)\n" + _table(
+            [[m.id, str(m.points), m.who, describe(m.condition)] for m in rules.need_score.modifiers],
+        ),
+        "Routing (first rule that holds wins)\n"
+        + _table(
             ["order", "rule", "when", "route", "priority"],
-            [[str(i), r.id, "otherwise" if r.otherwise else describe(r.condition),
-              r.route + (f" (else {r.fallback})" if r.fallback else ""), r.priority]
-             for i, r in enumerate(rules.routing, start=1)]),
-        "Specialist ranking (rule ranked_specialist)\n" + _table(
+            [
+                [
+                    str(i),
+                    r.id,
+                    "otherwise" if r.otherwise else describe(r.condition),
+                    r.route + (f" (else {r.fallback})" if r.fallback else ""),
+                    r.priority,
+                ]
+                for i, r in enumerate(rules.routing, start=1)
+            ],
+        ),
+        "Specialist ranking (rule ranked_specialist)\n"
+        + _table(
             ["rank", "service", "who", "test"],
-            [[str(i), n.service, n.who, describe(n.condition)] for i, n in enumerate(rules.specialist_needs, start=1)]),
-        f"Also refer (not for: {', '.join(rules.also_refer.except_routes)})\n" + _table(
+            [[str(i), n.service, n.who, describe(n.condition)] for i, n in enumerate(rules.specialist_needs, start=1)],
+        ),
+        f"Also refer (not for: {', '.join(rules.also_refer.except_routes)})\n"
+        + _table(
             ["rule", "service", "who", "test"],
-            [[r.id, r.service, r.who, describe(r.condition)] for r in rules.also_refer.rules]),
+            [[r.id, r.service, r.who, describe(r.condition)] for r in rules.also_refer.rules],
+        ),
         "Priorities\n" + _table(["priority", "working days"], [[p.id, str(p.working_days)] for p in rules.priorities]),
-        "Localities\n" + _table(["locality", "team", "districts"],
-                                [[x.id, x.name, ", ".join(x.districts)] for x in catalogue.localities]),
+        "Localities\n"
+        + _table(
+            ["locality", "team", "districts"], [[x.id, x.name, ", ".join(x.districts)] for x in catalogue.localities]
+        ),
     ]
     return "\n\n".join(sections)
 
@@ -84,27 +113,47 @@ def audit_history(referral_id: str, events: list[AuditEvent]) -> str:
     for event in events:
         body = event.body
         if event.kind == "decision" and decision_in(body) is None:
-            lines.append(f"  #{event.seq} {event.recorded_at} DECISION {event.decision_id}: recorded in a form "
-                         "this version cannot read")
+            lines.append(
+                f"  #{event.seq} {event.recorded_at} DECISION {event.decision_id}: recorded in a form "
+                "this version cannot read"
+            )
         elif event.kind == "decision":
             decision = body["decision"]
-            lines.append(f"  #{event.seq} {event.recorded_at} DECISION {event.decision_id} by {body.get('caller')}: "
-                         f"{decision['route']} ({decision['priority']}, respond by {decision['respond_by']}), "
-                         f"rule {decision['matched_rule']}, ruleset {decision['ruleset']['version']}")
+            lines.append(
+                f"  #{event.seq} {event.recorded_at} DECISION {event.decision_id} by {body.get('caller')}: "
+                f"{decision['route']} ({decision['priority']}, respond by {decision['respond_by']}), "
+                f"rule {decision['matched_rule']}, ruleset {decision['ruleset']['version']}"
+            )
             lines += [f"      - {reason}" for reason in decision["reasons"]]
         elif event.kind == "override":
-            lines.append(f"  #{event.seq} {event.recorded_at} OVERRIDE of {body['overrides_decision']} by {body['by']}: "
-                         f"{body['previous_route']} -> {body['route']}; reason: {body['reason']}")
+            lines.append(
+                f"  #{event.seq} {event.recorded_at} OVERRIDE of {body['overrides_decision']} by {body['by']}: "
+                f"{body['previous_route']} -> {body['route']}; reason: {body['reason']}"
+            )
         elif event.kind == "closed":
-            lines.append(f"  #{event.seq} {event.recorded_at} CLOSED {body['closes_decision']} by {body['by']}: "
-                         f"reason: {body['reason']}")
+            lines.append(
+                f"  #{event.seq} {event.recorded_at} CLOSED {body['closes_decision']} by {body['by']}: "
+                f"reason: {body['reason']}"
+            )
         else:  # a kind this report does not know yet: still say it is there
             lines.append(f"  #{event.seq} {event.recorded_at} {event.kind.upper()}")
     return "\n".join(lines)
 
 
-EXPORT_FIELDS = ("seq", "kind", "recorded_at", "referral_id", "decision_id", "route", "locality", "priority",
-                 "matched_rule", "reason", "by", "hash")
+EXPORT_FIELDS = (
+    "seq",
+    "kind",
+    "recorded_at",
+    "referral_id",
+    "decision_id",
+    "route",
+    "locality",
+    "priority",
+    "matched_rule",
+    "reason",
+    "by",
+    "hash",
+)
 
 
 def export_record(event: AuditEvent) -> dict[str, Any]:
@@ -115,8 +164,14 @@ def export_record(event: AuditEvent) -> dict[str, Any]:
     """
     body = event.body
     record: dict[str, Any] = dict.fromkeys(EXPORT_FIELDS)
-    record.update(seq=event.seq, kind=event.kind, recorded_at=event.recorded_at, referral_id=event.referral_id,
-                  decision_id=event.decision_id, hash=event.hash)
+    record.update(
+        seq=event.seq,
+        kind=event.kind,
+        recorded_at=event.recorded_at,
+        referral_id=event.referral_id,
+        decision_id=event.decision_id,
+        hash=event.hash,
+    )
     if event.kind == "decision":  # .get throughout: a body an older version wrote exports what it has
         recorded = body.get("decision")
         decision: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
@@ -136,6 +191,8 @@ def replay_report(replay: Replay, engine: str) -> str:
         return f"identical: decision {replay.decision_id} replayed with its archived ruleset ({engine} engine)"
     lines = [f"differs: decision {replay.decision_id} replayed with its archived ruleset ({engine} engine)"]
     for name, (recorded, replayed) in replay.differences.items():
-        lines.append(f"  {name}: recorded {json.dumps(recorded, ensure_ascii=False)}, "
-                     f"replayed {json.dumps(replayed, ensure_ascii=False)}")
+        lines.append(
+            f"  {name}: recorded {json.dumps(recorded, ensure_ascii=False)}, "
+            f"replayed {json.dumps(replayed, ensure_ascii=False)}"
+        )
     return "\n".join(lines)

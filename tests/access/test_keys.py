@@ -75,7 +75,9 @@ def test_a_key_cannot_take_a_name_another_caller_uses(keys, name):
         keys.create(name, Role.PARTNER)
 
 
-@pytest.mark.parametrize("name", ["school\x00mis", "school-mis\ud83d", "school\nmis"], ids=["nul", "surrogate", "newline"])
+@pytest.mark.parametrize(
+    "name", ["school\x00mis", "school-mis\ud83d", "school\nmis"], ids=["nul", "surrogate", "newline"]
+)
 def test_a_key_name_with_a_control_character_is_refused(keys, name):
     """The name is recorded as the caller of every decision the key makes."""
     with pytest.raises(ValueError, match="name: must not contain control characters or unpaired surrogates"):
@@ -88,8 +90,9 @@ def test_a_key_name_is_up_to_128_characters(keys):
         keys.create("k" * 129, Role.PARTNER)
 
 
-@pytest.mark.parametrize(("after", "remembered"), [(4.999, True), (5.0, False)],
-                         ids=["just-under-five-seconds", "five-seconds"])
+@pytest.mark.parametrize(
+    ("after", "remembered"), [(4.999, True), (5.0, False)], ids=["just-under-five-seconds", "five-seconds"]
+)
 def test_a_key_is_remembered_for_five_seconds_after_it_authenticated(keys, monkeypatch, after, remembered):
     """How long a server goes on accepting a key revoked elsewhere (the README says within 5 seconds)."""
     key, token = keys.create("hillside-school-mis", Role.PARTNER)

@@ -20,8 +20,9 @@ def lockout(tmp_path: Path) -> SignInLockout:
     store.db.dispose()
 
 
-@pytest.mark.parametrize(("failures", "seconds"), [(1, 0), (4, 0), (5, 60), (6, 120), (7, 240), (10, 1920),
-                                                   (11, 3600), (500, 3600)])
+@pytest.mark.parametrize(
+    ("failures", "seconds"), [(1, 0), (4, 0), (5, 60), (6, 120), (7, 240), (10, 1920), (11, 3600), (500, 3600)]
+)
 def test_a_minute_after_five_failures_doubling_to_an_hour(failures, seconds):
     assert lock_seconds(failures) == seconds
 

@@ -91,9 +91,11 @@ def client(app: FastAPI) -> TestClient:
 @pytest.fixture
 def issue(app: FastAPI) -> Callable[..., Caller]:
     """``issue(role, name=None, agency=None)``: a new key on this app (named after its role by default)."""
+
     def create(role: Role, name: str | None = None, agency: str | None = None) -> Caller:
         key, token = app.state.services.keys.create(name or f"test-{role.value}", role, agency)
         return Caller(key, token)
+
     return create
 
 
@@ -116,6 +118,8 @@ def auditor(issue: Callable[..., Caller]) -> Caller:
 @pytest.fixture
 def submit(client: TestClient) -> Callable[[Caller, Any], Response]:
     """``submit(caller, referral)``: POST /v1/referrals with the referral as JSON."""
+
     def post(caller: Caller, referral: Any) -> Response:
         return client.post("/v1/referrals", json=referral, headers=caller.headers)
+
     return post

@@ -29,6 +29,7 @@ def all_at_once(count: int, work: Callable[[int], T]) -> list[T]:
     def run(index: int) -> T:
         start.wait(timeout=30)
         return work(index)
+
     with ThreadPoolExecutor(count) as pool:
         return list(pool.map(run, range(count)))
 
@@ -43,17 +44,23 @@ def client(app_on_each_database):
 def keys(app_on_each_database):
     """(partner, auditor) tokens as Authorization headers."""
     create = app_on_each_database.state.services.keys.create
-    return ({"Authorization": f"Bearer {create('hillside-school-mis', Role.PARTNER)[1]}"},
-            {"Authorization": f"Bearer {create('internal-audit', Role.AUDITOR)[1]}"})
+    return (
+        {"Authorization": f"Bearer {create('hillside-school-mis', Role.PARTNER)[1]}"},
+        {"Authorization": f"Bearer {create('internal-audit', Role.AUDITOR)[1]}"},
+    )
 
 
 def test_concurrent_referrals_are_all_recorded_once_in_an_intact_chain(client, keys):
     partner, auditor = keys
 
     def send(thread: int) -> list[int]:
-        return [client.post("/v1/referrals", headers=partner,
-                            json=build_referral(parent(), child(), referral_id=f"C-{thread}-{n}")).status_code
-                for n in range(PER_THREAD)]
+        return [
+            client.post(
+                "/v1/referrals", headers=partner, json=build_referral(parent(), child(), referral_id=f"C-{thread}-{n}")
+            ).status_code
+            for n in range(PER_THREAD)
+        ]
+
     statuses = all_at_once(THREADS, send)
     assert statuses == [[201] * PER_THREAD] * THREADS
     listed = client.get("/v1/decisions", params={"limit": 200}, headers=auditor).json()["items"]

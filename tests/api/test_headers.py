@@ -72,8 +72,9 @@ def test_an_api_error_has_the_headers(client):
 
 
 def test_a_refused_body_has_the_headers(client, front_door):
-    response = client.post("/v1/referrals", content=b"x" * 2_000_000, headers={**front_door.headers,
-                                                                                "Content-Type": "application/json"})
+    response = client.post(
+        "/v1/referrals", content=b"x" * 2_000_000, headers={**front_door.headers, "Content-Type": "application/json"}
+    )
     assert response.status_code == 413
     assert_secured(response, "default-src 'none'")
 
@@ -81,6 +82,7 @@ def test_a_refused_body_has_the_headers(client, front_door):
 def test_an_unexpected_error_has_the_headers(app, client, front_door, monkeypatch):
     def fail(decision_id):
         raise RuntimeError("boom")
+
     monkeypatch.setattr(app.state.services.store.queries, "history", fail)
     response = client.get("/v1/decisions/abc/history", headers=front_door.headers)
     assert response.status_code == 500

@@ -38,7 +38,7 @@ def padded(size: int) -> bytes:
 def chunks(body: bytes, size: int = 500) -> Iterator[bytes]:
     """The body as a stream (sent chunked, without Content-Length)."""
     for start in range(0, len(body), size):
-        yield body[start:start + size]
+        yield body[start : start + size]
 
 
 # --- the body limit -----------------------------------------------------------------------------
@@ -62,8 +62,9 @@ def test_a_streamed_body_over_the_limit_gets_413(client, partner):
 
 
 def test_a_streamed_body_within_the_limit_reaches_the_route_whole(client, partner):
-    response = client.post("/v1/referrals", content=chunks(padded(LIMIT), size=100),
-                           headers={**partner.headers, **JSON})
+    response = client.post(
+        "/v1/referrals", content=chunks(padded(LIMIT), size=100), headers={**partner.headers, **JSON}
+    )
     assert (response.status_code, response.json()["referral_id"]) == (201, "R-2026-000123")
 
 
@@ -83,11 +84,15 @@ def test_a_refused_body_records_nothing(client, partner, auditor):
 
 def test_a_plain_request_id_is_echoed(client):
     assert client.get("/healthz", headers={"X-Request-ID": "lb-2026.11_abc-1"}).headers["x-request-id"] == (
-        "lb-2026.11_abc-1")
+        "lb-2026.11_abc-1"
+    )
 
 
-@pytest.mark.parametrize("given", ["has spaces", "semi;colon", "<script>", "x" * 65, ""],
-                         ids=["spaces", "semicolon", "markup", "too-long", "empty"])
+@pytest.mark.parametrize(
+    "given",
+    ["has spaces", "semi;colon", "<script>", "x" * 65, ""],
+    ids=["spaces", "semicolon", "markup", "too-long", "empty"],
+)
 def test_a_request_id_that_is_not_a_plain_token_is_replaced_with_a_new_one(client, given):
     assert NEW_ID.fullmatch(client.get("/healthz", headers={"X-Request-ID": given}).headers["x-request-id"])
 
@@ -97,18 +102,23 @@ def test_each_request_without_an_id_gets_its_own(client):
     assert NEW_ID.fullmatch(first) and NEW_ID.fullmatch(second) and first != second
 
 
-@pytest.mark.parametrize(("method", "path", "status"), [("GET", "/v1/decisions", 401), ("GET", "/nowhere", 404),
-                                                        ("POST", "/v1/referrals", 413)])
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/v1/decisions", 401), ("GET", "/nowhere", 404), ("POST", "/v1/referrals", 413)],
+)
 def test_an_error_response_carries_the_request_id_too(client, method, path, status):
-    response = client.request(method, path, content=padded(LIMIT + 1) if method == "POST" else None,
-                              headers={"X-Request-ID": "req-err-1"})
+    response = client.request(
+        method, path, content=padded(LIMIT + 1) if method == "POST" else None, headers={"X-Request-ID": "req-err-1"}
+    )
     assert (response.status_code, response.headers.get("x-request-id")) == (status, "req-err-1")
 
 
 def test_an_unexpected_error_carries_the_request_id_it_names(client, app, front_door, monkeypatch):
     """The 500 body says "request id req-500"; the header must say the same, as on every response."""
+
     def fail(decision_id):
         raise RuntimeError("unexpected")
+
     monkeypatch.setattr(app.state.services.store.queries, "history", fail)
     response = client.get("/v1/decisions/abc", headers={**front_door.headers, "X-Request-ID": "req-500"})
     assert response.status_code == 500
@@ -123,7 +133,12 @@ def test_a_request_is_logged_with_its_id_caller_route_template_and_status(client
     events, _ = log_lines()
     [logged] = [e for e in events if e.get("event") == "request"]
     assert (logged["request_id"], logged["caller"], logged["route"], logged["status"], logged["method"]) == (
-        "req-log-1", partner.key.key_id, "/v1/referrals", 201, "POST")
+        "req-log-1",
+        partner.key.key_id,
+        "/v1/referrals",
+        201,
+        "POST",
+    )
     assert response.headers["x-request-id"] == "req-log-1"
 
 
@@ -156,8 +171,11 @@ def test_a_refused_request_is_logged_without_a_caller(client, log_lines):
 def test_an_unexpected_error_is_logged_as_a_500_with_its_request_id(client, app, front_door, monkeypatch, log_lines):
     def fail(decision_id):
         raise RuntimeError("unexpected")
+
     monkeypatch.setattr(app.state.services.store.queries, "history", fail)
     client.get("/v1/decisions/abc", headers={**front_door.headers, "X-Request-ID": "req-500"})
     events, _ = log_lines()
     assert sorted((e["event"], e["request_id"], e.get("status")) for e in events) == [
-        ("request", "req-500", 500), ("request_failed", "req-500", None)]
+        ("request", "req-500", 500),
+        ("request_failed", "req-500", None),
+    ]

@@ -63,8 +63,12 @@ def test_the_referral_body_is_documented_as_a_referral(document):
 def test_the_agencies_and_override_routes_are_the_catalogues(document, app):
     rulebook = app.state.services.front_door.engine.rulebook
     schemas = document["components"]["schemas"]
-    assert schemas["Referrer"]["properties"]["agency"]["enum"] == sorted(app.state.services.front_door.engine.policy.agencies)
-    assert schemas["OverrideRequest"]["properties"]["route"]["enum"] == sorted(s.id for s in rulebook.catalogue.services)
+    assert schemas["Referrer"]["properties"]["agency"]["enum"] == sorted(
+        app.state.services.front_door.engine.policy.agencies
+    )
+    assert schemas["OverrideRequest"]["properties"]["route"]["enum"] == sorted(
+        s.id for s in rulebook.catalogue.services
+    )
 
 
 def test_the_documentation_is_served_without_a_cdn(client):

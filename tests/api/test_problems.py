@@ -81,7 +81,9 @@ def test_a_conflicting_referral_is_refused_without_its_narrative(submit, partner
 
 def test_a_referral_with_a_repeated_key_is_refused_without_its_narrative(client, partner):
     text = json.dumps(WITH_MARKER)[:-1] + ', "narrative": "again"}'
-    response = client.post("/v1/referrals", content=text, headers={**partner.headers, "Content-Type": "application/json"})
+    response = client.post(
+        "/v1/referrals", content=text, headers={**partner.headers, "Content-Type": "application/json"}
+    )
     assert_problem(response, 400)
     assert_no_leak(response)
 
@@ -103,13 +105,14 @@ def test_a_batch_with_a_refused_item_does_not_repeat_any_narrative(client, partn
 @pytest.fixture
 def failing_engine(app, monkeypatch):
     """The engine fails on every referral with an error that quotes it (as a bug might)."""
+
     def fail(referral, decided_at=None):
         raise RuntimeError(f"cannot decide {referral.narrative}")
+
     monkeypatch.setattr(app.state.services.front_door.engine, "decide", fail)
 
 
-def test_a_referral_the_engine_cannot_decide_gets_a_500_problem_without_its_narrative(submit, partner,
-                                                                                       failing_engine):
+def test_a_referral_the_engine_cannot_decide_gets_a_500_problem_without_its_narrative(submit, partner, failing_engine):
     response = submit(partner, WITH_MARKER)
     assert_problem(response, 500)
     assert_no_leak(response)
@@ -130,8 +133,10 @@ def test_a_batch_item_the_engine_cannot_decide_gets_its_500_in_place(client, par
 @pytest.fixture
 def failing_store(app, monkeypatch):
     """Reading a decision's history fails with an unexpected error that quotes personal data."""
+
     def fail(decision_id):
         raise RuntimeError(f"database said: {MARKER}")
+
     monkeypatch.setattr(app.state.services.store.queries, "history", fail)
 
 

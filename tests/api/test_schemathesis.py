@@ -33,8 +33,13 @@ _FOLDER = tempfile.mkdtemp(prefix="triage-schemathesis-")
 atexit.register(shutil.rmtree, _FOLDER, True)
 APP = create_app(Settings(audit_db=Path(_FOLDER) / "audit.sqlite3", engine="python"))
 TOKEN = APP.state.services.keys.create("schemathesis", Role.FRONT_DOOR)[1]
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 

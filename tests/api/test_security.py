@@ -28,23 +28,23 @@ P, FD, PL, AU = Role.PARTNER, Role.FRONT_DOOR, Role.POLICY_LEAD, Role.AUDITOR
 # (method, path): the status each role gets. 403 is "forbidden for this role"; every other status
 # is the endpoint's ordinary success. A partner reads a decision it submitted itself.
 ACCESS: dict[tuple[str, str], dict[Role, int]] = {
-    ("POST", "/v1/referrals"):                          {P: 201, FD: 201, PL: 403, AU: 403},
-    ("POST", "/v1/referrals/batch"):                    {P: 200, FD: 200, PL: 403, AU: 403},
-    ("GET", "/v1/decisions"):                           {P: 200, FD: 200, PL: 200, AU: 200},
-    ("GET", "/v1/decisions/{decision_id}"):             {P: 200, FD: 200, PL: 200, AU: 200},
-    ("GET", "/v1/decisions/{decision_id}/history"):     {P: 200, FD: 200, PL: 200, AU: 200},
-    ("POST", "/v1/decisions/{decision_id}/override"):   {P: 403, FD: 201, PL: 403, AU: 403},
-    ("POST", "/v1/decisions/{decision_id}/close"):      {P: 403, FD: 201, PL: 403, AU: 403},
-    ("GET", "/v1/rulesets"):                            {P: 403, FD: 200, PL: 200, AU: 200},
-    ("GET", "/v1/rulesets/{version}"):                  {P: 403, FD: 200, PL: 200, AU: 200},
-    ("POST", "/v1/rulesets"):                           {P: 403, FD: 403, PL: 201, AU: 403},
-    ("POST", "/v1/simulate"):                           {P: 403, FD: 403, PL: 200, AU: 403},
-    ("GET", "/v1/costs"):                               {P: 403, FD: 403, PL: 200, AU: 200},
-    ("POST", "/v1/costs"):                              {P: 403, FD: 403, PL: 200, AU: 200},
-    ("GET", "/v1/definitions"):                         {P: 200, FD: 200, PL: 200, AU: 200},
-    ("GET", "/v1/services"):                            {P: 200, FD: 200, PL: 200, AU: 200},
-    ("GET", "/v1/audit/verify"):                        {P: 403, FD: 403, PL: 403, AU: 200},
-    ("GET", "/v1/audit/events"):                        {P: 403, FD: 403, PL: 403, AU: 200},
+    ("POST", "/v1/referrals"): {P: 201, FD: 201, PL: 403, AU: 403},
+    ("POST", "/v1/referrals/batch"): {P: 200, FD: 200, PL: 403, AU: 403},
+    ("GET", "/v1/decisions"): {P: 200, FD: 200, PL: 200, AU: 200},
+    ("GET", "/v1/decisions/{decision_id}"): {P: 200, FD: 200, PL: 200, AU: 200},
+    ("GET", "/v1/decisions/{decision_id}/history"): {P: 200, FD: 200, PL: 200, AU: 200},
+    ("POST", "/v1/decisions/{decision_id}/override"): {P: 403, FD: 201, PL: 403, AU: 403},
+    ("POST", "/v1/decisions/{decision_id}/close"): {P: 403, FD: 201, PL: 403, AU: 403},
+    ("GET", "/v1/rulesets"): {P: 403, FD: 200, PL: 200, AU: 200},
+    ("GET", "/v1/rulesets/{version}"): {P: 403, FD: 200, PL: 200, AU: 200},
+    ("POST", "/v1/rulesets"): {P: 403, FD: 403, PL: 201, AU: 403},
+    ("POST", "/v1/simulate"): {P: 403, FD: 403, PL: 200, AU: 403},
+    ("GET", "/v1/costs"): {P: 403, FD: 403, PL: 200, AU: 200},
+    ("POST", "/v1/costs"): {P: 403, FD: 403, PL: 200, AU: 200},
+    ("GET", "/v1/definitions"): {P: 200, FD: 200, PL: 200, AU: 200},
+    ("GET", "/v1/services"): {P: 200, FD: 200, PL: 200, AU: 200},
+    ("GET", "/v1/audit/verify"): {P: 403, FD: 403, PL: 403, AU: 200},
+    ("GET", "/v1/audit/events"): {P: 403, FD: 403, PL: 403, AU: 200},
 }
 
 NEW_REFERRAL = build_referral(parent(), child(), referral_id="ACCESS-NEW")
@@ -53,22 +53,37 @@ BODIES: dict[tuple[str, str], Any] = {  # a valid body for each endpoint that ta
     ("POST", "/v1/referrals/batch"): {"referrals": [NEW_REFERRAL]},
     ("POST", "/v1/decisions/{decision_id}/override"): {"route": "mast", "reason": "known to the MAST team"},
     ("POST", "/v1/decisions/{decision_id}/close"): {"reason": "the family is with MAST"},
-    ("POST", "/v1/rulesets"): {"files": {str(path.relative_to(EXAMPLE_2026_2)): path.read_text(encoding="utf-8")
-                                         for path in EXAMPLE_2026_2.rglob("*.yaml")}},
-    ("POST", "/v1/costs"): {"name": "access check", "groups": [{"route": "bsf", "families": 3, "problems": ["crime_asb"]}]},
-    ("POST", "/v1/simulate"): {"files": {str(path.relative_to(EXAMPLE_2026_2)): path.read_text(encoding="utf-8")
-                                         for path in EXAMPLE_2026_2.rglob("*.yaml")}},
+    ("POST", "/v1/rulesets"): {
+        "files": {
+            str(path.relative_to(EXAMPLE_2026_2)): path.read_text(encoding="utf-8")
+            for path in EXAMPLE_2026_2.rglob("*.yaml")
+        }
+    },
+    ("POST", "/v1/costs"): {
+        "name": "access check",
+        "groups": [{"route": "bsf", "families": 3, "problems": ["crime_asb"]}],
+    },
+    ("POST", "/v1/simulate"): {
+        "files": {
+            str(path.relative_to(EXAMPLE_2026_2)): path.read_text(encoding="utf-8")
+            for path in EXAMPLE_2026_2.rglob("*.yaml")
+        }
+    },
 }
 
-ROLE_CASES = [pytest.param(method, path, role, status, id=f"{role.value}-{method} {path}")
-              for (method, path), statuses in ACCESS.items() for role, status in statuses.items()]
+ROLE_CASES = [
+    pytest.param(method, path, role, status, id=f"{role.value}-{method} {path}")
+    for (method, path), statuses in ACCESS.items()
+    for role, status in statuses.items()
+]
 ENDPOINTS = [pytest.param(method, path, id=f"{method} {path}") for method, path in ACCESS]
 
 
 def test_the_table_names_every_v1_endpoint_and_every_role(client):
     paths = client.get("/openapi.json").json()["paths"]
-    endpoints = {(method.upper(), path) for path, operations in paths.items() if path.startswith("/v1/")
-                 for method in operations}
+    endpoints = {
+        (method.upper(), path) for path, operations in paths.items() if path.startswith("/v1/") for method in operations
+    }
     assert set(ACCESS) == endpoints
     assert all(set(statuses) == set(Role) for statuses in ACCESS.values())
 
@@ -80,11 +95,14 @@ def call(client: TestClient, submit, partner, app) -> Callable[..., Any]:
     # persistent absence: MAST, so the cost-benefit endpoints have a key working family to appraise
     decided = submit(partner, build_referral(parent(), child(school={"attendance_pct": 80}), referral_id="ACCESS-SEED"))
     assert decided.status_code == 201
-    values = {"decision_id": decided.json()["decision_id"],
-              "version": app.state.services.front_door.engine.rulebook.version}
+    values = {
+        "decision_id": decided.json()["decision_id"],
+        "version": app.state.services.front_door.engine.rulebook.version,
+    }
 
     def request(method: str, path: str, headers: dict[str, str]):
         return client.request(method, path.format(**values), json=BODIES.get((method, path)), headers=headers)
+
     return request
 
 

@@ -39,8 +39,9 @@ def _free_port() -> int:
 
 
 def _triage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "triage.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "triage.cli", *args], capture_output=True, text=True, env=env, timeout=60
+    )
 
 
 def _wait_ready(base: str, server: subprocess.Popen[str]) -> None:
@@ -67,8 +68,13 @@ def _environment(tmp_path: Path, **settings: str) -> dict[str, str]:
 def _serving(env: dict[str, str]) -> Iterator[str]:
     """``triage serve`` running on a free port with ``env``: its base URL."""
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "triage.cli", "serve", "--port", str(port), "--engine", "python"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "triage.cli", "serve", "--port", str(port), "--engine", "python"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, server)
@@ -82,16 +88,18 @@ def _serving(env: dict[str, str]) -> Iterator[str]:
 def served(tmp_path: Path):
     """A running ``triage serve`` on a fresh SQLite file, and a partner key for it."""
     env = _environment(tmp_path)
-    created = _triage("keys", "create", "--name", "hillside-school-mis", "--role", "partner", "--agency", "school",
-                      env=env)
+    created = _triage(
+        "keys", "create", "--name", "hillside-school-mis", "--role", "partner", "--agency", "school", env=env
+    )
     assert created.returncode == 0, created.stderr
     with _serving(env) as base:
         yield base, created.stdout.strip()
 
 
 def _post(url: str, key: str, body: bytes) -> tuple[int, dict[str, str], dict]:
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, dict(response.headers), json.load(response)
@@ -146,8 +154,10 @@ def test_a_body_that_stops_arriving_gets_408_and_the_connection_closed(tmp_path)
     with _serving(_environment(tmp_path, TRIAGE_BODY_TIMEOUT_SECONDS="1")) as base:
         port = int(base.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
-            client.sendall(b"POST /v1/referrals HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                           b"Content-Length: 100\r\n\r\n{\"a\":")  # 5 bytes of the 100 declared, then nothing
+            client.sendall(
+                b"POST /v1/referrals HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 100\r\n\r\n{"a":'
+            )  # 5 bytes of the 100 declared, then nothing
             answer = b""
             while chunk := client.recv(65536):  # the server closes the connection: recv returns b""
                 answer += chunk
@@ -161,8 +171,15 @@ def test_a_session_key_file_others_may_read_stops_the_server_with_one_line(tmp_p
     key_file = tmp_path / "session.key"
     key_file.write_text("k" * 64 + "\n")
     key_file.chmod(0o644)
-    done = _triage("serve", "--port", str(_free_port()), "--engine", "python",
-                   env=_environment(tmp_path, TRIAGE_SESSION_KEY_FILE=str(key_file)))
+    done = _triage(
+        "serve",
+        "--port",
+        str(_free_port()),
+        "--engine",
+        "python",
+        env=_environment(tmp_path, TRIAGE_SESSION_KEY_FILE=str(key_file)),
+    )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        f"the session key file {key_file} may be read by other users; make it private with: chmod 600 {key_file}"]
+        f"the session key file {key_file} may be read by other users; make it private with: chmod 600 {key_file}"
+    ]

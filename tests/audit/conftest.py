@@ -26,4 +26,5 @@ def tamperer(store: AuditStore) -> Callable[[str], None]:
             dropped = True
         with store.db.begin() as conn:
             conn.execute(text(statement), params)
+
     return run

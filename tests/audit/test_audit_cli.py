@@ -82,17 +82,31 @@ def test_verify_exits_1_naming_the_tampered_event(tmp_path, audit_db):
 
 def test_show_tells_the_history_with_overrides(tmp_path):
     decision = decide(referral_file(tmp_path, SPEC_EXAMPLE))
-    assert invoke("override", decision["decision_id"], "--route", "mast", "--reason", "Family asked for MAST",
-                  "--by", "A. Worker").exit_code == 0
+    assert (
+        invoke(
+            "override",
+            decision["decision_id"],
+            "--route",
+            "mast",
+            "--reason",
+            "Family asked for MAST",
+            "--by",
+            "A. Worker",
+        ).exit_code
+        == 0
+    )
     shown = invoke("audit", "show", SPEC_EXAMPLE["referral_id"]).stdout
     assert f"DECISION {decision['decision_id']}" in shown
     assert "OVERRIDE" in shown and "bsf -> mast; reason: Family asked for MAST" in shown
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--route", "nowhere", "--reason", "x", "--by", "A"], "unknown service 'nowhere'"),
-    (["--route", "mast", "--reason", " ", "--by", "A"], "a reason is required"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--route", "nowhere", "--reason", "x", "--by", "A"], "unknown service 'nowhere'"),
+        (["--route", "mast", "--reason", " ", "--by", "A"], "a reason is required"),
+    ],
+)
 def test_an_override_needs_a_known_route_and_a_reason(tmp_path, args, message):
     decision = decide(referral_file(tmp_path, SPEC_EXAMPLE))
     result = invoke("override", decision["decision_id"], *args)
@@ -128,7 +142,9 @@ def test_decide_records_a_referral_received_in_2000(tmp_path, audit_db):
     """The API and the pages take only referrals received lately; the command line re-decides any."""
     decided = decide(referral_file(tmp_path, {**SPEC_EXAMPLE, "received_at": "2000-01-03T09:00:00Z"}))
     assert (decided["respond_by"], [e.kind for e in AuditStore(f"sqlite:///{audit_db}").queries.events()]) == (
-        "2000-01-10", ["ruleset_loaded", "decision"])
+        "2000-01-10",
+        ["ruleset_loaded", "decision"],
+    )
 
 
 def test_batch_records_a_referral_received_in_2000(tmp_path, audit_db):
@@ -139,10 +155,14 @@ def test_batch_records_a_referral_received_in_2000(tmp_path, audit_db):
     assert json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))["respond_by"] == "2000-01-10"
 
 
-@pytest.mark.parametrize(("option", "value"), [("--reason", "Asked for MAST\x1b[2J"), ("--by", "A.\x00Worker"),
-                                               ("--by", "A. Worker\udcff")], ids=["reason-escape", "by-nul", "by-bad-utf8"])
-def test_an_override_with_a_control_character_exits_2_naming_the_option_and_records_nothing(tmp_path, audit_db,
-                                                                                            option, value):
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--reason", "Asked for MAST\x1b[2J"), ("--by", "A.\x00Worker"), ("--by", "A. Worker\udcff")],
+    ids=["reason-escape", "by-nul", "by-bad-utf8"],
+)
+def test_an_override_with_a_control_character_exits_2_naming_the_option_and_records_nothing(
+    tmp_path, audit_db, option, value
+):
     decision = decide(referral_file(tmp_path, SPEC_EXAMPLE))
     args = {"--reason": "Family asked for MAST", "--by": "A. Worker", option: value}
     result = invoke("override", decision["decision_id"], "--route", "mast", *[x for pair in args.items() for x in pair])
@@ -152,15 +172,25 @@ def test_an_override_with_a_control_character_exits_2_naming_the_option_and_reco
 
 def test_an_override_reason_may_run_over_several_lines(tmp_path):
     decision = decide(referral_file(tmp_path, SPEC_EXAMPLE))
-    result = invoke("override", decision["decision_id"], "--route", "mast", "--reason", "Family asked.\nSee notes.",
-                    "--by", "A. Worker")
+    result = invoke(
+        "override",
+        decision["decision_id"],
+        "--route",
+        "mast",
+        "--reason",
+        "Family asked.\nSee notes.",
+        "--by",
+        "A. Worker",
+    )
     assert result.exit_code == 0, result.stderr
 
 
 def test_a_caller_with_a_control_character_exits_2_and_records_nothing(tmp_path, audit_db):
     result = invoke("decide", referral_file(tmp_path, SPEC_EXAMPLE), "--audit", "--caller", "cli\x07")
     assert (result.exit_code, result.stderr.strip()) == (2, f"--caller: {UNSAFE}")
-    assert not audit_db.exists() or "decision" not in [e.kind for e in AuditStore(f"sqlite:///{audit_db}").queries.events()]
+    assert not audit_db.exists() or "decision" not in [
+        e.kind for e in AuditStore(f"sqlite:///{audit_db}").queries.events()
+    ]
 
 
 # --- decisions recorded in a form this version cannot read ------------------------------------------
@@ -171,9 +201,13 @@ def test_show_and_export_say_what_they_can_of_a_decision_they_cannot_read(tmp_pa
     store = AuditStore(f"sqlite:///{audit_db}")
     decision_id = record_unreadable(store)
     shown = invoke("audit", "show", "BROKEN-1")
-    assert (shown.exit_code, f"DECISION {decision_id}: recorded in a form this version cannot read" in shown.stdout) == (
-        0, True)
+    assert (
+        shown.exit_code,
+        f"DECISION {decision_id}: recorded in a form this version cannot read" in shown.stdout,
+    ) == (0, True)
     exported = invoke("audit", "export", "--since", "2000-01-01")
     rows = [json.loads(line) for line in exported.stdout.splitlines()]
     assert (exported.exit_code, [(r["referral_id"], r["route"], r["matched_rule"]) for r in rows[1:]]) == (
-        0, [("R-2026-000123", "bsf", "bsf_intensive"), ("BROKEN-1", "bsf", None)])
+        0,
+        [("R-2026-000123", "bsf", "bsf_intensive"), ("BROKEN-1", "bsf", None)],
+    )

@@ -83,20 +83,38 @@ def test_export_gives_a_decision_its_route_priority_and_rule(cli_store, tmp_path
     decision = decide(tmp_path)
     [row] = [r for r in jsonl(export("--since", "2000-01-01")) if r["kind"] == "decision"]
     event = cli_store.queries.decision_event(decision["decision_id"])
-    assert row == {**dict.fromkeys(EXPORT_FIELDS), "seq": event.seq, "kind": "decision",
-                   "recorded_at": event.recorded_at, "referral_id": "X-1", "decision_id": decision["decision_id"],
-                   "route": decision["route"], "locality": decision["locality"], "priority": decision["priority"],
-                   "matched_rule": decision["matched_rule"], "hash": event.hash}
+    assert row == {
+        **dict.fromkeys(EXPORT_FIELDS),
+        "seq": event.seq,
+        "kind": "decision",
+        "recorded_at": event.recorded_at,
+        "referral_id": "X-1",
+        "decision_id": decision["decision_id"],
+        "route": decision["route"],
+        "locality": decision["locality"],
+        "priority": decision["priority"],
+        "matched_rule": decision["matched_rule"],
+        "hash": event.hash,
+    }
 
 
 def test_export_gives_an_override_its_route_reason_and_author(cli_store, tmp_path) -> None:
     """Who changed a decision, and why, is what a complaint asks first."""
     decision = decide(tmp_path)
-    assert invoke("override", decision["decision_id"], "--route", "mast", "--reason", "Family asked",
-                  "--by", "A. Worker").exit_code == 0
+    assert (
+        invoke(
+            "override", decision["decision_id"], "--route", "mast", "--reason", "Family asked", "--by", "A. Worker"
+        ).exit_code
+        == 0
+    )
     [row] = [r for r in jsonl(export("--since", "2000-01-01")) if r["kind"] == "override"]
     assert (row["decision_id"], row["route"], row["reason"], row["by"], row["priority"]) == (
-        decision["decision_id"], "mast", "Family asked", "A. Worker", None)
+        decision["decision_id"],
+        "mast",
+        "Family asked",
+        "A. Worker",
+        None,
+    )
 
 
 def test_export_and_history_give_a_closed_case_its_reason_and_author(cli_store, tmp_path) -> None:
@@ -104,7 +122,11 @@ def test_export_and_history_give_a_closed_case_its_reason_and_author(cli_store, 
     Cases(cli_store).close(decision["decision_id"], "With MAST now", "A. Worker")
     [row] = [r for r in jsonl(export("--since", "2000-01-01")) if r["kind"] == "closed"]
     assert (row["decision_id"], row["reason"], row["by"], row["route"]) == (
-        decision["decision_id"], "With MAST now", "A. Worker", None)
+        decision["decision_id"],
+        "With MAST now",
+        "A. Worker",
+        None,
+    )
     shown = audit_history("X-1", cli_store.queries.history(decision["decision_id"]))
     assert f"CLOSED {decision['decision_id']} by A. Worker: reason: With MAST now" in shown
 
@@ -118,7 +140,7 @@ def test_export_leaves_out_events_before_the_date(cli_store, tmp_path, monkeypat
 
 
 def test_export_includes_events_recorded_on_the_date_itself(cli_store, tmp_path, monkeypatch) -> None:
-    """"Since 1 March" includes 1 March."""
+    """ "Since 1 March" includes 1 March."""
     decide_in_2019(tmp_path, monkeypatch)
     rows = jsonl(export("--since", "2019-03-01"))
     assert [r["referral_id"] for r in rows if r["kind"] == "decision"] == ["OLD-1"]
@@ -138,11 +160,13 @@ def test_export_as_csv_never_hands_a_spreadsheet_a_formula(policy, cli_store, tm
     """An override reason or a referral id that a spreadsheet would run (=HYPERLINK, -2-3) is
     exported with a quote in front, so the auditor's spreadsheet shows it as text."""
     decision = decide(tmp_path, "-2-3")
-    Cases(cli_store).override(decision["decision_id"], "bsf", '=HYPERLINK("http://x.example","open")', "A. Worker", policy)
+    Cases(cli_store).override(
+        decision["decision_id"], "bsf", '=HYPERLINK("http://x.example","open")', "A. Worker", policy
+    )
     rows = list(csv.DictReader(io.StringIO(export("--since", "2000-01-01", "--format", "csv").stdout)))
     override = next(r for r in rows if r["kind"] == "override")
     assert override["referral_id"] == "'-2-3"
-    assert override["reason"] == "'=HYPERLINK(\"http://x.example\",\"open\")"
+    assert override["reason"] == '\'=HYPERLINK("http://x.example","open")'
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
@@ -162,10 +186,13 @@ def test_export_writes_to_a_file_with_o(cli_store, tmp_path) -> None:
     assert len(target.read_text(encoding="utf-8").splitlines()) == len(list(cli_store.queries.events()))
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--since", "2026-01-01", "--format", "xml"], "--format: unknown format 'xml'; expected one of: jsonl, csv"),
-    (["--since", "01/02/2026"], "--since: '01/02/2026' is not a date; expected YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "2026-01-01", "--format", "xml"], "--format: unknown format 'xml'; expected one of: jsonl, csv"),
+        (["--since", "01/02/2026"], "--since: '01/02/2026' is not a date; expected YYYY-MM-DD"),
+    ],
+)
 def test_export_refuses_a_bad_format_or_date_with_exit_2(cli_store, args, message) -> None:
     """A typo must say what is expected, not produce an empty or wrong export."""
     result = invoke("audit", "export", *args)
@@ -181,7 +208,10 @@ def test_purge_erases_payloads_past_retention_and_says_how_many(cli_store, tmp_p
     decide(tmp_path, "NEW-1")
     result = invoke("audit", "purge", "--older-than", "6y")
     assert (result.exit_code, "purged 2 record(s) of personal data" in result.stdout) == (0, True)
-    assert cli_store.queries.payload(cli_store.queries.decision_event(decision["decision_id"]).body["payload_sha256"]) is None
+    assert (
+        cli_store.queries.payload(cli_store.queries.decision_event(decision["decision_id"]).body["payload_sha256"])
+        is None
+    )
 
 
 def test_verify_stays_green_after_a_purge(cli_store, tmp_path, monkeypatch) -> None:
@@ -207,12 +237,15 @@ def test_purge_refuses_an_unreadable_age_with_exit_2(cli_store, age) -> None:
     assert (result.exit_code, "--older-than:" in result.stderr) == (2, True)
 
 
-@pytest.mark.parametrize(("age", "now", "cutoff"), [
-    ("6y", datetime(2026, 5, 31, 12, tzinfo=UTC), datetime(2020, 5, 31, 12, tzinfo=UTC)),
-    ("3m", datetime(2026, 5, 31, 12, tzinfo=UTC), datetime(2026, 2, 28, 12, tzinfo=UTC)),
-    ("1y", datetime(2028, 2, 29, tzinfo=UTC), datetime(2027, 2, 28, tzinfo=UTC)),
-    ("30d", datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 1, 30, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("age", "now", "cutoff"),
+    [
+        ("6y", datetime(2026, 5, 31, 12, tzinfo=UTC), datetime(2020, 5, 31, 12, tzinfo=UTC)),
+        ("3m", datetime(2026, 5, 31, 12, tzinfo=UTC), datetime(2026, 2, 28, 12, tzinfo=UTC)),
+        ("1y", datetime(2028, 2, 29, tzinfo=UTC), datetime(2027, 2, 28, tzinfo=UTC)),
+        ("30d", datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 1, 30, tzinfo=UTC)),
+    ],
+)
 def test_retention_ages_count_calendar_years_months_and_days(age, now, cutoff) -> None:
     """Six years means the same date six years ago, the month's last day when that is shorter."""
     assert retention_cutoff(age, now) == cutoff
@@ -229,7 +262,8 @@ def _stricter_absence(data: dict[str, Any]) -> None:
 
 
 def test_replay_after_the_rule_files_change_uses_the_archived_ruleset(
-        cli_store, tmp_path, policy_copy: Path, edit: Callable[..., None]) -> None:
+    cli_store, tmp_path, policy_copy: Path, edit: Callable[..., None]
+) -> None:
     """A past decision is checked against the rules of its day, not today's files."""
     decision = decide(tmp_path, "X-1", "--rules", policy_copy)
     edit(policy_copy / "definitions" / "terms.yaml", _stricter_absence)
@@ -253,10 +287,17 @@ def test_replay_names_each_field_that_differs_and_exits_1(cli_store, tmp_path) -
     decision = decide(tmp_path)
     postgres = cli_store.db.dialect.name == "postgresql"
     with cli_store.db.begin() as conn:
-        conn.execute(text("DROP TRIGGER audit_events_append_only ON audit_events" if postgres
-                          else "DROP TRIGGER audit_events_no_update"))
-        conn.execute(text("UPDATE audit_events SET content = replace(content, :old, :new) WHERE kind = 'decision'"),
-                     {"old": f'"route":"{decision["route"]}"', "new": '"route":"edited"'})
+        conn.execute(
+            text(
+                "DROP TRIGGER audit_events_append_only ON audit_events"
+                if postgres
+                else "DROP TRIGGER audit_events_no_update"
+            )
+        )
+        conn.execute(
+            text("UPDATE audit_events SET content = replace(content, :old, :new) WHERE kind = 'decision'"),
+            {"old": f'"route":"{decision["route"]}"', "new": '"route":"edited"'},
+        )
     result = invoke("audit", "replay", decision["decision_id"])
     assert result.exit_code == 1
     assert f'  route: recorded "edited", replayed "{decision["route"]}"' in result.stdout

@@ -27,11 +27,15 @@ def test_canonical_text_is_sorted_compact_utf8():
     assert canonical(CONTENT) == CONTENT_TEXT
 
 
-@pytest.mark.parametrize(("prev", "text"), [
-    (GENESIS, "{}"),
-    (PREV, CONTENT_TEXT),
-    ("f" * 64, '{"a":1}'),
-], ids=["genesis-empty", "event", "ffff"])
+@pytest.mark.parametrize(
+    ("prev", "text"),
+    [
+        (GENESIS, "{}"),
+        (PREV, CONTENT_TEXT),
+        ("f" * 64, '{"a":1}'),
+    ],
+    ids=["genesis-empty", "event", "ffff"],
+)
 def test_link_hash_known_answers(prev, text):
     """sha256 of: the previous hash, a newline, the canonical content."""
     expected = hashlib.sha256(prev.encode("ascii") + b"\n" + text.encode("utf-8")).hexdigest()

@@ -34,7 +34,11 @@ def test_a_checkpoint_reads_back_as_written(tmp_path):
     path = write_checkpoint(tmp_path, KEY, 7, HEAD, WHEN)
     [checkpoint] = read_checkpoints(tmp_path, KEY)
     assert (path.name, checkpoint.seq, checkpoint.hash, checkpoint.source) == (
-        "checkpoints-2026-12-03.jsonl", 7, HEAD, "checkpoints-2026-12-03.jsonl:1")
+        "checkpoints-2026-12-03.jsonl",
+        7,
+        HEAD,
+        "checkpoints-2026-12-03.jsonl:1",
+    )
 
 
 def test_a_checkpoint_file_is_readable_by_its_owner_only(tmp_path):
@@ -79,8 +83,7 @@ def test_a_checkpoint_line_is_sorted_json_signed_over_its_head_and_time(tmp_path
     path = write_checkpoint(tmp_path, KEY, 7, HEAD, WHEN)
     taken_at = "2026-12-03T10:00:00+00:00"
     signature = hmac.new(KEY, f"triage-checkpoint\n7\n{HEAD}\n{taken_at}".encode(), hashlib.sha256).hexdigest()
-    assert path.read_text() == (f'{{"hash": "{HEAD}", "hmac": "{signature}", "seq": 7, '
-                                f'"taken_at": "{taken_at}"}}\n')
+    assert path.read_text() == (f'{{"hash": "{HEAD}", "hmac": "{signature}", "seq": 7, "taken_at": "{taken_at}"}}\n')
 
 
 def test_a_checkpoint_folder_is_made_with_its_parents(tmp_path):
@@ -120,7 +123,9 @@ def test_the_checkpoint_command_writes_the_head_signed_with_a_new_private_key(lo
     assert result.exit_code == 0, result.output
     assert f"checkpoint of event {log.log.head()[0]} written to" in result.stdout
     assert stat.S_IMODE((data_dir / "checkpoint.key").stat().st_mode) == 0o600
-    [checkpoint] = read_checkpoints(data_dir / "checkpoints", (data_dir / "checkpoint.key").read_text().strip().encode())
+    [checkpoint] = read_checkpoints(
+        data_dir / "checkpoints", (data_dir / "checkpoint.key").read_text().strip().encode()
+    )
     assert (checkpoint.seq, checkpoint.hash) == log.log.head()
 
 
@@ -203,8 +208,9 @@ def _verified(client_and_headers: tuple[TestClient, dict[str, str]]) -> dict:
     return response.json()
 
 
-SERVER_KEY_PROBLEM = ("the server's checkpoint key is missing or unsafe: run `triage audit verify` on the server "
-                      "for details")
+SERVER_KEY_PROBLEM = (
+    "the server's checkpoint key is missing or unsafe: run `triage audit verify` on the server for details"
+)
 
 
 def test_the_api_says_the_checkpoint_key_is_missing_without_naming_server_paths(auditor_client, data_dir):

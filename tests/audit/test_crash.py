@@ -77,6 +77,7 @@ def _decisions_counter(url: str) -> Callable[[], int]:
                 return conn.execute(text("SELECT count(*) FROM audit_events WHERE kind = 'decision'")).scalar_one()
         except Exception:  # noqa: BLE001 - the database or table is not there yet
             return 0
+
     count.engine = engine  # type: ignore[attr-defined]
     return count
 
@@ -118,8 +119,20 @@ def _complete_lines(path: Path) -> list[str]:
 
 
 def _batch(source: Path, output: Path, url: str, **popen: Any) -> subprocess.Popen:
-    command = [sys.executable, "-m", "triage.cli", "batch", str(source), "-o", str(output),
-               "--audit", "--engine", "python", "--caller", "crash-test"]
+    command = [
+        sys.executable,
+        "-m",
+        "triage.cli",
+        "batch",
+        str(source),
+        "-o",
+        str(output),
+        "--audit",
+        "--engine",
+        "python",
+        "--caller",
+        "crash-test",
+    ]
     return subprocess.Popen(command, env=_child_env(url), **popen)
 
 
@@ -155,19 +168,19 @@ def test_a_batch_killed_midway_keeps_everything_it_wrote(store_url, referrals, t
     # A block is one transaction: the store holds whole blocks, in input order, nothing twice.
     decided = [e.referral_id for e in events]
     assert len(decided) >= KILL_AFTER_EVENTS and len(decided) % BATCH_BLOCK == 0, len(decided)
-    assert decided == [r["referral_id"] for r in referrals[:len(decided)]]
+    assert decided == [r["referral_id"] for r in referrals[: len(decided)]]
     assert len(decided) < REFERRALS, "the kill was meant to land in the middle of the batch"
 
     # Running it again (on the referrals up to a block past the kill) decides only what was lost:
     # the recorded ones get their recorded decisions back, nothing is recorded twice.
-    again = referrals[:len(decided) + BATCH_BLOCK]
+    again = referrals[: len(decided) + BATCH_BLOCK]
     write_jsonl(again, source)
     rerun = _batch(source, output, store_url, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, err = rerun.communicate(timeout=60)
     assert rerun.returncode == 0, err.decode(errors="replace")[-2000:]
     results = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     assert [r["referral_id"] for r in results] == [r["referral_id"] for r in again]
-    assert [r["decision_id"] for r in results[:len(decided)]] == [e.decision_id for e in events]
+    assert [r["decision_id"] for r in results[: len(decided)]] == [e.decision_id for e in events]
     events_after, verification = _recorded(store_url)
     assert verification.ok, verification
     assert [e.referral_id for e in events_after] == [r["referral_id"] for r in again]
@@ -207,6 +220,7 @@ def test_every_decision_reported_by_a_killed_front_door_is_in_the_store(store_ur
     def read() -> None:  # a thread, so a hung child cannot hang the test
         for line in process.stdout:
             reported.append(line)
+
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:

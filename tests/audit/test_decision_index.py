@@ -155,12 +155,15 @@ def test_an_index_row_for_an_event_not_in_the_chain_fails_verify(store, audited,
     audited(build_referral(*FAMILY))
     if store.db.dialect.name == "postgresql":
         with store.db.connect() as conn:
-            [key] = conn.execute(text("SELECT conname FROM pg_constraint WHERE contype = 'f' "
-                                      "AND conrelid = 'audit_decisions'::regclass")).scalars()
+            [key] = conn.execute(
+                text("SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid = 'audit_decisions'::regclass")
+            ).scalars()
         tamperer(f'ALTER TABLE audit_decisions DROP CONSTRAINT "{key}"')
-    tamperer("INSERT INTO audit_decisions (decision_id, seq, caller, referral_id, route, locality, priority, "
-             "respond_by, decided_at) SELECT 'forged', 999, 'forger', referral_id, route, locality, priority, "
-             "respond_by, decided_at FROM audit_decisions")
+    tamperer(
+        "INSERT INTO audit_decisions (decision_id, seq, caller, referral_id, route, locality, priority, "
+        "respond_by, decided_at) SELECT 'forged', 999, 'forger', referral_id, route, locality, priority, "
+        "respond_by, decided_at FROM audit_decisions"
+    )
     result = store.log.verify()
     assert (result.ok, result.first_bad_seq) == (False, 999)
     assert result.problem == "the decisions index lists a decision that is not in the chain"

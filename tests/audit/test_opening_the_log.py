@@ -23,10 +23,18 @@ from support import SPEC_EXAMPLE
 
 runner = CliRunner()
 READ_ONLY = [
-    ["audit", "verify"], ["audit", "show", "R-1"], ["audit", "export", "--since", "2000-01-01"],
-    ["audit", "replay", "D-1"], ["audit", "purge", "--older-than", "6y"], ["keys", "list"], ["keys", "revoke", "K-1"],
-    ["staff", "list"], ["staff", "disable", "a.patel"], ["simulate", "--candidate", "."],
-    ["costs", "--cohort", "audit"], ["override", "D-1", "--route", "mast", "--reason", "x", "--by", "A"],
+    ["audit", "verify"],
+    ["audit", "show", "R-1"],
+    ["audit", "export", "--since", "2000-01-01"],
+    ["audit", "replay", "D-1"],
+    ["audit", "purge", "--older-than", "6y"],
+    ["keys", "list"],
+    ["keys", "revoke", "K-1"],
+    ["staff", "list"],
+    ["staff", "disable", "a.patel"],
+    ["simulate", "--candidate", "."],
+    ["costs", "--cohort", "audit"],
+    ["override", "D-1", "--route", "mast", "--reason", "x", "--by", "A"],
 ]
 
 
@@ -80,8 +88,9 @@ def test_rules_show_and_decide_without_audit_read_no_log_and_make_none(log_at: s
     assert not _made(log_at)
 
 
-def test_a_read_only_command_run_from_another_folder_finds_the_same_log(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_read_only_command_run_from_another_folder_finds_the_same_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The default log is in the per-user data folder (tests/conftest.py gives each test its own),
     not the current folder: a key made in one folder is listed in another."""
     for name in ("TRIAGE_DATABASE_URL", "TRIAGE_AUDIT_DB"):
@@ -105,10 +114,14 @@ def _one_line_exit_3(result: Result) -> str:
     return result.stderr
 
 
-@pytest.mark.parametrize("command", [["audit", "verify"], ["keys", "create", "--name", "x", "--role", "partner"]],
-                         ids=["read-only", "recording"])
-def test_an_unreachable_database_is_one_line_naming_it_with_the_password_masked(command: list[str],
-                                                                                 monkeypatch) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [["audit", "verify"], ["keys", "create", "--name", "x", "--role", "partner"]],
+    ids=["read-only", "recording"],
+)
+def test_an_unreachable_database_is_one_line_naming_it_with_the_password_masked(
+    command: list[str], monkeypatch
+) -> None:
     monkeypatch.setenv("TRIAGE_DATABASE_URL", "postgresql://triage:s3cret@127.0.0.1:1/triage")
     line = _one_line_exit_3(invoke(*command))
     assert "postgresql://triage:***@127.0.0.1:1/triage" in line and "check the host and port" in line

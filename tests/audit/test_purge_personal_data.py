@@ -27,7 +27,9 @@ def _planted(policy, audited: Any, store: AuditStore) -> str:
     data = build_referral(
         parent(employment={"out_of_work_benefits": True}),
         child(id=NAME, school={"attendance_pct": 70.0}),
-        referral_id="Jayden-Smith-2012-03-04", narrative=f"Referral about {NAME}")
+        referral_id="Jayden-Smith-2012-03-04",
+        narrative=f"Referral about {NAME}",
+    )
     data["referrer"].update(name=f"Teacher of {NAME}", role="form tutor")
     data["consent"]["by"] = f"mother of {NAME}"
     decision = audited(data)
@@ -71,8 +73,15 @@ def test_the_decision_still_says_what_was_decided_and_that_its_details_were_eras
     store.log.purge(datetime.now(UTC) + timedelta(seconds=1), by="tests")
     [decided, overridden, closed, _] = store.queries.events()
     assert (decided.erased, decided.body["decision"]["route"], decided.body["decision"]["reasons"]) == (
-        True, "mast", [])
-    assert (overridden.body["route"], overridden.body["reason"], closed.body["reason"]) == ("bsf", "(erased)", "(erased)")
+        True,
+        "mast",
+        [],
+    )
+    assert (overridden.body["route"], overridden.body["reason"], closed.body["reason"]) == (
+        "bsf",
+        "(erased)",
+        "(erased)",
+    )
     assert store.queries.history(decision_id)[0].body["decision"]["referral_id"] == "(erased)"
 
 
@@ -102,8 +111,11 @@ def _decision_event(store: AuditStore, decision_id: str) -> Any:
 
 
 def _referral(referral_id: str) -> dict[str, Any]:
-    return build_referral(parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 70.0}),
-                          referral_id=referral_id)
+    return build_referral(
+        parent(employment={"out_of_work_benefits": True}),
+        child(school={"attendance_pct": 70.0}),
+        referral_id=referral_id,
+    )
 
 
 def _deleted_behind_the_logs_back(store: AuditStore, tamperer: Any, decision_id: str) -> int:

@@ -23,10 +23,12 @@ def _open(store: AuditStore, policy: Policy, caller: str = "tests") -> FrontDoor
 
 def _stricter(policy_copy: Path, edit: Callable[..., None]) -> Policy:
     """The policy copy with persistent absence at 85% instead of 90%: another ruleset hash."""
+
     def change(data: dict[str, Any]) -> None:
         [term] = [d for d in data["definitions"] if d["id"] == "persistent_absence"]
         [attendance] = [c for c in term["test"]["all"] if c.get("field") == "school.attendance_pct"]
         attendance["le"] = 85
+
     edit(policy_copy / "definitions" / "terms.yaml", change)
     return load_policy(policy_copy)
 
@@ -44,8 +46,9 @@ def test_the_same_ruleset_again_is_not_recorded_again(store: AuditStore, policy:
     assert len(_loads(store)) == 1
 
 
-def test_a_changed_ruleset_is_recorded(store: AuditStore, policy: Policy, policy_copy: Path,
-                                       edit: Callable[..., None]) -> None:
+def test_a_changed_ruleset_is_recorded(
+    store: AuditStore, policy: Policy, policy_copy: Path, edit: Callable[..., None]
+) -> None:
     """A change of rules is exactly what the log must show."""
     _open(store, policy)
     stricter = _stricter(policy_copy, edit)
@@ -53,8 +56,9 @@ def test_a_changed_ruleset_is_recorded(store: AuditStore, policy: Policy, policy
     assert [body["sha256"] for body in _loads(store)] == [policy.sha256, stricter.sha256]
 
 
-def test_going_back_to_an_earlier_ruleset_is_recorded(store: AuditStore, policy: Policy, policy_copy: Path,
-                                                      edit: Callable[..., None]) -> None:
+def test_going_back_to_an_earlier_ruleset_is_recorded(
+    store: AuditStore, policy: Policy, policy_copy: Path, edit: Callable[..., None]
+) -> None:
     """Only the latest load counts: a rollback changes the rules in force, so it must show."""
     stricter = _stricter(policy_copy, edit)
     for rules in (policy, stricter, policy):

@@ -25,8 +25,9 @@ def _everything_in(engine) -> str:
     tables = MetaData()
     tables.reflect(engine)
     with engine.connect() as conn:
-        return "\n".join(str(value) for table in tables.sorted_tables for row in conn.execute(select(table))
-                         for value in row)
+        return "\n".join(
+            str(value) for table in tables.sorted_tables for row in conn.execute(select(table)) for value in row
+        )
 
 
 def test_the_session_key_is_nowhere_in_the_database(store_url, tmp_path: Path):

@@ -19,7 +19,10 @@ def test_a_decision_is_recorded_and_the_chain_verifies(store, audited):
     decision = audited(build_referral(*FAMILY))
     [event] = list(store.queries.events())
     assert (event.kind, event.decision_id, event.body["decision"]) == (
-        "decision", decision.decision_id, decision.model_dump(mode="json"))
+        "decision",
+        decision.decision_id,
+        decision.model_dump(mode="json"),
+    )
     assert store.log.verify().ok
 
 
@@ -48,8 +51,11 @@ def test_the_database_refuses_to_change_events(store, audited, statement):
 def test_an_edit_made_with_the_trigger_dropped_is_found(store, audited):
     for n in range(3):
         audited(build_referral(*FAMILY, referral_id=f"T-{n}"))
-    trigger = ("DROP TRIGGER audit_events_append_only ON audit_events" if store.db.dialect.name == "postgresql"
-               else "DROP TRIGGER audit_events_no_update")
+    trigger = (
+        "DROP TRIGGER audit_events_append_only ON audit_events"
+        if store.db.dialect.name == "postgresql"
+        else "DROP TRIGGER audit_events_no_update"
+    )
     with store.db.begin() as conn:
         conn.execute(text(trigger))
         conn.execute(text("UPDATE audit_events SET content = replace(content, 'tests', 'someone else') WHERE seq = 2"))
@@ -60,9 +66,14 @@ def test_an_edit_made_with_the_trigger_dropped_is_found(store, audited):
 
 def test_an_override_is_linked_and_leaves_the_decision_unchanged(policy, store, audited):
     decision = audited(build_referral(*FAMILY))
-    override = Cases(store).override(decision.decision_id, "mast", "Family prefers their local team", "A. Practitioner", policy)
+    override = Cases(store).override(
+        decision.decision_id, "mast", "Family prefers their local team", "A. Practitioner", policy
+    )
     assert (override.decision_id, override.route, override.previous_route) == (
-        decision.decision_id, "mast", decision.route)
+        decision.decision_id,
+        "mast",
+        decision.route,
+    )
     assert store.queries.decision_event(decision.decision_id).body["decision"]["route"] == decision.route
     assert store.log.verify().ok
 
@@ -88,6 +99,7 @@ def test_the_payload_is_stored_apart_from_the_chain(store, audited):
 
 def test_concurrent_writers_keep_one_linear_chain(store, audited):
     """8 threads x 500 decisions: no gap, no duplicate, no fork."""
+
     def work(thread: int) -> None:
         for n in range(500):
             audited(build_referral(*FAMILY, referral_id=f"W{thread}-{n}"))

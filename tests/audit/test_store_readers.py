@@ -50,7 +50,13 @@ def test_the_history_of_the_huge_count_is_read_whole(store, logged):
     assert HUGE in [e["value"] for e in event.body["decision"]["evidence"]]
 
 
-@pytest.mark.parametrize(("count", "note"), [(0, None), (1, "1 recorded decision could not be read and was left out"),
-                                             (2, "2 recorded decisions could not be read and were left out")])
+@pytest.mark.parametrize(
+    ("count", "note"),
+    [
+        (0, None),
+        (1, "1 recorded decision could not be read and was left out"),
+        (2, "2 recorded decisions could not be read and were left out"),
+    ],
+)
 def test_the_note_says_how_many_were_left_out(count, note):
     assert Unreadable(count).note() == note

@@ -44,9 +44,13 @@ def _rewrite_from(store: AuditStore, tamperer, seq: int, route: str) -> None:
     """Edit event ``seq``'s content and recompute its hash and every later one: the chain itself
     then verifies, as a careful tamperer would leave it."""
     with store.db.connect() as conn:
-        rows = conn.exec_driver_sql(f"SELECT seq, content, prev_hash FROM audit_events WHERE seq >= {seq} "
-                                    "ORDER BY seq").all()
-    tamperer("UPDATE audit_events SET prev_hash = 'x' || substr(prev_hash, 2), hash = 'x' || substr(hash, 2) WHERE seq >= :s", s=seq)
+        rows = conn.exec_driver_sql(
+            f"SELECT seq, content, prev_hash FROM audit_events WHERE seq >= {seq} ORDER BY seq"
+        ).all()
+    tamperer(
+        "UPDATE audit_events SET prev_hash = 'x' || substr(prev_hash, 2), hash = 'x' || substr(hash, 2) WHERE seq >= :s",
+        s=seq,
+    )
     prev = rows[0].prev_hash
     for row in rows:
         content = json.loads(row.content)
@@ -54,8 +58,13 @@ def _rewrite_from(store: AuditStore, tamperer, seq: int, route: str) -> None:
             content["body"]["decision"]["route"] = route
         text = canonical(content)
         digest = link_hash(prev, text)
-        tamperer("UPDATE audit_events SET content = :c, prev_hash = :p, hash = :h WHERE seq = :s",
-                 c=text, p=prev, h=digest, s=row.seq)
+        tamperer(
+            "UPDATE audit_events SET content = :c, prev_hash = :p, hash = :h WHERE seq = :s",
+            c=text,
+            p=prev,
+            h=digest,
+            s=row.seq,
+        )
         prev = digest
     tamperer("UPDATE audit_decisions SET route = :r WHERE seq = :s", r=route, s=seq)
 
@@ -69,8 +78,10 @@ def test_an_edited_referral_payload_is_found(ten, tamperer):
 
 def test_an_edited_personal_part_is_found_naming_its_event(ten, tamperer):
     event = [e for e in ten.queries.events()][4]
-    tamperer("UPDATE audit_payloads SET body = replace(body, 'attended', 'missed') WHERE body LIKE :id",
-             id=f'%"event":"{event.decision_id}"%')
+    tamperer(
+        "UPDATE audit_payloads SET body = replace(body, 'attended', 'missed') WHERE body LIKE :id",
+        id=f'%"event":"{event.decision_id}"%',
+    )
     result = ten.log.verify()
     assert (result.ok, result.first_bad_seq) == (False, event.seq)
     assert "personal part does not match its hash" in result.problem
@@ -88,7 +99,10 @@ def test_an_edited_archived_ruleset_is_found(ten, tamperer, policy):
     tamperer("UPDATE audit_rulesets SET content = replace(content, 'ge: 3', 'ge: 30')")
     result = ten.log.verify()
     assert (result.ok, "archived ruleset" in result.problem, "does not match its hash" in result.problem) == (
-        False, True, True)
+        False,
+        True,
+        True,
+    )
 
 
 def test_an_edited_archived_ruleset_is_refused_when_loaded(ten, tamperer, policy):
@@ -175,11 +189,18 @@ def test_an_edited_personal_part_early_in_a_long_log_is_found(store, tamperer, p
     two texts): an edit in the first stretch of a log of 600 decisions is found too."""
     engine = Engine(policy, "python")
     payloads = [build_referral(*FAMILY, referral_id=f"L-{n}") for n in range(600)]
-    store.log.record("tests", [Recording(data, data["referral_id"], engine.decide(parse_referral(data, engine.policy.agencies)),
-                                         policy) for data in payloads])
+    store.log.record(
+        "tests",
+        [
+            Recording(data, data["referral_id"], engine.decide(parse_referral(data, engine.policy.agencies)), policy)
+            for data in payloads
+        ],
+    )
     first = next(e for e in store.queries.events() if e.kind == "decision")
-    tamperer("UPDATE audit_payloads SET body = replace(body, 'attended', 'missed') WHERE body LIKE :id",
-             id=f'%"event":"{first.decision_id}"%')
+    tamperer(
+        "UPDATE audit_payloads SET body = replace(body, 'attended', 'missed') WHERE body LIKE :id",
+        id=f'%"event":"{first.decision_id}"%',
+    )
     result = store.log.verify()
     assert (result.ok, result.first_bad_seq) == (False, first.seq)
 

@@ -28,12 +28,22 @@ def _drop_triggers(store: AuditStore) -> None:
     """Drop every trigger on audit_events, whatever the migrations named them."""
     with store.db.begin() as conn:
         if store.db.dialect.name == "postgresql":
-            names = conn.execute(text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_events'::regclass "
-                                      "AND NOT tgisinternal")).scalars().all()
+            names = (
+                conn.execute(
+                    text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_events'::regclass AND NOT tgisinternal")
+                )
+                .scalars()
+                .all()
+            )
             statements = [f'DROP TRIGGER "{name}" ON audit_events' for name in names]
         else:
-            names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                                      "AND tbl_name = 'audit_events'")).scalars().all()
+            names = (
+                conn.execute(
+                    text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'")
+                )
+                .scalars()
+                .all()
+            )
             statements = [f'DROP TRIGGER "{name}"' for name in names]
         assert statements, "no trigger guards audit_events"
         for statement in statements:
@@ -45,8 +55,13 @@ def recorded(store: AuditStore, policy: Policy) -> dict[int, Any]:
     """A ruleset event and three decisions, the chain verified intact; the events by seq."""
     door = FrontDoor(Engine(policy, "python"), store, caller="tests")
     for n in range(3):
-        door.decide(build_referral(parent(employment={"out_of_work_benefits": True}),
-                                   child(school={"attendance_pct": 80.0}), referral_id=f"T-{n}"))
+        door.decide(
+            build_referral(
+                parent(employment={"out_of_work_benefits": True}),
+                child(school={"attendance_pct": 80.0}),
+                referral_id=f"T-{n}",
+            )
+        )
     with store.db.connect() as conn:
         rows = {row.seq: row for row in conn.execute(text("SELECT * FROM audit_events ORDER BY seq"))}
     assert [row.kind for row in rows.values()] == ["ruleset_loaded", "decision", "decision", "decision"]
@@ -95,7 +110,12 @@ def test_an_edit_to_seq_is_found(store, recorded):
 
 def test_an_edit_to_referral_and_decision_together_is_found(store, recorded):
     """Re-pointing an event at another decision in both columns at once is found too."""
-    _tamper(store, "UPDATE audit_events SET referral_id = :referral, decision_id = :decision WHERE seq = :seq",
-            referral=_other(recorded, "referral_id"), decision=_other(recorded, "decision_id"), seq=EDITED)
+    _tamper(
+        store,
+        "UPDATE audit_events SET referral_id = :referral, decision_id = :decision WHERE seq = :seq",
+        referral=_other(recorded, "referral_id"),
+        decision=_other(recorded, "decision_id"),
+        seq=EDITED,
+    )
     result = store.log.verify()
     assert (result.ok, result.first_bad_seq) == (False, EDITED), result

@@ -25,8 +25,11 @@ def test_a_city_wide_service_is_its_own_team() -> None:
 
 def test_mast_capacity_is_shared_evenly_across_its_localities(policy: Policy) -> None:
     held = capacity(policy)
-    assert {name: held[name] for name in ("mast/north", "mast/east", "mast/west")} == \
-        {"mast/north": 225, "mast/east": 225, "mast/west": 225}  # 45 x 15 = 675, over 3
+    assert {name: held[name] for name in ("mast/north", "mast/east", "mast/west")} == {
+        "mast/north": 225,
+        "mast/east": 225,
+        "mast/west": 225,
+    }  # 45 x 15 = 675, over 3
 
 
 def test_mast_has_no_city_wide_capacity_row(policy: Policy) -> None:
@@ -47,6 +50,7 @@ def test_capacity_follows_the_catalogue(policy_copy: Path, edit: Callable[[Path,
     def change(data: Any) -> None:
         mast = next(s for s in data["services"] if s["id"] == "mast")
         mast["capacity"] = {"key_workers": 30, "caseload_per_worker": 10}
+
     edit(policy_copy / "service_catalogue" / "services.yaml", change)
     held = capacity(load_policy(policy_copy))
     assert [held[f"mast/{loc}"] for loc in ("north", "east", "west")] == [100, 100, 100]

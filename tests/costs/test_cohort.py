@@ -52,11 +52,18 @@ def test_counted_groups_on_one_route_add_up():
 
 
 def test_a_scenario_is_the_cohort_of_its_groups():
-    scenario = Scenario.model_validate({"name": "S", "groups": [
-        {"route": "bsf", "families": 3, "problems": ["crime_asb"]},
-        {"route": "mast", "families": 2, "problems": ["crime_asb", "health"]}]})
-    assert scenario.cohort() == Cohort("S", {"bsf": 3, "mast": 2},
-                                       {("bsf", "crime_asb"): 3, ("mast", "crime_asb"): 2, ("mast", "health"): 2})
+    scenario = Scenario.model_validate(
+        {
+            "name": "S",
+            "groups": [
+                {"route": "bsf", "families": 3, "problems": ["crime_asb"]},
+                {"route": "mast", "families": 2, "problems": ["crime_asb", "health"]},
+            ],
+        }
+    )
+    assert scenario.cohort() == Cohort(
+        "S", {"bsf": 3, "mast": 2}, {("bsf", "crime_asb"): 3, ("mast", "crime_asb"): 2, ("mast", "health"): 2}
+    )
 
 
 # --- scenario files ----------------------------------------------------------------------------
@@ -98,11 +105,15 @@ def test_the_one_year_example_has_the_intake_its_description_gives(policy):
     assert cohort.with_problem["bsf", "children_need_help"] == 60 + 50 + 30
 
 
-@pytest.mark.parametrize(("old", "new", "key", "says"), [
-    ("route: mast", "route: masts", "scenario.groups[2].route", "'masts' is not a route"),
-    ("[health]", "[health, wealth]", "scenario.groups[2].problems[1]", "unknown headline problem 'wealth'"),
-    ("families: 6", "families: -6", "scenario.groups[1].families", "greater than or equal to 0"),
-], ids=["unknown route", "unknown problem", "negative families"])
+@pytest.mark.parametrize(
+    ("old", "new", "key", "says"),
+    [
+        ("route: mast", "route: masts", "scenario.groups[2].route", "'masts' is not a route"),
+        ("[health]", "[health, wealth]", "scenario.groups[2].problems[1]", "unknown headline problem 'wealth'"),
+        ("families: 6", "families: -6", "scenario.groups[1].families", "greater than or equal to 0"),
+    ],
+    ids=["unknown route", "unknown problem", "negative families"],
+)
 def test_a_bad_group_is_refused_naming_the_file_line_and_key(tmp_path, policy, old, new, key, says):
     path = write(tmp_path, GOOD.replace(old, new))
     line = next(number for number, text in enumerate(path.read_text().splitlines(), 1) if new in text)
@@ -126,7 +137,9 @@ def test_a_scenario_file_without_its_scenario_section_is_refused_naming_the_file
 def test_the_stray_keys_of_a_scenario_without_its_section_are_named_with_their_lines(tmp_path, policy):
     error = refused(write(tmp_path, "name: Small test\ngroups: []\n"), policy)
     assert {(p.file, p.line, p.key) for p in error.problems if p.key != "scenario"} == {
-        ("scenario.yaml", 1, "name"), ("scenario.yaml", 2, "groups")}
+        ("scenario.yaml", 1, "name"),
+        ("scenario.yaml", 2, "groups"),
+    }
 
 
 def test_a_scenario_yaml_syntax_error_is_refused_with_its_line(tmp_path, policy):
@@ -148,8 +161,10 @@ def store(tmp_path: Path):
 @pytest.fixture
 def record(store: AuditStore, policy) -> Callable[..., Decision]:
     """``record(referral, at=None)``: decide and record a referral, decided at ``at`` (default: now)."""
+
     def run(data: dict[str, Any], at: datetime | None = None) -> Decision:
         return record_decision(store, policy, data, decide=lambda engine, referral: engine.decide(referral, at))
+
     return run
 
 
@@ -183,26 +198,36 @@ def test_the_latest_of_two_overrides_counts(policy, store, record):
 @pytest.fixture
 def april(record) -> None:
     """Four decisions either side of April 2026's edges (UTC)."""
-    for number, at in enumerate([datetime(2026, 3, 31, 23, 59, tzinfo=UTC), datetime(2026, 4, 1, 0, 0, tzinfo=UTC),
-                                 datetime(2026, 4, 30, 23, 59, tzinfo=UTC), datetime(2026, 5, 1, 0, 0, tzinfo=UTC)]):
+    for number, at in enumerate(
+        [
+            datetime(2026, 3, 31, 23, 59, tzinfo=UTC),
+            datetime(2026, 4, 1, 0, 0, tzinfo=UTC),
+            datetime(2026, 4, 30, 23, 59, tzinfo=UTC),
+            datetime(2026, 5, 1, 0, 0, tzinfo=UTC),
+        ]
+    ):
         record(build_referral(*MAST_FAMILY, referral_id=f"T-{number}"), at)
 
 
-@pytest.mark.parametrize(("since", "until", "families"), [
-    (date(2026, 4, 1), date(2026, 4, 30), 2),
-    (date(2026, 4, 1), None, 3),
-    (None, date(2026, 4, 30), 3),
-    (date(2026, 4, 30), date(2026, 4, 30), 1),
-    (date(2026, 6, 1), None, 0),
-    (None, None, 4),
-])
+@pytest.mark.parametrize(
+    ("since", "until", "families"),
+    [
+        (date(2026, 4, 1), date(2026, 4, 30), 2),
+        (date(2026, 4, 1), None, 3),
+        (None, date(2026, 4, 30), 3),
+        (date(2026, 4, 30), date(2026, 4, 30), 1),
+        (date(2026, 6, 1), None, 0),
+        (None, None, 4),
+    ],
+)
 def test_the_audit_cohort_takes_decisions_between_two_utc_days_inclusive(store, april, since, until, families):
     assert sum(audit_cohort(store, since, until).families.values()) == families
 
 
 def test_the_audit_cohorts_label_gives_the_period(store, april):
     assert audit_cohort(store, date(2026, 4, 1), date(2026, 4, 30)).label == (
-        "Decisions recorded from 1 April 2026 to 30 April 2026")
+        "Decisions recorded from 1 April 2026 to 30 April 2026"
+    )
 
 
 def test_an_empty_audit_log_gives_an_empty_cohort(store):

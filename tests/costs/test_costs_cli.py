@@ -62,8 +62,11 @@ def test_the_html_report_has_svg_charts_and_no_script(tmp_path):
 
 def test_a_scenario_name_cannot_put_a_script_into_the_html_report(tmp_path):
     scenario = tmp_path / "s.yaml"
-    scenario.write_text('scenario:\n  name: "<script>alert(1)</script>"\n'
-                        "  groups: [{route: bsf, families: 2, problems: [crime_asb]}]\n", encoding="utf-8")
+    scenario.write_text(
+        'scenario:\n  name: "<script>alert(1)</script>"\n'
+        "  groups: [{route: bsf, families: 2, problems: [crime_asb]}]\n",
+        encoding="utf-8",
+    )
     report_of(costs("--scenario", scenario, "--draws", 0, "--html", tmp_path / "r.html"))
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "<script" not in page.lower() and "&lt;script&gt;" in page
@@ -90,8 +93,9 @@ def test_csv_quotes_text_a_spreadsheet_would_run_but_writes_a_negative_npv_as_a_
     data = tmp_path / "cost_benefit"
     shutil.copytree(default_cost_dir(), data)
     agencies = data / "agencies.yaml"
-    agencies.write_text(agencies.read_text(encoding="utf-8").replace('name: "Police"', 'name: "=HYPERLINK(1)"'),
-                        encoding="utf-8")
+    agencies.write_text(
+        agencies.read_text(encoding="utf-8").replace('name: "Police"', 'name: "=HYPERLINK(1)"'), encoding="utf-8"
+    )
     folder = tmp_path / "tables"
     report_of(costs("--scenario", EXAMPLE, "--draws", 0, "--data", data, "--csv", folder))
     with (folder / "agencies.csv").open(encoding="utf-8", newline="") as table:
@@ -126,7 +130,9 @@ def test_the_same_seed_gives_the_same_report_twice(tmp_path):
 def test_another_seed_gives_another_monte_carlo(tmp_path):
     for seed, name in ((7, "a.json"), (8, "b.json")):
         report_of(costs("--scenario", EXAMPLE, "--draws", 40, "--seed", seed, "--json", tmp_path / name))
-    first, second = (json.loads((tmp_path / name).read_text(encoding="utf-8"))["monte_carlo"] for name in ("a.json", "b.json"))
+    first, second = (
+        json.loads((tmp_path / name).read_text(encoding="utf-8"))["monte_carlo"] for name in ("a.json", "b.json")
+    )
     assert first["fiscal"] != second["fiscal"]
 
 
@@ -138,8 +144,11 @@ def test_too_few_monte_carlo_draws_are_refused_naming_the_option(tmp_path):
 
 def test_a_scenario_with_no_key_working_family_is_refused_saying_why(tmp_path):
     scenario = tmp_path / "elsewhere.yaml"
-    scenario.write_text("scenario:\n  name: Elsewhere\n  groups:\n"
-                        "    - {route: childrens_social_care, families: 5, problems: [children_need_help]}\n", encoding="utf-8")
+    scenario.write_text(
+        "scenario:\n  name: Elsewhere\n  groups:\n"
+        "    - {route: childrens_social_care, families: 5, problems: [children_need_help]}\n",
+        encoding="utf-8",
+    )
     result = costs("--scenario", scenario)
     assert result.exit_code == 1
     assert "no family in the cohort is on a key working route" in result.stderr
@@ -157,15 +166,19 @@ def test_the_audit_cohort_appraises_the_decisions_recorded(tmp_path, audit_db, p
 # --- refusals -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("args", "names"), [
-    ((), ["--scenario", "--cohort"]),
-    (("--scenario", EXAMPLE, "--cohort", "audit"), ["--scenario", "--cohort"]),
-    (("--cohort", "other"), ["--cohort", "'other'"]),
-    (("--scenario", EXAMPLE, "--since", "2026-04-01"), ["--since"]),
-    (("--scenario", EXAMPLE, "--until", "2026-04-30"), ["--until"]),
-    (("--cohort", "audit", "--since", "2026-13-01"), ["--since", "'2026-13-01'"]),
-    (("--cohort", "audit", "--until", "30/04/2026"), ["--until", "'30/04/2026'"]),
-], ids=["neither", "both", "unknown cohort", "since with scenario", "until with scenario", "bad since", "bad until"])
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        ((), ["--scenario", "--cohort"]),
+        (("--scenario", EXAMPLE, "--cohort", "audit"), ["--scenario", "--cohort"]),
+        (("--cohort", "other"), ["--cohort", "'other'"]),
+        (("--scenario", EXAMPLE, "--since", "2026-04-01"), ["--since"]),
+        (("--scenario", EXAMPLE, "--until", "2026-04-30"), ["--until"]),
+        (("--cohort", "audit", "--since", "2026-13-01"), ["--since", "'2026-13-01'"]),
+        (("--cohort", "audit", "--until", "30/04/2026"), ["--until", "'30/04/2026'"]),
+    ],
+    ids=["neither", "both", "unknown cohort", "since with scenario", "until with scenario", "bad since", "bad until"],
+)
 def test_a_bad_option_exits_2_naming_it(args, names):
     result = costs(*args)
     assert result.exit_code == 2, result.stdout
@@ -174,8 +187,9 @@ def test_a_bad_option_exits_2_naming_it(args, names):
 
 def test_an_invalid_scenario_file_exits_2_naming_its_line(tmp_path):
     scenario = tmp_path / "s.yaml"
-    scenario.write_text("scenario:\n  name: t\n  groups:\n    - {route: nowhere, families: 1, problems: []}\n",
-                        encoding="utf-8")
+    scenario.write_text(
+        "scenario:\n  name: t\n  groups:\n    - {route: nowhere, families: 1, problems: []}\n", encoding="utf-8"
+    )
     result = costs("--scenario", scenario, "--draws", 0)
     assert result.exit_code == 2
     assert "s.yaml:4: scenario.groups[0].route: 'nowhere' is not a route" in result.stderr
@@ -184,8 +198,9 @@ def test_an_invalid_scenario_file_exits_2_naming_its_line(tmp_path):
 def test_invalid_cost_data_exits_3_naming_the_file(tmp_path):
     broken = Path(shutil.copytree(default_cost_dir(), tmp_path / "cost_benefit"))
     appraisal = broken / "appraisal.yaml"
-    appraisal.write_text(appraisal.read_text(encoding="utf-8").replace("discount_rate: 0.035", "discount_rate: 1.5"),
-                         encoding="utf-8")
+    appraisal.write_text(
+        appraisal.read_text(encoding="utf-8").replace("discount_rate: 0.035", "discount_rate: 1.5"), encoding="utf-8"
+    )
     result = costs("--scenario", EXAMPLE, "--data", broken, "--draws", 0)
     assert result.exit_code == 3
     assert "cost_benefit/appraisal.yaml:" in result.stderr and "appraisal.discount_rate" in result.stderr

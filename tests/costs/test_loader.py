@@ -30,7 +30,7 @@ def change(folder: Path, name: str, old: str, new: str, after: str = "") -> int:
     assert text.count(after) == 1 or not after, f"{after!r} is not unique in {name}"
     start = text.index(after) if after else 0
     at = text.index(old, start)
-    path.write_text(text[:at] + new + text[at + len(old):], encoding="utf-8")
+    path.write_text(text[:at] + new + text[at + len(old) :], encoding="utf-8")
     return text[:at].count("\n") + 1
 
 
@@ -185,8 +185,11 @@ def test_the_sha256_ignores_comments_layout_and_key_order(policy, data_copy):
     before = load_cost_data(policy, data_copy).sha256
     for path in data_copy.glob("*.yaml"):
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
-        path.write_text("# rewritten in block style, keys sorted\n"
-                        + yaml.safe_dump(content, sort_keys=True, default_flow_style=False, indent=4), encoding="utf-8")
+        path.write_text(
+            "# rewritten in block style, keys sorted\n"
+            + yaml.safe_dump(content, sort_keys=True, default_flow_style=False, indent=4),
+            encoding="utf-8",
+        )
     assert load_cost_data(policy, data_copy).sha256 == before
 
 
@@ -208,17 +211,32 @@ def test_the_sha256_changes_when_a_value_does(policy, data_copy):
 # --- mistakes that would otherwise change the figures silently ---------------------------------
 
 
-@pytest.mark.parametrize(("file", "old", "new", "says"), [
-    ("appraisal.yaml", "profile: [0.5, 1.0, 0.75, 0.5, 0.25]", "profile: [0.5]", "profile has 1 years"),
-    ("outcomes.yaml", "effect: {bsf: 0.32, mast: 0.16}", "effect: {}", "at least 1 item"),
-    ("unit_costs.yaml", "value: 109,", "value: 0,", "greater than 0"),
-    ("appraisal.yaml", "effect: [0.75, 1.25]", "effect: [1.25, 0.75]", "low first"),
-    ("appraisal.yaml", "low: 0.05, high: 0.015", "low: -1, high: 0.015", "out of range"),
-    ("appraisal.yaml", "low: 0.40, high: 0.0", "low: 1.5, high: 0.0", "out of range"),
-    ("unit_costs.yaml", "{amount: 2038, kind: economic", "{agency: nhs, amount: 2038, kind: economic",
-     "belongs to no agency"),
-], ids=["profile shorter than the horizon", "no effect", "a unit cost of 0", "a range high first",
-        "a negative discount rate", "an optimism bias over 100%", "an economic value given an agency"])
+@pytest.mark.parametrize(
+    ("file", "old", "new", "says"),
+    [
+        ("appraisal.yaml", "profile: [0.5, 1.0, 0.75, 0.5, 0.25]", "profile: [0.5]", "profile has 1 years"),
+        ("outcomes.yaml", "effect: {bsf: 0.32, mast: 0.16}", "effect: {}", "at least 1 item"),
+        ("unit_costs.yaml", "value: 109,", "value: 0,", "greater than 0"),
+        ("appraisal.yaml", "effect: [0.75, 1.25]", "effect: [1.25, 0.75]", "low first"),
+        ("appraisal.yaml", "low: 0.05, high: 0.015", "low: -1, high: 0.015", "out of range"),
+        ("appraisal.yaml", "low: 0.40, high: 0.0", "low: 1.5, high: 0.0", "out of range"),
+        (
+            "unit_costs.yaml",
+            "{amount: 2038, kind: economic",
+            "{agency: nhs, amount: 2038, kind: economic",
+            "belongs to no agency",
+        ),
+    ],
+    ids=[
+        "profile shorter than the horizon",
+        "no effect",
+        "a unit cost of 0",
+        "a range high first",
+        "a negative discount rate",
+        "an optimism bias over 100%",
+        "an economic value given an agency",
+    ],
+)
 def test_a_mistake_that_would_change_figures_silently_is_refused(policy, data_copy, file, old, new, says):
     change(data_copy, file, old, new)
     error = refused(policy, data_copy)
@@ -226,13 +244,25 @@ def test_a_mistake_that_would_change_figures_silently_is_refused(policy, data_co
 
 
 def test_an_outcome_profile_must_cover_the_horizon(policy, data_copy):
-    change(data_copy, "outcomes.yaml", "    evidence_grade: 3\n", "    evidence_grade: 3\n    profile: [1.0, 1.0]\n",
-           after="id: child_enters_care")
+    change(
+        data_copy,
+        "outcomes.yaml",
+        "    evidence_grade: 3\n",
+        "    evidence_grade: 3\n    profile: [1.0, 1.0]\n",
+        after="id: child_enters_care",
+    )
     index = index_of(data_copy, "outcomes", "id", "child_enters_care")
     assert "profile has 2 years" in only(refused(policy, data_copy), f"outcomes[{index}].profile").message
 
 
 def test_a_route_that_is_an_outcome_not_a_service_cannot_be_key_working(policy, data_copy):
     change(data_copy, "appraisal.yaml", "    mast: 0.75\n", "    mast: 0.75\n    out_of_area: 0.5\n")
-    change(data_copy, "appraisal.yaml", "    mast: {la_children: 1.0}\n", "    mast: {la_children: 1.0}\n    out_of_area: {la_children: 1.0}\n")
-    assert "is an outcome, not a service" in only(refused(policy, data_copy), "appraisal.engagement.out_of_area").message
+    change(
+        data_copy,
+        "appraisal.yaml",
+        "    mast: {la_children: 1.0}\n",
+        "    mast: {la_children: 1.0}\n    out_of_area: {la_children: 1.0}\n",
+    )
+    assert (
+        "is an outcome, not a service" in only(refused(policy, data_copy), "appraisal.engagement.out_of_area").message
+    )

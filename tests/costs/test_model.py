@@ -37,7 +37,7 @@ def test_green_book_discount_factors_match_the_published_table():
 
 
 def test_each_step_is_applied_in_order_and_kept(ten):
-    line, = appraise(tiny_costs(), ten).lines
+    (line,) = appraise(tiny_costs(), ten).lines
     assert (line.engaged, line.gross_events) == pytest.approx((8, 8))
     assert line.net_events == pytest.approx(6.4)  # deadweight first: what would have happened anyway
     assert line.attributed_events == pytest.approx(4.8)  # then the share owed to key working
@@ -101,7 +101,9 @@ def test_routes_that_are_not_key_working_are_left_out():
 def test_levers_change_one_assumption_each(ten):
     base = appraise(tiny_costs(), ten).benefits["fiscal"]
     assert appraise(tiny_costs(), ten, Levers(effect={"event": 1.25})).benefits["fiscal"] == pytest.approx(1.25 * base)
-    assert appraise(tiny_costs(), ten, Levers(deadweight={"event": 0.1})).benefits["fiscal"] == pytest.approx(base * 0.9 / 0.8)
+    assert appraise(tiny_costs(), ten, Levers(deadweight={"event": 0.1})).benefits["fiscal"] == pytest.approx(
+        base * 0.9 / 0.8
+    )
     assert appraise(tiny_costs(), ten, Levers(optimism_bias=0.0)).benefits["fiscal"] == pytest.approx(base / 0.9)
     assert appraise(tiny_costs(), ten, Levers(unit_costs=0.75)).benefits["fiscal"] == pytest.approx(0.75 * base)
 

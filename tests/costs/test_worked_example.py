@@ -16,12 +16,17 @@ from triage.costs.model import appraise, discount_factor
 @pytest.fixture(scope="module")
 def line(policy):
     cohort = Cohort.counted("worked example", [("bsf", ["children_need_help"], 100)])
-    return next(line for line in appraise(load_cost_data(policy), cohort).lines
-                if line.outcome == "child_enters_care" and line.route == "bsf")
+    return next(
+        line
+        for line in appraise(load_cost_data(policy), cohort).lines
+        if line.outcome == "child_enters_care" and line.route == "bsf"
+    )
 
 
 def test_events_avoided(line):
-    assert (line.engaged, line.gross_events, line.net_events, line.attributed_events) == pytest.approx((85, 1.36, 1.36, 1.088))
+    assert (line.engaged, line.gross_events, line.net_events, line.attributed_events) == pytest.approx(
+        (85, 1.36, 1.36, 1.088)
+    )
 
 
 def test_unit_cost_uprated_to_2025_26(line):
@@ -37,7 +42,9 @@ def test_value_before_and_after_optimism_bias(line):
 def test_value_by_year_and_present_value(line, policy):
     by_year = [line.value_in_year(year) for year in range(5)]
     assert by_year == pytest.approx([35_351.83, 70_703.67, 53_027.75, 35_351.83, 17_675.92], abs=0.01)
-    assert sum(value * discount_factor(0.035, year) for year, value in enumerate(by_year)) == pytest.approx(200_455.40, abs=0.01)
+    assert sum(value * discount_factor(0.035, year) for year, value in enumerate(by_year)) == pytest.approx(
+        200_455.40, abs=0.01
+    )
 
 
 def test_all_of_it_is_a_cashable_saving_to_childrens_services(line):

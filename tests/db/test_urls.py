@@ -10,7 +10,9 @@ from triage.db.urls import DatabaseUnavailable, driver_url, masked, unavailable,
 
 
 def test_a_password_is_never_shown() -> None:
-    assert masked("postgresql://triage:s3cret@db.example:5432/triage") == "postgresql://triage:***@db.example:5432/triage"
+    assert (
+        masked("postgresql://triage:s3cret@db.example:5432/triage") == "postgresql://triage:***@db.example:5432/triage"
+    )
 
 
 def test_a_password_in_text_that_is_not_a_url_is_not_shown_either() -> None:
@@ -40,13 +42,16 @@ def test_an_sqlite_log_is_shown_as_its_file_and_postgresql_as_its_masked_url(tmp
     assert where("postgresql://u:pw@h:5432/d") == "postgresql://u:***@h:5432/d"
 
 
-@pytest.mark.parametrize(("driver_says", "advice"), [
-    ('connection to server at "h", port 1 failed: Connection refused', "check the host and port"),
-    ('FATAL:  password authentication failed for user "triage"', "user name or password"),
-    ('FATAL:  database "nope" does not exist', "the database name"),
-    ("failed to resolve host 'db.example'", "check the host"),
-    ("connection timeout expired", "did not answer in time"),
-])
+@pytest.mark.parametrize(
+    ("driver_says", "advice"),
+    [
+        ('connection to server at "h", port 1 failed: Connection refused', "check the host and port"),
+        ('FATAL:  password authentication failed for user "triage"', "user name or password"),
+        ('FATAL:  database "nope" does not exist', "the database name"),
+        ("failed to resolve host 'db.example'", "check the host"),
+        ("connection timeout expired", "did not answer in time"),
+    ],
+)
 def test_the_line_says_what_to_check_without_quoting_the_driver(driver_says: str, advice: str) -> None:
     error = OperationalError("connect", {}, Exception(driver_says))
     line = str(unavailable("postgresql://triage:s3cret@h:1/triage", error))

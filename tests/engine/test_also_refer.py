@@ -56,12 +56,19 @@ def test_also_refer_condition(decide, referral, members, housing, expected):
 
 
 def test_all_conditions_sorted_alphabetically(decide, referral):
-    members = [parent(**MARAC, health={"substance_misuse": True}),
-               child(14, offending={"proven_offence_12m": True}, health={"mental_health_concern": True})]
+    members = [
+        parent(**MARAC, health={"substance_misuse": True}),
+        child(14, offending={"proven_offence_12m": True}, health={"mental_health_concern": True}),
+    ]
     decision = decide(referral(*members, housing={"homeless": True}))
     assert decision.route == "bsf"
-    assert decision.also_refer == ["camhs", "domestic_abuse_service", "drug_alcohol_service",
-                                   "housing_solutions", "youth_justice_service"]
+    assert decision.also_refer == [
+        "camhs",
+        "domestic_abuse_service",
+        "drug_alcohol_service",
+        "housing_solutions",
+        "youth_justice_service",
+    ]
 
 
 def test_out_of_area_gets_no_also_refer(decide, referral):
@@ -87,8 +94,14 @@ def test_childrens_social_care_gets_also_refer(decide, referral):
 
 
 def test_adult_social_care_gets_also_refer(decide, referral):
-    decision = decide(referral(parent(**MARAC, **SUBSTANCE), housing={"homeless": True},
-                               safeguarding={"immediate_risk_of_harm": True}, consent=None))
+    decision = decide(
+        referral(
+            parent(**MARAC, **SUBSTANCE),
+            housing={"homeless": True},
+            safeguarding={"immediate_risk_of_harm": True},
+            consent=None,
+        )
+    )
     assert decision.route == "adult_social_care"
     assert decision.also_refer == ["domestic_abuse_service", "drug_alcohol_service", "housing_solutions"]
 

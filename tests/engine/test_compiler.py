@@ -39,12 +39,32 @@ THRESHOLD = 5
 COUNT = "social_care.missing_episodes_12m"  # an optional whole number: it can be absent
 # The condition language's meaning (conditions.py): an absent field makes every comparison false.
 MEANING: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
 DEFINITIONS = [
-    {"id": "anyone", "label": "Anyone", "version": 1, "applies_to": "member", "policy_ref": "test",
-     "text": "Every member.", "test": {"field": "age", "ge": 0}},
-    {"id": "teenager", "label": "Teenager", "version": 1, "applies_to": "member", "policy_ref": "test",
-     "text": "Aged 13 to 19.", "test": {"all": [{"field": "age", "ge": 13}, {"field": "age", "le": 19}]}},
+    {
+        "id": "anyone",
+        "label": "Anyone",
+        "version": 1,
+        "applies_to": "member",
+        "policy_ref": "test",
+        "text": "Every member.",
+        "test": {"field": "age", "ge": 0},
+    },
+    {
+        "id": "teenager",
+        "label": "Teenager",
+        "version": 1,
+        "applies_to": "member",
+        "policy_ref": "test",
+        "text": "Aged 13 to 19.",
+        "test": {"all": [{"field": "age", "ge": 13}, {"field": "age", "le": 19}]},
+    },
 ]
 
 
@@ -59,12 +79,26 @@ def write_tiny_policy(root: Path, conditions: dict[str, Any]) -> Policy:
         shutil.copy(shipped / "rules" / "ruleset.yaml", root / "rules" / "ruleset.yaml")
         (root / "definitions" / "terms.yaml").write_text(yaml.dump({"definitions": DEFINITIONS}, Dumper=_NoAliases))
     rules = {
-        "problems": [{"id": problem, "label": problem, "policy_ref": "test",
-                      "indicators": [{"id": "it", "who": "anyone", "when": when, "reason": "{member}"}]}
-                     for problem, when in conditions.items()],
+        "problems": [
+            {
+                "id": problem,
+                "label": problem,
+                "policy_ref": "test",
+                "indicators": [{"id": "it", "who": "anyone", "when": when, "reason": "{member}"}],
+            }
+            for problem, when in conditions.items()
+        ],
         "need_score": {"points_per_problem": 1, "modifiers": []},
-        "routing": [{"id": "all", "policy_ref": "test", "otherwise": True, "route": "universal_signpost",
-                     "priority": "standard", "reason": "{problems}"}],
+        "routing": [
+            {
+                "id": "all",
+                "policy_ref": "test",
+                "otherwise": True,
+                "route": "universal_signpost",
+                "priority": "standard",
+                "reason": "{problems}",
+            }
+        ],
         "specialist_needs": [],
         "also_refer": {"except_routes": [], "rules": []},
     }
@@ -99,8 +133,9 @@ def expected(op: str, negated: bool, value: int | None) -> bool:
     return not holds if negated else holds
 
 
-@pytest.mark.parametrize("value", [THRESHOLD - 1, THRESHOLD, THRESHOLD + 1, None],
-                         ids=["below", "at", "above", "absent"])
+@pytest.mark.parametrize(
+    "value", [THRESHOLD - 1, THRESHOLD, THRESHOLD + 1, None], ids=["below", "at", "above", "absent"]
+)
 @pytest.mark.parametrize(("op", "negated"), CASES, ids=[_problem_id(op, n) for op, n in CASES])
 def test_each_operator_plain_and_negated(operator_engine, op, negated, value):
     sections = {} if value is None else {"social_care": {"missing_episodes_12m": value}}
@@ -115,8 +150,11 @@ def test_the_table_reaches_every_case(operator_engine):
 
 
 def test_evidence_cites_the_who_definition_when_the_test_names_none(operator_engine):
-    decision = operator_engine.decide(parse_referral(
-        build_referral(child(social_care={"missing_episodes_12m": THRESHOLD})), operator_engine.policy.agencies))
+    decision = operator_engine.decide(
+        parse_referral(
+            build_referral(child(social_care={"missing_episodes_12m": THRESHOLD})), operator_engine.policy.agencies
+        )
+    )
     assert {e.definition for e in decision.evidence} == {"anyone@1"}
 
 
@@ -141,8 +179,7 @@ def flag_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 
 @pytest.mark.parametrize("flag", [True, False], ids=["flag-true", "flag-false"])
-@pytest.mark.parametrize(("op", "value", "negated"), FLAG_CASES,
-                         ids=[_flag_problem(*case) for case in FLAG_CASES])
+@pytest.mark.parametrize(("op", "value", "negated"), FLAG_CASES, ids=[_flag_problem(*case) for case in FLAG_CASES])
 def test_a_flag_compared_plain_and_negated(flag_engine, op, value, negated, flag):
     holds = MEANING[op](flag, value)
     met = _flag_problem(op, value, negated) in problems_met(flag_engine, child(health={"substance_misuse": flag}))
@@ -172,10 +209,13 @@ def comparisons(draw: st.DrawFn) -> dict[str, Any]:
 
 conditions = st.recursive(
     st.one_of(comparisons(), st.sampled_from([{"definition": "anyone"}, {"definition": "teenager"}])),
-    lambda inner: st.one_of(st.builds(lambda c: {"not": c}, inner),
-                            st.builds(lambda cs: {"all": cs}, st.lists(inner, min_size=1, max_size=3)),
-                            st.builds(lambda cs: {"any": cs}, st.lists(inner, min_size=1, max_size=3))),
-    max_leaves=6)
+    lambda inner: st.one_of(
+        st.builds(lambda c: {"not": c}, inner),
+        st.builds(lambda cs: {"all": cs}, st.lists(inner, min_size=1, max_size=3)),
+        st.builds(lambda cs: {"any": cs}, st.lists(inner, min_size=1, max_size=3)),
+    ),
+    max_leaves=6,
+)
 
 
 @st.composite
@@ -213,8 +253,12 @@ def direct(condition: dict[str, Any], member: dict[str, Any]) -> bool:
     return value is not None and MEANING[op](value, condition[op])
 
 
-@settings(max_examples=200, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(condition=conditions, household=members())
 def test_compiled_conditions_agree_with_the_condition_tree(tmp_path_factory, condition, household):
     policy = write_tiny_policy(tmp_path_factory.mktemp("tree"), {"generated": condition})

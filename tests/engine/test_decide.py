@@ -16,15 +16,17 @@ def _routing_rule(data, rule_id):
 
 
 def test_a_safeguarding_reason_names_the_child_on_a_plan_not_every_child(decide, referral):
-    decision = decide(referral(parent(), child(id="c1", social_care={"child_protection_plan": True}),
-                               child(id="c2", age=8)))
+    decision = decide(
+        referral(parent(), child(id="c1", social_care={"child_protection_plan": True}), child(id="c2", age=8))
+    )
     assert decision.matched_rule == "safeguarding"
     assert "(Child c1 (age 12))" in decision.reasons[0]
 
 
 def test_without_a_specific_child_the_safeguarding_reason_names_every_child(decide, referral):
-    decision = decide(referral(parent(), child(id="c1"), child(id="c2", age=8),
-                               safeguarding={"immediate_risk_of_harm": True}))
+    decision = decide(
+        referral(parent(), child(id="c1"), child(id="c2", age=8), safeguarding={"immediate_risk_of_harm": True})
+    )
     assert decision.matched_rule == "safeguarding"
     assert "(Child c1 (age 12), Child c2 (age 8))" in decision.reasons[0]
 
@@ -33,7 +35,8 @@ def test_a_household_without_children_or_specialist_need_gets_the_fallback_sente
     decision = decide(referral(other(age=40)))
     assert (decision.route, decision.reasons[0]) == (
         "universal_signpost",
-        "No dependent child lives in the household and no specialist need is present: signpost to universal services")
+        "No dependent child lives in the household and no specialist need is present: signpost to universal services",
+    )
 
 
 def test_indicator_and_modifier_reasons_cite_their_definitions(decide, referral):
@@ -54,12 +57,15 @@ def test_each_service_added_gets_its_sentence(decide, referral):
     decision = decide(referral(parent(health={"substance_misuse": True}), child(school={"attendance_pct": 80.0})))
     assert "drug_alcohol_service" in decision.also_refer
     assert [r for r in decision.reasons if r.startswith("Also refer")] == [
-        "Also refer to Drug and alcohol service: Parent/carer p1 (age 34) is an adult who misuses drugs or alcohol"]
+        "Also refer to Drug and alcohol service: Parent/carer p1 (age 34) is an adult who misuses drugs or alcohol"
+    ]
 
 
 def test_a_reason_listing_no_problems_uses_the_policys_word_for_none(policy_copy, edit, referral):
-    edit(policy_copy / "rules" / "routing.yaml",
-         lambda data: _routing_rule(data, "below_threshold").update(reason="Problems met: {problems}"))
+    edit(
+        policy_copy / "rules" / "routing.yaml",
+        lambda data: _routing_rule(data, "below_threshold").update(reason="Problems met: {problems}"),
+    )
     engine = Engine(load_policy(policy_copy), "python")
     decision = engine.decide(parse_referral(referral(parent(), child()), engine.policy.agencies))
     assert decision.reasons[0] == "Problems met: none"

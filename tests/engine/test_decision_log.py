@@ -43,7 +43,12 @@ def test_a_library_engine_logs_one_json_line_per_decision_on_stderr(policy, caps
     decision, event, _, out = _decide_and_read_log(policy, capsys)
     assert out == ""
     assert (event["event"], event["referral_id"], event["decision_id"], event["route"], event["engine"]) == (
-        "decision", decision.referral_id, decision.decision_id, decision.route, "python")
+        "decision",
+        decision.referral_id,
+        decision.decision_id,
+        decision.route,
+        "python",
+    )
 
 
 def test_the_logged_duration_is_the_decisions_own_in_milliseconds(policy, capsys, unconfigured):

@@ -13,11 +13,22 @@ from triage.intake import parse_referral
 VOLATILE = {"decision_id", "decided_at"}
 
 FAMILY = [
-    {"id": "p1", "role": "parent_carer", "age": 34, "employment": {"out_of_work_benefits": True},
-     "health": {"mental_health_concern": True, "substance_misuse": True},
-     "domestic_abuse": {"marac_high_risk": True}},
-    {"id": "c1", "role": "child", "age": 12, "school": {"attendance_pct": 45.0, "fixed_term_exclusions_3_terms": 1},
-     "offending": {"proven_offence_12m": True}, "health": {"mental_health_concern": True}},
+    {
+        "id": "p1",
+        "role": "parent_carer",
+        "age": 34,
+        "employment": {"out_of_work_benefits": True},
+        "health": {"mental_health_concern": True, "substance_misuse": True},
+        "domestic_abuse": {"marac_high_risk": True},
+    },
+    {
+        "id": "c1",
+        "role": "child",
+        "age": 12,
+        "school": {"attendance_pct": 45.0, "fixed_term_exclusions_3_terms": 1},
+        "offending": {"proven_offence_12m": True},
+        "health": {"mental_health_concern": True},
+    },
     {"id": "c2", "role": "child", "age": 3, "health": {"development_concern_under5": True}},
 ]
 
@@ -26,12 +37,15 @@ def stable(decision) -> dict:
     return {k: v for k, v in decision.model_dump().items() if k not in VOLATILE}
 
 
-@pytest.mark.parametrize("changes", [
-    pytest.param({}, id="bsf"),
-    pytest.param({"postcode": "M1 1AA"}, id="out-of-area"),
-    pytest.param({"consent": None}, id="consent-required"),
-    pytest.param({"safeguarding": {"immediate_risk_of_harm": True}}, id="safeguarding"),
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({}, id="bsf"),
+        pytest.param({"postcode": "M1 1AA"}, id="out-of-area"),
+        pytest.param({"consent": None}, id="consent-required"),
+        pytest.param({"safeguarding": {"immediate_risk_of_harm": True}}, id="safeguarding"),
+    ],
+)
 def test_same_referral_twice_same_decision(decide, referral, changes):
     data = referral(*FAMILY, housing={"rent_arrears": True, "homeless": True}, **changes)
     first, second = decide(data), decide(data)
@@ -49,8 +63,7 @@ def test_deciding_other_referrals_in_between_changes_nothing(decide, referral):
 def test_member_order_does_not_change_the_route_or_score(decide, referral):
     first = decide(referral(*FAMILY))
     second = decide(referral(*reversed(FAMILY)))
-    for key in ("route", "locality", "priority", "respond_by", "problems", "need_score", "also_refer",
-                "matched_rule"):
+    for key in ("route", "locality", "priority", "respond_by", "problems", "need_score", "also_refer", "matched_rule"):
         assert getattr(first, key) == getattr(second, key), key
 
 

@@ -32,21 +32,56 @@ N_REFERRALS = 3_200
 VOLATILE = {"decision_id", "decided_at"}
 
 ROUTING_RULES = set(ROUTING_RULE_IDS)
-ALSO_REFER = {"domestic_abuse_service", "youth_justice_service", "drug_alcohol_service", "camhs",
-              "housing_solutions"}
+ALSO_REFER = {"domestic_abuse_service", "youth_justice_service", "drug_alcohol_service", "camhs", "housing_solutions"}
 PROBLEMS = set(POLICY_ORDER)
 
 ATTENDANCE = [0, 1e-05, 10.5, 49.9, 50, 50.0, 50.1, 75, 89.9, 90, 90.0, 90.1, 95, 100]
 COUNTS = [0, 1, 2, 3, 4, 9, 1000]  # 1000: the largest count the contract takes
 CHILD_AGES = [0, 1, 4, 5, 6, 10, 14, 15, 16, 17]
 OTHER_AGES = [0, 12, 15, 16, 17, 18, 19, 24, 25, 34, 50, 75, 120]
-COVERED = ["S5 7AU", "s57au", "S5", " s5 7au ", "s12bx", "S12 2BX", "S122bx", "S35 1AA", "S351aa", "S20", "S20 1AB",
-           "S10 2TN", "S3 8AA", "S2", "s4 7qq", "S9 3HU", "S13 8AB", "S14", "S6 2AA", "S36 4HG", "S7 1AA", "s80zz",
-           "S11 8AA", "S17 3AA", "S1 2BX", "  S1  "]
+COVERED = [
+    "S5 7AU",
+    "s57au",
+    "S5",
+    " s5 7au ",
+    "s12bx",
+    "S12 2BX",
+    "S122bx",
+    "S35 1AA",
+    "S351aa",
+    "S20",
+    "S20 1AB",
+    "S10 2TN",
+    "S3 8AA",
+    "S2",
+    "s4 7qq",
+    "S9 3HU",
+    "S13 8AB",
+    "S14",
+    "S6 2AA",
+    "S36 4HG",
+    "S7 1AA",
+    "s80zz",
+    "S11 8AA",
+    "S17 3AA",
+    "S1 2BX",
+    "  S1  ",
+]
 UNCOVERED = ["S40 1AA", "M1 1AA", "S18 1AA", "S21", "s401aa", "DN1 1AA", "SW1A 1AA", "S60 1AA"]
-DATES = ["2026-11-20T10:15:00Z", "2026-11-21T09:00:00Z", "2026-05-23T09:00:00Z", "2026-05-25T12:00:00+01:00",
-         "2026-06-30T23:30:00Z", "2026-12-24T16:00:00Z", "2026-12-25T08:00:00Z", "2026-12-28T09:00:00Z",
-         "2027-01-01T09:00:00Z", "2026-04-02T08:00:00+01:00", "2026-11-20T23:30:00-05:00", "2026-03-29T00:30:00Z"]
+DATES = [
+    "2026-11-20T10:15:00Z",
+    "2026-11-21T09:00:00Z",
+    "2026-05-23T09:00:00Z",
+    "2026-05-25T12:00:00+01:00",
+    "2026-06-30T23:30:00Z",
+    "2026-12-24T16:00:00Z",
+    "2026-12-25T08:00:00Z",
+    "2026-12-28T09:00:00Z",
+    "2027-01-01T09:00:00Z",
+    "2026-04-02T08:00:00+01:00",
+    "2026-11-20T23:30:00-05:00",
+    "2026-03-29T00:30:00Z",
+]
 
 
 def random_member(rng: random.Random, member_id: str, density: float) -> dict[str, Any]:
@@ -77,8 +112,10 @@ def random_referral(rng: random.Random, index: int) -> dict[str, Any]:
     density = rng.choice([0.0, 0.02, 0.05, 0.1, 0.2])
     n = rng.choice([1, 1, 2, 2, 3, 3, 4, 5, 6])
     members = [random_member(rng, f"m{j}", density) for j in range(n)]
-    household: dict[str, Any] = {"postcode": rng.choice(UNCOVERED) if rng.random() < 0.08 else rng.choice(COVERED),
-                                 "members": members}
+    household: dict[str, Any] = {
+        "postcode": rng.choice(UNCOVERED) if rng.random() < 0.08 else rng.choice(COVERED),
+        "members": members,
+    }
     if rng.random() < 0.6:
         household["housing"] = {f: rng.random() < max(density, 0.05) for f in HOUSING_FIELDS if rng.random() < 0.7}
     data: dict[str, Any] = {

@@ -27,16 +27,30 @@ def varied_referrals(policy_agencies: frozenset[str], count: int) -> list[Referr
     rng = random.Random(7)
     referrals = []
     for i in range(count):
-        members = [{"id": "p1", "role": "parent_carer", "age": 30 + i % 20,
-                    "health": {"substance_misuse": rng.random() < 0.3}}]
+        members = [
+            {"id": "p1", "role": "parent_carer", "age": 30 + i % 20, "health": {"substance_misuse": rng.random() < 0.3}}
+        ]
         if rng.random() < 0.8:
-            members.append({"id": "c1", "role": "child", "age": rng.randint(3, 17),
-                            "school": {"attendance_pct": rng.choice([40.0, 88.0, 95.0])},
-                            "social_care": {"child_protection_plan": rng.random() < 0.1}})
-        data = {"referral_id": f"C-{i}", "received_at": "2026-11-20T10:15:00Z", "referrer": {"agency": "school"},
-                "consent": {"given": rng.random() < 0.9},
-                "household": {"postcode": rng.choice(["S5 7AU", "S2 1AA", "S10 2TN", "M1 1AA"]),
-                              "housing": {"rent_arrears": rng.random() < 0.4}, "members": members}}
+            members.append(
+                {
+                    "id": "c1",
+                    "role": "child",
+                    "age": rng.randint(3, 17),
+                    "school": {"attendance_pct": rng.choice([40.0, 88.0, 95.0])},
+                    "social_care": {"child_protection_plan": rng.random() < 0.1},
+                }
+            )
+        data = {
+            "referral_id": f"C-{i}",
+            "received_at": "2026-11-20T10:15:00Z",
+            "referrer": {"agency": "school"},
+            "consent": {"given": rng.random() < 0.9},
+            "household": {
+                "postcode": rng.choice(["S5 7AU", "S2 1AA", "S10 2TN", "M1 1AA"]),
+                "housing": {"rent_arrears": rng.random() < 0.4},
+                "members": members,
+            },
+        }
         referrals.append(parse_referral(data, policy_agencies))
     return referrals
 
@@ -91,9 +105,11 @@ def test_a_fact_durable_does_not_take_is_an_engine_failure(policy, monkeypatch, 
     engine = Engine(policy, "durable")
     referral = varied_referrals(engine.policy.agencies, 1)[0]
     deleted: list[str] = []
-    fake_core = SimpleNamespace(error=durable_backend.core.error,
-                                assert_facts=lambda handle, text: (code, 0),
-                                delete_state=lambda handle, sid: deleted.append(sid))
+    fake_core = SimpleNamespace(
+        error=durable_backend.core.error,
+        assert_facts=lambda handle, text: (code, 0),
+        delete_state=lambda handle, sid: deleted.append(sid),
+    )
     monkeypatch.setattr(durable_backend, "core", fake_core)
     with pytest.raises(EngineFailure):
         engine.decide(referral)
@@ -109,24 +125,33 @@ def test_an_action_that_fails_is_abandoned_and_the_referral_gets_no_decision(pol
     def fail(handle: int, state: str) -> None:
         raise durable_backend.core.error("update failed")
 
-    fake_core = SimpleNamespace(error=durable_backend.core.error, assert_facts=lambda handle, text: (0, 7),
-                                start_action_for_state=lambda handle, state: ("{}", '{"catch_all": {"m": {}}}'),
-                                update_state=fail, abandon_action=lambda handle, state: abandoned.append((handle, state)),
-                                delete_state=lambda handle, sid: None)
+    fake_core = SimpleNamespace(
+        error=durable_backend.core.error,
+        assert_facts=lambda handle, text: (0, 7),
+        start_action_for_state=lambda handle, state: ("{}", '{"catch_all": {"m": {}}}'),
+        update_state=fail,
+        abandon_action=lambda handle, state: abandoned.append((handle, state)),
+        delete_state=lambda handle, sid: None,
+    )
     monkeypatch.setattr(durable_backend, "core", fake_core)
     with pytest.raises(EngineFailure):
         engine.decide(referral)
     assert [state for _, state in abandoned] == [7]
 
 
-@pytest.mark.parametrize(("expr", "pattern"), [
-    (Cmp("age", "eq", 5), {"age": 5}),
-    (Cmp("age", "le", 5), {"$lte": {"age": 5}}),
-    (Cmp("role", "ne", "child"), {"$neq": {"role": "child"}}),
-    (Absent("school__attendance_pct"), {"$nex": {"school__attendance_pct": 1}}),
-    (And((Cmp("a", "eq", True), Or((Cmp("b", "gt", 1), Absent("b"))))),
-     {"$and": [{"a": True}, {"$or": [{"$gt": {"b": 1}}, {"$nex": {"b": 1}}]}]}),
-])
+@pytest.mark.parametrize(
+    ("expr", "pattern"),
+    [
+        (Cmp("age", "eq", 5), {"age": 5}),
+        (Cmp("age", "le", 5), {"$lte": {"age": 5}}),
+        (Cmp("role", "ne", "child"), {"$neq": {"role": "child"}}),
+        (Absent("school__attendance_pct"), {"$nex": {"school__attendance_pct": 1}}),
+        (
+            And((Cmp("a", "eq", True), Or((Cmp("b", "gt", 1), Absent("b"))))),
+            {"$and": [{"a": True}, {"$or": [{"$gt": {"b": 1}}, {"$nex": {"b": 1}}]}]},
+        ),
+    ],
+)
 def test_expressions_become_durable_patterns(expr, pattern):
     assert durable_backend.to_pattern(expr) == pattern
 
@@ -134,6 +159,7 @@ def test_expressions_become_durable_patterns(expr, pattern):
 def test_every_rule_is_anchored_on_a_fact_kind(policy):
     """A pattern made only of absence tests matches the session state and loops for ever."""
     from triage.engine.compiler import compile_policy
+
     rules, _, _ = durable_backend.build_ruleset(compile_policy(policy))
     for name, rule in rules.items():
         first = rule["all"][0]["m"]

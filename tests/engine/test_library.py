@@ -54,8 +54,11 @@ def test_a_caller_may_pin_a_version(library):
 
 
 def test_a_pin_held_to_the_day_received_refuses_a_version_taking_effect_later(library):
-    with pytest.raises(PinRefused, match="2026.2 takes effect on 2027-04-01, after this referral was received "
-                                         r"\(2026-11-20"):
+    with pytest.raises(
+        PinRefused,
+        match="2026.2 takes effect on 2027-04-01, after this referral was received "
+        r"\(2026-11-20",
+    ):
         _select(library, "2026-11-20T10:00:00Z", pinned=Pin("2026.2"))
 
 
@@ -74,8 +77,10 @@ def test_an_operators_plain_pin_may_name_any_installed_version(library):
 
 
 def test_the_versions_scheduled_after_a_day_are_those_taking_effect_later(library):
-    assert ([e.rulebook.version for e in library.scheduled_after(date(2027, 3, 31))],
-            library.scheduled_after(date(2027, 4, 1))) == (["2026.2"], [])
+    assert (
+        [e.rulebook.version for e in library.scheduled_after(date(2027, 3, 31))],
+        library.scheduled_after(date(2027, 4, 1)),
+    ) == (["2026.2"], [])
 
 
 def test_pinning_a_version_not_installed_is_refused_naming_those_installed(library):
@@ -92,6 +97,7 @@ def test_before_every_installed_version_the_earliest_decides_and_says_so(library
 def test_a_gap_after_a_version_ends_is_refused(policy_copy, edit):
     def ends(data):
         data["effective_to"] = date(2026, 3, 31)
+
     edit(policy_copy / "rules" / "ruleset.yaml", ends)
     gap = RulesetLibrary([Engine(load_policy(policy_copy), "python")])
     with pytest.raises(NoRulesetInForce, match="no installed ruleset is in force on 2026-11-20"):
@@ -109,6 +115,7 @@ def test_a_version_is_in_force_on_its_last_day(policy_copy, edit):
 def test_a_version_that_ends_before_it_starts_is_refused_by_the_loader(policy_copy, edit):
     def backwards(data):
         data["effective_to"] = date(2020, 1, 1)
+
     edit(policy_copy / "rules" / "ruleset.yaml", backwards)
     with pytest.raises(PolicyInvalid, match="effective_to: ends"):
         load_policy(policy_copy)
@@ -123,15 +130,21 @@ def test_the_decision_says_which_version_decided_and_why(library):
     door = FrontDoor(library, None, "tests")
     before, after = door.decide(_received("2026-11-20T10:00:00Z")), door.decide(_received("2027-05-04T10:00:00Z"))
     assert (before.ruleset.version, before.route, after.ruleset.version, after.route) == (
-        "2026.1", "mast", "2026.2", "bsf")
+        "2026.1",
+        "mast",
+        "2026.2",
+        "bsf",
+    )
     assert after.ruleset_selection.startswith("in force on 2027-05-04")
 
 
 def test_triage_decide_installs_each_rules_folder_given(tmp_path):
     referral = tmp_path / "referral.json"
     referral.write_text(json.dumps(_received("2027-05-04T10:00:00Z")))
-    result = CliRunner().invoke(app, ["decide", str(referral), "--engine", "python", "--no-audit",
-                                      "--rules", ".", "--rules", str(EXAMPLE_2026_2)])
+    result = CliRunner().invoke(
+        app,
+        ["decide", str(referral), "--engine", "python", "--no-audit", "--rules", ".", "--rules", str(EXAMPLE_2026_2)],
+    )
     decision = json.loads(result.stdout)
     assert (result.exit_code, decision["ruleset"]["version"], decision["route"]) == (0, "2026.2", "bsf")
 
@@ -147,14 +160,22 @@ def test_the_example_2026_2_passes_its_own_rule_tests_with_full_coverage(backend
 def test_two_versions_taking_effect_the_same_day_are_ordered_by_version_number(policy_copy, edit):
     def renumber(data):
         data["version"] = "2026.10"
+
     edit(policy_copy / "rules" / "ruleset.yaml", renumber)
     same_day = RulesetLibrary([Engine(load_policy(policy_copy), "python"), Engine(load_policy(), "python")])
     assert same_day.versions() == ["2026.1", "2026.10"]
     assert _select(same_day, "2026-11-20T10:00:00Z").engine.rulebook.version == "2026.10"
 
 
-@pytest.mark.parametrize(("day", "version"), [(date(2026, 11, 27), "2026.1"), (date(2027, 3, 31), "2026.1"),
-                                              (date(2027, 4, 1), "2026.2"), (date(2020, 1, 1), "2026.1")])
+@pytest.mark.parametrize(
+    ("day", "version"),
+    [
+        (date(2026, 11, 27), "2026.1"),
+        (date(2027, 3, 31), "2026.1"),
+        (date(2027, 4, 1), "2026.2"),
+        (date(2020, 1, 1), "2026.1"),
+    ],
+)
 def test_the_rules_shown_on_a_day_are_those_in_force_then(library, day, version):
     assert library.in_force_on(day).rulebook.version == version  # 2020: before both, the earliest
 

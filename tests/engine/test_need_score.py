@@ -11,8 +11,9 @@ from support import child, other, parent
 P = parent()
 
 
-def case(case_id: str, members: list[dict[str, Any]], problems: int, score: int,
-         housing: dict[str, bool] | None = None):
+def case(
+    case_id: str, members: list[dict[str, Any]], problems: int, score: int, housing: dict[str, bool] | None = None
+):
     return pytest.param(members, housing, problems, score, id=case_id)
 
 
@@ -31,23 +32,43 @@ CASES = [
     case("severe-absence-49.9", [P, child(12, school={"attendance_pct": 49.9})], 1, 20),
     case("severe-absence-1e-05", [P, child(12, school={"attendance_pct": 1e-05})], 1, 20),
     case("severe-absence-50.1-not", [P, child(12, school={"attendance_pct": 50.1})], 1, 10),
-    case("severe-absence-two-children-once", [P, child(12, school={"attendance_pct": 20}),
-                                              child(9, id="c2", school={"attendance_pct": 30})], 1, 20),
+    case(
+        "severe-absence-two-children-once",
+        [P, child(12, school={"attendance_pct": 20}), child(9, id="c2", school={"attendance_pct": 30})],
+        1,
+        20,
+    ),
     case("severe-absence-age-16-not", [P, child(16, school={"attendance_pct": 20})], 0, 0),
     case("severe-absence-age-4-not", [P, child(4, school={"attendance_pct": 20})], 0, 0),
     case("severe-absence-age-5", [P, child(5, school={"attendance_pct": 20})], 1, 20),
     # permanent exclusion of a school-age child
     case("permanently-excluded", [P, child(12, school={"permanently_excluded": True})], 1, 20),
-    case("permanently-excluded-two-children-once", [P, child(12, school={"permanently_excluded": True}),
-                                                    child(13, id="c2", school={"permanently_excluded": True})], 1, 20),
+    case(
+        "permanently-excluded-two-children-once",
+        [
+            P,
+            child(12, school={"permanently_excluded": True}),
+            child(13, id="c2", school={"permanently_excluded": True}),
+        ],
+        1,
+        20,
+    ),
     case("permanently-excluded-age-16-not", [P, child(16, school={"permanently_excluded": True})], 0, 0),
     # household eviction risk
     case("eviction-risk", [P], 1, 20, {"eviction_risk": True}),
     case("rent-arrears-no-modifier", [P], 1, 10, {"rent_arrears": True}),
     # proven offence of a dependent child
     case("child-proven-offence", [P, child(15, offending={"proven_offence_12m": True})], 1, 20),
-    case("child-proven-offence-two-children-once", [P, child(15, offending={"proven_offence_12m": True}),
-                                                    child(16, id="c2", offending={"proven_offence_12m": True})], 1, 20),
+    case(
+        "child-proven-offence-two-children-once",
+        [
+            P,
+            child(15, offending={"proven_offence_12m": True}),
+            child(16, id="c2", offending={"proven_offence_12m": True}),
+        ],
+        1,
+        20,
+    ),
     case("adult-proven-offence-no-modifier", [parent(offending={"proven_offence_12m": True})], 1, 10),
     case("other-adult-17-proven-offence-no-modifier", [P, other(17, offending={"proven_offence_12m": True})], 1, 10),
     # parent_carer substance misuse
@@ -60,8 +81,16 @@ CASES = [
     case("missing-3", [P, child(14, social_care={"missing_episodes_12m": 3})], 1, 20),
     case("missing-2-problem-only", [P, child(14, social_care={"missing_episodes_12m": 2})], 1, 10),
     case("missing-1-nothing", [P, child(14, social_care={"missing_episodes_12m": 1})], 0, 0),
-    case("missing-3-two-children-once", [P, child(14, social_care={"missing_episodes_12m": 3}),
-                                         child(15, id="c2", social_care={"missing_episodes_12m": 7})], 1, 20),
+    case(
+        "missing-3-two-children-once",
+        [
+            P,
+            child(14, social_care={"missing_episodes_12m": 3}),
+            child(15, id="c2", social_care={"missing_episodes_12m": 7}),
+        ],
+        1,
+        20,
+    ),
     case("missing-3-other-adult-17-not", [P, other(17, social_care={"missing_episodes_12m": 3})], 0, 0),
     # household homeless: a modifier without a problem
     case("homeless", [P], 0, 10, {"homeless": True}),
@@ -79,12 +108,22 @@ def test_modifier_boundary(decide, referral, members, housing, problems, score):
 def test_every_modifier_at_once(decide, referral):
     members = [
         parent(health={"substance_misuse": True}, domestic_abuse={"marac_high_risk": True}),
-        child(12, school={"attendance_pct": 40, "permanently_excluded": True},
-              offending={"proven_offence_12m": True}, social_care={"missing_episodes_12m": 3}),
+        child(
+            12,
+            school={"attendance_pct": 40, "permanently_excluded": True},
+            offending={"proven_offence_12m": True},
+            social_care={"missing_episodes_12m": 3},
+        ),
     ]
     decision = decide(referral(*members, housing={"eviction_risk": True, "homeless": True}))
-    assert decision.problems == ["crime_asb", "school_attendance", "children_need_help",
-                                 "worklessness_finance", "domestic_abuse", "health"]
+    assert decision.problems == [
+        "crime_asb",
+        "school_attendance",
+        "children_need_help",
+        "worklessness_finance",
+        "domestic_abuse",
+        "health",
+    ]
     # 6 problems x 10 + 15 + 7 x 10
     assert decision.need_score == 60 + 15 + 70
 

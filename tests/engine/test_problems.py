@@ -29,13 +29,30 @@ CRIME_ASB = [
     case("asb-incidents-0-not", [parent(offending={"asb_incidents_12m": 0})], []),
     case("child-asb-incidents-3", [P, child(15, offending={"asb_incidents_12m": 3})], ["crime_asb"]),
     case("on-probation", [parent(offending={"on_probation_or_licence": True})], ["crime_asb"]),
-    case("all-offending-false", [parent(offending={"proven_offence_12m": False, "asb_intervention_12m": False,
-                                                   "on_probation_or_licence": False, "exploitation_risk": False})], []),
+    case(
+        "all-offending-false",
+        [
+            parent(
+                offending={
+                    "proven_offence_12m": False,
+                    "asb_intervention_12m": False,
+                    "on_probation_or_licence": False,
+                    "exploitation_risk": False,
+                }
+            )
+        ],
+        [],
+    ),
     # exploitation_risk: crime_asb for any member, children_need_help only for a dependent child
     case("exploitation-adult-crime-only", [parent(offending={"exploitation_risk": True})], ["crime_asb"]),
-    case("exploitation-child-both", [P, child(15, offending={"exploitation_risk": True})],
-         ["crime_asb", "children_need_help"]),
-    case("exploitation-other-adult-17-crime-only", [P, other(17, offending={"exploitation_risk": True})], ["crime_asb"]),
+    case(
+        "exploitation-child-both",
+        [P, child(15, offending={"exploitation_risk": True})],
+        ["crime_asb", "children_need_help"],
+    ),
+    case(
+        "exploitation-other-adult-17-crime-only", [P, other(17, offending={"exploitation_risk": True})], ["crime_asb"]
+    ),
 ]
 
 SCHOOL_ATTENDANCE = [
@@ -86,7 +103,9 @@ CHILDREN_NEED_HELP = [
 
 WORKLESSNESS_FINANCE = [
     case("benefits-parent", [parent(employment={"out_of_work_benefits": True})], ["worklessness_finance"]),
-    case("benefits-other-adult-18", [P, other(18, employment={"out_of_work_benefits": True})], ["worklessness_finance"]),
+    case(
+        "benefits-other-adult-18", [P, other(18, employment={"out_of_work_benefits": True})], ["worklessness_finance"]
+    ),
     case("benefits-other-adult-17-not", [P, other(17, employment={"out_of_work_benefits": True})], []),
     case("benefits-child-17-not", [P, child(17, employment={"out_of_work_benefits": True})], []),
     case("benefits-parent-17-not-adult", [parent(17, employment={"out_of_work_benefits": True})], []),
@@ -100,8 +119,12 @@ WORKLESSNESS_FINANCE = [
     case("problem-debt", [P], ["worklessness_finance"], {"problem_debt": True}),
     case("eviction-risk", [P], ["worklessness_finance"], {"eviction_risk": True}),
     case("homeless-is-not-an-indicator", [P], [], {"homeless": True}),
-    case("housing-all-false", [P], [], {"rent_arrears": False, "problem_debt": False,
-                                        "eviction_risk": False, "homeless": False}),
+    case(
+        "housing-all-false",
+        [P],
+        [],
+        {"rent_arrears": False, "problem_debt": False, "eviction_risk": False, "homeless": False},
+    ),
     case("housing-empty", [P], [], {}),
 ]
 
@@ -111,8 +134,11 @@ DOMESTIC_ABUSE = [
     case("perpetrator-adult", [parent(domestic_abuse={"perpetrator_12m": True})], ["domestic_abuse"]),
     case("perpetrator-young-person", [P, child(16, domestic_abuse={"perpetrator_12m": True})], ["domestic_abuse"]),
     case("marac-adult", [parent(domestic_abuse={"marac_high_risk": True})], ["domestic_abuse"]),
-    case("all-false", [parent(domestic_abuse={"victim_12m": False, "perpetrator_12m": False,
-                                              "marac_high_risk": False})], []),
+    case(
+        "all-false",
+        [parent(domestic_abuse={"victim_12m": False, "perpetrator_12m": False, "marac_high_risk": False})],
+        [],
+    ),
 ]
 
 HEALTH = [
@@ -129,8 +155,11 @@ HEALTH = [
 
 ABSENT = [
     case("no-sections", [P, child(12)], []),
-    case("empty-sections", [P, child(12, school={}, offending={}, employment={}, domestic_abuse={}, health={},
-                                     social_care={})], []),
+    case(
+        "empty-sections",
+        [P, child(12, school={}, offending={}, employment={}, domestic_abuse={}, health={}, social_care={})],
+        [],
+    ),
 ]
 
 
@@ -159,7 +188,10 @@ def test_problems_are_listed_in_policy_table_order(decide, referral):
 def test_problems_subset_keeps_policy_order(decide, referral):
     members = [parent(health={"substance_misuse": True}), child(8, school={"attendance_pct": 70})]
     assert decide(referral(*members, housing={"problem_debt": True})).problems == [
-        "school_attendance", "worklessness_finance", "health"]
+        "school_attendance",
+        "worklessness_finance",
+        "health",
+    ]
 
 
 def test_problem_met_by_two_members_is_counted_once(decide, referral):
@@ -174,13 +206,15 @@ def test_problem_met_by_two_members_is_counted_once(decide, referral):
 
 def test_persistent_absence_evidence(decide, referral):
     decision = decide(referral(P, child(12, school={"attendance_pct": 82.5})))
-    assert [e.model_dump() for e in decision.evidence] == [{
-        "problem": "school_attendance",
-        "indicator": "persistent_absence",
-        "member": "c1",
-        "value": 82.5,
-        "definition": "persistent_absence@1",
-    }]
+    assert [e.model_dump() for e in decision.evidence] == [
+        {
+            "problem": "school_attendance",
+            "indicator": "persistent_absence",
+            "member": "c1",
+            "value": 82.5,
+            "definition": "persistent_absence@1",
+        }
+    ]
 
 
 def test_evidence_names_every_member_an_indicator_holds_for(decide, referral):
@@ -197,11 +231,14 @@ def test_evidence_lists_each_indicator_that_holds_for_one_member(decide, referra
     assert "persistent_absence" in {e.indicator for e in school}
 
 
-@pytest.mark.parametrize("section,field,value,problem", [
-    pytest.param("offending", "asb_incidents_12m", 3, "crime_asb", id="asb-incidents"),
-    pytest.param("social_care", "missing_episodes_12m", 2, "children_need_help", id="missing-episodes"),
-    pytest.param("school", "fixed_term_exclusions_3_terms", 4, "school_attendance", id="fixed-term"),
-])
+@pytest.mark.parametrize(
+    "section,field,value,problem",
+    [
+        pytest.param("offending", "asb_incidents_12m", 3, "crime_asb", id="asb-incidents"),
+        pytest.param("social_care", "missing_episodes_12m", 2, "children_need_help", id="missing-episodes"),
+        pytest.param("school", "fixed_term_exclusions_3_terms", 4, "school_attendance", id="fixed-term"),
+    ],
+)
 def test_numeric_evidence_carries_the_value(decide, referral, section, field, value, problem):
     decision = decide(referral(P, child(12, **{section: {field: value}})))
     matches = [e for e in decision.evidence if e.problem == problem]
@@ -240,11 +277,14 @@ def test_reasons_name_the_member(decide, referral):
 # --- computed whatever the route (§4 last paragraph) -------------------------------------------
 
 
-@pytest.mark.parametrize("changes,route", [
-    pytest.param({"postcode": "M1 1AA"}, "out_of_area", id="out-of-area"),
-    pytest.param({"consent": None}, "consent_required", id="consent-required"),
-    pytest.param({"safeguarding": {"immediate_risk_of_harm": True}}, "childrens_social_care", id="safeguarding"),
-])
+@pytest.mark.parametrize(
+    "changes,route",
+    [
+        pytest.param({"postcode": "M1 1AA"}, "out_of_area", id="out-of-area"),
+        pytest.param({"consent": None}, "consent_required", id="consent-required"),
+        pytest.param({"safeguarding": {"immediate_risk_of_harm": True}}, "childrens_social_care", id="safeguarding"),
+    ],
+)
 def test_problems_and_score_reported_for_every_route(decide, referral, changes, route):
     members = [parent(domestic_abuse={"marac_high_risk": True}), child(12, school={"attendance_pct": 82.5})]
     decision = decide(referral(*members, **changes))

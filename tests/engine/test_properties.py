@@ -29,25 +29,70 @@ from support import (
 
 SETTINGS = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
-CATALOGUE = {"mast", "bsf", "childrens_social_care", "adult_social_care", "domestic_abuse_service",
-             "youth_justice_service", "drug_alcohol_service", "adult_mental_health", "camhs",
-             "housing_solutions", "employment_support", "universal_signpost"}
+CATALOGUE = {
+    "mast",
+    "bsf",
+    "childrens_social_care",
+    "adult_social_care",
+    "domestic_abuse_service",
+    "youth_justice_service",
+    "drug_alcohol_service",
+    "adult_mental_health",
+    "camhs",
+    "housing_solutions",
+    "employment_support",
+    "universal_signpost",
+}
 OUTCOMES = CATALOGUE | {"out_of_area", "consent_required"}
 LOCALITIES = {
     "north": {"S3", "S5", "S6", "S35", "S36"},
     "east": {"S2", "S4", "S9", "S12", "S13", "S14", "S20"},
     "west": {"S1", "S7", "S8", "S10", "S11", "S17"},
 }
-RULE_PRIORITY = {"out_of_area": "standard", "safeguarding": "immediate", "adult_safeguarding": "immediate",
-                 "no_dependent_children": "standard", "consent": "standard", "bsf_intensive": "high",
-                 "mast_early_help": "standard", "below_threshold": "standard"}
-RULE_ROUTE = {"out_of_area": "out_of_area", "safeguarding": "childrens_social_care",
-              "adult_safeguarding": "adult_social_care", "consent": "consent_required", "bsf_intensive": "bsf",
-              "mast_early_help": "mast", "below_threshold": "universal_signpost"}
+RULE_PRIORITY = {
+    "out_of_area": "standard",
+    "safeguarding": "immediate",
+    "adult_safeguarding": "immediate",
+    "no_dependent_children": "standard",
+    "consent": "standard",
+    "bsf_intensive": "high",
+    "mast_early_help": "standard",
+    "below_threshold": "standard",
+}
+RULE_ROUTE = {
+    "out_of_area": "out_of_area",
+    "safeguarding": "childrens_social_care",
+    "adult_safeguarding": "adult_social_care",
+    "consent": "consent_required",
+    "bsf_intensive": "bsf",
+    "mast_early_help": "mast",
+    "below_threshold": "universal_signpost",
+}
 
-COVERED_POSTCODES = ["S5 7AU", "s57au", "S5", " s5 7au ", "s12bx", "S12 2BX", "S35 1AA", "S20", "S10 2TN",
-                     "S3 8AA", "S2", "s4 7qq", "S9 3HU", "S13 8AB", "S14 1AA", "S6 2AA", "S36 4HG", "S7 1AA",
-                     "S8 0ZZ", "S11 8AA", "S17 3AA", "S1 2BX"]
+COVERED_POSTCODES = [
+    "S5 7AU",
+    "s57au",
+    "S5",
+    " s5 7au ",
+    "s12bx",
+    "S12 2BX",
+    "S35 1AA",
+    "S20",
+    "S10 2TN",
+    "S3 8AA",
+    "S2",
+    "s4 7qq",
+    "S9 3HU",
+    "S13 8AB",
+    "S14 1AA",
+    "S6 2AA",
+    "S36 4HG",
+    "S7 1AA",
+    "S8 0ZZ",
+    "S11 8AA",
+    "S17 3AA",
+    "S1 2BX",
+]
 UNCOVERED_POSTCODES = ["S40 1AA", "M1 1AA", "S18 1AA", "S21", "s401aa", "DN1 1AA", "SW1A 1AA", "LS1 4AP"]
 
 
@@ -55,8 +100,10 @@ UNCOVERED_POSTCODES = ["S40 1AA", "M1 1AA", "S18 1AA", "S21", "s401aa", "DN1 1AA
 
 # 997: the largest count the contract takes (1,000) less the most referral_and_escalation adds (3)
 counts = st.one_of(st.sampled_from([0, 1, 2, 3, 4, 997]), st.integers(0, 30))
-attendance = st.one_of(st.sampled_from([0, 1e-05, 49.9, 50, 50.0, 50.1, 89.9, 90, 90.0, 90.1, 100]),
-                       st.floats(0, 100, allow_nan=False, allow_infinity=False))
+attendance = st.one_of(
+    st.sampled_from([0, 1e-05, 49.9, 50, 50.0, 50.1, 89.9, 90, 90.0, 90.1, 100]),
+    st.floats(0, 100, allow_nan=False, allow_infinity=False),
+)
 
 
 def section(name: str) -> st.SearchStrategy[dict[str, Any]]:
@@ -93,9 +140,17 @@ def referrals(draw: st.DrawFn) -> dict[str, Any]:
         household["housing"] = draw(st.fixed_dictionaries({}, optional={f: st.booleans() for f in HOUSING_FIELDS}))
     data: dict[str, Any] = {
         "referral_id": "H-1",
-        "received_at": draw(st.sampled_from(["2026-11-20T10:15:00Z", "2026-05-23T09:00:00Z",
-                                             "2026-06-30T23:30:00Z", "2026-12-24T16:00:00+00:00",
-                                             "2026-04-02T08:00:00+01:00"])),
+        "received_at": draw(
+            st.sampled_from(
+                [
+                    "2026-11-20T10:15:00Z",
+                    "2026-05-23T09:00:00Z",
+                    "2026-06-30T23:30:00Z",
+                    "2026-12-24T16:00:00+00:00",
+                    "2026-04-02T08:00:00+01:00",
+                ]
+            )
+        ),
         "referrer": {"agency": draw(st.sampled_from(["school", "police", "health", "self_referral"]))},
         "household": household,
     }
@@ -160,21 +215,36 @@ def oracle(data: dict[str, Any]) -> dict[str, Any]:
     school = [m for m in ms if school_age(m)]
 
     met = {
-        "crime_asb": any(flag(m, "offending", f) for m in ms for f in
-                         ("proven_offence_12m", "asb_intervention_12m", "on_probation_or_licence", "exploitation_risk"))
+        "crime_asb": any(
+            flag(m, "offending", f)
+            for m in ms
+            for f in ("proven_offence_12m", "asb_intervention_12m", "on_probation_or_licence", "exploitation_risk")
+        )
         or any(at_least(m, "offending", "asb_incidents_12m", 3) for m in ms),
-        "school_attendance": any(attendance_at_most(m, 90) or at_least(m, "school", "fixed_term_exclusions_3_terms", 3)
-                                 or flag(m, "school", "permanently_excluded") or flag(m, "school", "alternative_provision")
-                                 or flag(m, "school", "not_on_roll") for m in school),
-        "children_need_help": any(flag(m, "social_care", "child_in_need") or flag(m, "social_care", "young_carer")
-                                  or at_least(m, "social_care", "missing_episodes_12m", 2)
-                                  or (flag(m, "health", "development_concern_under5") and m["age"] < 5)
-                                  or flag(m, "offending", "exploitation_risk") for m in children),
+        "school_attendance": any(
+            attendance_at_most(m, 90)
+            or at_least(m, "school", "fixed_term_exclusions_3_terms", 3)
+            or flag(m, "school", "permanently_excluded")
+            or flag(m, "school", "alternative_provision")
+            or flag(m, "school", "not_on_roll")
+            for m in school
+        ),
+        "children_need_help": any(
+            flag(m, "social_care", "child_in_need")
+            or flag(m, "social_care", "young_carer")
+            or at_least(m, "social_care", "missing_episodes_12m", 2)
+            or (flag(m, "health", "development_concern_under5") and m["age"] < 5)
+            or flag(m, "offending", "exploitation_risk")
+            for m in children
+        ),
         "worklessness_finance": any(adult(m) and flag(m, "employment", "out_of_work_benefits") for m in ms)
         or any(young_person(m) and flag(m, "employment", "neet") for m in ms)
-        or h["rent_arrears"] or h["problem_debt"] or h["eviction_risk"],
-        "domestic_abuse": any(flag(m, "domestic_abuse", f) for m in ms
-                              for f in ("victim_12m", "perpetrator_12m", "marac_high_risk")),
+        or h["rent_arrears"]
+        or h["problem_debt"]
+        or h["eviction_risk"],
+        "domestic_abuse": any(
+            flag(m, "domestic_abuse", f) for m in ms for f in ("victim_12m", "perpetrator_12m", "marac_high_risk")
+        ),
         "health": any(flag(m, "health", "mental_health_concern") or flag(m, "health", "substance_misuse") for m in ms)
         or any(adult(m) and flag(m, "health", "physical_health_concern") for m in ms),
     }
@@ -197,8 +267,9 @@ def oracle(data: dict[str, Any]) -> dict[str, Any]:
     risk = data.get("safeguarding", {}).get("immediate_risk_of_harm") is True
     consent = (data.get("consent") or {}).get("given") is True
     specialist = {
-        "domestic_abuse_service": any(flag(m, "domestic_abuse", f) for m in ms
-                                      for f in ("victim_12m", "perpetrator_12m", "marac_high_risk")),
+        "domestic_abuse_service": any(
+            flag(m, "domestic_abuse", f) for m in ms for f in ("victim_12m", "perpetrator_12m", "marac_high_risk")
+        ),
         "drug_alcohol_service": any(flag(m, "health", "substance_misuse") for m in ms),
         "adult_mental_health": any(flag(m, "health", "mental_health_concern") for m in ms),
         "housing_solutions": h["eviction_risk"] or h["homeless"] or h["rent_arrears"],
@@ -257,8 +328,10 @@ def run(engine, data: dict[str, Any]):
 @given(data=referrals())
 def test_engine_agrees_with_policy_oracle(engine, data):
     decision = run(engine, data)
-    got = {key: getattr(decision, key) for key in ("route", "matched_rule", "priority", "locality", "problems",
-                                                   "need_score", "also_refer")}
+    got = {
+        key: getattr(decision, key)
+        for key in ("route", "matched_rule", "priority", "locality", "problems", "need_score", "also_refer")
+    }
     assert got == oracle(data)
 
 

@@ -12,8 +12,10 @@ CPP = child(9, id="c9", social_care={"child_protection_plan": True})
 AT_RISK = {"immediate_risk_of_harm": True}
 NO_RISK = {"immediate_risk_of_harm": False}
 # three problems (school_attendance, worklessness_finance, health) with no modifiers
-THREE_PROBLEMS = [parent(employment={"out_of_work_benefits": True}, health={"mental_health_concern": True}),
-                  child(12, school={"attendance_pct": 82.5})]
+THREE_PROBLEMS = [
+    parent(employment={"out_of_work_benefits": True}, health={"mental_health_concern": True}),
+    child(12, school={"attendance_pct": 82.5}),
+]
 ONE_PROBLEM = [P, child(12, school={"attendance_pct": 82.5})]
 
 RULE_ROUTE_PRIORITY = {
@@ -39,15 +41,18 @@ def assert_rule(decision, rule: str, route: str | None = None) -> None:
 # --- rule 1: out_of_area ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("members,changes", [
-    pytest.param([P, C], {}, id="plain-family"),
-    pytest.param([P, CPP], {}, id="beats-child-protection-plan"),
-    pytest.param([P, C], {"safeguarding": AT_RISK}, id="beats-immediate-risk-with-child"),
-    pytest.param([P], {"safeguarding": AT_RISK}, id="beats-adult-safeguarding"),
-    pytest.param([parent(domestic_abuse={"marac_high_risk": True})], {}, id="beats-no-dependent-children"),
-    pytest.param(THREE_PROBLEMS, {"consent": None}, id="beats-consent"),
-    pytest.param(THREE_PROBLEMS, {}, id="beats-bsf"),
-])
+@pytest.mark.parametrize(
+    "members,changes",
+    [
+        pytest.param([P, C], {}, id="plain-family"),
+        pytest.param([P, CPP], {}, id="beats-child-protection-plan"),
+        pytest.param([P, C], {"safeguarding": AT_RISK}, id="beats-immediate-risk-with-child"),
+        pytest.param([P], {"safeguarding": AT_RISK}, id="beats-adult-safeguarding"),
+        pytest.param([parent(domestic_abuse={"marac_high_risk": True})], {}, id="beats-no-dependent-children"),
+        pytest.param(THREE_PROBLEMS, {"consent": None}, id="beats-consent"),
+        pytest.param(THREE_PROBLEMS, {}, id="beats-bsf"),
+    ],
+)
 def test_out_of_area_comes_first(decide, referral, members, changes):
     decision = decide(referral(*members, postcode="M1 1AA", **changes))
     assert_rule(decision, "out_of_area")
@@ -57,21 +62,30 @@ def test_out_of_area_comes_first(decide, referral, members, changes):
 # --- rule 2: safeguarding -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("members,changes", [
-    pytest.param([P, CPP], {}, id="child-protection-plan"),
-    pytest.param([P, CPP], {"consent": None}, id="cpp-needs-no-consent"),
-    pytest.param([P, CPP], {"consent": {"given": False}}, id="cpp-consent-refused"),
-    pytest.param([P, child(17, social_care={"child_protection_plan": True})], {}, id="cpp-child-aged-17"),
-    pytest.param([P, C], {"safeguarding": AT_RISK}, id="immediate-risk-with-child"),
-    pytest.param([P, child(0)], {"safeguarding": AT_RISK, "consent": None}, id="immediate-risk-baby-no-consent"),
-    pytest.param([P, child(17)], {"safeguarding": AT_RISK, "consent": {"given": False}},
-                 id="immediate-risk-child-17-consent-refused"),
-    pytest.param(THREE_PROBLEMS + [CPP], {}, id="beats-bsf"),
-    pytest.param([P, CPP], {"safeguarding": AT_RISK}, id="both-conditions"),
-    # a valid attendance whose JSON form uses an exponent must not hide the child
-    pytest.param([P, child(9, social_care={"child_protection_plan": True}, school={"attendance_pct": 1e-05})], {},
-                 id="cpp-child-with-attendance-1e-05"),
-])
+@pytest.mark.parametrize(
+    "members,changes",
+    [
+        pytest.param([P, CPP], {}, id="child-protection-plan"),
+        pytest.param([P, CPP], {"consent": None}, id="cpp-needs-no-consent"),
+        pytest.param([P, CPP], {"consent": {"given": False}}, id="cpp-consent-refused"),
+        pytest.param([P, child(17, social_care={"child_protection_plan": True})], {}, id="cpp-child-aged-17"),
+        pytest.param([P, C], {"safeguarding": AT_RISK}, id="immediate-risk-with-child"),
+        pytest.param([P, child(0)], {"safeguarding": AT_RISK, "consent": None}, id="immediate-risk-baby-no-consent"),
+        pytest.param(
+            [P, child(17)],
+            {"safeguarding": AT_RISK, "consent": {"given": False}},
+            id="immediate-risk-child-17-consent-refused",
+        ),
+        pytest.param(THREE_PROBLEMS + [CPP], {}, id="beats-bsf"),
+        pytest.param([P, CPP], {"safeguarding": AT_RISK}, id="both-conditions"),
+        # a valid attendance whose JSON form uses an exponent must not hide the child
+        pytest.param(
+            [P, child(9, social_care={"child_protection_plan": True}, school={"attendance_pct": 1e-05})],
+            {},
+            id="cpp-child-with-attendance-1e-05",
+        ),
+    ],
+)
 def test_safeguarding_routes_to_childrens_social_care(decide, referral, members, changes):
     assert_rule(decide(referral(*members, **changes)), "safeguarding")
 
@@ -94,14 +108,20 @@ def test_no_immediate_risk_is_not_safeguarding(decide, referral):
 # --- rule 3: adult_safeguarding -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("members,changes", [
-    pytest.param([P], {}, id="single-adult"),
-    pytest.param([P], {"consent": None}, id="needs-no-consent"),
-    pytest.param([P], {"consent": {"given": False}}, id="consent-refused"),
-    pytest.param([P, other(17)], {}, id="other-adult-aged-17-is-not-a-dependent-child"),
-    pytest.param([parent(domestic_abuse={"marac_high_risk": True}, health={"substance_misuse": True})], {},
-                 id="beats-no-dependent-children-specialist"),
-])
+@pytest.mark.parametrize(
+    "members,changes",
+    [
+        pytest.param([P], {}, id="single-adult"),
+        pytest.param([P], {"consent": None}, id="needs-no-consent"),
+        pytest.param([P], {"consent": {"given": False}}, id="consent-refused"),
+        pytest.param([P, other(17)], {}, id="other-adult-aged-17-is-not-a-dependent-child"),
+        pytest.param(
+            [parent(domestic_abuse={"marac_high_risk": True}, health={"substance_misuse": True})],
+            {},
+            id="beats-no-dependent-children-specialist",
+        ),
+    ],
+)
 def test_adult_safeguarding(decide, referral, members, changes):
     decision = decide(referral(*members, safeguarding=AT_RISK, **changes))
     assert_rule(decision, "adult_safeguarding")
@@ -109,56 +129,100 @@ def test_adult_safeguarding(decide, referral, members, changes):
 
 # --- rule 4: no_dependent_children ------------------------------------------------------------
 
-ALL_SPECIALIST = {"domestic_abuse": {"victim_12m": True}, "health": {"substance_misuse": True,
-                  "mental_health_concern": True}, "employment": {"out_of_work_benefits": True}}
+ALL_SPECIALIST = {
+    "domestic_abuse": {"victim_12m": True},
+    "health": {"substance_misuse": True, "mental_health_concern": True},
+    "employment": {"out_of_work_benefits": True},
+}
 
 
-@pytest.mark.parametrize("members,housing,route", [
-    pytest.param([P], None, "universal_signpost", id="no-need"),
-    pytest.param([parent(**ALL_SPECIALIST)], {"homeless": True}, "domestic_abuse_service", id="all-needs"),
-    pytest.param([parent(domestic_abuse={"victim_12m": True})], None, "domestic_abuse_service", id="da-victim"),
-    pytest.param([parent(domestic_abuse={"perpetrator_12m": True})], None, "domestic_abuse_service", id="da-perpetrator"),
-    pytest.param([parent(domestic_abuse={"marac_high_risk": True})], None, "domestic_abuse_service", id="da-marac"),
-    pytest.param([parent(health={"substance_misuse": True, "mental_health_concern": True},
-                         employment={"out_of_work_benefits": True})], {"eviction_risk": True},
-                 "drug_alcohol_service", id="substance-beats-mental-housing-employment"),
-    pytest.param([P, other(17, health={"substance_misuse": True})], None, "drug_alcohol_service",
-                 id="substance-any-member"),
-    pytest.param([parent(health={"mental_health_concern": True})], {"rent_arrears": True}, "adult_mental_health",
-                 id="mental-beats-housing"),
-    pytest.param([parent(employment={"out_of_work_benefits": True})], {"rent_arrears": True}, "housing_solutions",
-                 id="rent-arrears-beats-employment"),
-    pytest.param([P], {"eviction_risk": True}, "housing_solutions", id="eviction"),
-    pytest.param([P], {"homeless": True}, "housing_solutions", id="homeless"),
-    pytest.param([parent(employment={"out_of_work_benefits": True})], None, "employment_support", id="benefits"),
-    pytest.param([parent(20, employment={"neet": True})], None, "employment_support", id="neet"),
-    pytest.param([P], {"problem_debt": True}, "universal_signpost", id="problem-debt-not-a-specialist-need"),
-    pytest.param([parent(health={"physical_health_concern": True})], None, "universal_signpost",
-                 id="physical-health-not-a-specialist-need"),
-    pytest.param([parent(offending={"proven_offence_12m": True})], None, "universal_signpost",
-                 id="offending-not-a-specialist-need"),
-])
+@pytest.mark.parametrize(
+    "members,housing,route",
+    [
+        pytest.param([P], None, "universal_signpost", id="no-need"),
+        pytest.param([parent(**ALL_SPECIALIST)], {"homeless": True}, "domestic_abuse_service", id="all-needs"),
+        pytest.param([parent(domestic_abuse={"victim_12m": True})], None, "domestic_abuse_service", id="da-victim"),
+        pytest.param(
+            [parent(domestic_abuse={"perpetrator_12m": True})], None, "domestic_abuse_service", id="da-perpetrator"
+        ),
+        pytest.param([parent(domestic_abuse={"marac_high_risk": True})], None, "domestic_abuse_service", id="da-marac"),
+        pytest.param(
+            [
+                parent(
+                    health={"substance_misuse": True, "mental_health_concern": True},
+                    employment={"out_of_work_benefits": True},
+                )
+            ],
+            {"eviction_risk": True},
+            "drug_alcohol_service",
+            id="substance-beats-mental-housing-employment",
+        ),
+        pytest.param(
+            [P, other(17, health={"substance_misuse": True})], None, "drug_alcohol_service", id="substance-any-member"
+        ),
+        pytest.param(
+            [parent(health={"mental_health_concern": True})],
+            {"rent_arrears": True},
+            "adult_mental_health",
+            id="mental-beats-housing",
+        ),
+        pytest.param(
+            [parent(employment={"out_of_work_benefits": True})],
+            {"rent_arrears": True},
+            "housing_solutions",
+            id="rent-arrears-beats-employment",
+        ),
+        pytest.param([P], {"eviction_risk": True}, "housing_solutions", id="eviction"),
+        pytest.param([P], {"homeless": True}, "housing_solutions", id="homeless"),
+        pytest.param([parent(employment={"out_of_work_benefits": True})], None, "employment_support", id="benefits"),
+        pytest.param([parent(20, employment={"neet": True})], None, "employment_support", id="neet"),
+        pytest.param([P], {"problem_debt": True}, "universal_signpost", id="problem-debt-not-a-specialist-need"),
+        pytest.param(
+            [parent(health={"physical_health_concern": True})],
+            None,
+            "universal_signpost",
+            id="physical-health-not-a-specialist-need",
+        ),
+        pytest.param(
+            [parent(offending={"proven_offence_12m": True})],
+            None,
+            "universal_signpost",
+            id="offending-not-a-specialist-need",
+        ),
+    ],
+)
 def test_no_dependent_children_specialist_ranking(decide, referral, members, housing, route):
     assert_rule(decide(referral(*members, housing=housing)), "no_dependent_children", route)
 
 
-@pytest.mark.parametrize("consent", [
-    pytest.param(None, id="consent-absent"),
-    pytest.param({"given": False}, id="consent-refused"),
-    pytest.param({}, id="consent-given-missing"),
-])
-@pytest.mark.parametrize("members,route", [
-    pytest.param([P], "universal_signpost", id="no-need"),
-    pytest.param([parent(health={"mental_health_concern": True})], "adult_mental_health", id="mental-health"),
-])
+@pytest.mark.parametrize(
+    "consent",
+    [
+        pytest.param(None, id="consent-absent"),
+        pytest.param({"given": False}, id="consent-refused"),
+        pytest.param({}, id="consent-given-missing"),
+    ],
+)
+@pytest.mark.parametrize(
+    "members,route",
+    [
+        pytest.param([P], "universal_signpost", id="no-need"),
+        pytest.param([parent(health={"mental_health_concern": True})], "adult_mental_health", id="mental-health"),
+    ],
+)
 def test_no_dependent_children_comes_before_consent(decide, referral, consent, members, route):
     decision = decide(referral(*members, consent=consent))
     assert_rule(decision, "no_dependent_children", route)
 
 
 def test_no_dependent_children_comes_before_bsf(decide, referral):
-    members = [parent(offending={"on_probation_or_licence": True}, domestic_abuse={"marac_high_risk": True},
-                      health={"substance_misuse": True})]
+    members = [
+        parent(
+            offending={"on_probation_or_licence": True},
+            domestic_abuse={"marac_high_risk": True},
+            health={"substance_misuse": True},
+        )
+    ]
     decision = decide(referral(*members, housing={"eviction_risk": True}))
     assert len(decision.problems) == 4
     assert_rule(decision, "no_dependent_children", "domestic_abuse_service")
@@ -172,18 +236,24 @@ def test_household_of_other_adults_aged_16_17_has_no_dependent_child(decide, ref
 # --- rule 5: consent ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("consent", [
-    pytest.param(None, id="consent-object-missing"),
-    pytest.param({}, id="given-missing"),
-    pytest.param({"given": False}, id="given-false"),
-    pytest.param({"given": None}, id="given-null"),
-    pytest.param({"by": "parent_carer", "recorded_at": "2026-11-19T16:00:00Z"}, id="recorded-but-no-given"),
-])
-@pytest.mark.parametrize("members", [
-    pytest.param([P, C], id="no-problems"),
-    pytest.param(ONE_PROBLEM, id="one-problem"),
-    pytest.param(THREE_PROBLEMS, id="three-problems"),
-])
+@pytest.mark.parametrize(
+    "consent",
+    [
+        pytest.param(None, id="consent-object-missing"),
+        pytest.param({}, id="given-missing"),
+        pytest.param({"given": False}, id="given-false"),
+        pytest.param({"given": None}, id="given-null"),
+        pytest.param({"by": "parent_carer", "recorded_at": "2026-11-19T16:00:00Z"}, id="recorded-but-no-given"),
+    ],
+)
+@pytest.mark.parametrize(
+    "members",
+    [
+        pytest.param([P, C], id="no-problems"),
+        pytest.param(ONE_PROBLEM, id="one-problem"),
+        pytest.param(THREE_PROBLEMS, id="three-problems"),
+    ],
+)
 def test_consent_not_given(decide, referral, consent, members):
     decision = decide(referral(*members, consent=consent))
     assert_rule(decision, "consent")
@@ -208,8 +278,10 @@ def test_three_problems_is_bsf(decide, referral):
 
 def test_two_problems_and_score_exactly_40_is_bsf(decide, referral):
     # school_attendance (+10 severe absence, +10 permanent exclusion) and health: 20 + 20
-    members = [parent(health={"mental_health_concern": True}),
-               child(12, school={"attendance_pct": 50, "permanently_excluded": True})]
+    members = [
+        parent(health={"mental_health_concern": True}),
+        child(12, school={"attendance_pct": 50, "permanently_excluded": True}),
+    ]
     decision = decide(referral(*members))
     assert (len(decision.problems), decision.need_score) == (2, 40)
     assert_rule(decision, "bsf_intensive")
@@ -254,11 +326,14 @@ def test_bsf_locality_is_null(decide, referral):
 # --- rule 7: mast_early_help ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("postcode,locality", [
-    pytest.param("S5 7AU", "north", id="north"),
-    pytest.param("S2 4AA", "east", id="east"),
-    pytest.param("S10 2TN", "west", id="west"),
-])
+@pytest.mark.parametrize(
+    "postcode,locality",
+    [
+        pytest.param("S5 7AU", "north", id="north"),
+        pytest.param("S2 4AA", "east", id="east"),
+        pytest.param("S10 2TN", "west", id="west"),
+    ],
+)
 def test_one_problem_is_mast_with_locality(decide, referral, postcode, locality):
     decision = decide(referral(*ONE_PROBLEM, postcode=postcode))
     assert_rule(decision, "mast_early_help")
@@ -297,7 +372,16 @@ def test_contract_example(decide):
     assert decision.need_score == 30
     assert decision.also_refer == []
     assert decision.matched_rule == "bsf_intensive"
-    assert {"problem": "school_attendance", "indicator": "persistent_absence", "member": "c1", "value": 82.5,
-            "definition": "persistent_absence@1"} in [e.model_dump() for e in decision.evidence]
+    assert {
+        "problem": "school_attendance",
+        "indicator": "persistent_absence",
+        "member": "c1",
+        "value": 82.5,
+        "definition": "persistent_absence@1",
+    } in [e.model_dump() for e in decision.evidence]
     assert {(e.problem, e.member) for e in decision.evidence} == {
-        ("school_attendance", "c1"), ("worklessness_finance", "p1"), ("worklessness_finance", None), ("health", "p1")}
+        ("school_attendance", "c1"),
+        ("worklessness_finance", "p1"),
+        ("worklessness_finance", None),
+        ("health", "p1"),
+    }

@@ -15,9 +15,16 @@ HOUSEHOLDS = {
     # child protection plan: safeguarding, immediate
     "immediate": [PARENT, {"id": "c1", "role": "child", "age": 9, "social_care": {"child_protection_plan": True}}],
     # three problems: bsf, high
-    "high": [{"id": "p1", "role": "parent_carer", "age": 34, "employment": {"out_of_work_benefits": True},
-              "health": {"mental_health_concern": True}},
-             {"id": "c1", "role": "child", "age": 12, "school": {"attendance_pct": 82.5}}],
+    "high": [
+        {
+            "id": "p1",
+            "role": "parent_carer",
+            "age": 34,
+            "employment": {"out_of_work_benefits": True},
+            "health": {"mental_health_concern": True},
+        },
+        {"id": "c1", "role": "child", "age": 12, "school": {"attendance_pct": 82.5}},
+    ],
     # one problem: mast, standard
     "standard": [PARENT, {"id": "c1", "role": "child", "age": 12, "school": {"attendance_pct": 82.5}}],
 }
@@ -71,32 +78,48 @@ def test_respond_by(decide, referral, priority, received_at, due):
 
 
 def test_adult_safeguarding_is_immediate(decide, referral):
-    decision = decide(referral(PARENT, safeguarding={"immediate_risk_of_harm": True},
-                               received_at="2026-11-21T10:00:00Z"))
-    assert (decision.route, decision.priority, decision.respond_by) == ("adult_social_care", "immediate",
-                                                                        date(2026, 11, 23))
+    decision = decide(
+        referral(PARENT, safeguarding={"immediate_risk_of_harm": True}, received_at="2026-11-21T10:00:00Z")
+    )
+    assert (decision.route, decision.priority, decision.respond_by) == (
+        "adult_social_care",
+        "immediate",
+        date(2026, 11, 23),
+    )
 
 
-@pytest.mark.parametrize("changes,route", [
-    pytest.param({"postcode": "M1 1AA"}, "out_of_area", id="out-of-area"),
-    pytest.param({"consent": None}, "consent_required", id="consent-required"),
-    pytest.param({"consent": {"given": False}}, "consent_required", id="consent-refused"),
-])
-@pytest.mark.parametrize("received_at,due", [
-    pytest.param("2026-11-20T10:15:00Z", date(2026, 12, 4), id="friday"),
-    pytest.param("2026-05-23T10:00:00Z", date(2026, 6, 8), id="saturday-before-bank-holiday"),
-])
+@pytest.mark.parametrize(
+    "changes,route",
+    [
+        pytest.param({"postcode": "M1 1AA"}, "out_of_area", id="out-of-area"),
+        pytest.param({"consent": None}, "consent_required", id="consent-required"),
+        pytest.param({"consent": {"given": False}}, "consent_required", id="consent-refused"),
+    ],
+)
+@pytest.mark.parametrize(
+    "received_at,due",
+    [
+        pytest.param("2026-11-20T10:15:00Z", date(2026, 12, 4), id="friday"),
+        pytest.param("2026-05-23T10:00:00Z", date(2026, 6, 8), id="saturday-before-bank-holiday"),
+    ],
+)
 def test_non_service_outcomes_have_standard_respond_by(decide, referral, changes, route, received_at, due):
     decision = decide(referral(*HOUSEHOLDS["high"], received_at=received_at, **changes))
     assert (decision.route, decision.priority, decision.respond_by) == (route, "standard", due)
 
 
-@pytest.mark.parametrize("members,route", [
-    pytest.param([PARENT], "universal_signpost", id="rule-4-signpost"),
-    pytest.param([{"id": "p1", "role": "parent_carer", "age": 34, "health": {"substance_misuse": True}}],
-                 "drug_alcohol_service", id="rule-4-specialist"),
-    pytest.param([PARENT, {"id": "c1", "role": "child", "age": 3}], "universal_signpost", id="below-threshold"),
-])
+@pytest.mark.parametrize(
+    "members,route",
+    [
+        pytest.param([PARENT], "universal_signpost", id="rule-4-signpost"),
+        pytest.param(
+            [{"id": "p1", "role": "parent_carer", "age": 34, "health": {"substance_misuse": True}}],
+            "drug_alcohol_service",
+            id="rule-4-specialist",
+        ),
+        pytest.param([PARENT, {"id": "c1", "role": "child", "age": 3}], "universal_signpost", id="below-threshold"),
+    ],
+)
 def test_other_routes_are_standard(decide, referral, members, route):
     decision = decide(referral(*members, received_at="2026-05-23T10:00:00Z"))
     assert (decision.route, decision.priority, decision.respond_by) == (route, "standard", date(2026, 6, 8))

@@ -46,15 +46,19 @@ def _write_tests(root: Path, text: str) -> Path:
 
 
 def test_a_case_is_merged_over_the_files_base_referral():
-    assert merged({"consent": {"given": True, "by": "parent_carer"}, "referral_id": "A"},
-                  {"consent": {"given": False}, "household": {"members": []}}) == {
-        "consent": {"given": False, "by": "parent_carer"}, "referral_id": "A", "household": {"members": []}}
+    assert merged(
+        {"consent": {"given": True, "by": "parent_carer"}, "referral_id": "A"},
+        {"consent": {"given": False}, "household": {"members": []}},
+    ) == {"consent": {"given": False, "by": "parent_carer"}, "referral_id": "A", "household": {"members": []}}
 
 
 def test_cases_are_read_with_their_base_and_their_line(policy_copy):
     [case] = load_rule_tests(_write_tests(policy_copy, BASE + BSF_CASE % "bsf"))
     assert (case.referral["referrer"], case.source, case.expect.checked()) == (
-        {"agency": "school"}, "rules/tests/cases.yaml:6", {"route": "bsf", "need_score": 30})
+        {"agency": "school"},
+        "rules/tests/cases.yaml:6",
+        {"route": "bsf", "need_score": 30},
+    )
 
 
 def test_a_misspelt_expectation_is_refused_with_its_file_and_line(policy_copy):
@@ -76,13 +80,17 @@ def test_rule_tests_do_not_change_the_rulesets_hash(policy_copy):
 
 def test_a_matching_case_passes(policy_copy):
     policy = load_policy(policy_copy)
-    [outcome] = run_rule_tests(Engine(policy, "python"), load_rule_tests(_write_tests(policy_copy, BASE + BSF_CASE % "bsf")))
+    [outcome] = run_rule_tests(
+        Engine(policy, "python"), load_rule_tests(_write_tests(policy_copy, BASE + BSF_CASE % "bsf"))
+    )
     assert outcome.passed
 
 
 def test_a_failing_case_says_what_was_expected_what_was_decided_and_why(policy_copy):
     policy = load_policy(policy_copy)
-    [outcome] = run_rule_tests(Engine(policy, "python"), load_rule_tests(_write_tests(policy_copy, BASE + BSF_CASE % "mast")))
+    [outcome] = run_rule_tests(
+        Engine(policy, "python"), load_rule_tests(_write_tests(policy_copy, BASE + BSF_CASE % "mast"))
+    )
     explanation = outcome.explain()
     assert not outcome.passed
     assert "route: expected mast, got bsf" in explanation
@@ -91,13 +99,17 @@ def test_a_failing_case_says_what_was_expected_what_was_decided_and_why(policy_c
 
 def test_a_case_whose_referral_is_invalid_fails_naming_the_field(policy_copy):
     text = BASE + (BSF_CASE % "bsf").replace("age: 14", "age: 140")
-    [outcome] = run_rule_tests(Engine(load_policy(policy_copy), "python"), load_rule_tests(_write_tests(policy_copy, text)))
+    [outcome] = run_rule_tests(
+        Engine(load_policy(policy_copy), "python"), load_rule_tests(_write_tests(policy_copy, text))
+    )
     assert (outcome.passed, "household.members[1].age" in outcome.explain()) == (False, True)
 
 
 def test_coverage_lists_what_no_case_exercised(policy_copy):
     policy = load_policy(policy_copy)
-    outcomes = run_rule_tests(Engine(policy, "python"), load_rule_tests(_write_tests(policy_copy, BASE + BSF_CASE % "bsf")))
+    outcomes = run_rule_tests(
+        Engine(policy, "python"), load_rule_tests(_write_tests(policy_copy, BASE + BSF_CASE % "bsf"))
+    )
     coverage = measure_coverage(policy, [o.decision for o in outcomes])
     assert "routing rule: bsf_intensive" not in coverage.missed
     assert "indicator: school_attendance/persistent_absence" not in coverage.missed
@@ -111,8 +123,9 @@ def test_triage_test_exits_1_on_a_failing_case(policy_copy):
 
 
 def test_triage_test_exits_1_below_the_minimum_coverage(policy_copy):
-    result = CliRunner().invoke(app, ["test", str(_write_tests(policy_copy, BASE + BSF_CASE % "bsf")),
-                                      "--min-coverage", "90"])
+    result = CliRunner().invoke(
+        app, ["test", str(_write_tests(policy_copy, BASE + BSF_CASE % "bsf")), "--min-coverage", "90"]
+    )
     assert (result.exit_code, "below --min-coverage 90%" in result.output) == (1, True)
 
 

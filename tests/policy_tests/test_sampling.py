@@ -21,11 +21,17 @@ def test_the_same_seed_gives_the_same_referrals_and_another_seed_others(policy):
 
 def test_numbers_fall_on_and_either_side_of_the_candidates_own_threshold(policy_copy):
     terms = policy_copy / "definitions" / "terms.yaml"
-    terms.write_text(terms.read_text(encoding="utf-8").replace("{field: school.attendance_pct, le: 90}",
-                                                               "{field: school.attendance_pct, le: 85}"))
-    attendance = {member["school"]["attendance_pct"]
-                  for data in ReferralSampler(load_policy(policy_copy)).referrals(2000)
-                  for member in data["household"]["members"] if "attendance_pct" in member.get("school", {})}
+    terms.write_text(
+        terms.read_text(encoding="utf-8").replace(
+            "{field: school.attendance_pct, le: 90}", "{field: school.attendance_pct, le: 85}"
+        )
+    )
+    attendance = {
+        member["school"]["attendance_pct"]
+        for data in ReferralSampler(load_policy(policy_copy)).referrals(2000)
+        for member in data["household"]["members"]
+        if "attendance_pct" in member.get("school", {})
+    }
     assert {84.9, 85.0, 85.1} <= attendance
 
 

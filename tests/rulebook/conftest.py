@@ -40,7 +40,7 @@ def _replace(root: Path, relative: str, old: str, new: str) -> int:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) >= 1, f"{old!r} not in {relative}"
     start = text.index(old)
-    path.write_text(text[:start] + new + text[start + len(old):], encoding="utf-8")
+    path.write_text(text[:start] + new + text[start + len(old) :], encoding="utf-8")
     return text[:start].count("\n") + 1
 
 

@@ -47,7 +47,9 @@ def test_compare_with_each_operator(parser, op):
 
 
 def test_compare_decimal_field_with_a_whole_number(parser):
-    assert parser.parse({"field": "school.attendance_pct", "le": 90}, "member", AT) == Compare("school.attendance_pct", "le", 90)
+    assert parser.parse({"field": "school.attendance_pct", "le": 90}, "member", AT) == Compare(
+        "school.attendance_pct", "le", 90
+    )
 
 
 def test_compare_whole_number_field_with_a_whole_float(parser):
@@ -55,7 +57,9 @@ def test_compare_whole_number_field_with_a_whole_float(parser):
 
 
 def test_compare_bool_field(parser):
-    assert parser.parse({"field": "health.substance_misuse", "eq": True}, "member", AT) == Compare("health.substance_misuse", "eq", True)
+    assert parser.parse({"field": "health.substance_misuse", "eq": True}, "member", AT) == Compare(
+        "health.substance_misuse", "eq", True
+    )
 
 
 def test_compare_text_field(parser):
@@ -64,9 +68,15 @@ def test_compare_text_field(parser):
 
 @pytest.mark.parametrize(
     ("path", "value"),
-    [("consent.given", True), ("safeguarding.immediate_risk_of_harm", True),
-     ("household.housing.homeless", False), ("referrer.agency", "police"),
-     ("derived.problems_met", 3), ("derived.need_score", 40), ("derived.in_area", False)],
+    [
+        ("consent.given", True),
+        ("safeguarding.immediate_risk_of_harm", True),
+        ("household.housing.homeless", False),
+        ("referrer.agency", "police"),
+        ("derived.problems_met", 3),
+        ("derived.need_score", 40),
+        ("derived.in_area", False),
+    ],
 )
 def test_household_fields(parser, path, value):
     assert parser.parse({"field": path, "eq": value}, "household", AT) == Compare(path, "eq", value)
@@ -79,12 +89,15 @@ def test_all(parser):
 
 def test_any(parser):
     raw = {"any": [{"field": "employment.neet", "eq": True}, {"field": "employment.out_of_work_benefits", "eq": True}]}
-    assert parser.parse(raw, "member", AT) == AnyOf((Compare("employment.neet", "eq", True),
-                                                    Compare("employment.out_of_work_benefits", "eq", True)))
+    assert parser.parse(raw, "member", AT) == AnyOf(
+        (Compare("employment.neet", "eq", True), Compare("employment.out_of_work_benefits", "eq", True))
+    )
 
 
 def test_not(parser):
-    assert parser.parse({"not": {"field": "consent.given", "eq": True}}, "household", AT) == Not(Compare("consent.given", "eq", True))
+    assert parser.parse({"not": {"field": "consent.given", "eq": True}}, "household", AT) == Not(
+        Compare("consent.given", "eq", True)
+    )
 
 
 def test_definition_in_member_scope(parser):
@@ -106,15 +119,23 @@ def test_exists_when_may_use_a_definition(parser):
 
 
 def test_nested_household_condition(parser):
-    raw = {"any": [
-        {"exists": {"who": "dependent_child", "when": {"field": "social_care.child_protection_plan", "eq": True}}},
-        {"all": [{"field": "safeguarding.immediate_risk_of_harm", "eq": True},
-                 {"not": {"exists": {"who": "dependent_child"}}}]},
-    ]}
-    assert parser.parse(raw, "household", AT) == AnyOf((
-        Exists("dependent_child", Compare("social_care.child_protection_plan", "eq", True)),
-        AllOf((Compare("safeguarding.immediate_risk_of_harm", "eq", True), Not(Exists("dependent_child", None)))),
-    ))
+    raw = {
+        "any": [
+            {"exists": {"who": "dependent_child", "when": {"field": "social_care.child_protection_plan", "eq": True}}},
+            {
+                "all": [
+                    {"field": "safeguarding.immediate_risk_of_harm", "eq": True},
+                    {"not": {"exists": {"who": "dependent_child"}}},
+                ]
+            },
+        ]
+    }
+    assert parser.parse(raw, "household", AT) == AnyOf(
+        (
+            Exists("dependent_child", Compare("social_care.child_protection_plan", "eq", True)),
+            AllOf((Compare("safeguarding.immediate_risk_of_harm", "eq", True), Not(Exists("dependent_child", None)))),
+        )
+    )
     assert parser.problems == []
 
 
@@ -123,60 +144,71 @@ def test_nested_household_condition(parser):
 
 def test_a_list_is_not_a_condition(parser):
     assert _refused(parser, [{"field": "age", "ge": 5}], "member") == [
-        ("routing[0].when", "a condition must be a mapping such as {field: age, ge: 5}")]
+        ("routing[0].when", "a condition must be a mapping such as {field: age, ge: 5}")
+    ]
 
 
 @pytest.mark.parametrize("raw", [{}, "age >= 5", None, 5])
 def test_other_non_mappings_are_not_conditions(parser, raw):
     assert _refused(parser, raw, "member") == [
-        ("routing[0].when", "a condition must be a mapping such as {field: age, ge: 5}")]
+        ("routing[0].when", "a condition must be a mapping such as {field: age, ge: 5}")
+    ]
 
 
 @pytest.mark.parametrize("combinator", ["all", "any"])
 def test_empty_all_or_any(parser, combinator):
     assert _refused(parser, {combinator: []}, "member") == [
-        (f"routing[0].when.{combinator}", "must be a non-empty list of conditions")]
+        (f"routing[0].when.{combinator}", "must be a non-empty list of conditions")
+    ]
 
 
 def test_all_of_a_single_mapping_instead_of_a_list(parser):
     assert _refused(parser, {"all": {"field": "age", "ge": 5}}, "member") == [
-        ("routing[0].when.all", "must be a non-empty list of conditions")]
+        ("routing[0].when.all", "must be a non-empty list of conditions")
+    ]
 
 
 def test_two_operators(parser):
     assert _refused(parser, {"field": "age", "ge": 5, "le": 15}, "member") == [
-        ("routing[0].when", "a comparison needs field and exactly one of eq, ne, lt, le, gt, ge")]
+        ("routing[0].when", "a comparison needs field and exactly one of eq, ne, lt, le, gt, ge")
+    ]
 
 
 def test_no_operator(parser):
     assert _refused(parser, {"field": "age"}, "member") == [
-        ("routing[0].when", "a comparison needs field and exactly one of eq, ne, lt, le, gt, ge")]
+        ("routing[0].when", "a comparison needs field and exactly one of eq, ne, lt, le, gt, ge")
+    ]
 
 
 def test_unknown_operator(parser):
     assert _refused(parser, {"field": "age", "gte": 5}, "member") == [
-        ("routing[0].when", "a comparison needs field and exactly one of eq, ne, lt, le, gt, ge")]
+        ("routing[0].when", "a comparison needs field and exactly one of eq, ne, lt, le, gt, ge")
+    ]
 
 
 def test_exists_in_member_scope(parser):
     assert _refused(parser, {"exists": {"who": "adult"}}, "member") == [
-        ("routing[0].when.exists", "exists is a household test; a member condition cannot contain it")]
+        ("routing[0].when.exists", "exists is a household test; a member condition cannot contain it")
+    ]
 
 
 def test_exists_inside_exists_when(parser):
     raw = {"exists": {"who": "adult", "when": {"exists": {"who": "dependent_child"}}}}
     assert _refused(parser, raw, "household") == [
-        ("routing[0].when.exists.when.exists", "exists is a household test; a member condition cannot contain it")]
+        ("routing[0].when.exists.when.exists", "exists is a household test; a member condition cannot contain it")
+    ]
 
 
 def test_definition_in_household_scope(parser):
     assert _refused(parser, {"definition": "adult"}, "household") == [
-        ("routing[0].when.definition", "a definition tests one member: use it inside exists/who, not on the household")]
+        ("routing[0].when.definition", "a definition tests one member: use it inside exists/who, not on the household")
+    ]
 
 
 def test_unknown_definition(parser):
     assert _refused(parser, {"definition": "teenager"}, "member") == [
-        ("routing[0].when.definition", "unknown member definition id 'teenager'")]
+        ("routing[0].when.definition", "unknown member definition id 'teenager'")
+    ]
 
 
 def test_combinator_must_stand_alone(parser):
@@ -186,17 +218,20 @@ def test_combinator_must_stand_alone(parser):
 
 def test_unknown_condition_keys(parser):
     assert _refused(parser, {"feild": "age", "ge": 5}, "member") == [
-        ("routing[0].when", "unknown condition keys: feild, ge (expected all, any, not, field, definition or exists)")]
+        ("routing[0].when", "unknown condition keys: feild, ge (expected all, any, not, field, definition or exists)")
+    ]
 
 
 def test_exists_without_who(parser):
     assert _refused(parser, {"exists": {"when": {"field": "age", "ge": 18}}}, "household") == [
-        ("routing[0].when.exists", "exists needs {who: DEFINITION_ID} and optionally when: CONDITION")]
+        ("routing[0].when.exists", "exists needs {who: DEFINITION_ID} and optionally when: CONDITION")
+    ]
 
 
 def test_exists_with_an_extra_key(parser):
     assert _refused(parser, {"exists": {"who": "adult", "where": {"field": "age", "ge": 18}}}, "household") == [
-        ("routing[0].when.exists", "exists needs {who: DEFINITION_ID} and optionally when: CONDITION")]
+        ("routing[0].when.exists", "exists needs {who: DEFINITION_ID} and optionally when: CONDITION")
+    ]
 
 
 def test_exists_with_unknown_who(parser):
@@ -207,8 +242,12 @@ def test_exists_with_unknown_who(parser):
 
 def test_problem_inside_not_is_keyed_under_not(parser):
     assert _refused(parser, {"not": {"field": "consent.givn", "eq": True}}, "household") == [
-        ("routing[0].when.not.field", "unknown household field path 'consent.givn' "
-                                      "(household fields are written in full, e.g. household.housing.homeless)")]
+        (
+            "routing[0].when.not.field",
+            "unknown household field path 'consent.givn' "
+            "(household fields are written in full, e.g. household.housing.homeless)",
+        )
+    ]
 
 
 def test_every_bad_item_of_a_list_is_reported(parser):
@@ -222,10 +261,9 @@ def test_every_bad_item_of_a_list_is_reported(parser):
 def test_problem_carries_the_line_of_the_key(tmp_path: Path):
     path = tmp_path / "routing.yaml"
     path.write_text(
-        "when:\n"
-        "  all:\n"
-        "    - {field: derived.problems_met, ge: 2}\n"
-        "    - {field: derived.need_score, ge: forty}\n", encoding="utf-8")
+        "when:\n  all:\n    - {field: derived.problems_met, ge: 2}\n    - {field: derived.need_score, ge: forty}\n",
+        encoding="utf-8",
+    )
     source, problems = read_yaml(path, "rules/routing.yaml")
     assert problems == []
     parser = ConditionParser(source, set(MEMBER_DEFINITIONS), scores_known=True)
@@ -242,7 +280,9 @@ def test_describe_no_condition():
     assert describe(None) == "always"
 
 
-@pytest.mark.parametrize(("op", "symbol"), [("eq", "="), ("ne", "≠"), ("lt", "<"), ("le", "≤"), ("gt", ">"), ("ge", "≥")])
+@pytest.mark.parametrize(
+    ("op", "symbol"), [("eq", "="), ("ne", "≠"), ("lt", "<"), ("le", "≤"), ("gt", ">"), ("ge", "≥")]
+)
 def test_describe_compare(op, symbol):
     assert describe(Compare("age", op, 5)) == f"age {symbol} 5"
 
@@ -257,7 +297,10 @@ def test_describe_definition():
 
 def test_describe_exists():
     assert describe(Exists("dependent_child", None)) == "any dependent_child"
-    assert describe(Exists("adult", Compare("health.substance_misuse", "eq", True))) == "any adult with health.substance_misuse = true"
+    assert (
+        describe(Exists("adult", Compare("health.substance_misuse", "eq", True)))
+        == "any adult with health.substance_misuse = true"
+    )
 
 
 def test_describe_not():
@@ -271,22 +314,33 @@ def test_describe_all_and_any():
 
 def test_describe_a_loaded_routing_rule(policy):
     [bsf] = [rule for rule in policy.rules.routing if rule.id == "bsf_intensive"]
-    assert describe(bsf.condition) == "(derived.problems_met ≥ 3 or (derived.problems_met ≥ 2 and derived.need_score ≥ 40))"
+    assert (
+        describe(bsf.condition)
+        == "(derived.problems_met ≥ 3 or (derived.problems_met ≥ 2 and derived.need_score ≥ 40))"
+    )
 
 
 def test_loaded_conditions_are_parsed(policy):
     [persistent] = [d for d in policy.definitions.definitions if d.id == "persistent_absence"]
-    assert persistent.condition == AllOf((DefinitionRef("school_age_child"), Compare("school.attendance_pct", "le", 90)))
-    assert persistent.test == {"all": [{"definition": "school_age_child"}, {"field": "school.attendance_pct", "le": 90}]}
+    assert persistent.condition == AllOf(
+        (DefinitionRef("school_age_child"), Compare("school.attendance_pct", "le", 90))
+    )
+    assert persistent.test == {
+        "all": [{"definition": "school_age_child"}, {"field": "school.attendance_pct", "le": 90}]
+    }
 
 
 # -- helpers over parsed conditions -------------------------------------------------------
 
 
 def test_definitions_used_in_order():
-    condition = AllOf((DefinitionRef("school_age_child"),
-                       Not(Exists("adult", DefinitionRef("dependent_child"))),
-                       Compare("age", "ge", 5)))
+    condition = AllOf(
+        (
+            DefinitionRef("school_age_child"),
+            Not(Exists("adult", DefinitionRef("dependent_child"))),
+            Compare("age", "ge", 5),
+        )
+    )
     assert definitions_used(condition) == ["school_age_child", "adult", "dependent_child"]
 
 

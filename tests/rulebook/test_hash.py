@@ -79,7 +79,9 @@ def test_hash_ignores_which_file_holds_a_section(policy, policy_copy):
     rules = policy_copy / "rules"
     moved = (rules / "need_score.yaml").read_text(encoding="utf-8")
     (rules / "need_score.yaml").unlink()
-    (rules / "problems.yaml").write_text((rules / "problems.yaml").read_text(encoding="utf-8") + "\n" + moved, encoding="utf-8")
+    (rules / "problems.yaml").write_text(
+        (rules / "problems.yaml").read_text(encoding="utf-8") + "\n" + moved, encoding="utf-8"
+    )
     assert load_policy(policy_copy).sha256 == policy.sha256
 
 
@@ -89,7 +91,12 @@ def test_changing_one_number_changes_the_hash(policy, policy_copy, replace):
 
 
 def test_changing_a_threshold_changes_the_hash(policy, policy_copy, replace):
-    replace(policy_copy, "definitions/terms.yaml", "{field: school.attendance_pct, le: 90}", "{field: school.attendance_pct, le: 89}")
+    replace(
+        policy_copy,
+        "definitions/terms.yaml",
+        "{field: school.attendance_pct, le: 90}",
+        "{field: school.attendance_pct, le: 89}",
+    )
     assert load_policy(policy_copy).sha256 != policy.sha256
 
 
@@ -102,6 +109,7 @@ def test_changing_the_order_of_routing_rules_changes_the_hash(policy, policy_cop
     def swap_consent_and_bsf(data):
         routing = data["routing"]
         routing[4], routing[5] = routing[5], routing[4]
+
     edit(policy_copy / "rules" / "routing.yaml", swap_consent_and_bsf)
     assert load_policy(policy_copy).sha256 != policy.sha256
 

@@ -44,6 +44,7 @@ def _persistent_absence_at(percent: int, version: int = 1):
         [attendance] = [c for c in term["test"]["all"] if c.get("field") == "school.attendance_pct"]
         attendance["le"] = percent
         term["version"] = version
+
     return change
 
 
@@ -60,7 +61,9 @@ def test_lowering_the_persistent_absence_threshold(policy, policy_copy, edit, ba
 
 def test_a_child_below_the_new_threshold_cites_the_new_definition_version(policy_copy, edit, backend, referral):
     edit(policy_copy / "definitions" / "terms.yaml", _persistent_absence_at(85, version=2))
-    decision = _decide(load_policy(policy_copy), backend, referral({**CHILD_AT_88_PCT, "school": {"attendance_pct": 84}}))
+    decision = _decide(
+        load_policy(policy_copy), backend, referral({**CHILD_AT_88_PCT, "school": {"attendance_pct": 84}})
+    )
     assert [(e.indicator, e.definition) for e in decision.evidence] == [("persistent_absence", "persistent_absence@2")]
 
 
@@ -72,8 +75,10 @@ def test_raising_a_modifier_weight_changes_the_need_score(policy, policy_copy, e
     before = _decide(policy, backend, data)
     assert before.need_score == 10 + 15
 
-    edit(policy_copy / "rules" / "need_score.yaml",
-         lambda d: _by_id(d["need_score"]["modifiers"], "marac_high_risk").update(points=30))
+    edit(
+        policy_copy / "rules" / "need_score.yaml",
+        lambda d: _by_id(d["need_score"]["modifiers"], "marac_high_risk").update(points=30),
+    )
     after = _decide(load_policy(policy_copy), backend, data)
 
     assert after.need_score == 10 + 30
@@ -91,8 +96,13 @@ def _bsf_before_consent(data: dict[str, Any]) -> None:
 
 def test_moving_bsf_before_consent_routes_a_no_consent_family_to_bsf(policy, policy_copy, edit, backend, referral):
     data = referral(
-        {"id": "p1", "role": "parent_carer", "age": 34,
-         "employment": {"out_of_work_benefits": True}, "health": {"mental_health_concern": True}},
+        {
+            "id": "p1",
+            "role": "parent_carer",
+            "age": 34,
+            "employment": {"out_of_work_benefits": True},
+            "health": {"mental_health_concern": True},
+        },
         {"id": "c1", "role": "child", "age": 12, "school": {"attendance_pct": 80}},
         consent={"given": False},
     )
@@ -113,6 +123,7 @@ def _move_district(district: str, to: str, source: str | None = None):
         if source:
             _by_id(data["localities"], source)["districts"].remove(district)
         _by_id(data["localities"], to)["districts"].append(district)
+
     return change
 
 
@@ -146,8 +157,7 @@ def test_longer_standard_timescale_moves_respond_by(policy, policy_copy, edit, b
     before = _decide(policy, backend, data)
     assert before.priority == "standard"
 
-    edit(policy_copy / "rules" / "ruleset.yaml",
-         lambda d: _by_id(d["priorities"], "standard").update(working_days=15))
+    edit(policy_copy / "rules" / "ruleset.yaml", lambda d: _by_id(d["priorities"], "standard").update(working_days=15))
     after = _decide(load_policy(policy_copy), backend, data)
 
     assert after.priority == "standard"
@@ -177,8 +187,10 @@ def test_version_bump_is_cited_by_decisions(policy, policy_copy, edit, backend, 
 
 
 def test_an_edited_copy_leaves_the_shipped_policy_alone(policy, policy_copy, edit, backend, referral):
-    edit(policy_copy / "rules" / "need_score.yaml",
-         lambda d: _by_id(d["need_score"]["modifiers"], "marac_high_risk").update(points=30))
+    edit(
+        policy_copy / "rules" / "need_score.yaml",
+        lambda d: _by_id(d["need_score"]["modifiers"], "marac_high_risk").update(points=30),
+    )
     load_policy(policy_copy)
     data = referral({"id": "p1", "role": "parent_carer", "age": 34, "domestic_abuse": {"marac_high_risk": True}})
     assert _decide(policy, backend, data).need_score == 25

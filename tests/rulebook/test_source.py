@@ -22,14 +22,22 @@ def _read(tmp_path: Path, text: str) -> tuple[source.SourceFile | None, list[str
 
 def test_an_alias_is_refused_naming_its_line(tmp_path):
     _, problems = _read(tmp_path, "need_score:\n  points_per_problem: 10\n  modifiers: *mods\n")
-    assert problems == [("rules/routing.yaml:3: (top level): YAML aliases (*name) are not allowed in "
-                        "policy files: write the value out in full")]
+    assert problems == [
+        (
+            "rules/routing.yaml:3: (top level): YAML aliases (*name) are not allowed in "
+            "policy files: write the value out in full"
+        )
+    ]
 
 
 def test_an_anchor_is_refused_naming_its_line(tmp_path):
     _, problems = _read(tmp_path, "need_score:\n  points_per_problem: &ten 10\n")
-    assert problems == [("rules/routing.yaml:2: (top level): YAML anchors (&name) are not allowed in "
-                        "policy files: write the value out in full")]
+    assert problems == [
+        (
+            "rules/routing.yaml:2: (top level): YAML anchors (&name) are not allowed in "
+            "policy files: write the value out in full"
+        )
+    ]
 
 
 def test_an_alias_bomb_is_refused_before_anything_is_built(tmp_path, monkeypatch):
@@ -41,8 +49,15 @@ def test_an_alias_bomb_is_refused_before_anything_is_built(tmp_path, monkeypatch
 
 def test_nesting_deeper_than_the_limit_is_refused(tmp_path):
     found, problems = _read(tmp_path, deeply_nested(MAX_DEPTH + 1))
-    assert (found, problems) == (None, [(f"rules/routing.yaml:1: (top level): nested more than {MAX_DEPTH} "
-                                        "levels deep; a policy file never needs that many")])
+    assert (found, problems) == (
+        None,
+        [
+            (
+                f"rules/routing.yaml:1: (top level): nested more than {MAX_DEPTH} "
+                "levels deep; a policy file never needs that many"
+            )
+        ],
+    )
 
 
 def test_nesting_up_to_the_limit_is_read(tmp_path):
@@ -52,8 +67,15 @@ def test_nesting_up_to_the_limit_is_read(tmp_path):
 
 def test_a_file_over_the_size_limit_is_refused_unread(tmp_path):
     found, problems = _read(tmp_path, "notes: " + "x" * MAX_FILE_BYTES + "\n")
-    assert (found, problems) == (None, [(f"rules/routing.yaml: (top level): the file is larger than "
-                                        f"{MAX_FILE_BYTES // 1024} KiB, the most a policy file may be")])
+    assert (found, problems) == (
+        None,
+        [
+            (
+                f"rules/routing.yaml: (top level): the file is larger than "
+                f"{MAX_FILE_BYTES // 1024} KiB, the most a policy file may be"
+            )
+        ],
+    )
 
 
 def test_a_number_too_long_to_read_is_a_problem_not_a_crash(tmp_path):

@@ -51,6 +51,7 @@ def make_candidate() -> Callable[[Path, int], Path]:
         copy_policy(folder)
         lower_bsf_need_score(folder, need_score)
         return folder
+
     return make
 
 

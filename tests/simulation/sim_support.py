@@ -31,15 +31,21 @@ CANDIDATE_VERSION = "2026.2-candidate"
 # benefits) -> need score 10 x 2 + 15 (marac_high_risk modifier) = 35. Shipped policy: 35 < 40, so
 # not bsf_intensive -> mast_early_help, MAST North (S5 is a North district), standard. Candidate
 # (>= 35): bsf_intensive -> bsf, high. A dependent child keeps it past rule 4, consent is given.
-SHIFTED = build_referral(parent(domestic_abuse={"marac_high_risk": True}, employment={"out_of_work_benefits": True}),
-                         child(), referral_id="R-SHIFT")
+SHIFTED = build_referral(
+    parent(domestic_abuse={"marac_high_risk": True}, employment={"out_of_work_benefits": True}),
+    child(),
+    referral_id="R-SHIFT",
+)
 SHIFTED_LOCALITY = "north"
 
 UNAFFECTED = [
     SPEC_EXAMPLE,  # 3 problems -> bsf under both
     # 2 problems (worklessness, attendance 85% <= 90), score 20: mast under both (20 < 35)
-    build_referral(parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 85.0}),
-                   referral_id="R-MAST-20"),
+    build_referral(
+        parent(employment={"out_of_work_benefits": True}),
+        child(school={"attendance_pct": 85.0}),
+        referral_id="R-MAST-20",
+    ),
     # 1 problem (attendance), MAST East (S2): mast/east under both
     build_referral(parent(), child(school={"attendance_pct": 85.0}), postcode="S2 4AB", referral_id="R-MAST-EAST"),
     # no dependent child, no specialist need: universal_signpost under both
@@ -70,8 +76,13 @@ def lower_bsf_need_score(folder: Path, need_score: int) -> None:
     meta = yaml.safe_load(ruleset.read_text(encoding="utf-8"))
     meta["version"] = CANDIDATE_VERSION
     day = meta["effective_from"]  # a copy: one object twice is dumped as a YAML alias, which policy files refuse
-    meta["changelog"].append({"version": CANDIDATE_VERSION, "date": type(day)(day.year, day.month, day.day),
-                              "summary": f"BSF takes 2 problems with need score >= {need_score}"})
+    meta["changelog"].append(
+        {
+            "version": CANDIDATE_VERSION,
+            "date": type(day)(day.year, day.month, day.day),
+            "summary": f"BSF takes 2 problems with need score >= {need_score}",
+        }
+    )
     ruleset.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 

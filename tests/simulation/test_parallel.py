@@ -44,9 +44,26 @@ class Runs:
 
     def simulate(self, workers: int) -> Path:
         out = self.folder / f"workers-{workers}.json"
-        done = subprocess.run([sys.executable, "-m", "triage.cli", "simulate", "--candidate", str(self.candidate),
-                               "--input", str(self.source), "--workers", str(workers), "--json", str(out)],
-                              capture_output=True, text=True, cwd=self.folder, timeout=120)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "triage.cli",
+                "simulate",
+                "--candidate",
+                str(self.candidate),
+                "--input",
+                str(self.source),
+                "--workers",
+                str(workers),
+                "--json",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=self.folder,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         return out
 

@@ -22,18 +22,35 @@ SCRIPT = "<script>alert(1)</script>"
 def report_data(**changes: Any) -> dict[str, Any]:
     """Report data as ``as_data`` makes it: one referral moved from MAST North to BSF."""
     data: dict[str, Any] = {
-        "baseline": "ruleset 2026.1", "candidate": "2026.2 (candidate)",
-        "total": 1234, "changed": 57, "changed_pct": "4.6%",
+        "baseline": "ruleset 2026.1",
+        "candidate": "2026.2 (candidate)",
+        "total": 1234,
+        "changed": 57,
+        "changed_pct": "4.6%",
         "errors": {"line not valid JSON": 2},
         "transitions": {"rows": ["bsf", "mast"], "columns": ["bsf", "mast"], "counts": [[100, 0], [57, 900]]},
-        "teams": [{"team": "bsf", "before": 100, "after": 157, "change": 57, "capacity": 160},
-                  {"team": "mast/north", "before": 900, "after": 843, "change": -57, "capacity": 225},
-                  {"team": "universal_signpost", "before": 234, "after": 234, "change": 0, "capacity": None}],
-        "sample": [{"referral_id": "R-SHIFT",
-                    "old": {"team": "mast/north", "priority": "standard", "rule": "mast_early_help",
-                            "reasons": ["Headline problems met: 2, need score 35: MAST"]},
-                    "new": {"team": "bsf", "priority": "high", "rule": "bsf_intensive",
-                            "reasons": ["Headline problems met: 2, need score 35: BSF"]}}],
+        "teams": [
+            {"team": "bsf", "before": 100, "after": 157, "change": 57, "capacity": 160},
+            {"team": "mast/north", "before": 900, "after": 843, "change": -57, "capacity": 225},
+            {"team": "universal_signpost", "before": 234, "after": 234, "change": 0, "capacity": None},
+        ],
+        "sample": [
+            {
+                "referral_id": "R-SHIFT",
+                "old": {
+                    "team": "mast/north",
+                    "priority": "standard",
+                    "rule": "mast_early_help",
+                    "reasons": ["Headline problems met: 2, need score 35: MAST"],
+                },
+                "new": {
+                    "team": "bsf",
+                    "priority": "high",
+                    "rule": "bsf_intensive",
+                    "reasons": ["Headline problems met: 2, need score 35: BSF"],
+                },
+            }
+        ],
     }
     data.update(changes)
     return data
@@ -82,8 +99,10 @@ def test_csv_has_one_row_per_team_with_empty_capacity_where_unknown() -> None:
     out = io.StringIO()
     write_csv(report_data(), out)
     assert list(csv.reader(io.StringIO(out.getvalue())))[1:] == [
-        ["bsf", "100", "157", "57", "160"], ["mast/north", "900", "843", "-57", "225"],
-        ["universal_signpost", "234", "234", "0", ""]]
+        ["bsf", "100", "157", "57", "160"],
+        ["mast/north", "900", "843", "-57", "225"],
+        ["universal_signpost", "234", "234", "0", ""],
+    ]
 
 
 def test_json_is_the_report_data() -> None:
@@ -130,8 +149,17 @@ def test_html_says_so_when_nothing_changes() -> None:
 
 
 def test_html_renders_an_empty_simulation() -> None:
-    page = as_html(report_data(total=0, changed=0, changed_pct="0%", errors={}, sample=[], teams=[],
-                               transitions={"rows": [], "columns": [], "counts": []}))
+    page = as_html(
+        report_data(
+            total=0,
+            changed=0,
+            changed_pct="0%",
+            errors={},
+            sample=[],
+            teams=[],
+            transitions={"rows": [], "columns": [], "counts": []},
+        )
+    )
     assert "<svg" in page and "No decision changes." in page
 
 
@@ -157,8 +185,13 @@ def test_html_escapes_an_error_reason() -> None:
 def test_csv_neutralises_a_team_name_a_spreadsheet_would_run_and_keeps_negative_changes_numbers() -> None:
     """A team name comes from the policy's catalogue, which a policy lead writes: never a formula in
     a commissioner's spreadsheet; a fall in workload (-57) must still add up."""
-    teams = [{"team": "=HYPERLINK(\"http://x.example\")", "before": 900, "after": 843, "change": -57, "capacity": 1}]
+    teams = [{"team": '=HYPERLINK("http://x.example")', "before": 900, "after": 843, "change": -57, "capacity": 1}]
     out = io.StringIO()
     write_csv(report_data(teams=teams), out)
-    assert list(csv.reader(io.StringIO(out.getvalue())))[1] == ["'=HYPERLINK(\"http://x.example\")", "900", "843",
-                                                               "-57", "1"]
+    assert list(csv.reader(io.StringIO(out.getvalue())))[1] == [
+        '\'=HYPERLINK("http://x.example")',
+        "900",
+        "843",
+        "-57",
+        "1",
+    ]

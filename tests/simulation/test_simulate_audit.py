@@ -49,6 +49,7 @@ def record(tmp_path: Path, audit_db: Path, cli: Cli) -> Callable[..., None]:
         extra = ["--rules", rules] if rules else []
         result = cli("batch", source, "-o", tmp_path / f"decided-{n}.jsonl", "--audit", "--engine", "python", *extra)
         assert result.exit_code == 0, result.stderr
+
     return run
 
 
@@ -66,8 +67,9 @@ def test_every_recorded_decision_is_simulated(tmp_path: Path, record: Any, polic
     assert simulate(cli, policy_copy, tmp_path / "o.json")["total"] == len(ALL)
 
 
-def test_an_unchanged_policy_changes_no_recorded_decision(tmp_path: Path, record: Any, policy_copy: Path,
-                                                          cli: Cli) -> None:
+def test_an_unchanged_policy_changes_no_recorded_decision(
+    tmp_path: Path, record: Any, policy_copy: Path, cli: Cli
+) -> None:
     record(ALL)
     data = simulate(cli, policy_copy, tmp_path / "o.json")
     assert (data["changed"], data["errors"], data["sample"]) == (0, {}, [])
@@ -78,8 +80,9 @@ def test_the_baseline_label_says_recorded_decisions(tmp_path: Path, record: Any,
     assert simulate(cli, policy_copy, tmp_path / "o.json")["baseline"] == RECORDED
 
 
-def test_the_baseline_is_the_recorded_decision_not_a_new_one(tmp_path: Path, record: Any, bsf_35: Path,
-                                                             policy_copy: Path, cli: Cli) -> None:
+def test_the_baseline_is_the_recorded_decision_not_a_new_one(
+    tmp_path: Path, record: Any, bsf_35: Path, policy_copy: Path, cli: Cli
+) -> None:
     """Decided (and recorded) under the >= 35 draft, then simulated against the shipped rules: the
     comparison starts from what was recorded (bsf), not from re-deciding with the baseline (mast)."""
     record(ALL, rules=bsf_35)
@@ -87,8 +90,9 @@ def test_the_baseline_is_the_recorded_decision_not_a_new_one(tmp_path: Path, rec
     assert (data["changed"], transition(data, "bsf", "mast")) == (1, 1)
 
 
-def test_a_candidate_change_shows_against_recorded_decisions(tmp_path: Path, record: Any, bsf_35: Path,
-                                                            cli: Cli) -> None:
+def test_a_candidate_change_shows_against_recorded_decisions(
+    tmp_path: Path, record: Any, bsf_35: Path, cli: Cli
+) -> None:
     record(ALL)
     data = simulate(cli, bsf_35, tmp_path / "o.json")
     assert (data["changed"], [s["referral_id"] for s in data["sample"]]) == (1, [SHIFTED["referral_id"]])
@@ -175,6 +179,7 @@ def store(tmp_path: Path) -> AuditStore:
 def audited(store: AuditStore, policy: Policy) -> Callable[[dict[str, Any]], Any]:
     def run(data: dict[str, Any]) -> Any:
         return record_decision(store, policy, data)
+
     return run
 
 
@@ -202,15 +207,18 @@ def test_decided_referrals_leaves_out_other_events(policy, store: AuditStore, au
     assert len(list(store.queries.decided_referrals())) == 1
 
 
-def test_decided_referrals_gives_none_for_a_purged_payload(store: AuditStore, audited: Any,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_decided_referrals_gives_none_for_a_purged_payload(
+    store: AuditStore, audited: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with monkeypatch.context() as clock:
         clock.setattr("triage.audit.chain.now", lambda: PAST)
         audited(UNAFFECTED[0])
     audited(SHIFTED)
     store.log.purge(datetime(2020, 1, 1, tzinfo=UTC), by="tests")
-    assert [payload and payload["referral_id"] for _, payload in store.queries.decided_referrals()] == \
-        [None, SHIFTED["referral_id"]]
+    assert [payload and payload["referral_id"] for _, payload in store.queries.decided_referrals()] == [
+        None,
+        SHIFTED["referral_id"],
+    ]
 
 
 def test_decided_referrals_still_gives_the_decision_of_a_purged_payload(store: AuditStore, audited: Any) -> None:
@@ -225,13 +233,15 @@ def test_decided_referrals_since_a_future_day_gives_nothing(store: AuditStore, a
     assert list(store.queries.decided_referrals(datetime(2999, 1, 1).date())) == []
 
 
-def test_decided_referrals_gives_one_decision_per_shared_payload(store: AuditStore, audited: Any,
-                                                                policy: Policy) -> None:
+def test_decided_referrals_gives_one_decision_per_shared_payload(
+    store: AuditStore, audited: Any, policy: Policy
+) -> None:
     """The same payload decided for two callers is stored once; each decision still gets it."""
     audited(SHIFTED)
     record_decision(store, policy, SHIFTED, "another caller")
-    assert [json.dumps(p, sort_keys=True) for _, p in store.queries.decided_referrals()] == \
-        [json.dumps(SHIFTED, sort_keys=True)] * 2
+    assert [json.dumps(p, sort_keys=True) for _, p in store.queries.decided_referrals()] == [
+        json.dumps(SHIFTED, sort_keys=True)
+    ] * 2
 
 
 # --- decisions recorded in a form this version cannot read ------------------------------------------
@@ -246,18 +256,26 @@ def legacy_log(audit_db: Path, policy: Policy) -> None:
     store = AuditStore(f"sqlite:///{audit_db}")
     huge = record_huge_count(store, Engine(policy, "python"))
     record_unreadable(store)
-    record_unreadable(store, referral_id="BROKEN-2",
-                      payload_sha256=store.queries.decision_event(huge.decision_id).body["payload_sha256"])
+    record_unreadable(
+        store,
+        referral_id="BROKEN-2",
+        payload_sha256=store.queries.decision_event(huge.decision_id).body["payload_sha256"],
+    )
     store.db.dispose()
 
 
-def test_decisions_that_cannot_be_read_are_counted_and_the_rest_simulated(tmp_path: Path, legacy_log: None,
-                                                                          policy_copy: Path, cli: Cli) -> None:
+def test_decisions_that_cannot_be_read_are_counted_and_the_rest_simulated(
+    tmp_path: Path, legacy_log: None, policy_copy: Path, cli: Cli
+) -> None:
     data = simulate(cli, policy_copy, tmp_path / "o.json")
-    assert (data["total"], data["errors"]) == (3, {
-        LEFT_OUT: 2,
-        "invalid referral: household.members[1].school.fixed_term_exclusions_3_terms: "
-        "Input should be less than or equal to 1000": 1})
+    assert (data["total"], data["errors"]) == (
+        3,
+        {
+            LEFT_OUT: 2,
+            "invalid referral: household.members[1].school.fixed_term_exclusions_3_terms: "
+            "Input should be less than or equal to 1000": 1,
+        },
+    )
 
 
 def test_the_text_report_says_how_many_were_left_out(legacy_log: None, policy_copy: Path, cli: Cli) -> None:

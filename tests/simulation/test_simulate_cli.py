@@ -58,8 +58,21 @@ class Simulated:
 def simulated(tmp_path_factory: pytest.TempPathFactory, bsf_35: Path, cli: Callable[..., Result]) -> Simulated:
     folder = tmp_path_factory.mktemp("simulated")
     source = write_lines(folder / "referrals.jsonl", [UNAFFECTED[0], SHIFTED, *UNAFFECTED[1:], NOT_JSON])
-    result = cli("simulate", "--candidate", bsf_35, "--input", source, "--workers", 1,
-                 "--json", folder / "out.json", "--csv", folder / "out.csv", "--html", folder / "out.html")
+    result = cli(
+        "simulate",
+        "--candidate",
+        bsf_35,
+        "--input",
+        source,
+        "--workers",
+        1,
+        "--json",
+        folder / "out.json",
+        "--csv",
+        folder / "out.csv",
+        "--html",
+        folder / "out.html",
+    )
     assert result.exit_code == 0, result.stderr
     return Simulated(folder, result)
 
@@ -68,8 +81,12 @@ def test_the_shifted_referral_is_what_the_tests_say(policy: Policy) -> None:
     """The input means what it claims: 2 problems and need score 35, MAST North under the shipped rules."""
     engine = Engine(policy, "python")
     decision = engine.decide(parse_referral(SHIFTED, engine.policy.agencies))
-    assert (len(decision.problems), decision.need_score, decision.route, decision.locality) == \
-        (2, 35, "mast", SHIFTED_LOCALITY)
+    assert (len(decision.problems), decision.need_score, decision.route, decision.locality) == (
+        2,
+        35,
+        "mast",
+        SHIFTED_LOCALITY,
+    )
 
 
 # --- the JSON report -----------------------------------------------------------------------------
@@ -90,8 +107,11 @@ def test_the_transition_mast_to_bsf_is_counted_once(simulated: Simulated) -> Non
 
 def test_the_unaffected_referrals_stay_on_the_diagonal(simulated: Simulated) -> None:
     data = simulated.data
-    assert (transition(data, "bsf", "bsf"), transition(data, "mast", "mast"),
-            transition(data, "universal_signpost", "universal_signpost")) == (1, 2, 1)
+    assert (
+        transition(data, "bsf", "bsf"),
+        transition(data, "mast", "mast"),
+        transition(data, "universal_signpost", "universal_signpost"),
+    ) == (1, 2, 1)
 
 
 def test_the_mast_locality_team_loses_one(simulated: Simulated) -> None:
@@ -175,11 +195,15 @@ def test_html_shows_the_sampled_referral(simulated: Simulated) -> None:
 # --- variations (one run each) -------------------------------------------------------------------
 
 
-def test_a_referral_the_contract_refuses_is_counted_with_its_reason(tmp_path: Path, bsf_35: Path,
-                                                                    cli: Callable[..., Result]) -> None:
+def test_a_referral_the_contract_refuses_is_counted_with_its_reason(
+    tmp_path: Path, bsf_35: Path, cli: Callable[..., Result]
+) -> None:
     """A line that is JSON but not a valid referral is simulated as an error, and the run goes on."""
-    too_old = {**UNAFFECTED[1], "referral_id": "R-BAD",
-               "household": {"postcode": "S5 7AU", "members": [{"id": "c1", "role": "child", "age": 19}]}}
+    too_old = {
+        **UNAFFECTED[1],
+        "referral_id": "R-BAD",
+        "household": {"postcode": "S5 7AU", "members": [{"id": "c1", "role": "child", "age": 19}]},
+    }
     source = write_lines(tmp_path / "in.jsonl", [too_old, SHIFTED])
     result = cli("simulate", "--candidate", bsf_35, "--input", source, "--workers", 1, "--json", tmp_path / "o.json")
     data = report(tmp_path / "o.json")
@@ -188,23 +212,50 @@ def test_a_referral_the_contract_refuses_is_counted_with_its_reason(tmp_path: Pa
     assert next(iter(data["errors"])).startswith("invalid referral: household.members[0].age")
 
 
-def test_baseline_option_compares_against_another_policy(tmp_path: Path, bsf_35: Path, policy_copy: Path,
-                                                         cli: Callable[..., Result]) -> None:
+def test_baseline_option_compares_against_another_policy(
+    tmp_path: Path, bsf_35: Path, policy_copy: Path, cli: Callable[..., Result]
+) -> None:
     """Swapped round (candidate: the shipped rules, baseline: the >= 35 draft), the move goes back."""
     source = write_lines(tmp_path / "in.jsonl", [SHIFTED, *UNAFFECTED])
-    result = cli("simulate", "--candidate", policy_copy, "--baseline", bsf_35, "--input", source, "--workers", 1,
-                 "--json", tmp_path / "o.json")
+    result = cli(
+        "simulate",
+        "--candidate",
+        policy_copy,
+        "--baseline",
+        bsf_35,
+        "--input",
+        source,
+        "--workers",
+        1,
+        "--json",
+        tmp_path / "o.json",
+    )
     data = report(tmp_path / "o.json")
     assert result.exit_code == 0, result.stderr
-    assert (data["baseline"], transition(data, "bsf", "mast"), data["changed"]) == \
-        (f"ruleset {CANDIDATE_VERSION}", 1, 1)
+    assert (data["baseline"], transition(data, "bsf", "mast"), data["changed"]) == (
+        f"ruleset {CANDIDATE_VERSION}",
+        1,
+        1,
+    )
 
 
-def test_sample_zero_shows_no_referral_but_still_counts(tmp_path: Path, bsf_35: Path,
-                                                        cli: Callable[..., Result]) -> None:
+def test_sample_zero_shows_no_referral_but_still_counts(
+    tmp_path: Path, bsf_35: Path, cli: Callable[..., Result]
+) -> None:
     source = write_lines(tmp_path / "in.jsonl", [SHIFTED])
-    result = cli("simulate", "--candidate", bsf_35, "--input", source, "--workers", 1, "--sample", 0,
-                 "--json", tmp_path / "o.json")
+    result = cli(
+        "simulate",
+        "--candidate",
+        bsf_35,
+        "--input",
+        source,
+        "--workers",
+        1,
+        "--sample",
+        0,
+        "--json",
+        tmp_path / "o.json",
+    )
     data = report(tmp_path / "o.json")
     assert result.exit_code == 0, result.stderr
     assert (data["changed"], data["sample"]) == (1, [])
@@ -212,8 +263,9 @@ def test_sample_zero_shows_no_referral_but_still_counts(tmp_path: Path, bsf_35: 
 
 def test_an_unchanged_copy_changes_nothing(tmp_path: Path, policy_copy: Path, cli: Callable[..., Result]) -> None:
     source = write_lines(tmp_path / "in.jsonl", [SHIFTED, *UNAFFECTED])
-    result = cli("simulate", "--candidate", policy_copy, "--input", source, "--workers", 1,
-                 "--json", tmp_path / "o.json")
+    result = cli(
+        "simulate", "--candidate", policy_copy, "--input", source, "--workers", 1, "--json", tmp_path / "o.json"
+    )
     data = report(tmp_path / "o.json")
     assert result.exit_code == 0, result.stderr
     assert (data["total"], data["changed"], data["sample"]) == (5, 0, [])
@@ -222,8 +274,19 @@ def test_an_unchanged_copy_changes_nothing(tmp_path: Path, policy_copy: Path, cl
 def test_the_durable_engine_simulates_the_same(tmp_path: Path, bsf_35: Path, cli: Callable[..., Result]) -> None:
     source = write_lines(tmp_path / "in.jsonl", [SHIFTED, *UNAFFECTED])
     for engine in ("python", "durable"):
-        result = cli("simulate", "--candidate", bsf_35, "--input", source, "--workers", 1, "--engine", engine,
-                     "--json", tmp_path / f"{engine}.json")
+        result = cli(
+            "simulate",
+            "--candidate",
+            bsf_35,
+            "--input",
+            source,
+            "--workers",
+            1,
+            "--engine",
+            engine,
+            "--json",
+            tmp_path / f"{engine}.json",
+        )
         assert result.exit_code == 0, result.stderr
     assert report(tmp_path / "durable.json") == report(tmp_path / "python.json")
 
@@ -232,8 +295,7 @@ def test_html_escapes_a_candidate_folder_name(tmp_path: Path, cli: Callable[...,
     """The candidate label quotes the folder as typed, and a folder name may hold "<": show it as text."""
     candidate = copy_policy(tmp_path / "draft <b>v2</b>")  # Linux allows any character but "/" in a name
     source = write_lines(tmp_path / "in.jsonl", [SHIFTED])
-    result = cli("simulate", "--candidate", candidate, "--input", source, "--workers", 1,
-                 "--html", tmp_path / "o.html")
+    result = cli("simulate", "--candidate", candidate, "--input", source, "--workers", 1, "--html", tmp_path / "o.html")
     page = (tmp_path / "o.html").read_text(encoding="utf-8")
     assert result.exit_code == 0, result.stderr
     assert "<b>v2</b>" not in page and "&lt;b&gt;v2&lt;/b&gt;" in page
@@ -250,6 +312,7 @@ def one_referral(tmp_path: Path) -> Path:
 def break_routing(folder: Path, edit: Callable[[Path, Callable[[Any], None]], None]) -> None:
     def change(data: Any) -> None:
         next(rule for rule in data["routing"] if rule["id"] == "bsf_intensive")["route"] = "bsff"
+
     edit(folder / "rules" / "routing.yaml", change)
 
 
@@ -263,29 +326,33 @@ def test_an_unknown_candidate_folder_is_named(tmp_path: Path, one_referral: Path
     assert "folder not found" in result.stderr and "no-such-policy" in result.stderr
 
 
-def test_a_broken_candidate_exits_3(policy_copy: Path, edit: Any, one_referral: Path,
-                                    cli: Callable[..., Result]) -> None:
+def test_a_broken_candidate_exits_3(
+    policy_copy: Path, edit: Any, one_referral: Path, cli: Callable[..., Result]
+) -> None:
     break_routing(policy_copy, edit)
     result = cli("simulate", "--candidate", policy_copy, "--input", one_referral, "--workers", 1)
     assert (result.exit_code, result.stdout) == (3, "")
 
 
-def test_a_broken_candidate_names_the_file_and_the_problem(policy_copy: Path, edit: Any, one_referral: Path,
-                                                           cli: Callable[..., Result]) -> None:
+def test_a_broken_candidate_names_the_file_and_the_problem(
+    policy_copy: Path, edit: Any, one_referral: Path, cli: Callable[..., Result]
+) -> None:
     break_routing(policy_copy, edit)
     stderr = cli("simulate", "--candidate", policy_copy, "--input", one_referral, "--workers", 1).stderr
     assert "rules/routing.yaml" in stderr and "bsff" in stderr
 
 
-def test_a_broken_baseline_exits_3(policy_copy: Path, edit: Any, bsf_35: Path, one_referral: Path,
-                                   cli: Callable[..., Result]) -> None:
+def test_a_broken_baseline_exits_3(
+    policy_copy: Path, edit: Any, bsf_35: Path, one_referral: Path, cli: Callable[..., Result]
+) -> None:
     break_routing(policy_copy, edit)
     result = cli("simulate", "--candidate", bsf_35, "--baseline", policy_copy, "--input", one_referral, "--workers", 1)
     assert result.exit_code == 3 and "bsff" in result.stderr
 
 
-def test_an_unknown_engine_exits_2_naming_the_option(bsf_35: Path, one_referral: Path,
-                                                      cli: Callable[..., Result]) -> None:
+def test_an_unknown_engine_exits_2_naming_the_option(
+    bsf_35: Path, one_referral: Path, cli: Callable[..., Result]
+) -> None:
     result = cli("simulate", "--candidate", bsf_35, "--input", one_referral, "--engine", "nonsense")
     assert result.exit_code == 2 and "--engine" in result.stderr and "nonsense" in result.stderr
 
@@ -298,10 +365,20 @@ def test_a_missing_input_file_is_refused(tmp_path: Path, bsf_35: Path, cli: Call
     assert cli("simulate", "--candidate", bsf_35, "--input", tmp_path / "absent.jsonl").exit_code == 2
 
 
-def test_an_output_that_cannot_be_written_exits_2(tmp_path: Path, bsf_35: Path, one_referral: Path,
-                                                  cli: Callable[..., Result]) -> None:
-    result = cli("simulate", "--candidate", bsf_35, "--input", one_referral, "--workers", 1,
-                 "--json", tmp_path / "no-such-folder" / "o.json")
+def test_an_output_that_cannot_be_written_exits_2(
+    tmp_path: Path, bsf_35: Path, one_referral: Path, cli: Callable[..., Result]
+) -> None:
+    result = cli(
+        "simulate",
+        "--candidate",
+        bsf_35,
+        "--input",
+        one_referral,
+        "--workers",
+        1,
+        "--json",
+        tmp_path / "no-such-folder" / "o.json",
+    )
     assert result.exit_code == 2 and "cannot write there" in result.stderr
 
 
@@ -314,9 +391,26 @@ def test_a_run_in_a_terminal_shows_progress_and_still_reports(tmp_path: Path, bs
     source = write_lines(tmp_path / "in.jsonl", [SHIFTED, *UNAFFECTED])
     controller, terminal = pty.openpty()
     try:
-        done = subprocess.run([sys.executable, "-m", "triage.cli", "simulate", "--candidate", str(bsf_35),
-                               "--input", str(source), "--workers", "1", "--json", str(tmp_path / "o.json")],
-                              stdout=subprocess.PIPE, stderr=terminal, cwd=tmp_path, timeout=60)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "triage.cli",
+                "simulate",
+                "--candidate",
+                str(bsf_35),
+                "--input",
+                str(source),
+                "--workers",
+                "1",
+                "--json",
+                str(tmp_path / "o.json"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            cwd=tmp_path,
+            timeout=60,
+        )
     finally:
         os.close(terminal)
         os.close(controller)

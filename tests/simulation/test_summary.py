@@ -11,8 +11,13 @@ from triage.simulation.run import Outcome, Routed
 from triage.simulation.summary import Summary
 
 
-def routed(route: str, locality: str | None = None, priority: str = "standard", reasons: tuple[str, ...] = ("why",),
-           rule: str = "some_rule") -> Routed:
+def routed(
+    route: str,
+    locality: str | None = None,
+    priority: str = "standard",
+    reasons: tuple[str, ...] = ("why",),
+    rule: str = "some_rule",
+) -> Routed:
     return Routed(route, locality, priority, rule, reasons)
 
 
@@ -67,8 +72,16 @@ def test_the_same_decision_with_other_reasons_is_not_a_change() -> None:
 
 def test_the_same_decision_by_another_rule_is_not_a_change() -> None:
     """Only route, locality and priority count: the work lands on the same team, as urgently."""
-    assert summed(outcome("A", routed("universal_signpost", rule="no_dependent_children"),
-                          routed("universal_signpost", rule="below_threshold"))).changed == 0
+    assert (
+        summed(
+            outcome(
+                "A",
+                routed("universal_signpost", rule="no_dependent_children"),
+                routed("universal_signpost", rule="below_threshold"),
+            )
+        ).changed
+        == 0
+    )
 
 
 def test_an_error_is_not_a_change() -> None:
@@ -79,10 +92,14 @@ def test_an_error_is_not_a_change() -> None:
 
 
 def test_transitions_count_old_route_to_new_route() -> None:
-    summary = summed(outcome("A", NORTH, BSF), outcome("B", EAST, BSF), outcome("C", NORTH, NORTH),
-                     outcome("D", SIGNPOST, SIGNPOST))
-    assert dict(summary.transitions) == {("mast", "bsf"): 2, ("mast", "mast"): 1,
-                                         ("universal_signpost", "universal_signpost"): 1}
+    summary = summed(
+        outcome("A", NORTH, BSF), outcome("B", EAST, BSF), outcome("C", NORTH, NORTH), outcome("D", SIGNPOST, SIGNPOST)
+    )
+    assert dict(summary.transitions) == {
+        ("mast", "bsf"): 2,
+        ("mast", "mast"): 1,
+        ("universal_signpost", "universal_signpost"): 1,
+    }
 
 
 def test_transitions_are_by_route_so_a_locality_move_stays_on_the_diagonal() -> None:
@@ -101,8 +118,7 @@ def test_routes_lists_old_rows_and_new_columns_by_name() -> None:
 def test_the_report_matrix_puts_each_count_in_its_row_and_column() -> None:
     summary = summed(outcome("A", NORTH, BSF), outcome("B", NORTH, BSF), outcome("C", SIGNPOST, NORTH))
     matrix = as_data(summary, {}, {"baseline": "b", "candidate": "c"})["transitions"]
-    assert matrix == {"rows": ["mast", "universal_signpost"], "columns": ["bsf", "mast"],
-                      "counts": [[2, 0], [0, 1]]}
+    assert matrix == {"rows": ["mast", "universal_signpost"], "columns": ["bsf", "mast"], "counts": [[2, 0], [0, 1]]}
 
 
 # --- team workload -------------------------------------------------------------------------------
@@ -113,8 +129,9 @@ def test_a_mast_team_is_the_route_and_locality() -> None:
 
 
 def test_workload_before_and_after_by_team() -> None:
-    summary = summed(outcome("A", NORTH, BSF), outcome("B", NORTH, NORTH), outcome("C", EAST, EAST),
-                     outcome("D", SIGNPOST, BSF))
+    summary = summed(
+        outcome("A", NORTH, BSF), outcome("B", NORTH, NORTH), outcome("C", EAST, EAST), outcome("D", SIGNPOST, BSF)
+    )
     assert summary.teams() == [("bsf", 0, 2), ("mast/east", 1, 1), ("mast/north", 2, 1), ("universal_signpost", 1, 0)]
 
 
@@ -140,8 +157,12 @@ def test_the_report_gives_each_team_its_change_and_capacity() -> None:
 
 
 def test_errors_are_counted_by_reason() -> None:
-    summary = summed(outcome("A", None, None, "invalid referral: age"), outcome("B", NORTH, NORTH),
-                     outcome("C", None, None, "invalid referral: age"), outcome("D", None, None, "not decided: boom"))
+    summary = summed(
+        outcome("A", None, None, "invalid referral: age"),
+        outcome("B", NORTH, NORTH),
+        outcome("C", None, None, "invalid referral: age"),
+        outcome("D", None, None, "not decided: boom"),
+    )
     assert dict(summary.errors) == {"invalid referral: age": 2, "not decided: boom": 1}
 
 
@@ -182,16 +203,24 @@ def test_the_report_sample_has_both_explanations() -> None:
     before = routed("mast", "north", reasons=("old reason",), rule="mast_early_help")
     after = routed("bsf", priority="high", reasons=("new reason 1", "new reason 2"), rule="bsf_intensive")
     [item] = as_data(summed(outcome("R-1", before, after)), {}, {"baseline": "b", "candidate": "c"})["sample"]
-    assert item == {"referral_id": "R-1",
-                    "old": {"team": "mast/north", "priority": "standard", "rule": "mast_early_help",
-                            "reasons": ["old reason"]},
-                    "new": {"team": "bsf", "priority": "high", "rule": "bsf_intensive",
-                            "reasons": ["new reason 1", "new reason 2"]}}
+    assert item == {
+        "referral_id": "R-1",
+        "old": {"team": "mast/north", "priority": "standard", "rule": "mast_early_help", "reasons": ["old reason"]},
+        "new": {
+            "team": "bsf",
+            "priority": "high",
+            "rule": "bsf_intensive",
+            "reasons": ["new reason 1", "new reason 2"],
+        },
+    }
 
 
 def test_the_report_gives_the_changed_share_of_the_total() -> None:
-    data = as_data(summed(outcome("A", NORTH, BSF), *[outcome(f"S{i}", NORTH, NORTH) for i in range(7)]), {},
-                   {"baseline": "b", "candidate": "c"})
+    data = as_data(
+        summed(outcome("A", NORTH, BSF), *[outcome(f"S{i}", NORTH, NORTH) for i in range(7)]),
+        {},
+        {"baseline": "b", "candidate": "c"},
+    )
     assert (data["total"], data["changed"], data["changed_pct"]) == (8, 1, "12.5%")
 
 

@@ -55,7 +55,9 @@ def test_the_report_downloads_as_an_attachment_with_its_charts(app, decided):
 
 
 def test_the_report_for_a_period_with_no_decisions_is_404(app, decided):
-    response = signed_in_browser(app, "p.lead").get("/costs/report.html", params={"since": "2000-01-01", "until": "2000-01-31"})
+    response = signed_in_browser(app, "p.lead").get(
+        "/costs/report.html", params={"since": "2000-01-01", "until": "2000-01-31"}
+    )
     assert response.status_code == 404
 
 

@@ -18,10 +18,19 @@ from fastapi.testclient import TestClient
 
 from support import STAFF_PASSWORD, build_referral, child, csrf_token_in, parent, signed_in_browser
 
-INTAKE = {"referral_id": "FD-CSRF-1", "received_date": "2026-11-20", "received_time": "10:15",
-          "referrer_agency": "school", "consent_given": "yes", "postcode": "S5 7AU",
-          "member-0-id": "m1", "member-0-role": "parent_carer", "member-0-age": "36",
-          "member-0-employment-out_of_work_benefits": "yes", "action": "submit"}
+INTAKE = {
+    "referral_id": "FD-CSRF-1",
+    "received_date": "2026-11-20",
+    "received_time": "10:15",
+    "referrer_agency": "school",
+    "consent_given": "yes",
+    "postcode": "S5 7AU",
+    "member-0-id": "m1",
+    "member-0-role": "parent_carer",
+    "member-0-age": "36",
+    "member-0-employment-out_of_work_benefits": "yes",
+    "action": "submit",
+}
 
 
 @dataclass(frozen=True)
@@ -52,15 +61,21 @@ def _routes(routes: list[Any]) -> Iterator[Any]:
 
 def test_the_table_lists_every_post_form(app):
     """The partner API (/v1) authenticates each call with a key, not a cookie: it needs no token."""
-    forms = {route.path for route in _routes(app.routes)
-             if isinstance(route, APIRoute) and "POST" in route.methods and not route.path.startswith("/v1/")}
+    forms = {
+        route.path
+        for route in _routes(app.routes)
+        if isinstance(route, APIRoute) and "POST" in route.methods and not route.path.startswith("/v1/")
+    }
     assert forms == {form.route for form in FORMS.values()}
 
 
 @pytest.fixture
 def decision_id(app: FastAPI) -> str:
-    referral = build_referral(parent(employment={"out_of_work_benefits": True}),
-                              child(school={"attendance_pct": 80.0}), referral_id="WEB-CSRF")
+    referral = build_referral(
+        parent(employment={"out_of_work_benefits": True}),
+        child(school={"attendance_pct": 80.0}),
+        referral_id="WEB-CSRF",
+    )
     return app.state.services.front_door.decide(referral).decision_id
 
 

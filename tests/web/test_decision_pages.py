@@ -28,8 +28,10 @@ def test_the_decision_page_shows_the_route_reasons_and_ruleset(app, decision):
 def test_an_override_with_a_reason_is_recorded_and_shown_in_the_history(app, decision):
     browser = signed_in_browser(app, "a.patel")
     token = csrf_token_in(browser.get(f"/decisions/{decision.decision_id}/override").text)
-    done = browser.post(f"/decisions/{decision.decision_id}/override",
-                        data={"route": "bsf", "reason": "Known to BSF already", "csrf_token": token})
+    done = browser.post(
+        f"/decisions/{decision.decision_id}/override",
+        data={"route": "bsf", "reason": "Known to BSF already", "csrf_token": token},
+    )
     assert (done.status_code, done.headers["location"]) == (303, f"/decisions/{decision.decision_id}")
     history = browser.get(f"/decisions/{decision.decision_id}/history").text
     assert "Known to BSF already" in history and "A. Patel (staff:a.patel)" in history
@@ -39,8 +41,9 @@ def test_an_override_with_a_reason_is_recorded_and_shown_in_the_history(app, dec
 def test_an_override_without_a_reason_shows_the_error_and_keeps_the_choice(app, decision):
     browser = signed_in_browser(app, "a.patel")
     token = csrf_token_in(browser.get(f"/decisions/{decision.decision_id}/override").text)
-    response = browser.post(f"/decisions/{decision.decision_id}/override",
-                            data={"route": "bsf", "reason": "  ", "csrf_token": token})
+    response = browser.post(
+        f"/decisions/{decision.decision_id}/override", data={"route": "bsf", "reason": "  ", "csrf_token": token}
+    )
     assert response.status_code == 400
     assert "There is a problem" in response.text and "Enter why you are overriding the decision" in response.text
     assert '<option value="bsf" selected>' in response.text
@@ -79,8 +82,10 @@ def test_a_role_that_may_not_override_sees_no_button_and_is_refused(app, decisio
     browser = signed_in_browser(app, "p.lead")
     assert "Override this decision" not in browser.get(f"/decisions/{decision.decision_id}").text
     token = csrf_token_in(browser.get("/glossary").text)
-    refused = browser.post(f"/decisions/{decision.decision_id}/override",
-                           data={"route": "bsf", "reason": "I would like to", "csrf_token": token})
+    refused = browser.post(
+        f"/decisions/{decision.decision_id}/override",
+        data={"route": "bsf", "reason": "I would like to", "csrf_token": token},
+    )
     assert refused.status_code == 403
     assert browser.get(f"/decisions/{decision.decision_id}/override").status_code == 403
 
@@ -115,8 +120,9 @@ def test_a_person_in_a_browser_gets_an_html_error_page(app):
 
 
 def test_what_people_typed_is_escaped_on_every_page(policy, app, decision):
-    Cases(app.state.services.store).override(decision.decision_id, "bsf", "<script>alert('reason')</script>",
-                                      "<b>someone</b>", policy)
+    Cases(app.state.services.store).override(
+        decision.decision_id, "bsf", "<script>alert('reason')</script>", "<b>someone</b>", policy
+    )
     browser = signed_in_browser(app, "a.patel")
     for path in (f"/decisions/{decision.decision_id}", f"/decisions/{decision.decision_id}/history"):
         page = browser.get(path).text
@@ -130,8 +136,10 @@ def test_what_people_typed_is_escaped_on_every_page(policy, app, decision):
 def test_an_override_reason_with_a_control_character_is_refused_and_nothing_is_recorded(app, decision):
     browser = signed_in_browser(app, "a.patel")
     token = csrf_token_in(browser.get(f"/decisions/{decision.decision_id}/override").text)
-    response = browser.post(f"/decisions/{decision.decision_id}/override",
-                            data={"route": "bsf", "reason": "Known\x00to BSF", "csrf_token": token})
+    response = browser.post(
+        f"/decisions/{decision.decision_id}/override",
+        data={"route": "bsf", "reason": "Known\x00to BSF", "csrf_token": token},
+    )
     assert response.status_code == 400
     assert "The reason must not contain control characters or unpaired surrogates" in response.text
     assert [e.kind for e in app.state.services.store.queries.events()].count("override") == 0

@@ -42,8 +42,9 @@ def browser(app) -> TestClient:
 
 def _sign_in(browser, username="a.patel", password=STAFF_PASSWORD, next_page="/"):
     token = csrf_token_in(browser.get("/sign-in").text)
-    return browser.post("/sign-in", data={"username": username, "password": password, "csrf_token": token,
-                                          "next": next_page})
+    return browser.post(
+        "/sign-in", data={"username": username, "password": password, "csrf_token": token, "next": next_page}
+    )
 
 
 def test_a_page_needs_a_signed_in_member_of_staff(browser):
@@ -164,12 +165,15 @@ def test_passwords_are_kept_as_argon2id_hashes_only(staff, app):
     assert stored.startswith("$argon2id$") and STAFF_PASSWORD not in stored
 
 
-@pytest.mark.parametrize(("username", "role", "password", "field"), [
-    ("a.patel", Role.FRONT_DOOR, STAFF_PASSWORD, "username"),      # taken
-    ("Bad Name", Role.FRONT_DOOR, STAFF_PASSWORD, "username"),
-    ("b.jones", Role.PARTNER, STAFF_PASSWORD, "role"),             # partners use API keys
-    ("b.jones", Role.AUDITOR, "short", "password"),
-])
+@pytest.mark.parametrize(
+    ("username", "role", "password", "field"),
+    [
+        ("a.patel", Role.FRONT_DOOR, STAFF_PASSWORD, "username"),  # taken
+        ("Bad Name", Role.FRONT_DOOR, STAFF_PASSWORD, "username"),
+        ("b.jones", Role.PARTNER, STAFF_PASSWORD, "role"),  # partners use API keys
+        ("b.jones", Role.AUDITOR, "short", "password"),
+    ],
+)
 def test_an_account_that_cannot_be_created_names_the_field(staff, username, role, password, field):
     with pytest.raises(StaffError, match=f"^{field}:"):
         staff.create(username, "B. Jones", role, password)

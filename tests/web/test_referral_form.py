@@ -13,12 +13,25 @@ from support import csrf_token_in, signed_in_browser
 
 def _form(browser, **fields) -> dict[str, str]:
     token = csrf_token_in(browser.get("/referrals/new").text)
-    return {"csrf_token": token, "referral_id": "FD-TEST-1", "received_date": "2026-11-20", "received_time": "10:15",
-            "referrer_agency": "school", "consent_given": "yes", "postcode": "S5 7AU",
-            "member-0-id": "m1", "member-0-role": "parent_carer", "member-0-age": "36",
-            "member-0-employment-out_of_work_benefits": "yes",
-            "member-1-id": "m2", "member-1-role": "child", "member-1-age": "12",
-            "member-1-school-attendance_pct": "82.5", "action": "submit", **fields}
+    return {
+        "csrf_token": token,
+        "referral_id": "FD-TEST-1",
+        "received_date": "2026-11-20",
+        "received_time": "10:15",
+        "referrer_agency": "school",
+        "consent_given": "yes",
+        "postcode": "S5 7AU",
+        "member-0-id": "m1",
+        "member-0-role": "parent_carer",
+        "member-0-age": "36",
+        "member-0-employment-out_of_work_benefits": "yes",
+        "member-1-id": "m2",
+        "member-1-role": "child",
+        "member-1-age": "12",
+        "member-1-school-attendance_pct": "82.5",
+        "action": "submit",
+        **fields,
+    }
 
 
 def test_a_referral_entered_on_the_form_is_triaged_and_shows_its_decision(app):
@@ -64,12 +77,19 @@ def test_a_role_that_may_not_enter_referrals_is_refused(app):
     assert signed_in_browser(app, "i.audit").get("/referrals/new").status_code == 403
 
 
-@pytest.mark.parametrize(("path", "field"), [
-    ("household.members[1].school.attendance_pct", "member-1-school-attendance_pct"),
-    ("household.members[0].age", "member-0-age"), ("household.postcode", "postcode"),
-    ("household.housing.homeless", "housing-homeless"), ("referrer.agency", "referrer_agency"),
-    ("received_at", "received_date"), ("household.members", "members"), ("narrative", "narrative"),
-])
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("household.members[1].school.attendance_pct", "member-1-school-attendance_pct"),
+        ("household.members[0].age", "member-0-age"),
+        ("household.postcode", "postcode"),
+        ("household.housing.homeless", "housing-homeless"),
+        ("referrer.agency", "referrer_agency"),
+        ("received_at", "received_date"),
+        ("household.members", "members"),
+        ("narrative", "narrative"),
+    ],
+)
 def test_a_contract_error_path_points_at_its_form_field(path, field):
     assert field_id(path) == field
 
@@ -87,15 +107,31 @@ def test_a_member_number_too_long_to_be_a_member_is_ignored(app):
     assert response.status_code == 303
 
 
-@pytest.mark.parametrize(("path", "reason", "said"), [
-    ("household.members[0].age", "Input should be greater than or equal to 0", "Age for member 1 must be 0 or more"),
-    ("household.members[2].offending.asb_incidents_12m", "Input should be greater than or equal to 0",
-     "Anti-social behaviour incidents (12 months) for member 3 must be 0 or more"),
-    ("referral_id", "String should match pattern '^[A-Za-z0-9._-]{1,64}$'",
-     "Referral reference can only use letters, numbers, '.', '_' and '-' (up to 64 characters)"),
-    ("household.members[1].age", "a member with role 'child' must be under 18 (got 30)",
-     "A member with role 'child' must be under 18 (got 30)"),
-])
+@pytest.mark.parametrize(
+    ("path", "reason", "said"),
+    [
+        (
+            "household.members[0].age",
+            "Input should be greater than or equal to 0",
+            "Age for member 1 must be 0 or more",
+        ),
+        (
+            "household.members[2].offending.asb_incidents_12m",
+            "Input should be greater than or equal to 0",
+            "Anti-social behaviour incidents (12 months) for member 3 must be 0 or more",
+        ),
+        (
+            "referral_id",
+            "String should match pattern '^[A-Za-z0-9._-]{1,64}$'",
+            "Referral reference can only use letters, numbers, '.', '_' and '-' (up to 64 characters)",
+        ),
+        (
+            "household.members[1].age",
+            "a member with role 'child' must be under 18 (got 30)",
+            "A member with role 'child' must be under 18 (got 30)",
+        ),
+    ],
+)
 def test_contract_errors_are_said_in_plain_words_naming_the_field(path, reason, said):
     assert message(FieldError(path, reason)) == said
 

@@ -18,8 +18,11 @@ EIGHT_HOURS = 8 * 60 * 60
 SIGNED_IN_AT = 1_800_000_000  # a whole second, so that the ages below are exact
 
 
-@pytest.mark.parametrize(("after", "signed_in"), [(EIGHT_HOURS - 60, True), (EIGHT_HOURS + 1, False)],
-                         ids=["a-minute-before-eight-hours", "just-after-eight-hours"])
+@pytest.mark.parametrize(
+    ("after", "signed_in"),
+    [(EIGHT_HOURS - 60, True), (EIGHT_HOURS + 1, False)],
+    ids=["a-minute-before-eight-hours", "just-after-eight-hours"],
+)
 def test_a_session_lasts_eight_hours(app, monkeypatch, after, signed_in):
     browser = signed_in_browser(app, "a.patel")
     signed_in_at = time.time()
@@ -27,8 +30,11 @@ def test_a_session_lasts_eight_hours(app, monkeypatch, after, signed_in):
     assert (browser.get("/glossary").status_code == 200) == signed_in
 
 
-@pytest.mark.parametrize(("after", "signed_in"), [(0, True), (EIGHT_HOURS - 1, True), (EIGHT_HOURS, False)],
-                         ids=["the-same-second", "the-last-second", "exactly-eight-hours"])
+@pytest.mark.parametrize(
+    ("after", "signed_in"),
+    [(0, True), (EIGHT_HOURS - 1, True), (EIGHT_HOURS, False)],
+    ids=["the-same-second", "the-last-second", "exactly-eight-hours"],
+)
 def test_a_session_ends_exactly_eight_hours_after_signing_in(app, monkeypatch, after, signed_in):
     """The server's own limit, not the browser's: the cookie is sent even when the browser would
     have let it expire (as a copy of it would be)."""

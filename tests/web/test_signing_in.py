@@ -33,8 +33,9 @@ def _sign_in(browser: TestClient, username: str = "a.patel", password: str = STA
 
 def _second_server(app, key_file: Path):
     """Another server on the same database as ``app``, with the session key in ``key_file``."""
-    return create_app(Settings(database_url=str(app.state.services.store.db.url),
-                               engine="python", session_key_file=key_file))
+    return create_app(
+        Settings(database_url=str(app.state.services.store.db.url), engine="python", session_key_file=key_file)
+    )
 
 
 # --- the session key --------------------------------------------------------------------------
@@ -103,6 +104,7 @@ def test_an_unknown_name_is_locked_exactly_like_an_account(app):
         response = _sign_in(browser, username=username, password="wrong password!")
         page = response.text.replace(username, "NAME").replace(csrf_token_in(response.text), "TOKEN")
         return response.status_code, response.headers["retry-after"], page
+
     assert fifth_failure("a.patel") == fifth_failure("nobody.here")
 
 

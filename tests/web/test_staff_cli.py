@@ -15,21 +15,53 @@ def _staff(tmp_path, monkeypatch, *args, stdin=None):
 
 
 def test_an_account_is_created_with_the_password_from_stdin_and_listed(tmp_path, monkeypatch):
-    created = _staff(tmp_path, monkeypatch, "create", "--username", "a.patel", "--name", "A. Patel", "--role",
-                     "front_door", "--password-stdin", stdin="correct horse battery\n")
+    created = _staff(
+        tmp_path,
+        monkeypatch,
+        "create",
+        "--username",
+        "a.patel",
+        "--name",
+        "A. Patel",
+        "--role",
+        "front_door",
+        "--password-stdin",
+        stdin="correct horse battery\n",
+    )
     listed = _staff(tmp_path, monkeypatch, "list")
     assert (created.exit_code, "a.patel" in listed.output, "correct horse" in listed.output) == (0, True, False)
 
 
 def test_a_short_password_is_refused_naming_the_field(tmp_path, monkeypatch):
-    result = _staff(tmp_path, monkeypatch, "create", "--username", "a.patel", "--name", "A. Patel", "--role",
-                    "auditor", "--password-stdin", stdin="short\n")
+    result = _staff(
+        tmp_path,
+        monkeypatch,
+        "create",
+        "--username",
+        "a.patel",
+        "--name",
+        "A. Patel",
+        "--role",
+        "auditor",
+        "--password-stdin",
+        stdin="short\n",
+    )
     assert (result.exit_code, "--password: at least 12 characters" in result.output) == (2, True)
 
 
 def test_the_password_is_asked_for_twice_when_not_piped(tmp_path, monkeypatch):
-    result = _staff(tmp_path, monkeypatch, "create", "--username", "a.patel", "--name", "A. Patel", "--role",
-                    "policy_lead", stdin="correct horse battery\ncorrect horse battery\n")
+    result = _staff(
+        tmp_path,
+        monkeypatch,
+        "create",
+        "--username",
+        "a.patel",
+        "--name",
+        "A. Patel",
+        "--role",
+        "policy_lead",
+        stdin="correct horse battery\ncorrect horse battery\n",
+    )
     assert (result.exit_code, result.output.count("Password")) == (0, 1)  # the prompt, then "Repeat for confirmation"
 
 
@@ -41,7 +73,20 @@ def test_disabling_an_unknown_account_says_so(tmp_path, monkeypatch):
 
 def test_a_name_with_a_control_character_is_refused_naming_the_field(tmp_path, monkeypatch):
     """The name is recorded with every override the person makes."""
-    result = _staff(tmp_path, monkeypatch, "create", "--username", "a.patel", "--name", "A.\x1b[31mPatel", "--role",
-                    "front_door", "--password-stdin", stdin="correct horse battery\n")
-    assert (result.exit_code, "--name: must not contain control characters or unpaired surrogates" in result.output) == (
-        2, True)
+    result = _staff(
+        tmp_path,
+        monkeypatch,
+        "create",
+        "--username",
+        "a.patel",
+        "--name",
+        "A.\x1b[31mPatel",
+        "--role",
+        "front_door",
+        "--password-stdin",
+        stdin="correct horse battery\n",
+    )
+    assert (
+        result.exit_code,
+        "--name: must not contain control characters or unpaired surrogates" in result.output,
+    ) == (2, True)

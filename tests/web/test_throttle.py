@@ -20,8 +20,10 @@ def limits(tmp_path: Path) -> SignInLimits:
     store.db.dispose()
 
 
-@pytest.mark.parametrize(("seconds", "said"), [(0.5, "1 minute"), (60, "1 minute"), (61, "2 minutes"),
-                                               (900, "15 minutes"), (3600, "60 minutes")])
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(0.5, "1 minute"), (60, "1 minute"), (61, "2 minutes"), (900, "15 minutes"), (3600, "60 minutes")],
+)
 def test_a_wait_is_said_in_minutes_rounded_up(seconds, said):
     assert in_minutes(seconds) == said
 

@@ -75,14 +75,23 @@ class KeyStore:
         if len(name.strip()) > NAME_LIMIT:
             raise ValueError(f"name: at most {NAME_LIMIT} characters")
         if ":" in name or name.strip() in RESERVED_CALLERS:
-            raise ValueError(f"name: {name.strip()!r} could be mistaken for another caller in the audit log "
-                             f"(no ':', and not {' or '.join(RESERVED_CALLERS)})")
+            raise ValueError(
+                f"name: {name.strip()!r} could be mistaken for another caller in the audit log "
+                f"(no ':', and not {' or '.join(RESERVED_CALLERS)})"
+            )
         key = ApiKey(secrets.token_hex(6), name.strip(), role, agency, datetime.now(UTC).isoformat())
         secret = secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
-            conn.execute(tables.api_keys.insert().values(
-                key_id=key.key_id, name=key.name, role=key.role.value, agency=agency,
-                secret_sha256=_digest(secret), created_at=key.created_at))
+            conn.execute(
+                tables.api_keys.insert().values(
+                    key_id=key.key_id,
+                    name=key.name,
+                    role=key.role.value,
+                    agency=agency,
+                    secret_sha256=_digest(secret),
+                    created_at=key.created_at,
+                )
+            )
         return key, f"triage_{key.key_id}_{secret}"
 
     def list(self) -> list[ApiKey]:
@@ -93,9 +102,12 @@ class KeyStore:
     def revoke(self, key_id: str) -> ApiKey:
         """Stop a key working from now on; the row stays, so the caller stays identifiable."""
         with self.engine.begin() as conn:
-            conn.execute(update(tables.api_keys).where(tables.api_keys.c.key_id == key_id)
-                         .where(tables.api_keys.c.revoked_at.is_(None))
-                         .values(revoked_at=datetime.now(UTC).isoformat()))
+            conn.execute(
+                update(tables.api_keys)
+                .where(tables.api_keys.c.key_id == key_id)
+                .where(tables.api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=datetime.now(UTC).isoformat())
+            )
             row = conn.execute(select(tables.api_keys).where(tables.api_keys.c.key_id == key_id)).first()
         if row is None:
             raise UnknownKey(f"no API key with id {key_id!r}")

@@ -51,8 +51,9 @@ class SignInLockout:
         """Seconds before ``username`` may try to sign in again (0: now)."""
         failures = tables.sign_in_failures
         with self.engine.connect() as conn:
-            until = conn.execute(select(failures.c.locked_until)
-                                 .where(failures.c.account == self._account(username))).scalar_one_or_none()
+            until = conn.execute(
+                select(failures.c.locked_until).where(failures.c.account == self._account(username))
+            ).scalar_one_or_none()
         return max(0.0, (until or 0.0) - time.time())
 
     def failed(self, username: str) -> float:
@@ -66,10 +67,16 @@ class SignInLockout:
         failures, account, now = tables.sign_in_failures, self._account(username), time.time()
         with self.engine.begin() as conn:
             # the update first, so SQLite takes its write lock before reading anything
-            counted = conn.execute(update(failures).where(failures.c.account == account).values(
-                failures=case((failures.c.last_failed_at < now - FORGET_AFTER_SECONDS, 1),
-                              else_=failures.c.failures + 1),
-                last_failed_at=now))
+            counted = conn.execute(
+                update(failures)
+                .where(failures.c.account == account)
+                .values(
+                    failures=case(
+                        (failures.c.last_failed_at < now - FORGET_AFTER_SECONDS, 1), else_=failures.c.failures + 1
+                    ),
+                    last_failed_at=now,
+                )
+            )
             if counted.rowcount == 0:
                 conn.execute(insert(failures).values(account=account, failures=1, last_failed_at=now, locked_until=0))
             in_a_row = conn.execute(select(failures.c.failures).where(failures.c.account == account)).scalar_one()

@@ -119,16 +119,24 @@ class StaffStore:
         user = StaffUser(username, name.strip(), role, datetime.now(UTC).isoformat())
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(tables.staff_users).values(
-                    username=username, name=user.name, role=role.value, password_hash=_hasher.hash(password),
-                    created_at=user.created_at))
+                conn.execute(
+                    insert(tables.staff_users).values(
+                        username=username,
+                        name=user.name,
+                        role=role.value,
+                        password_hash=_hasher.hash(password),
+                        created_at=user.created_at,
+                    )
+                )
         except IntegrityError:
             raise StaffError(f"username: {username!r} is taken") from None
         return user
 
     def list(self) -> list[StaffUser]:
         with self.engine.connect() as conn:
-            return [_user(row) for row in conn.execute(select(tables.staff_users).order_by(tables.staff_users.c.username))]
+            return [
+                _user(row) for row in conn.execute(select(tables.staff_users).order_by(tables.staff_users.c.username))
+            ]
 
     def get(self, username: str) -> StaffUser | None:
         with self.engine.connect() as conn:
@@ -139,9 +147,12 @@ class StaffStore:
         """Disable an account: it cannot sign in, and every session it has ends."""
         users = tables.staff_users
         with self.engine.begin() as conn:
-            conn.execute(update(users).where(users.c.username == username).where(users.c.disabled_at.is_(None))
-                         .values(disabled_at=datetime.now(UTC).isoformat(),
-                                 session_generation=users.c.session_generation + 1))
+            conn.execute(
+                update(users)
+                .where(users.c.username == username)
+                .where(users.c.disabled_at.is_(None))
+                .values(disabled_at=datetime.now(UTC).isoformat(), session_generation=users.c.session_generation + 1)
+            )
         user = self.get(username)
         if user is None:
             raise StaffError(f"username: no account {username!r}")
@@ -151,8 +162,11 @@ class StaffStore:
         """Sign the account out everywhere: cookies issued before this (copies included) stop working."""
         users = tables.staff_users
         with self.engine.begin() as conn:
-            conn.execute(update(users).where(users.c.username == username)
-                         .values(session_generation=users.c.session_generation + 1))
+            conn.execute(
+                update(users)
+                .where(users.c.username == username)
+                .values(session_generation=users.c.session_generation + 1)
+            )
 
     def authenticate(self, username: str, password: str) -> StaffUser | None:
         """The active account these credentials belong to, or None (unknown, wrong password, disabled).

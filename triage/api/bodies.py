@@ -41,8 +41,12 @@ async def json_body(request: Request) -> Any:
 def json_request(schema: str) -> dict[str, Any]:
     """The OpenAPI ``requestBody`` of a route that reads its body through ``json_body``: required
     JSON of the named component schema (FastAPI cannot see it in the route's signature)."""
-    return {"requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"$ref": f"#/components/schemas/{schema}"}}}}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+        }
+    }
 
 
 def field_errors(error: ValidationError) -> list[FieldError]:

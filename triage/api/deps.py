@@ -19,9 +19,9 @@ _bearer = HTTPBearer(auto_error=False, description="An API key from `triage keys
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="triage"'}
 
 
-async def authenticated(request: Request,
-                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-                        shared: Shared) -> ApiKey:
+async def authenticated(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)], shared: Shared
+) -> ApiKey:
     """The caller's key; 401 without one that is valid and not revoked.
 
     Async, so a key seen in the last few seconds costs no trip to a worker thread; only a
@@ -39,13 +39,13 @@ async def authenticated(request: Request,
 
 def require(permission: Permission) -> Callable[[ApiKey], Awaitable[ApiKey]]:
     """A dependency that lets through only keys whose role has ``permission`` (else 403)."""
+
     async def check(key: Annotated[ApiKey, Depends(authenticated)]) -> ApiKey:
         if not allowed(key.role, permission):
             raise ApiProblem(403, f"the role {key.role.value!r} may not do this ({permission.value})")
         return key
+
     return check
-
-
 
 
 def may_read_all(key: ApiKey) -> bool:
@@ -62,5 +62,18 @@ Publisher = Annotated[ApiKey, Depends(require(Permission.PUBLISH))]
 Simulator = Annotated[ApiKey, Depends(require(Permission.SIMULATE))]
 CatalogueReader = Annotated[ApiKey, Depends(require(Permission.READ_CATALOGUE))]
 
-__all__ = ["Appraiser", "Auditor", "CatalogueReader", "Overrider", "Publisher", "Reader", "RulesReader", "Shared",
-           "Simulator", "Submitter", "authenticated", "may_read_all", "require"]
+__all__ = [
+    "Appraiser",
+    "Auditor",
+    "CatalogueReader",
+    "Overrider",
+    "Publisher",
+    "Reader",
+    "RulesReader",
+    "Shared",
+    "Simulator",
+    "Submitter",
+    "authenticated",
+    "may_read_all",
+    "require",
+]

@@ -39,11 +39,15 @@ def security_headers(content_type: str) -> dict[str, str]:
 
 def docs_policy(page: bytes) -> str:
     """The policy for an API documentation page: its own inline scripts (by hash) and no others."""
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
-                      for script in _INLINE_SCRIPT.findall(page))
-    return (f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
-            "form-action 'self'; frame-ancestors 'none'")
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
+        for script in _INLINE_SCRIPT.findall(page)
+    )
+    return (
+        f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
 
 
 class SecurityHeaders:
@@ -58,6 +62,7 @@ class SecurityHeaders:
         elif scope["path"] in DOCS_PATHS:
             await self._docs(scope, receive, send)
         else:
+
             async def sending(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     headers = MutableHeaders(scope=message)
@@ -66,6 +71,7 @@ class SecurityHeaders:
                     if not scope["path"].startswith("/static/"):
                         headers.setdefault("Cache-Control", "no-store")
                 await send(message)
+
             await self.app(scope, receive, sending)
 
     async def _docs(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -86,4 +92,5 @@ class SecurityHeaders:
                 headers.setdefault(name, value)
             await send(start)
             await send({"type": "http.response.body", "body": bytes(body)})
+
         await self.app(scope, receive, holding)

@@ -86,6 +86,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()  # after the body: the client's disconnect, if it comes
+
     return replay
 
 
@@ -121,6 +122,12 @@ class RequestLog:
             await self.app(scope, receive, sending)
         finally:
             route = getattr(scope.get("route"), "path", None)
-            log.info("request", request_id=request_id, caller=state.get("caller"), method=scope["method"],
-                     route=route or "(no route)", status=status,
-                     duration_ms=round((time.perf_counter() - started) * 1000, 2))
+            log.info(
+                "request",
+                request_id=request_id,
+                caller=state.get("caller"),
+                method=scope["method"],
+                route=route or "(no route)",
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            )

@@ -41,8 +41,9 @@ def example_decision(engine: Engine) -> dict[str, Any]:
 
 
 def build_openapi(app: FastAPI, engine: Engine) -> dict[str, Any]:
-    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
-                         tags=app.openapi_tags)
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes, tags=app.openapi_tags
+    )
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     template = "#/components/schemas/{model}"
     referral = Referral.model_json_schema(ref_template=template)

@@ -44,33 +44,50 @@ class Problem(BaseModel):
 class ApiProblem(Exception):
     """Raised by a route to answer with a problem detail."""
 
-    def __init__(self, status: int, detail: str, errors: list[FieldError] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, detail: str, errors: list[FieldError] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.status, self.detail, self.errors, self.headers = status, detail, errors, headers
 
 
 def problem(status: int, detail: str | None = None, errors: list[FieldError] | None = None) -> Problem:
-    return Problem(title=HTTPStatus(status).phrase, status=status, detail=detail,
-                   errors=None if errors is None else [FieldProblem(path=e.path, reason=e.reason) for e in errors])
+    return Problem(
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        errors=None if errors is None else [FieldProblem(path=e.path, reason=e.reason) for e in errors],
+    )
 
 
-def problem_response(status: int, detail: str | None = None, errors: list[FieldError] | None = None,
-                     headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_response(
+    status: int,
+    detail: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body = problem(status, detail, errors).model_dump(exclude_none=True)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for the problems a route can answer with."""
-    return {status: {"description": HTTPStatus(status).phrase,
-                     "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-            for status in statuses}
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
 
 
 def _location(loc: tuple[Any, ...]) -> str:
     """FastAPI's error location as a path: ("query", "limit") -> "limit"."""
-    parts = [str(part) for part in loc[1:]] if loc and loc[0] in ("query", "path", "header", "body") else list(map(str, loc))
+    parts = (
+        [str(part) for part in loc[1:]]
+        if loc and loc[0] in ("query", "path", "header", "body")
+        else list(map(str, loc))
+    )
     return ".".join(parts)
 
 
@@ -83,8 +100,10 @@ async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     detail = error.detail if isinstance(error.detail, str) else None
     if "text/html" in request.headers.get("accept", ""):  # a person in a browser (a staff page, or a typo)
-        return HTMLResponse(_ERROR_PAGE.format(title=escape(HTTPStatus(error.status_code).phrase),
-                                               detail=escape(detail or "")), status_code=error.status_code)
+        return HTMLResponse(
+            _ERROR_PAGE.format(title=escape(HTTPStatus(error.status_code).phrase), detail=escape(detail or "")),
+            status_code=error.status_code,
+        )
     return problem_response(error.status_code, detail, headers=getattr(error, "headers", None))
 
 

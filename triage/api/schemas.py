@@ -37,13 +37,15 @@ class Page(BaseModel):
 
 class DecisionPage(Page):
     items: list[Decision]
-    unreadable: int = Field(0, description="Decisions on this page recorded in a form this version cannot read "
-                                           "(written by an older version): left out of ``items``.")
+    unreadable: int = Field(
+        0,
+        description="Decisions on this page recorded in a form this version cannot read "
+        "(written by an older version): left out of ``items``.",
+    )
 
 
 # a practitioner's reason, as overrides and closed cases record it: required, free text (a textarea's lines kept)
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_LIMIT),
-                  FREE_TEXT]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_LIMIT), FREE_TEXT]
 
 
 class OverrideRequest(BaseModel):
@@ -60,9 +62,11 @@ class OverrideRecord(BaseModel):
     recorded_at: str
     decision_id: str
     route: str
-    previous_route: str = Field(description="The route as it stood before this override: the decision's, "
-                                            "or an earlier override's (overrides recorded before 27 November "
-                                            "2026 carry the decision's route).")
+    previous_route: str = Field(
+        description="The route as it stood before this override: the decision's, "
+        "or an earlier override's (overrides recorded before 27 November "
+        "2026 carry the decision's route)."
+    )
     reason: str
     by: str
 
@@ -93,8 +97,9 @@ class DecisionHistory(BaseModel):
     caller: str
     overrides: list[OverrideRecord]
     current_route: str
-    closed: ClosedRecord | None = Field(default=None, description="Set once the case is closed: it has left "
-                                                                   "the queue and the team load.")
+    closed: ClosedRecord | None = Field(
+        default=None, description="Set once the case is closed: it has left the queue and the team load."
+    )
 
 
 class BatchItem(BaseModel):
@@ -123,23 +128,31 @@ class ActiveRuleset(RulesetSummary):
     @classmethod
     def of(cls, engine: Engine) -> ActiveRuleset:
         rules = engine.rulebook.rules
-        return cls(version=rules.version, sha256=engine.rulebook.sha256, effective_from=rules.effective_from,
-                   effective_to=rules.effective_to)
+        return cls(
+            version=rules.version,
+            sha256=engine.rulebook.sha256,
+            effective_from=rules.effective_from,
+            effective_to=rules.effective_to,
+        )
 
 
 class RulesetsToday(BaseModel):
     """Which installed version is the rules today, and which are published to take effect later."""
 
     in_force: ActiveRuleset = Field(description="The version in force today (Europe/London): the rules now.")
-    scheduled: list[ActiveRuleset] = Field(description="Versions installed to take effect after today, soonest "
-                                                       "first; each decides referrals received from its date.")
+    scheduled: list[ActiveRuleset] = Field(
+        description="Versions installed to take effect after today, soonest "
+        "first; each decides referrals received from its date."
+    )
 
     @staticmethod
     def of(library: RulesetLibrary) -> dict[str, Any]:
         """The two fields for the installed versions, as of today in Europe/London."""
         today = datetime.now(LONDON).date()
-        return {"in_force": ActiveRuleset.of(library.in_force_on(today)),
-                "scheduled": [ActiveRuleset.of(engine) for engine in library.scheduled_after(today)]}
+        return {
+            "in_force": ActiveRuleset.of(library.in_force_on(today)),
+            "scheduled": [ActiveRuleset.of(engine) for engine in library.scheduled_after(today)],
+        }
 
 
 class ArchivedRulesetOut(RulesetSummary):
@@ -164,11 +177,16 @@ class RulesetUpload(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    files: Annotated[dict[str, str], Field(
-        min_length=1, max_length=200,
-        description="Path within the policy folder -> YAML text: definitions/*.yaml, rules/*.yaml, "
-                    "rules/tests/*.yaml (the rule tests, run before publishing), service_catalogue/*.yaml.",
-        examples=[{"rules/ruleset.yaml": "version: \"2026.2\"\n...", "rules/tests/routing.yaml": "cases: ..."}])]
+    files: Annotated[
+        dict[str, str],
+        Field(
+            min_length=1,
+            max_length=200,
+            description="Path within the policy folder -> YAML text: definitions/*.yaml, rules/*.yaml, "
+            "rules/tests/*.yaml (the rule tests, run before publishing), service_catalogue/*.yaml.",
+            examples=[{"rules/ruleset.yaml": 'version: "2026.2"\n...', "rules/tests/routing.yaml": "cases: ..."}],
+        ),
+    ]
 
 
 class SimulationRequest(RulesetUpload):

@@ -8,5 +8,14 @@ to import). What is imported here is light.
 from triage.audit.errors import ArchiveTampered, CaseClosed, ReferralConflict, RulesetConflict, UnknownDecision
 from triage.audit.events import AuditEvent, Recorded, Recording, Verification
 
-__all__ = ["ArchiveTampered", "AuditEvent", "CaseClosed", "Recorded", "Recording", "ReferralConflict",
-           "RulesetConflict", "UnknownDecision", "Verification"]
+__all__ = [
+    "ArchiveTampered",
+    "AuditEvent",
+    "CaseClosed",
+    "Recorded",
+    "Recording",
+    "ReferralConflict",
+    "RulesetConflict",
+    "UnknownDecision",
+    "Verification",
+]

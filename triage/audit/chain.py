@@ -34,8 +34,9 @@ class ChainWriter:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        tail = conn.execute(select(tables.events.c.seq, tables.events.c.hash)
-                            .order_by(tables.events.c.seq.desc()).limit(1)).first()
+        tail = conn.execute(
+            select(tables.events.c.seq, tables.events.c.hash).order_by(tables.events.c.seq.desc()).limit(1)
+        ).first()
         self.seq: int = tail.seq if tail else 0
         self.hash: str = tail.hash if tail else GENESIS
         # one time for everything written in this transaction: a kept text is never stored later
@@ -55,28 +56,53 @@ class ChainWriter:
         """Add a decision event (its personal part kept apart) and its row in the decisions index."""
         decision = split.record["decision"]
         event = self.add("decision", referral_id, decision["decision_id"], split)
-        self.decisions.append({"decision_id": decision["decision_id"], "seq": event.seq,
-                               "caller": split.record["caller"], "referral_id": referral_ref(referral_id),
-                               "route": decision["route"], "locality": decision["locality"],
-                               "priority": decision["priority"], "respond_by": decision["respond_by"],
-                               "decided_at": decision["decided_at"]})
+        self.decisions.append(
+            {
+                "decision_id": decision["decision_id"],
+                "seq": event.seq,
+                "caller": split.record["caller"],
+                "referral_id": referral_ref(referral_id),
+                "route": decision["route"],
+                "locality": decision["locality"],
+                "priority": decision["priority"],
+                "respond_by": decision["respond_by"],
+                "decided_at": decision["decided_at"],
+            }
+        )
         return event
 
-    def add(self, kind: str, referral_id: str | None, decision_id: str | None,
-            body: dict[str, Any] | Split) -> AuditEvent:
+    def add(
+        self, kind: str, referral_id: str | None, decision_id: str | None, body: dict[str, Any] | Split
+    ) -> AuditEvent:
         """Append one event. A Split's personal part is kept apart and only its hash is chained;
         a referral id is chained as its pseudonym."""
         record = body.record if isinstance(body, Split) else body
         if isinstance(body, Split):
             record = {**record, PERSONAL_KEY: self.keep(canonical(body.personal))}
-        content: dict[str, Any] = {"seq": self.seq + 1, "event_id": uuid.uuid4().hex, "kind": kind, "recorded_at": self.time,
-                   "referral_id": referral_ref(referral_id) if referral_id is not None else None,
-                   "decision_id": decision_id, "body": record}
+        content: dict[str, Any] = {
+            "seq": self.seq + 1,
+            "event_id": uuid.uuid4().hex,
+            "kind": kind,
+            "recorded_at": self.time,
+            "referral_id": referral_ref(referral_id) if referral_id is not None else None,
+            "decision_id": decision_id,
+            "body": record,
+        }
         text = canonical(content)
         digest = link_hash(self.hash, text)
-        self.rows.append({"seq": content["seq"], "event_id": content["event_id"], "kind": kind,
-                          "recorded_at": content["recorded_at"], "referral_id": content["referral_id"],
-                          "decision_id": decision_id, "content": text, "prev_hash": self.hash, "hash": digest})
+        self.rows.append(
+            {
+                "seq": content["seq"],
+                "event_id": content["event_id"],
+                "kind": kind,
+                "recorded_at": content["recorded_at"],
+                "referral_id": content["referral_id"],
+                "decision_id": decision_id,
+                "content": text,
+                "prev_hash": self.hash,
+                "hash": digest,
+            }
+        )
         self.seq, self.hash = content["seq"], digest
         full = joined(record, body.personal) if isinstance(body, Split) else record
         return AuditEvent(content["seq"], kind, content["recorded_at"], referral_id, decision_id, full, digest)
@@ -94,8 +120,9 @@ class ChainWriter:
             self.decisions = []
 
 
-def append_event(conn: Connection, kind: str, referral_id: str | None, decision_id: str | None,
-                 body: dict[str, Any] | Split) -> AuditEvent:
+def append_event(
+    conn: Connection, kind: str, referral_id: str | None, decision_id: str | None, body: dict[str, Any] | Split
+) -> AuditEvent:
     """Append one event inside a write transaction the caller holds (see ``AuditLog.writing``)."""
     chain = ChainWriter(conn)
     event = chain.add(kind, referral_id, decision_id, body)
@@ -120,8 +147,9 @@ def kept_texts(conn: Connection, shas: Iterable[str]) -> dict[str, str]:
     wanted = set(shas)
     if not wanted:
         return {}
-    rows = conn.execute(select(tables.payloads.c.sha256, tables.payloads.c.body)
-                        .where(tables.payloads.c.sha256.in_(wanted)))
+    rows = conn.execute(
+        select(tables.payloads.c.sha256, tables.payloads.c.body).where(tables.payloads.c.sha256.in_(wanted))
+    )
     return {row.sha256: row.body for row in rows}
 
 
@@ -145,8 +173,16 @@ def _event(row: Any, record: dict[str, Any], held: dict[str, str]) -> AuditEvent
     text = held.get(record[PERSONAL_KEY])
     personal = content_of(text) if text is not None else None
     referral_id = personal.get("referral_id") if personal is not None else None
-    return AuditEvent(row.seq, row.kind, row.recorded_at, referral_id, row.decision_id, joined(record, personal),
-                      row.hash, erased=personal is None)
+    return AuditEvent(
+        row.seq,
+        row.kind,
+        row.recorded_at,
+        referral_id,
+        row.decision_id,
+        joined(record, personal),
+        row.hash,
+        erased=personal is None,
+    )
 
 
 def referral_keys(referral_id: str) -> list[str]:

@@ -63,8 +63,13 @@ def write_checkpoint(folder: Path, key: bytes, seq: int, head: str, now: datetim
     their own whole line."""
     folder.mkdir(parents=True, exist_ok=True)
     taken_at = now.isoformat()
-    line = json.dumps({"seq": seq, "hash": head, "taken_at": taken_at,
-                       "hmac": _signature(key, seq, head, taken_at)}, sort_keys=True) + "\n"
+    line = (
+        json.dumps(
+            {"seq": seq, "hash": head, "taken_at": taken_at, "hmac": _signature(key, seq, head, taken_at)},
+            sort_keys=True,
+        )
+        + "\n"
+    )
     path = folder / f"checkpoints-{now:%Y-%m-%d}.jsonl"
     handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
@@ -83,8 +88,11 @@ def load_checkpoints(folder: Path, key_path: Path) -> list[Checkpoint]:
     try:
         key = read_key(key_path, "checkpoint key")
     except FileNotFoundError:
-        raise CheckpointProblem(f"no checkpoint key at {key_path}: the checkpoints in {folder} cannot be checked "
-                                "without the key that signed them (TRIAGE_CHECKPOINT_KEY_FILE)", True) from None
+        raise CheckpointProblem(
+            f"no checkpoint key at {key_path}: the checkpoints in {folder} cannot be checked "
+            "without the key that signed them (TRIAGE_CHECKPOINT_KEY_FILE)",
+            True,
+        ) from None
     except KeyFileProblem as problem:
         raise CheckpointProblem(str(problem), True) from None
     return read_checkpoints(folder, key)
@@ -109,8 +117,9 @@ def _checked(line: str, key: bytes, source: str) -> Checkpoint:
     except (ValueError, KeyError, TypeError):
         raise CheckpointProblem(f"checkpoint {source} is not a checkpoint line (altered)") from None
     if not hmac.compare_digest(signature, _signature(key, checkpoint.seq, checkpoint.hash, checkpoint.taken_at)):
-        raise CheckpointProblem(f"checkpoint {source}: its signature does not match "
-                                "(forged or altered, or signed with another key)")
+        raise CheckpointProblem(
+            f"checkpoint {source}: its signature does not match (forged or altered, or signed with another key)"
+        )
     return checkpoint
 
 

@@ -71,8 +71,10 @@ class Unreadable:
         or None when every row was read."""
         if not self.count:
             return None
-        return (f"{self.count:,} recorded decision{'s' if self.count != 1 else ''} could not be read and "
-                f"{'were' if self.count != 1 else 'was'} left out")
+        return (
+            f"{self.count:,} recorded decision{'s' if self.count != 1 else ''} could not be read and "
+            f"{'were' if self.count != 1 else 'was'} left out"
+        )
 
 
 def decision_in(body: Any) -> Decision | None:

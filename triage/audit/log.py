@@ -142,8 +142,13 @@ class AuditLog:
 
     # -- any other event ---------------------------------------------------------------------
 
-    def append(self, kind: str, referral_id: str | None, decision_id: str | None,
-               build: Callable[[Connection], dict[str, Any] | Split]) -> AuditEvent:
+    def append(
+        self,
+        kind: str,
+        referral_id: str | None,
+        decision_id: str | None,
+        build: Callable[[Connection], dict[str, Any] | Split],
+    ) -> AuditEvent:
         """Append one event (an override, a closing, …) in its own transaction. ``build`` makes its
         body under the append lock, so what it reads cannot change before the event is written (a
         case closed by someone else meanwhile, say), and may refuse by raising."""
@@ -181,8 +186,9 @@ class AuditLog:
     def head(self) -> tuple[int, str] | None:
         """The last event's seq and hash (None for an empty log): what a checkpoint records."""
         with self.db.connect() as conn:
-            row = conn.execute(select(tables.events.c.seq, tables.events.c.hash)
-                               .order_by(tables.events.c.seq.desc()).limit(1)).first()
+            row = conn.execute(
+                select(tables.events.c.seq, tables.events.c.hash).order_by(tables.events.c.seq.desc()).limit(1)
+            ).first()
         return None if row is None else (row.seq, row.hash)
 
 
@@ -229,8 +235,10 @@ def _record_item(chain: ChainWriter, recorded: dict[str, Recorded], caller: str,
     earlier = recorded.get(referral_id)
     if earlier is not None:
         if earlier.payload_sha != item.payload_sha:
-            return ReferralConflict(f"referral_id {referral_id!r} was already decided with a different payload; "
-                                    "send a new referral id for a new referral")
+            return ReferralConflict(
+                f"referral_id {referral_id!r} was already decided with a different payload; "
+                "send a new referral id for a new referral"
+            )
         return Decision.from_record(earlier.decision)
     outcome = item.recording.outcome
     if outcome is None:  # found recorded before, yet not now: the log cannot have lost it, so say so
@@ -248,8 +256,13 @@ def _recorded(conn: Connection, caller: str, referral_ids: Sequence[str]) -> dic
     keys = {key: referral_id for referral_id in set(referral_ids) for key in referral_keys(referral_id)}
     index = tables.decisions
     # the index alone first: most referrals are new, and then nothing more is read
-    found = dict(conn.execute(select(index.c.seq, index.c.referral_id)
-                              .where(index.c.caller == caller).where(index.c.referral_id.in_(keys))).all())
+    found = dict(
+        conn.execute(
+            select(index.c.seq, index.c.referral_id)
+            .where(index.c.caller == caller)
+            .where(index.c.referral_id.in_(keys))
+        ).all()
+    )
     if not found:
         return {}
     events = read_events(conn, conn.execute(select(tables.events).where(tables.events.c.seq.in_(found))).all())

@@ -47,8 +47,7 @@ class Split:
 def split_decision(decision: dict[str, Any], caller: str, payload_sha: str) -> Split:
     """A decision event: the decision without its personal fields, and those fields apart."""
     public = {name: value for name, value in decision.items() if name not in PERSONAL_DECISION_FIELDS}
-    personal = {"event": decision["decision_id"],
-                **{name: decision[name] for name in PERSONAL_DECISION_FIELDS}}
+    personal = {"event": decision["decision_id"], **{name: decision[name] for name in PERSONAL_DECISION_FIELDS}}
     return Split({"decision": public, "caller": caller, "payload_sha256": payload_sha}, personal)
 
 

@@ -51,8 +51,13 @@ class AuditQueries:
     def find_decisions(self, query: DecisionQuery) -> list[AuditEvent]:
         """The decision events matching a query (see DecisionQuery), one page of them."""
         index = tables.decisions
-        found = (select(tables.events).join(index, index.c.seq == tables.events.c.seq)
-                 .where(index.c.seq > query.after).order_by(index.c.seq).limit(query.limit))
+        found = (
+            select(tables.events)
+            .join(index, index.c.seq == tables.events.c.seq)
+            .where(index.c.seq > query.after)
+            .order_by(index.c.seq)
+            .limit(query.limit)
+        )
         for column in ("caller", "route", "priority", "locality"):
             if getattr(query, column) is not None:
                 found = found.where(index.c[column] == getattr(query, column))
@@ -65,8 +70,11 @@ class AuditQueries:
     def decision_event(self, decision_id: str) -> AuditEvent:
         """A decision's own event; UnknownDecision if there is none."""
         with self.db.connect() as conn:
-            rows = conn.execute(select(tables.events).where(tables.events.c.decision_id == decision_id)
-                                .where(tables.events.c.kind == "decision")).all()
+            rows = conn.execute(
+                select(tables.events)
+                .where(tables.events.c.decision_id == decision_id)
+                .where(tables.events.c.kind == "decision")
+            ).all()
             found = read_events(conn, rows)
         if not found:
             raise UnknownDecision(f"no decision with id {decision_id!r}")
@@ -76,8 +84,9 @@ class AuditQueries:
         """A decision's event and every later event about it (overrides, its closing), oldest first;
         UnknownDecision if none."""
         with self.db.connect() as conn:
-            rows = conn.execute(select(tables.events).where(tables.events.c.decision_id == decision_id)
-                                .order_by(tables.events.c.seq)).all()
+            rows = conn.execute(
+                select(tables.events).where(tables.events.c.decision_id == decision_id).order_by(tables.events.c.seq)
+            ).all()
             history = read_events(conn, rows)
         if not history or history[0].kind != "decision":
             raise UnknownDecision(f"no decision with id {decision_id!r}")
@@ -89,8 +98,9 @@ class AuditQueries:
             text = kept_texts(conn, [sha]).get(sha)
         return None if text is None else content_of(text)
 
-    def decided_referrals(self, since: date | None = None, batch: int = 1000,
-                          unreadable: Unreadable | None = None) -> Iterator[tuple[dict[str, Any], Any]]:
+    def decided_referrals(
+        self, since: date | None = None, batch: int = 1000, unreadable: Unreadable | None = None
+    ) -> Iterator[tuple[dict[str, Any], Any]]:
         """Each recorded decision (on or after a UTC day) with its referral payload, oldest first;
         the payload is None where retention has purged it. Read a batch at a time (what-if
         simulation reads every past referral). A decision without its decision or payload hash is
@@ -100,8 +110,11 @@ class AuditQueries:
             found = self.find_decisions(DecisionQuery(since=since, after=after, limit=batch))
             if not found:
                 return
-            usable = [d for d in found if isinstance(d.body.get("decision"), dict)
-                      and isinstance(d.body.get("payload_sha256"), str)]
+            usable = [
+                d
+                for d in found
+                if isinstance(d.body.get("decision"), dict) and isinstance(d.body.get("payload_sha256"), str)
+            ]
             if unreadable is not None:
                 unreadable.count += len(found) - len(usable)
             with self.db.connect() as conn:
@@ -111,8 +124,9 @@ class AuditQueries:
                 yield decided.body["decision"], None if body is None else content_of(body)
             after = found[-1].seq
 
-    def routes_and_problems(self, since: date | None, until: date | None, batch: int = 5000,
-                            unreadable: Unreadable | None = None) -> Iterator[tuple[str, list[str]]]:
+    def routes_and_problems(
+        self, since: date | None, until: date | None, batch: int = 5000, unreadable: Unreadable | None = None
+    ) -> Iterator[tuple[str, list[str]]]:
         """For each decision recorded between two UTC days: the route it stands at now (after any
         override) and the headline problems it found. What the cost-benefit cohort is made of; read
         lean (only the columns needed) because an appraisal reads every decision in a year. A
@@ -122,9 +136,13 @@ class AuditQueries:
             overridden = _latest_overrides(conn, None)
             after = 0
             while True:
-                page = (select(index.c.seq, index.c.decision_id, index.c.route, tables.events.c.content)
-                        .join(tables.events, tables.events.c.seq == index.c.seq)
-                        .where(index.c.seq > after).order_by(index.c.seq).limit(batch))
+                page = (
+                    select(index.c.seq, index.c.decision_id, index.c.route, tables.events.c.content)
+                    .join(tables.events, tables.events.c.seq == index.c.seq)
+                    .where(index.c.seq > after)
+                    .order_by(index.c.seq)
+                    .limit(batch)
+                )
                 rows = conn.execute(_decided_between(page, since, until)).all()
                 if not rows:
                     return
@@ -138,13 +156,24 @@ class AuditQueries:
                     yield (standing["route"] if standing else row.route), problems
                 after = rows[-1].seq
 
-    def open_decisions(self, route: str | None = None, locality: str | None = None, priority: str | None = None,
-                       limit: int = 200, unreadable: Unreadable | None = None) -> list[Decision]:
+    def open_decisions(
+        self,
+        route: str | None = None,
+        locality: str | None = None,
+        priority: str | None = None,
+        limit: int = 200,
+        unreadable: Unreadable | None = None,
+    ) -> list[Decision]:
         """Decisions whose case is not closed, by respond-by date, then the order decided. Filters
         apply to the route as decided. One that cannot be read is left out, counted in ``unreadable``."""
         index = tables.decisions
-        query = (select(tables.events).join(index, index.c.seq == tables.events.c.seq)
-                 .where(_open(index)).order_by(index.c.respond_by, index.c.seq).limit(limit))
+        query = (
+            select(tables.events)
+            .join(index, index.c.seq == tables.events.c.seq)
+            .where(_open(index))
+            .order_by(index.c.respond_by, index.c.seq)
+            .limit(limit)
+        )
         for column, value in (("route", route), ("locality", locality), ("priority", priority)):
             if value is not None:
                 query = query.where(index.c[column] == value)
@@ -170,8 +199,11 @@ class AuditQueries:
 
 
 def _latest_overrides(conn: Connection, decision_ids: list[str] | None) -> dict[str, dict[str, Any]]:
-    query = (select(tables.events.c.decision_id, tables.events.c.content)
-             .where(tables.events.c.kind == "override").order_by(tables.events.c.seq))
+    query = (
+        select(tables.events.c.decision_id, tables.events.c.content)
+        .where(tables.events.c.kind == "override")
+        .order_by(tables.events.c.seq)
+    )
     if decision_ids is not None:
         query = query.where(tables.events.c.decision_id.in_(decision_ids))
     return {row.decision_id: content_of(row.content)["body"] for row in conn.execute(query)}

@@ -74,8 +74,11 @@ def _purgeable(conn: Connection, cutoff: str) -> tuple[set[str], int]:
     old: set[str] = set()
     needed: set[str] = set()
     whole = 0
-    rows = conn.execute(select(tables.events.c.recorded_at, tables.events.c.content)
-                        .where(tables.events.c.kind.in_(("decision", "override", "closed"))))
+    rows = conn.execute(
+        select(tables.events.c.recorded_at, tables.events.c.content).where(
+            tables.events.c.kind.in_(("decision", "override", "closed"))
+        )
+    )
     for row in rows:
         body = content_of(row.content)["body"]
         shas = {body[key] for key in (PERSONAL_KEY, "payload_sha256") if key in body}

@@ -63,18 +63,23 @@ def verify_log(conn: Connection, checkpoints: Sequence[Checkpoint] = ()) -> Veri
     return Verification(references.events, True, checkpoints=len(checkpoints))
 
 
-def _check_chain(conn: Connection, heads: dict[int, Checkpoint], purges: list[tuple[int, str]],
-                 references: _References) -> None:
+def _check_chain(
+    conn: Connection, heads: dict[int, Checkpoint], purges: list[tuple[int, str]], references: _References
+) -> None:
     """Walk the chain in order, counting its events in ``references``. Raises Problem at the first misfit."""
     prev_hash = GENESIS
     rows = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
-        select(tables.events).order_by(tables.events.c.seq))
+        select(tables.events).order_by(tables.events.c.seq)
+    )
     for row in rows:
         references.events += 1
         content = _check_event(row, references.events, prev_hash)
         if row.seq in heads and heads[row.seq].hash != row.hash:
-            raise Problem(row.seq, f"differs from the checkpoint taken at {heads[row.seq].taken_at} "
-                                   f"({heads[row.seq].source}): the log was rewritten from here on")
+            raise Problem(
+                row.seq,
+                f"differs from the checkpoint taken at {heads[row.seq].taken_at} "
+                f"({heads[row.seq].source}): the log was rewritten from here on",
+            )
         _collect(row, content["body"], references)
         if len(references.kept) >= CHUNK:
             _check_kept(conn, references.kept, purges)
@@ -91,8 +96,14 @@ def _check_event(row: Any, expected_seq: int, prev_hash: str) -> dict[str, Any]:
     if row.prev_hash != prev_hash:
         raise Problem(row.seq, "does not follow the previous event (prev_hash differs)")
     content = content_of(row.content)
-    columns = {"seq": row.seq, "kind": row.kind, "recorded_at": row.recorded_at,
-               "referral_id": row.referral_id, "decision_id": row.decision_id, "event_id": row.event_id}
+    columns = {
+        "seq": row.seq,
+        "kind": row.kind,
+        "recorded_at": row.recorded_at,
+        "referral_id": row.referral_id,
+        "decision_id": row.decision_id,
+        "event_id": row.event_id,
+    }
     if any(content.get(key) != value for key, value in columns.items()):
         raise Problem(row.seq, "a column differs from the hashed content")
     if link_hash(prev_hash, canonical(content)) != row.hash:
@@ -115,7 +126,11 @@ def _ruleset_cited(kind: str, body: dict[str, Any]) -> str | None:
     """The hash of the ruleset an event cites (a decision's, a load's), if it says; an event in a
     shape this version cannot read (see events.Unreadable) is still verified, without it."""
     cited = body.get("sha256") if kind == "ruleset_loaded" else None
-    if kind == "decision" and isinstance(body.get("decision"), dict) and isinstance(body["decision"].get("ruleset"), dict):
+    if (
+        kind == "decision"
+        and isinstance(body.get("decision"), dict)
+        and isinstance(body["decision"].get("ruleset"), dict)
+    ):
         cited = body["decision"]["ruleset"].get("sha256")
     return cited if isinstance(cited, str) else None
 
@@ -143,8 +158,9 @@ def _check_archive(conn: Connection, cited: dict[str, int]) -> None:
     archived = {row.sha256: row for row in conn.execute(select(tables.rulesets))}
     for sha, row in archived.items():
         if archived_hash(row.content) != sha:
-            raise Problem(cited.get(sha), f"archived ruleset {row.version} (sha256 {sha[:12]}…) does not match "
-                                          "its hash (edited)")
+            raise Problem(
+                cited.get(sha), f"archived ruleset {row.version} (sha256 {sha[:12]}…) does not match its hash (edited)"
+            )
     for sha, seq in sorted(cited.items(), key=lambda item: item[1]):
         if sha not in archived:
             raise Problem(seq, f"cites ruleset sha256 {sha[:12]}…, which is missing from the archive (deleted)")
@@ -160,8 +176,11 @@ def _check_checkpoints_held(count: int, checkpoints: Iterable[Checkpoint]) -> No
     beyond = [c for c in checkpoints if c.seq > count]
     if beyond:
         latest = max(beyond, key=lambda c: c.seq)
-        raise Problem(latest.seq, f"the log ends at event {count}, but event {latest.seq} was checkpointed at "
-                                  f"{latest.taken_at} ({latest.source}): events were deleted from the end")
+        raise Problem(
+            latest.seq,
+            f"the log ends at event {count}, but event {latest.seq} was checkpointed at "
+            f"{latest.taken_at} ({latest.source}): events were deleted from the end",
+        )
 
 
 def index_row(seq: int, referral_column: str | None, body: dict[str, Any]) -> dict[str, Any]:
@@ -169,9 +188,15 @@ def index_row(seq: int, referral_column: str | None, body: dict[str, Any]) -> di
     a pseudonym since personal parts are kept apart (the referral id itself before that)."""
     decision = body["decision"]
     referral = referral_column if PERSONAL_KEY in body else decision["referral_id"]
-    return {"seq": seq, "caller": body["caller"], "referral_id": referral,
-            **{name: decision[name] for name in ("decision_id", "route", "locality", "priority",
-                                                 "respond_by", "decided_at")}}
+    return {
+        "seq": seq,
+        "caller": body["caller"],
+        "referral_id": referral,
+        **{
+            name: decision[name]
+            for name in ("decision_id", "route", "locality", "priority", "respond_by", "decided_at")
+        },
+    }
 
 
 def _index_problem(conn: Connection) -> tuple[int, str] | None:
@@ -181,8 +206,11 @@ def _index_problem(conn: Connection) -> tuple[int, str] | None:
     chain's back must fail ``verify`` as surely as an edited event.
     """
     index, events = tables.decisions, tables.events
-    rows = conn.execute(select(index, events.c.kind, events.c.content, events.c.referral_id.label("event_referral"))
-                        .join(events, events.c.seq == index.c.seq, isouter=True).order_by(index.c.seq))
+    rows = conn.execute(
+        select(index, events.c.kind, events.c.content, events.c.referral_id.label("event_referral"))
+        .join(events, events.c.seq == index.c.seq, isouter=True)
+        .order_by(index.c.seq)
+    )
     for row in rows:
         if row.kind != "decision":
             return row.seq, "the decisions index lists a decision that is not in the chain"
@@ -192,7 +220,10 @@ def _index_problem(conn: Connection) -> tuple[int, str] | None:
     indexed = conn.execute(select(func.count()).select_from(index)).scalar_one()
     recorded = conn.execute(select(func.count()).select_from(events).where(events.c.kind == "decision")).scalar_one()
     if indexed != recorded:
-        missing = conn.execute(select(func.min(events.c.seq)).where(events.c.kind == "decision")
-                               .where(events.c.seq.not_in(select(index.c.seq)))).scalar_one()
+        missing = conn.execute(
+            select(func.min(events.c.seq))
+            .where(events.c.kind == "decision")
+            .where(events.c.seq.not_in(select(index.c.seq)))
+        ).scalar_one()
         return missing, "a decision is missing from the decisions index"
     return None

@@ -30,8 +30,16 @@ class Override:
     @classmethod
     def of(cls, event: AuditEvent) -> Override:
         body = event.body
-        return cls(event.seq, event.recorded_at, body["overrides_decision"], body["route"], body.get("locality"),
-                   body["previous_route"], body["reason"], body["by"])
+        return cls(
+            event.seq,
+            event.recorded_at,
+            body["overrides_decision"],
+            body["route"],
+            body.get("locality"),
+            body["previous_route"],
+            body["reason"],
+            body["by"],
+        )
 
 
 @dataclass(frozen=True)
@@ -78,8 +86,15 @@ class CaseHistory:
         first, *later = events
         decision = decision_in(first.body)
         if decision is None:
-            raise UnreadableDecision(f"decision {first.decision_id!r} was recorded in a form this version of "
-                                     "triage cannot read; the audit log keeps it as it was")
-        return cls(decision, first.recorded_at, str(first.body.get("caller", "")),
-                   [Override.of(e) for e in later if e.kind == "override"],
-                   next((Closing.of(e) for e in later if e.kind == "closed"), None), first.erased)
+            raise UnreadableDecision(
+                f"decision {first.decision_id!r} was recorded in a form this version of "
+                "triage cannot read; the audit log keeps it as it was"
+            )
+        return cls(
+            decision,
+            first.recorded_at,
+            str(first.body.get("caller", "")),
+            [Override.of(e) for e in later if e.kind == "override"],
+            next((Closing.of(e) for e in later if e.kind == "closed"), None),
+            first.erased,
+        )

@@ -89,20 +89,29 @@ class Cases:
         _require("by", by, "the practitioner's identity is required")
         original = self._changeable(decision_id)
         body = {"closes_decision": decision_id, "reason": reason, "by": by}
+
         def still_open(conn: Connection) -> dict[str, Any]:
             _refuse_if_closed(conn, decision_id)
             return body
 
         return Closing.of(self._append("closed", original, still_open))
 
-    def queue(self, route: str | None = None, locality: str | None = None, priority: str | None = None,
-              limit: int = 200, unreadable: Unreadable | None = None) -> list[QueuedCase]:
+    def queue(
+        self,
+        route: str | None = None,
+        locality: str | None = None,
+        priority: str | None = None,
+        limit: int = 200,
+        unreadable: Unreadable | None = None,
+    ) -> list[QueuedCase]:
         """Open cases by respond-by date, then the order decided, each with the team it stands with
         now. Filters apply to the route as decided."""
         decisions = self.audit.queries.open_decisions(route, locality, priority, limit, unreadable)
         moved = self.audit.queries.latest_overrides([d.decision_id for d in decisions])
-        return [QueuedCase(d, _team(moved.get(d.decision_id), d.route, d.locality), d.decision_id in moved)
-                for d in decisions]
+        return [
+            QueuedCase(d, _team(moved.get(d.decision_id), d.route, d.locality), d.decision_id in moved)
+            for d in decisions
+        ]
 
     def team_load(self) -> dict[str, int]:
         """Open cases per team as they stand (after overrides)."""
@@ -117,12 +126,13 @@ class Cases:
         """The decision event, if its case may still be changed (not once retention erased its details)."""
         original = self.audit.queries.decision_event(decision_id)
         if original.erased or original.referral_id is None:
-            raise CaseClosed(f"decision {decision_id} is past retention: its details were erased, "
-                             "so its case is not changed any more")
+            raise CaseClosed(
+                f"decision {decision_id} is past retention: its details were erased, "
+                "so its case is not changed any more"
+            )
         return original
 
-    def _append(self, kind: str, original: AuditEvent,
-                build: Callable[[Connection], dict[str, Any]]) -> AuditEvent:
+    def _append(self, kind: str, original: AuditEvent, build: Callable[[Connection], dict[str, Any]]) -> AuditEvent:
         """Append a change to the decision's case; its free-text reason kept apart from the chain."""
         referral_id = original.referral_id
         assert referral_id is not None  # _changeable made sure

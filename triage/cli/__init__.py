@@ -14,8 +14,12 @@ from triage.cli.server import serve
 from triage.cli.simulate import simulate
 from triage.cli.staff import staff_app
 
-app = typer.Typer(help="Referral triage for the city's whole household front door.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="Referral triage for the city's whole household front door.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 app.callback()(read_settings)  # each run reads its settings once, before its command
 app.command()(decide)
 app.command()(batch)

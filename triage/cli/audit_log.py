@@ -37,15 +37,21 @@ from triage.logs import configure_logging
 from triage.replay import replay as replay_decision
 from triage.report import EXPORT_FIELDS, audit_history, export_record, replay_report
 
-audit_app = typer.Typer(help="The audit log: verify, checkpoint, show a referral's history, export, replay, purge.",
-                        no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The audit log: verify, checkpoint, show a referral's history, export, replay, purge.", no_args_is_help=True
+)
 
 
 @audit_app.command("verify")
 def audit_verify(
-    checkpoints: Annotated[Path | None, typer.Option(
-        "--checkpoints", help="Folder of checkpoints to check the log against (default: TRIAGE_CHECKPOINT_DIR, "
-                              "the data folder's checkpoints/, when it has any).")] = None,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoints",
+            help="Folder of checkpoints to check the log against (default: TRIAGE_CHECKPOINT_DIR, "
+            "the data folder's checkpoints/, when it has any).",
+        ),
+    ] = None,
 ) -> None:
     """Check the whole log: recompute the hash chain, check every payload, personal part and archived
     ruleset against its hash, and prove the log still holds every checkpointed head. Exit 1 naming
@@ -60,17 +66,25 @@ def audit_verify(
         raise fail(f"audit log NOT VERIFIED: {problem}", 1) from None
     result = audit_store().log.verify(heads)
     if not result.ok:
-        raise fail(f"audit log BROKEN at event {result.first_bad_seq}: {result.problem} "
-                    f"({result.events} events read)", 1)
-    held = (f"; {result.checkpoints} checkpoint(s) in {folder} hold" if result.checkpoints
-            else f" (no checkpoints in {folder} to check against: see `triage audit checkpoint`)")
+        raise fail(
+            f"audit log BROKEN at event {result.first_bad_seq}: {result.problem} ({result.events} events read)", 1
+        )
+    held = (
+        f"; {result.checkpoints} checkpoint(s) in {folder} hold"
+        if result.checkpoints
+        else f" (no checkpoints in {folder} to check against: see `triage audit checkpoint`)"
+    )
     typer.echo(f"ok: {result.events} events, chain intact{held}")
 
 
 @audit_app.command("checkpoint")
 def audit_checkpoint(
-    folder: Annotated[Path | None, typer.Option(
-        "--to", help="Folder to write to (default: TRIAGE_CHECKPOINT_DIR, the data folder's checkpoints/).")] = None,
+    folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--to", help="Folder to write to (default: TRIAGE_CHECKPOINT_DIR, the data folder's checkpoints/)."
+        ),
+    ] = None,
 ) -> None:
     """Write a signed checkpoint of the log's head (its last event and hash) outside the database.
 
@@ -120,10 +134,20 @@ def _write_export(rows: Iterable[dict[str, Any]], out: TextIO, fmt: str) -> int:
 
 @audit_app.command("export")
 def audit_export(
-    since: Annotated[str, typer.Option("--since", help="First day to include (YYYY-MM-DD), compared with each event's "
-                                       "UTC recorded_at: not adjusted to Europe/London time.")],
-    fmt: Annotated[str, typer.Option("--format", help="jsonl (one JSON object a line) or csv (with a header row).")] = "jsonl",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write; default: standard output.")] = None,
+    since: Annotated[
+        str,
+        typer.Option(
+            "--since",
+            help="First day to include (YYYY-MM-DD), compared with each event's "
+            "UTC recorded_at: not adjusted to Europe/London time.",
+        ),
+    ],
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl (one JSON object a line) or csv (with a header row).")
+    ] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write; default: standard output.")
+    ] = None,
 ) -> None:
     """Export the events recorded on or after a date, as JSON lines or CSV.
 
@@ -132,7 +156,9 @@ def audit_export(
     data) are never exported.
     """
     if fmt not in EXPORT_FORMATS:
-        raise fail(f"--format: unknown format {fmt!r}; expected one of: {', '.join(EXPORT_FORMATS)}", EXIT_INVALID_INPUT)
+        raise fail(
+            f"--format: unknown format {fmt!r}; expected one of: {', '.join(EXPORT_FORMATS)}", EXIT_INVALID_INPUT
+        )
     first_day = day("--since", since)  # refused before the database is opened
     rows = (export_record(event) for event in audit_store().queries.events(since=first_day))
     if output is None:
@@ -148,8 +174,12 @@ def audit_export(
 
 @audit_app.command("purge")
 def audit_purge(
-    older_than: Annotated[str, typer.Option("--older-than", help="Erase payloads stored longer ago than this: "
-                                            "a number and y, m or d (6y, 18m, 30d).")],
+    older_than: Annotated[
+        str,
+        typer.Option(
+            "--older-than", help="Erase payloads stored longer ago than this: a number and y, m or d (6y, 18m, 30d)."
+        ),
+    ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be erased.")] = False,
 ) -> None:
     """Erase the personal data of events recorded longer ago than the retention period.
@@ -164,11 +194,16 @@ def audit_purge(
         raise fail(f"--older-than: {error}", EXIT_INVALID_INPUT) from None
     result = audit_store().log.purge(cutoff, by="cli", dry_run=dry_run)
     verb = "would purge" if dry_run else "purged"
-    typer.echo(f"{verb} {result.erased} record(s) of personal data (referral payloads, reasons, evidence) "
-               f"from before {cutoff.isoformat(timespec='seconds')}; the event chain is untouched")
+    typer.echo(
+        f"{verb} {result.erased} record(s) of personal data (referral payloads, reasons, evidence) "
+        f"from before {cutoff.isoformat(timespec='seconds')}; the event chain is untouched"
+    )
     if result.whole:
-        typer.echo(f"{result.whole} event(s) from before that date were recorded by an earlier version with their "
-                   "reasons inside the chain, which cannot be erased without breaking it", err=True)
+        typer.echo(
+            f"{result.whole} event(s) from before that date were recorded by an earlier version with their "
+            "reasons inside the chain, which cannot be erased without breaking it",
+            err=True,
+        )
 
 
 @audit_app.command("replay")

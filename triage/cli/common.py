@@ -25,17 +25,37 @@ from triage.settings import Settings
 if TYPE_CHECKING:
     from triage.audit.store import AuditStore
 
-RulesDir = Annotated[Path | None, typer.Option("--rules", help="Policy folder (holding rules/, definitions/, service_catalogue/); default: the project's own.")]
+RulesDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules", help="Policy folder (holding rules/, definitions/, service_catalogue/); default: the project's own."
+    ),
+]
 EngineName = Annotated[str, typer.Option("--engine", help=f"Evaluation backend: {' or '.join(BACKENDS)}.")]
 
-RulesDirs = Annotated[list[Path] | None, typer.Option(
-    "--rules", help="Policy folder; give it again for each ruleset version to install: each referral is decided "
-                    "by the version in force on the day it was received. Default: the project's own.")]
-PinOption = Annotated[str | None, typer.Option(
-    "--ruleset", help="Decide with this installed ruleset version, whatever the date received (any installed "
-                      "version: an operator's tool; the API allows only one in force by the day received).")]
-AuditOption = Annotated[bool | None, typer.Option(
-    "--audit/--no-audit", help="Record each decision in the audit log (default: on when TRIAGE_DATABASE_URL is set).")]
+RulesDirs = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--rules",
+        help="Policy folder; give it again for each ruleset version to install: each referral is decided "
+        "by the version in force on the day it was received. Default: the project's own.",
+    ),
+]
+PinOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ruleset",
+        help="Decide with this installed ruleset version, whatever the date received (any installed "
+        "version: an operator's tool; the API allows only one in force by the day received).",
+    ),
+]
+AuditOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--audit/--no-audit",
+        help="Record each decision in the audit log (default: on when TRIAGE_DATABASE_URL is set).",
+    ),
+]
 EXIT_INVALID_INPUT = 2
 EXIT_INVALID_RULES = 3
 EXIT_DATABASE = 3  # the audit database cannot be opened: unreachable, refused, missing, misspelt URL
@@ -46,19 +66,22 @@ def _checked(multiline: bool, limit: int) -> Callable[[typer.CallbackParam, str 
     option if it holds a control character or an unpaired surrogate (invalid UTF-8 in a command
     line arrives as one), which would fail the audit hash or make the record unreadable, or is
     longer than ``limit`` (a caller is a 128-character column)."""
+
     def check(param: typer.CallbackParam, value: str | None) -> str | None:
         if value is not None and not is_safe(value, multiline):
             raise fail(f"{param.opts[0]}: {UNSAFE_REASON}", EXIT_INVALID_INPUT)
         if value is not None and len(value) > limit:
             raise fail(f"{param.opts[0]}: at most {limit:,} characters", EXIT_INVALID_INPUT)
         return value
+
     return check
 
 
 recorded_name = _checked(multiline=False, limit=128)  # who did it: --caller, --by
 recorded_text = _checked(multiline=True, limit=4000)  # why: --reason (line breaks kept), as the API's reasons
-CallerOption = Annotated[str, typer.Option("--caller", help="Who is deciding, as recorded in the audit log.",
-                                           callback=recorded_name)]
+CallerOption = Annotated[
+    str, typer.Option("--caller", help="Who is deciding, as recorded in the audit log.", callback=recorded_name)
+]
 
 
 _settings: Settings | None = None
@@ -95,7 +118,9 @@ def day(option: str, text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise fail(f"{option}: {text!r} is not a date; expected YYYY-MM-DD, e.g. 2026-01-31", EXIT_INVALID_INPUT) from None
+        raise fail(
+            f"{option}: {text!r} is not a date; expected YYYY-MM-DD, e.g. 2026-01-31", EXIT_INVALID_INPUT
+        ) from None
 
 
 def write_output(path: Path, writer: Callable[[TextIO], object]) -> None:
@@ -138,13 +163,19 @@ def in_force_today(versions: RulesetLibrary) -> Engine:
 def versions_today(versions: RulesetLibrary) -> str:
     """One line: the version in force today, and those scheduled to take effect later."""
     today = datetime.now(LONDON).date()
-    scheduled = [f"{e.rulebook.version} from {e.rulebook.rules.effective_from.isoformat()}"
-                 for e in versions.scheduled_after(today)]
-    return (f"ruleset {in_force_today(versions).rulebook.version} in force today ({today.isoformat()}, Europe/London); "
-            f"scheduled: {', '.join(scheduled) or 'none'}")
+    scheduled = [
+        f"{e.rulebook.version} from {e.rulebook.rules.effective_from.isoformat()}"
+        for e in versions.scheduled_after(today)
+    ]
+    return (
+        f"ruleset {in_force_today(versions).rulebook.version} in force today ({today.isoformat()}, Europe/London); "
+        f"scheduled: {', '.join(scheduled) or 'none'}"
+    )
 
 
-def front_door(rules: list[Path] | None, engine: str, audit: bool | None, caller: str, batch: bool = False) -> FrontDoor:
+def front_door(
+    rules: list[Path] | None, engine: str, audit: bool | None, caller: str, batch: bool = False
+) -> FrontDoor:
     """The engine on the installed versions (the same with or without --audit: those published to an
     existing audit log count too), recording to the audit log when asked (or configured)."""
     configure_logging(run_settings().log_level, batch=batch)
@@ -184,8 +215,11 @@ def audit_store(create: bool = False) -> AuditStore:
     if store is None:
         from triage.db.urls import where
 
-        raise fail(f"no audit log at {where(run_settings().audit_url)}: nothing has been recorded there "
-                   "(TRIAGE_DATA_DIR, TRIAGE_AUDIT_DB or TRIAGE_DATABASE_URL say where the log is)", EXIT_INVALID_INPUT)
+        raise fail(
+            f"no audit log at {where(run_settings().audit_url)}: nothing has been recorded there "
+            "(TRIAGE_DATA_DIR, TRIAGE_AUDIT_DB or TRIAGE_DATABASE_URL say where the log is)",
+            EXIT_INVALID_INPUT,
+        )
     return store
 
 

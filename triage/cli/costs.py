@@ -28,21 +28,38 @@ OutputFile = Path | None
 
 
 def costs(
-    scenario: Annotated[Path | None, typer.Option("--scenario", help="A scenario file (see examples/costs/).",
-                                                     exists=True, dir_okay=False)] = None,
-    cohort: Annotated[str | None, typer.Option("--cohort", help="audit: the families decided, read from the "
-                                                  "audit log (overrides applied).")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="With --cohort audit: decided on or after this "
-                                                 "UTC day (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="With --cohort audit: decided on or before this "
-                                                 "UTC day.")] = None,
-    data_dir: Annotated[Path | None, typer.Option("--data", help="The cost data folder; default: the project's "
-                                                     "cost_benefit/.")] = None,
-    rules: Annotated[Path | None, typer.Option("--rules", help="The policy folder the cost data refers to; "
-                                                  "default: the project's own (or a version published to the "
-                                                  "audit log, if that is in force today).")] = None,
-    draws: Annotated[int | None, typer.Option("--draws", min=0, help="Monte Carlo draws (0: none, else at "
-                                                 "least 10); default from the cost data.")] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="A scenario file (see examples/costs/).", exists=True, dir_okay=False),
+    ] = None,
+    cohort: Annotated[
+        str | None,
+        typer.Option("--cohort", help="audit: the families decided, read from the audit log (overrides applied)."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="With --cohort audit: decided on or after this UTC day (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="With --cohort audit: decided on or before this UTC day.")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data", help="The cost data folder; default: the project's cost_benefit/.")
+    ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules",
+            help="The policy folder the cost data refers to; "
+            "default: the project's own (or a version published to the "
+            "audit log, if that is in force today).",
+        ),
+    ] = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(
+            "--draws", min=0, help="Monte Carlo draws (0: none, else at least 10); default from the cost data."
+        ),
+    ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Monte Carlo seed; default from the cost data.")] = None,
     html_out: Annotated[OutputFile, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
     csv_dir: Annotated[OutputFile, typer.Option("--csv", help="Write one CSV per table into this folder.")] = None,
@@ -54,9 +71,13 @@ def costs(
     if cohort is not None and cohort != "audit":
         raise fail(f"--cohort: {cohort!r} is not a cohort; the only one is 'audit'", EXIT_INVALID_INPUT)
     if scenario is not None and (since or until):
-        raise fail("--since and --until choose decisions from the audit log; a scenario gives its own families",
-                   EXIT_INVALID_INPUT)
-    first, last = (None if text is None else day(option, text) for option, text in (("--since", since), ("--until", until)))
+        raise fail(
+            "--since and --until choose decisions from the audit log; a scenario gives its own families",
+            EXIT_INVALID_INPUT,
+        )
+    first, last = (
+        None if text is None else day(option, text) for option, text in (("--since", since), ("--until", until))
+    )
     log = None if scenario else audit_store()  # the families decided are read from it
     # the ruleset in force today, as GET /v1/costs: a version published to the log counts
     policy = in_force_today(library([rules] if rules else None, "python", log or existing_store())).rulebook

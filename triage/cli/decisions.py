@@ -56,8 +56,14 @@ def decide(
 
 
 def _error_record(number: int, referral_id: str | None, error: str, errors: list[FieldError]) -> str:
-    return json.dumps({"line": number, "referral_id": referral_id, "error": error,
-                       "errors": [{"path": e.path, "reason": e.reason} for e in errors]})
+    return json.dumps(
+        {
+            "line": number,
+            "referral_id": referral_id,
+            "error": error,
+            "errors": [{"path": e.path, "reason": e.reason} for e in errors],
+        }
+    )
 
 
 BATCH_BLOCK = 256  # lines decided (and, when auditing, committed) together before being written
@@ -89,8 +95,9 @@ def _result_line(number: int, data: Any, outcome: Decision | Exception) -> str:
     return _error_record(number, referral_id, f"could not be decided: {type(outcome).__name__}", [])
 
 
-def _decide_block(door: FrontDoor, block: list[tuple[int, bytes]],
-                  pinned: str | None = None) -> list[tuple[str, Decision | None]]:
+def _decide_block(
+    door: FrontDoor, block: list[tuple[int, bytes]], pinned: str | None = None
+) -> list[tuple[str, Decision | None]]:
     """Results for a block of lines, in order. Never raises (short of an interrupt): one bad line,
     or a block the audit log could not take, must not cost the rest of the batch."""
     read = [_read_line(number, raw) for number, raw in block]

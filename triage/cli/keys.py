@@ -19,11 +19,19 @@ def _keys(create: bool = False) -> KeyStore:
 
 @keys_app.command("create")
 def create(
-    name: Annotated[str, typer.Option("--name", help="Who uses the key: a partner system or a tool. Keys with "
-                                      "the same name are the same caller (create a new one to rotate).")],
+    name: Annotated[
+        str,
+        typer.Option(
+            "--name",
+            help="Who uses the key: a partner system or a tool. Keys with "
+            "the same name are the same caller (create a new one to rotate).",
+        ),
+    ],
     role: Annotated[Role, typer.Option("--role", help="What it may do.")],
-    agency: Annotated[str | None, typer.Option("--agency", help="Partner keys: the agency it refers for; its "
-                                                  "referrals must name this agency.")] = None,
+    agency: Annotated[
+        str | None,
+        typer.Option("--agency", help="Partner keys: the agency it refers for; its referrals must name this agency."),
+    ] = None,
     rules: RulesDir = None,
 ) -> None:
     """Create an API key and print it. It is stored only as a hash: copy it now."""
@@ -32,15 +40,19 @@ def create(
         versions = library([rules] if rules else None, "python", existing_store())
         known = {a.id for a in versions.latest.rulebook.catalogue.partner_agencies}
         if agency not in known:
-            raise fail(f"--agency: unknown agency {agency!r}; expected one of: {', '.join(sorted(known))}",
-                       EXIT_INVALID_INPUT)
+            raise fail(
+                f"--agency: unknown agency {agency!r}; expected one of: {', '.join(sorted(known))}", EXIT_INVALID_INPUT
+            )
     try:
         key, token = _keys(create=True).create(name, role, agency)
     except ValueError as error:
         raise fail(f"--{error}", EXIT_INVALID_INPUT) from None
     typer.echo(token)
-    typer.echo(f"created key {key.key_id} for {key.name!r} (role {key.role.value}"
-               f"{', agency ' + key.agency if key.agency else ''}); it is shown only this once", err=True)
+    typer.echo(
+        f"created key {key.key_id} for {key.name!r} (role {key.role.value}"
+        f"{', agency ' + key.agency if key.agency else ''}); it is shown only this once",
+        err=True,
+    )
 
 
 @keys_app.command("list")
@@ -52,8 +64,10 @@ def list_keys() -> None:
         return
     typer.echo(f"{'key id':<14}{'name':<28}{'role':<13}{'agency':<18}{'created':<22}revoked")
     for key in keys:
-        typer.echo(f"{key.key_id:<14}{key.name:<28}{key.role.value:<13}{key.agency or '-':<18}"
-                   f"{key.created_at[:19]:<22}{(key.revoked_at or '-')[:19]}")
+        typer.echo(
+            f"{key.key_id:<14}{key.name:<28}{key.role.value:<13}{key.agency or '-':<18}"
+            f"{key.created_at[:19]:<22}{(key.revoked_at or '-')[:19]}"
+        )
 
 
 @keys_app.command("revoke")

@@ -35,14 +35,24 @@ from triage.report import ruleset_table
 from triage.rulebook import PolicyInvalid, load_policy
 from triage.rulebook.diff import diff_policies
 
-Referrals = Annotated[int | None, typer.Option(
-    "--referrals", min=100, help="How many generated referrals the safeguarding invariants are checked against "
-                               "(default: TRIAGE_INVARIANT_REFERRALS, 2000).")]
+Referrals = Annotated[
+    int | None,
+    typer.Option(
+        "--referrals",
+        min=100,
+        help="How many generated referrals the safeguarding invariants are checked against "
+        "(default: TRIAGE_INVARIANT_REFERRALS, 2000).",
+    ),
+]
 rules_app = typer.Typer(help="Inspect the ruleset in force today and those scheduled.", no_args_is_help=True)
 
 
-def validate(directory: Annotated[Path | None, typer.Argument(help="Policy folder to check; default: the project's own.")] = None,
-             rules: RulesDir = None) -> None:
+def validate(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Policy folder to check; default: the project's own.")
+    ] = None,
+    rules: RulesDir = None,
+) -> None:
     """Check a policy folder; print every problem with its file, line and key."""
     if directory is not None and rules is not None:  # which one was meant is a guess; the other may be broken
         raise fail("give one policy folder: as the argument or with --rules, not both", EXIT_INVALID_INPUT)
@@ -63,10 +73,19 @@ def rules_show(rules: RulesDirs = None) -> None:
 
 
 def test(
-    directory: Annotated[Path | None, typer.Argument(help="Policy folder whose rules/tests/ to run; default: the project's own.")] = None,
-    min_coverage: Annotated[float | None, typer.Option(
-        "--min-coverage", min=0, max=100, help="Fail when less than this % of the rules, indicators and modifiers "
-                                               "is exercised. Default: the ruleset's min_test_coverage.")] = None,
+    directory: Annotated[
+        Path | None, typer.Argument(help="Policy folder whose rules/tests/ to run; default: the project's own.")
+    ] = None,
+    min_coverage: Annotated[
+        float | None,
+        typer.Option(
+            "--min-coverage",
+            min=0,
+            max=100,
+            help="Fail when less than this % of the rules, indicators and modifiers "
+            "is exercised. Default: the ruleset's min_test_coverage.",
+        ),
+    ] = None,
     engine: EngineName = "durable",
     referrals: Referrals = None,
 ) -> None:
@@ -99,8 +118,11 @@ def test(
     if min_coverage is not None and checked.coverage.percent < min_coverage:
         raise fail(f"coverage {checked.coverage.percent:.1f}% is below --min-coverage {min_coverage:g}%", 1)
     if min_coverage is None and checked.coverage.percent < policy.rules.min_test_coverage:
-        raise fail(f"coverage {checked.coverage.percent:.1f}% is below the {policy.rules.min_test_coverage:g}% "
-                   "this ruleset requires (min_test_coverage in rules/ruleset.yaml)", 1)
+        raise fail(
+            f"coverage {checked.coverage.percent:.1f}% is below the {policy.rules.min_test_coverage:g}% "
+            "this ruleset requires (min_test_coverage in rules/ruleset.yaml)",
+            1,
+        )
 
 
 def _referrals(requested: int | None) -> int:
@@ -130,8 +152,9 @@ def diff(
 
 def publish(
     directory: Annotated[Path, typer.Argument(help="The policy folder to publish.")],
-    by: Annotated[str, typer.Option("--by", help="Who is publishing (recorded in the audit log).",
-                                    callback=recorded_name)],
+    by: Annotated[
+        str, typer.Option("--by", help="Who is publishing (recorded in the audit log).", callback=recorded_name)
+    ],
     engine: EngineName = "durable",
     referrals: Referrals = None,
 ) -> None:
@@ -143,14 +166,17 @@ def publish(
     policy = policy_from(directory)
     try:
         project = policy_from(None)  # the project's own rules, which every instance installs by default
-        published = publish_ruleset(audit_store(create=True), policy, by, engine, {project.version: project.sha256},
-                                    _referrals(referrals))
+        published = publish_ruleset(
+            audit_store(create=True), policy, by, engine, {project.version: project.sha256}, _referrals(referrals)
+        )
     except (PublishRefused, RulesetConflict, PolicyInvalid) as error:
         raise fail(str(error), 1) from None
     if published.event is None:
         typer.echo(f"ruleset {policy.version} (sha256 {policy.sha256[:12]}…) was already published: nothing to do")
         return
-    typer.echo(f"published ruleset {policy.version} (sha256 {policy.sha256[:12]}…), in force from "
-               f"{policy.rules.effective_from}: {published.tests_passed} rule tests passed, "
-               f"{published.coverage.percent:.0f}% coverage, {published.invariants.invariants} safeguarding invariants "
-               f"held; audit event {published.event.seq}")
+    typer.echo(
+        f"published ruleset {policy.version} (sha256 {policy.sha256[:12]}…), in force from "
+        f"{policy.rules.effective_from}: {published.tests_passed} rule tests passed, "
+        f"{published.coverage.percent:.0f}% coverage, {published.invariants.invariants} safeguarding invariants "
+        f"held; audit event {published.event.seq}"
+    )

@@ -22,7 +22,9 @@ from triage.settings import SETTINGS_HANDOFF
 
 
 def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (0.0.0.0 for every interface).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (share one database).")] = 1,
     rules: RulesDirs = None,
@@ -50,12 +52,26 @@ def serve(
         read_or_create_key(settings.session_key_path, "session key")
     except KeyFileProblem as error:
         raise fail(str(error), EXIT_INVALID_INPUT) from None
-    typer.echo(f"triage serve: http://{host}:{port} (API docs at /docs), {workers} worker(s); audit log "
-               f"{where(settings.audit_url)}; data folder {settings.data_dir}; {versions_today(versions)}", err=True)
+    typer.echo(
+        f"triage serve: http://{host}:{port} (API docs at /docs), {workers} worker(s); audit log "
+        f"{where(settings.audit_url)}; data folder {settings.data_dir}; {versions_today(versions)}",
+        err=True,
+    )
     # every worker process builds its app from exactly these settings (the options applied), handed
     # over whole: the one way settings reach a process other than reading TRIAGE_* itself
-    serving = settings.model_copy(update={"engine": engine, "rules_dirs": [folder.resolve() for folder in rules]
-                                          if rules else settings.rules_dirs})
+    serving = settings.model_copy(
+        update={
+            "engine": engine,
+            "rules_dirs": [folder.resolve() for folder in rules] if rules else settings.rules_dirs,
+        }
+    )
     os.environ[SETTINGS_HANDOFF] = serving.model_dump_json()
-    uvicorn.run("triage.app:worker_app", factory=True, host=host, port=port, workers=workers,
-                access_log=False, log_level="warning")
+    uvicorn.run(
+        "triage.app:worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+    )

@@ -36,16 +36,28 @@ def _from_file(source: Path, unreadable: Counter[str]) -> Iterator[Past]:
 
 def simulate(
     candidate: Annotated[Path, typer.Option("--candidate", help="The proposed policy folder.")],
-    source: Annotated[Path | None, typer.Option("--input", help="Referrals as JSONL; default: the referrals "
-                                                   "in the audit log, compared with their recorded decisions.",
-                                                   exists=True, dir_okay=False)] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Audit log only: referrals decided on or after "
-                                                 "this UTC day (YYYY-MM-DD).")] = None,
-    baseline: Annotated[Path | None, typer.Option("--baseline", help="With --input: the policy to compare "
-                                                     "against; default: the project's own.")] = None,
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            "--input",
+            help="Referrals as JSONL; default: the referrals in the audit log, compared with their recorded decisions.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Audit log only: referrals decided on or after this UTC day (YYYY-MM-DD)."),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="With --input: the policy to compare against; default: the project's own."),
+    ] = None,
     engine: Annotated[str, typer.Option("--engine", help="python (default: fastest) or durable.")] = "python",
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Processes; default: one per CPU.")] = None,
-    sample: Annotated[int, typer.Option("--sample", min=0, help="Changed referrals to show with both explanations.")] = 10,
+    sample: Annotated[
+        int, typer.Option("--sample", min=0, help="Changed referrals to show with both explanations.")
+    ] = 10,
     json_out: Annotated[OutputFile, typer.Option("--json", help="Write the whole report as JSON here.")] = None,
     csv_out: Annotated[OutputFile, typer.Option("--csv", help="Write team workload before/after as CSV here.")] = None,
     html_out: Annotated[OutputFile, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
@@ -54,17 +66,23 @@ def simulate(
     each team's workload, and a sample of changed referrals with both explanations."""
     check_engine(engine)
     if source is not None and since is not None:
-        raise fail("--since reads the audit log; with --input, give a file holding the referrals wanted", EXIT_INVALID_INPUT)
+        raise fail(
+            "--since reads the audit log; with --input, give a file holding the referrals wanted", EXIT_INVALID_INPUT
+        )
     if source is None and baseline is not None:
-        raise fail("--baseline applies with --input; the audit log is compared with the decisions it recorded",
-                   EXIT_INVALID_INPUT)
+        raise fail(
+            "--baseline applies with --input; the audit log is compared with the decisions it recorded",
+            EXIT_INVALID_INPUT,
+        )
     first_day = None if since is None else day("--since", since)
     new_policy = policy_from(candidate)
     old_policy = policy_from(baseline)
     unreadable: Counter[str] = Counter()
     items = _from_file(source, unreadable) if source else from_audit_log(audit_store(), first_day, unreadable)
-    labels = {"baseline": f"ruleset {old_policy.version}" if source else "the decisions recorded in the audit log",
-              "candidate": f"{new_policy.version} ({candidate})"}
+    labels = {
+        "baseline": f"ruleset {old_policy.version}" if source else "the decisions recorded in the audit log",
+        "candidate": f"{new_policy.version} ({candidate})",
+    }
     summary = Summary(sample_size=sample)
     chunks = run_simulation(items, old_policy.root if source else None, new_policy.root, engine, workers)
     bar = typer.progressbar(length=0, label="Simulating", file=sys.stderr) if sys.stderr.isatty() else nullcontext()
@@ -76,7 +94,10 @@ def simulate(
     summary.not_simulated(unreadable)
     data = as_data(summary, capacity(new_policy), labels)
     typer.echo(as_text(data))
-    for path, writer in ((json_out, lambda out: write_json(data, out)), (csv_out, lambda out: write_csv(data, out)),
-                         (html_out, lambda out: out.write(as_html(data)))):
+    for path, writer in (
+        (json_out, lambda out: write_json(data, out)),
+        (csv_out, lambda out: write_csv(data, out)),
+        (html_out, lambda out: out.write(as_html(data))),
+    ):
         if path is not None:
             write_output(path, writer)

@@ -30,8 +30,9 @@ def create(
     username: Annotated[str, typer.Option("--username", help="What they sign in with: lower-case, e.g. a.patel")],
     name: Annotated[str, typer.Option("--name", help="Their name, as recorded with their overrides.")],
     role: Annotated[Role, typer.Option("--role", help=f"One of: {', '.join(r.value for r in STAFF_ROLES)}.")],
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard "
-                                                 "input instead of asking for it.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input instead of asking for it.")
+    ] = False,
 ) -> None:
     """Create a staff account; the password is asked for (twice, not shown) and kept only as a hash."""
     try:
@@ -45,8 +46,10 @@ def create(
 def list_staff() -> None:
     """Every account (never passwords), with when it was created and disabled."""
     for user in _staff().list():
-        typer.echo(f"{user.username:<24}{user.name:<28}{user.role.value:<13}{user.created_at[:19]:<22}"
-                   f"{(user.disabled_at or '-')[:19]}")
+        typer.echo(
+            f"{user.username:<24}{user.name:<28}{user.role.value:<13}{user.created_at[:19]:<22}"
+            f"{(user.disabled_at or '-')[:19]}"
+        )
 
 
 @staff_app.command("disable")

@@ -21,8 +21,9 @@ class TooFewDraws(ValueError):
     """A Monte Carlo asked for with fewer draws than can say anything about a range."""
 
 
-def appraise_cohort(data: CostData, cohort: Cohort, policy: Policy, draws: int | None = None,
-                    seed: int | None = None) -> dict[str, Any]:
+def appraise_cohort(
+    data: CostData, cohort: Cohort, policy: Policy, draws: int | None = None, seed: int | None = None
+) -> dict[str, Any]:
     """The report's data for ``cohort``; ``draws=0`` leaves the Monte Carlo out (the settings'
     number of draws otherwise). Raises NothingToAppraise or TooFewDraws, whose messages say why."""
     if draws is not None and 0 < draws < MIN_DRAWS:
@@ -30,8 +31,10 @@ def appraise_cohort(data: CostData, cohort: Cohort, policy: Policy, draws: int |
     base = appraise(data, cohort)
     if not base.cost:
         routes = ", ".join(sorted(data.data.appraisal.engagement))
-        raise NothingToAppraise(f"no family in the cohort is on a key working route ({routes}): "
-                                "there is no cost of key working to weigh the benefits against")
+        raise NothingToAppraise(
+            f"no family in the cohort is on a key working route ({routes}): "
+            "there is no cost of key working to weigh the benefits against"
+        )
     names = {service.id: service.name for service in policy.catalogue.services}
     simulated = None if draws == 0 else monte_carlo(data, cohort, draws, seed)
     return as_data(data, base, one_way(data, cohort), simulated, names)

@@ -89,11 +89,17 @@ def scenario_cohort(path: Path, policy: Policy) -> Cohort:
     if source is not None and not isinstance(source.data, dict):
         problems.append(source.problem((), "a scenario file is a mapping with a `scenario:` section"))
     elif source is not None and "scenario" not in source.data:
-        problems.append(source.problem(("scenario",), "required key is missing: a scenario file has a `scenario:` section"))
-        problems += [source.problem((key,), "unknown key (the scenario's keys go under `scenario:`)") for key in source.data]
+        problems.append(
+            source.problem(("scenario",), "required key is missing: a scenario file has a `scenario:` section")
+        )
+        problems += [
+            source.problem((key,), "unknown key (the scenario's keys go under `scenario:`)") for key in source.data
+        ]
     if problems or source is None:
         raise InvalidScenario(problems)
-    scenario_file = validate_folder(ScenarioFile, path.name, source.data, {key: source for key in source.data}, problems)
+    scenario_file = validate_folder(
+        ScenarioFile, path.name, source.data, {key: source for key in source.data}, problems
+    )
     if scenario_file is None:
         raise InvalidScenario(problems)
     mistakes = unknown_names(scenario_file.scenario, policy)
@@ -110,9 +116,14 @@ def unknown_names(scenario: Scenario, policy: Policy) -> list[tuple[tuple[str | 
     for index, group in enumerate(scenario.groups):
         if group.route not in services:
             mistakes.append((("groups", index, "route"), f"{group.route!r} is not a route in the catalogue"))
-        mistakes += [(("groups", index, "problems", number),
-                      f"unknown headline problem {problem!r} (the ruleset's: {', '.join(sorted(known))})")
-                     for number, problem in enumerate(group.problems) if problem not in known]
+        mistakes += [
+            (
+                ("groups", index, "problems", number),
+                f"unknown headline problem {problem!r} (the ruleset's: {', '.join(sorted(known))})",
+            )
+            for number, problem in enumerate(group.problems)
+            if problem not in known
+        ]
     return mistakes
 
 

@@ -74,8 +74,13 @@ def load_cost_data(policy: Policy, path: Path | None = None) -> CostData:
     if problems:
         raise CostDataInvalid(problems)
     costs = {s.id: s.unit_cost_gbp for s in policy.catalogue.services if s.unit_cost_gbp is not None}
-    return CostData(folder, data, sha256_text(canonical(merged)),
-                    {route: costs[route] for route in data.appraisal.engagement}, policy.version)
+    return CostData(
+        folder,
+        data,
+        sha256_text(canonical(merged)),
+        {route: costs[route] for route in data.appraisal.engagement},
+        policy.version,
+    )
 
 
 class _Checker:
@@ -135,12 +140,17 @@ class _Checker:
             if service is None:
                 self.flag(("appraisal", "engagement", route), f"{route!r} is not a service in the catalogue")
             elif service.kind != "service":
-                self.flag(("appraisal", "engagement", route), f"{route!r} is an outcome, not a service that works with families")
+                self.flag(
+                    ("appraisal", "engagement", route),
+                    f"{route!r} is an outcome, not a service that works with families",
+                )
             elif service.unit_cost_gbp is None:
                 self.flag(("appraisal", "engagement", route), f"the catalogue gives no unit_cost_gbp for {route!r}")
         if set(appraisal.funders) != set(appraisal.engagement):
-            self.flag(("appraisal", "funders"), "name who funds each route in engagement, and only those: "
-                      f"{', '.join(sorted(appraisal.engagement))}")
+            self.flag(
+                ("appraisal", "funders"),
+                f"name who funds each route in engagement, and only those: {', '.join(sorted(appraisal.engagement))}",
+            )
         for route, shares in appraisal.funders.items():
             for agency in shares:
                 self._agency(("appraisal", "funders", route, agency), agency)
@@ -155,15 +165,22 @@ class _Checker:
         for index, outcome in enumerate(self.data.outcomes):
             where: tuple[Any, ...] = ("outcomes", index)
             if outcome.problem not in problems:
-                self.flag((*where, "problem"), f"unknown headline problem {outcome.problem!r} "
-                          f"(the ruleset's: {', '.join(sorted(problems))})")
+                self.flag(
+                    (*where, "problem"),
+                    f"unknown headline problem {outcome.problem!r} (the ruleset's: {', '.join(sorted(problems))})",
+                )
             if outcome.unit_cost not in codes:
                 self.flag((*where, "unit_cost"), f"no unit cost has the code {outcome.unit_cost!r}")
             if outcome.evidence_grade not in grades:
                 self.flag((*where, "evidence_grade"), f"no optimism bias is set for grade {outcome.evidence_grade}")
             if outcome.profile is not None and len(outcome.profile) != self.data.appraisal.horizon_years:
-                self.flag((*where, "profile"), f"profile has {len(outcome.profile)} years; give one share for each of "
-                          f"the {self.data.appraisal.horizon_years} years of the horizon (0 where there is no benefit)")
+                self.flag(
+                    (*where, "profile"),
+                    f"profile has {len(outcome.profile)} years; give one share for each of "
+                    f"the {self.data.appraisal.horizon_years} years of the horizon (0 where there is no benefit)",
+                )
             for route in outcome.effect:
                 if route not in self.data.appraisal.engagement:
-                    self.flag((*where, "effect", route), f"{route!r} is not a key working route in appraisal.engagement")
+                    self.flag(
+                        (*where, "effect", route), f"{route!r} is not a key working route in appraisal.engagement"
+                    )

@@ -110,8 +110,11 @@ class Result:
     flows: tuple[Flow, ...]
 
     def total(self, kind: str, present: bool = True, agency: str | None = None) -> float:
-        return sum(f.present_value if present else f.amount for f in self.flows
-                   if f.kind == kind and (agency is None or f.agency == agency))
+        return sum(
+            f.present_value if present else f.amount
+            for f in self.flows
+            if f.kind == kind and (agency is None or f.agency == agency)
+        )
 
     @cached_property
     def cost(self) -> float:
@@ -174,13 +177,23 @@ class Result:
         rows: list[dict[str, float | str | None]] = []
         for agency in agencies:
             fiscal = self.total("fiscal", agency=agency)
-            cashable = sum(f.present_value for f in self.flows if f.kind == "fiscal" and f.agency == agency and f.cashable)
+            cashable = sum(
+                f.present_value for f in self.flows if f.kind == "fiscal" and f.agency == agency and f.cashable
+            )
             share = fiscal / fiscal_total if fiscal_total else None
             pays = self.total("cost", agency=agency)
-            rows.append({"agency": agency, "pays_now": pays, "fiscal_benefit": fiscal, "cashable": cashable,
-                         "non_cashable": fiscal - cashable, "benefit_share": share,
-                         "proposed_contribution": None if share is None else share * self.cost,
-                         "net_now": fiscal - pays})
+            rows.append(
+                {
+                    "agency": agency,
+                    "pays_now": pays,
+                    "fiscal_benefit": fiscal,
+                    "cashable": cashable,
+                    "non_cashable": fiscal - cashable,
+                    "benefit_share": share,
+                    "proposed_contribution": None if share is None else share * self.cost,
+                    "net_now": fiscal - pays,
+                }
+            )
         return rows
 
 
@@ -193,8 +206,12 @@ def appraise(data: CostData, cohort: Cohort, levers: Levers = Levers()) -> Resul
     """The appraisal of ``cohort`` under the data's assumptions, changed by ``levers``."""
     settings = data.data.appraisal
     rate = settings.discount_rate if levers.discount_rate is None else levers.discount_rate
-    lines = tuple(line for outcome in data.data.outcomes for route in outcome.effect
-                  if (line := _benefit_line(data, cohort, outcome, route, levers)) is not None)
+    lines = tuple(
+        line
+        for outcome in data.data.outcomes
+        for route in outcome.effect
+        if (line := _benefit_line(data, cohort, outcome, route, levers)) is not None
+    )
     flows = [*_cost_flows(data, cohort, rate), *_benefit_flows(lines, settings.horizon_years, rate)]
     return Result(cohort, settings.price_year, rate, settings.horizon_years, lines, tuple(flows))
 
@@ -228,13 +245,36 @@ def _benefit_line(data: CostData, cohort: Cohort, outcome: Outcome, route: str, 
     attributed = net * outcome.attribution
     per_event = cost.value * uprating * outcome.units_per_event * levers.unit_costs
     before_bias = attributed * per_event
-    parts = tuple(Part(b.agency, b.kind, b.cashable, b.amount / cost.value if cost.value else 0.0)
-                  for b in cost.bearers())
-    return BenefitLine(outcome.id, outcome.description, route, outcome.problem, families, engagement, engaged,
-                       outcome.baseline_rate, effect, gross, deadweight, net, outcome.attribution, attributed,
-                       cost.code, cost.value, cost.price_year, uprating, outcome.units_per_event, per_event,
-                       before_bias, bias, before_bias * (1 - bias),
-                       tuple(outcome.profile or data.data.appraisal.profile), parts)
+    parts = tuple(
+        Part(b.agency, b.kind, b.cashable, b.amount / cost.value if cost.value else 0.0) for b in cost.bearers()
+    )
+    return BenefitLine(
+        outcome.id,
+        outcome.description,
+        route,
+        outcome.problem,
+        families,
+        engagement,
+        engaged,
+        outcome.baseline_rate,
+        effect,
+        gross,
+        deadweight,
+        net,
+        outcome.attribution,
+        attributed,
+        cost.code,
+        cost.value,
+        cost.price_year,
+        uprating,
+        outcome.units_per_event,
+        per_event,
+        before_bias,
+        bias,
+        before_bias * (1 - bias),
+        tuple(outcome.profile or data.data.appraisal.profile),
+        parts,
+    )
 
 
 def _benefit_flows(lines: tuple[BenefitLine, ...], horizon: int, rate: float) -> list[Flow]:
@@ -245,8 +285,10 @@ def _benefit_flows(lines: tuple[BenefitLine, ...], horizon: int, rate: float) ->
             value = line.value_in_year(year)
             for part in line.parts:
                 merged[year, part.kind, part.agency, part.cashable, line.route] += value * part.share
-    return [Flow(year, kind, agency, cashable, amount, amount * discount_factor(rate, year), route)
-            for (year, kind, agency, cashable, route), amount in sorted(merged.items(), key=_flow_order)]
+    return [
+        Flow(year, kind, agency, cashable, amount, amount * discount_factor(rate, year), route)
+        for (year, kind, agency, cashable, route), amount in sorted(merged.items(), key=_flow_order)
+    ]
 
 
 def _flow_order(item: tuple[tuple[int, str, str | None, bool, str], float]) -> tuple[int, str, str, bool, str]:

@@ -40,7 +40,9 @@ class Bearer(Spec):
         if self.kind == "fiscal" and self.agency is None:
             raise ValueError("a fiscal value needs the agency that bears it")
         if self.kind != "fiscal" and (self.agency is not None or self.cashable):
-            raise ValueError(f"a {self.kind} value belongs to no agency and is not cashable: leave out agency and cashable")
+            raise ValueError(
+                f"a {self.kind} value belongs to no agency and is not cashable: leave out agency and cashable"
+            )
         return self
 
 
@@ -68,7 +70,9 @@ class UnitCost(Spec):
         if self.split is not None and single:
             raise ValueError("give either agency/kind/cashable or a split, not both")
         if self.split is not None and abs(sum(b.amount for b in self.split) - self.value) > 0.5:
-            raise ValueError(f"the split adds up to {sum(b.amount for b in self.split):,.2f}, not the value {self.value:,.2f}")
+            raise ValueError(
+                f"the split adds up to {sum(b.amount for b in self.split):,.2f}, not the value {self.value:,.2f}"
+            )
         if self.split is None and self.kind is None:
             raise ValueError("kind is required (fiscal, economic or social)")
         if self.split is None:
@@ -124,8 +128,10 @@ class OptimismBias(Spec):
 
 
 _MULTIPLIER = (0.0, float("inf"), "a multiplier of 0 or more")
-_ONE_WAY_BOUNDS = {"optimism_bias": (0.0, 1.0, "a share from 0 to 1"),
-                   "discount_rate": (0.0, 0.99, "a rate from 0 to 0.99")}
+_ONE_WAY_BOUNDS = {
+    "optimism_bias": (0.0, 1.0, "a share from 0 to 1"),
+    "discount_rate": (0.0, 0.99, "a rate from 0 to 0.99"),
+}
 
 
 class OneWay(Spec):
@@ -180,8 +186,10 @@ class Appraisal(Spec):
     @model_validator(mode="after")
     def _profile_covers_the_horizon(self) -> Appraisal:
         if len(self.profile) != self.horizon_years:
-            raise ValueError(f"profile has {len(self.profile)} years; give one share for each of the "
-                             f"{self.horizon_years} years of horizon_years (0 where there is no benefit)")
+            raise ValueError(
+                f"profile has {len(self.profile)} years; give one share for each of the "
+                f"{self.horizon_years} years of horizon_years (0 where there is no benefit)"
+            )
         return self
 
 

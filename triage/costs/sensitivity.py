@@ -49,8 +49,10 @@ class MonteCarloResult:
 
 def one_way(data: CostData, cohort: Cohort) -> list[OneWayResult]:
     """Each sensitivity line in the appraisal settings, at its low and high value."""
-    return [OneWayResult(test.label, _case(data, cohort, test, "low"), _case(data, cohort, test, "high"))
-            for test in data.data.appraisal.sensitivity]
+    return [
+        OneWayResult(test.label, _case(data, cohort, test, "low"), _case(data, cohort, test, "high"))
+        for test in data.data.appraisal.sensitivity
+    ]
 
 
 def _case(data: CostData, cohort: Cohort, test: OneWay, end: str) -> Case:
@@ -70,8 +72,10 @@ def _levers(data: CostData, test: OneWay, end: str) -> tuple[Levers, str]:
         return Levers(effect={o.id: value for o in outcomes}), f"x{value:g}"
     if test.parameter == "engagement":
         capped = any(share * value > 1 for share in data.data.appraisal.engagement.values())
-        return (Levers(engagement={route: value for route in data.data.appraisal.engagement}),
-                f"x{value:g}" + (" (at most 100%)" if capped else ""))
+        return (
+            Levers(engagement={route: value for route in data.data.appraisal.engagement}),
+            f"x{value:g}" + (" (at most 100%)" if capped else ""),
+        )
     if test.parameter == "unit_costs":
         return Levers(unit_costs=value), f"x{value:g}"
     if test.parameter == "optimism_bias":
@@ -92,21 +96,27 @@ def monte_carlo(data: CostData, cohort: Cohort, draws: int | None = None, seed: 
         result = appraise(data, cohort, _draw(data, rng))
         fiscal.append(result.ratio("fiscal") or 0.0)
         economic.append(result.ratio("economic") or 0.0)
-    return MonteCarloResult(draws, seed, _spread(fiscal), _spread(economic),
-                            sum(ratio > 1 for ratio in fiscal) / draws)
+    return MonteCarloResult(draws, seed, _spread(fiscal), _spread(economic), sum(ratio > 1 for ratio in fiscal) / draws)
 
 
 def _draw(data: CostData, rng: random.Random) -> Levers:
     settings = data.data.appraisal.monte_carlo
     outcomes = sorted(data.data.outcomes, key=lambda o: o.id)  # a fixed order: draws must not depend on file order
-    return Levers(effect={o.id: rng.uniform(*settings.effect) for o in outcomes},
-                  deadweight={o.id: rng.triangular(o.deadweight_range[0], o.deadweight_range[1], o.deadweight)
-                              for o in outcomes},
-                  engagement={route: rng.uniform(*settings.engagement) for route in sorted(data.data.appraisal.engagement)})
+    return Levers(
+        effect={o.id: rng.uniform(*settings.effect) for o in outcomes},
+        deadweight={o.id: rng.triangular(o.deadweight_range[0], o.deadweight_range[1], o.deadweight) for o in outcomes},
+        engagement={route: rng.uniform(*settings.engagement) for route in sorted(data.data.appraisal.engagement)},
+    )
 
 
 def _spread(values: list[float]) -> dict[str, float]:
     # 5% steps: cuts[0] is p5, cuts[18] p95 (quantiles needs two values; one draw is its own spread)
     cuts = statistics.quantiles(values, n=20, method="inclusive") if len(values) > 1 else values * 19
-    return {"p5": cuts[0], "p50": statistics.median(values), "p95": cuts[18],
-            "mean": statistics.fmean(values), "min": min(values), "max": max(values)}
+    return {
+        "p5": cuts[0],
+        "p50": statistics.median(values),
+        "p95": cuts[18],
+        "mean": statistics.fmean(values),
+        "min": min(values),
+        "max": max(values),
+    }

@@ -30,7 +30,8 @@ from sqlalchemy import (
 metadata = MetaData()
 
 events = Table(
-    "audit_events", metadata,
+    "audit_events",
+    metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("event_id", String(64), nullable=False, unique=True),
     Column("kind", String(32), nullable=False),
@@ -49,14 +50,16 @@ Index("ix_audit_events_decision_id", events.c.decision_id)
 Index("ix_audit_events_kind", events.c.kind)
 
 payloads = Table(
-    "audit_payloads", metadata,
+    "audit_payloads",
+    metadata,
     Column("sha256", String(64), primary_key=True),
     Column("stored_at", String(40), nullable=False),
     Column("body", Text, nullable=False),
 )
 
 rulesets = Table(
-    "audit_rulesets", metadata,
+    "audit_rulesets",
+    metadata,
     Column("sha256", String(64), primary_key=True),
     Column("version", String(64), nullable=False),
     Column("stored_at", String(40), nullable=False),
@@ -64,7 +67,8 @@ rulesets = Table(
 )
 
 decisions = Table(
-    "audit_decisions", metadata,
+    "audit_decisions",
+    metadata,
     Column("decision_id", String(64), primary_key=True),
     Column("seq", BigInteger, ForeignKey("audit_events.seq"), nullable=False, unique=True),
     Column("caller", String(128), nullable=False),
@@ -81,7 +85,8 @@ Index("ix_audit_decisions_respond_by", decisions.c.respond_by)
 Index("ix_audit_decisions_decided_at", decisions.c.decided_at)
 
 api_keys = Table(
-    "api_keys", metadata,
+    "api_keys",
+    metadata,
     Column("key_id", String(32), primary_key=True),
     Column("name", String(128), nullable=False),  # the caller recorded in the audit log
     Column("role", String(32), nullable=False),
@@ -92,7 +97,8 @@ api_keys = Table(
 )
 
 staff_users = Table(
-    "staff_users", metadata,
+    "staff_users",
+    metadata,
     Column("username", String(64), primary_key=True),
     Column("name", String(128), nullable=False),
     Column("role", String(32), nullable=False),
@@ -106,7 +112,8 @@ staff_users = Table(
 # failed sign-ins per account name (an HMAC of the name as typed, never the name itself: it may be a
 # mistyped password); times are seconds since the epoch. Not part of the audit log: rows change and go.
 sign_in_failures = Table(
-    "sign_in_failures", metadata,
+    "sign_in_failures",
+    metadata,
     Column("account", String(64), primary_key=True),
     Column("failures", Integer, nullable=False),
     Column("last_failed_at", Float, nullable=False),

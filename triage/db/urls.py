@@ -20,8 +20,12 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from triage.db.migrate import current_revision
 
 # what a URL may start with -> the SQLAlchemy driver used for it
-_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg",
-            "postgresql+psycopg": "postgresql+psycopg", "sqlite": "sqlite"}
+_DRIVERS = {
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+    "sqlite": "sqlite",
+}
 CONNECT_TIMEOUT_SECONDS = 10  # a host that drops packets is reported in seconds, not after minutes
 _EXPECTED = "expected postgresql://USER:PASSWORD@HOST:5432/DBNAME (or postgres://…) or sqlite:///PATH"
 # what a driver's message says -> what the operator should check
@@ -62,8 +66,10 @@ def _parsed(url: str) -> URL:
         raise DatabaseUnavailable(f"the audit database URL {masked(url)!r} is not a URL; {_EXPECTED}") from None
     driver = _DRIVERS.get(parsed.drivername)
     if driver is None:
-        raise DatabaseUnavailable(f"the audit database URL {masked(url)} starts with an unknown scheme "
-                                  f"{parsed.drivername + '://'!r}; {_EXPECTED}")
+        raise DatabaseUnavailable(
+            f"the audit database URL {masked(url)} starts with an unknown scheme "
+            f"{parsed.drivername + '://'!r}; {_EXPECTED}"
+        )
     return parsed.set(drivername=driver)
 
 

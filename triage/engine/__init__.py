@@ -59,8 +59,14 @@ class Engine:
         compiled, backend, _ = self._active  # one read: a concurrent swap never mixes versions
         started = time.perf_counter()
         decision = decide(compiled, backend, referral, decided_at)
-        log.info("decision", referral_id=decision.referral_id, decision_id=decision.decision_id,
-                 route=decision.route, matched_rule=decision.matched_rule,
-                 ruleset_version=compiled.version, engine=backend.name,
-                 duration_ms=round((time.perf_counter() - started) * 1000, 3))
+        log.info(
+            "decision",
+            referral_id=decision.referral_id,
+            decision_id=decision.decision_id,
+            route=decision.route,
+            matched_rule=decision.matched_rule,
+            ruleset_version=compiled.version,
+            engine=backend.name,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+        )
         return decision

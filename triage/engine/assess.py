@@ -34,8 +34,12 @@ def assess(policy: CompiledPolicy, hits: Hits) -> Assessment:
 
 def summary_fact(policy: CompiledPolicy, facts: FactSet, hits: Hits, assessment: Assessment) -> Fact:
     """The household fact plus what routing needs: counts, score and one flag per lifted ``exists``."""
-    summary = {**facts.household, "kind": "summary", PROBLEMS_MET: len(assessment.problems),
-               NEED_SCORE: assessment.need_score}
+    summary = {
+        **facts.household,
+        "kind": "summary",
+        PROBLEMS_MET: len(assessment.problems),
+        NEED_SCORE: assessment.need_score,
+    }
     for route in policy.routes:
         for test_id, _ in route.exists_tests:
             summary[fact_key(test_id)] = test_id in hits

@@ -173,19 +173,30 @@ class _Compiler:
         indicators = tuple(self._indicator(p, x) for p in rules.problems for x in p.indicators)
         modifiers = tuple(
             ModifierRule(self._test(f"modifier.{m.id}", m), m.id, m.points, self._cite(m), m.reason)
-            for m in rules.need_score.modifiers)
-        needs = tuple(SpecialistNeed(self._test(f"specialist.{i}.{n.service}", n), n.service)
-                      for i, n in enumerate(rules.specialist_needs))
-        also = tuple(AlsoReferRule(self._test(f"also_refer.{r.id}", r), r.id, r.service, r.reason)
-                     for r in rules.also_refer.rules)
+            for m in rules.need_score.modifiers
+        )
+        needs = tuple(
+            SpecialistNeed(self._test(f"specialist.{i}.{n.service}", n), n.service)
+            for i, n in enumerate(rules.specialist_needs)
+        )
+        also = tuple(
+            AlsoReferRule(self._test(f"also_refer.{r.id}", r), r.id, r.service, r.reason)
+            for r in rules.also_refer.rules
+        )
         routes = tuple(self._route(r) for r in rules.routing)
         cal = rules.calendar
         return CompiledPolicy(
-            version=rules.version, sha256=self.policy.sha256, tests=tuple(self.tests),
-            problems={p.id: p.label for p in rules.problems}, indicators=indicators,
-            points_per_problem=rules.need_score.points_per_problem, modifiers=modifiers,
-            specialist_needs=needs, also_refer=also,
-            also_refer_except=frozenset(rules.also_refer.except_routes), routes=routes,
+            version=rules.version,
+            sha256=self.policy.sha256,
+            tests=tuple(self.tests),
+            problems={p.id: p.label for p in rules.problems},
+            indicators=indicators,
+            points_per_problem=rules.need_score.points_per_problem,
+            modifiers=modifiers,
+            specialist_needs=needs,
+            also_refer=also,
+            also_refer_except=frozenset(rules.also_refer.except_routes),
+            routes=routes,
             working_days={p.id: p.working_days for p in rules.priorities},
             calendar=WorkingCalendar(cal.country, cal.subdivisions, cal.timezone),
             district_locality={d: loc.id for loc in catalogue.localities for d in loc.districts},
@@ -197,8 +208,14 @@ class _Compiler:
             household_fields=self._fields_read("household", HOUSEHOLD_FIELDS, indicators, routes=routes),
         )
 
-    def _fields_read(self, scope: Scope, known: dict[str, type], indicators: tuple[IndicatorRule, ...],
-                     always: tuple[str, ...] = (), routes: tuple[RouteRule, ...] = ()) -> tuple[FieldGroup, ...]:
+    def _fields_read(
+        self,
+        scope: Scope,
+        known: dict[str, type],
+        indicators: tuple[IndicatorRule, ...],
+        always: tuple[str, ...] = (),
+        routes: tuple[RouteRule, ...] = (),
+    ) -> tuple[FieldGroup, ...]:
         """The model fields whose values some test, routing rule or evidence line reads."""
         keys = {key for test in self.tests if test.scope == scope for key in _keys(test.expr)}
         keys |= {key for route in routes for key in _keys(route.expr)}
@@ -214,8 +231,14 @@ class _Compiler:
     def _indicator(self, problem: schema.Problem, indicator: schema.Indicator) -> IndicatorRule:
         test = self._test(f"indicator.{problem.id}.{indicator.id}", indicator)
         evidence = indicator.evidence_field or first_field(indicator.condition)
-        return IndicatorRule(test, problem.id, indicator.id, fact_key(evidence) if evidence else None,
-                             self._cite(indicator), indicator.reason)
+        return IndicatorRule(
+            test,
+            problem.id,
+            indicator.id,
+            fact_key(evidence) if evidence else None,
+            self._cite(indicator),
+            indicator.reason,
+        )
 
     def _cite(self, test: schema.MemberTest) -> str | None:
         """The definition a piece of evidence cites: the first one its test names, else its ``who``."""
@@ -248,8 +271,9 @@ class _Compiler:
     def _route(self, rule: schema.RoutingRule) -> RouteRule:
         lifted: list[tuple[str, bool]] = []
         expr = self._nnf(self._lift(rule.condition, rule.id, lifted), negate=False) if rule.condition else TRUE
-        return RouteRule(rule.id, expr, tuple(lifted), rule.route, rule.fallback, rule.priority,
-                         rule.reason, rule.fallback_reason)
+        return RouteRule(
+            rule.id, expr, tuple(lifted), rule.route, rule.fallback, rule.priority, rule.reason, rule.fallback_reason
+        )
 
     def _lift(self, condition: Condition, rule_id: str, lifted: list[tuple[str, bool]]) -> Condition:
         """Replace each ``exists`` with a flag compare, registering the member test behind it."""

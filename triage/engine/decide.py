@@ -46,8 +46,10 @@ class _Explainer:
         if member_id is None:
             return self.policy.wording.household
         member = self.members[member_id]
-        return render(self.policy.wording.member, {"role": self.policy.wording.roles[member["role"]],
-                                                   "id": member_id, "age": member["age"]})
+        return render(
+            self.policy.wording.member,
+            {"role": self.policy.wording.roles[member["role"]], "id": member_id, "age": member["age"]},
+        )
 
     def names(self, ids: set[str | None]) -> str:
         return ", ".join(self.name(m) for m in self.ordered(ids))
@@ -70,8 +72,9 @@ class _Scorer:
         return summary_fact(self.policy, self.facts, hits, self.assessment)
 
 
-def decide(policy: CompiledPolicy, backend: Backend, referral: Referral,
-           decided_at: datetime | None = None) -> Decision:
+def decide(
+    policy: CompiledPolicy, backend: Backend, referral: Referral, decided_at: datetime | None = None
+) -> Decision:
     """Decide one validated referral. Pure apart from ``decision_id`` and ``decided_at``."""
     facts = build_facts(referral, policy)
     scorer = _Scorer(policy, facts)
@@ -85,24 +88,44 @@ def decide(policy: CompiledPolicy, backend: Backend, referral: Referral,
     locality = facts.locality if route.service in policy.locality_routes else None
     also = _also_refer(policy, hits, route.service)
     evidence, indicator_reasons = _indicator_evidence(policy, hits, explain)
-    route_reason = render(route.reason_template, {
-        "problems_met": len(assessment.problems),
-        "problems": ", ".join(policy.problems[p] for p in assessment.problems) or policy.wording.no_problems,
-        "need_score": assessment.need_score, "members": explain.names(_route_members(route.rule, hits)),
-        "service": policy.service_names[route.service], "locality": locality or "",
-        "district": facts.district, "priority": route.rule.priority, "respond_by": respond_by.isoformat(),
-    })
+    route_reason = render(
+        route.reason_template,
+        {
+            "problems_met": len(assessment.problems),
+            "problems": ", ".join(policy.problems[p] for p in assessment.problems) or policy.wording.no_problems,
+            "need_score": assessment.need_score,
+            "members": explain.names(_route_members(route.rule, hits)),
+            "service": policy.service_names[route.service],
+            "locality": locality or "",
+            "district": facts.district,
+            "priority": route.rule.priority,
+            "respond_by": respond_by.isoformat(),
+        },
+    )
     return Decision(
-        decision_id=uuid.uuid4().hex, referral_id=referral.referral_id, route=route.service,
-        locality=locality, priority=route.rule.priority, respond_by=respond_by,
-        problems=list(assessment.problems), need_score=assessment.need_score, also_refer=also,
+        decision_id=uuid.uuid4().hex,
+        referral_id=referral.referral_id,
+        route=route.service,
+        locality=locality,
+        priority=route.rule.priority,
+        respond_by=respond_by,
+        problems=list(assessment.problems),
+        need_score=assessment.need_score,
+        also_refer=also,
         matched_rule=route.rule.id,
-        reasons=[route_reason, *indicator_reasons, *_modifier_reasons(assessment, hits, explain),
-                 *_also_refer_reasons(policy, hits, also, explain)],
+        reasons=[
+            route_reason,
+            *indicator_reasons,
+            *_modifier_reasons(assessment, hits, explain),
+            *_also_refer_reasons(policy, hits, also, explain),
+        ],
         evidence=evidence,
-        modifiers=[ModifierEvidence(modifier=m.id, points=m.points,
-                                    members=[x for x in explain.ordered(hits[m.test]) if x is not None])
-                   for m in assessment.modifiers],
+        modifiers=[
+            ModifierEvidence(
+                modifier=m.id, points=m.points, members=[x for x in explain.ordered(hits[m.test]) if x is not None]
+            )
+            for m in assessment.modifiers
+        ],
         ruleset=RulesetRef(version=policy.version, sha256=policy.sha256),
         decided_at=decided_at or datetime.now(UTC),
     )
@@ -142,19 +165,34 @@ def _indicator_evidence(policy: CompiledPolicy, hits: Hits, explain: _Explainer)
             value = explain.value(member, rule.evidence_key)
             # Built from compiled, typed values, so not validated again item by item: this runs
             # for every indicator of every referral.
-            evidence.append(Evidence.model_construct(problem=rule.problem, indicator=rule.indicator,
-                                                     member=member, value=value, definition=rule.definition))
-            reasons.append(render(rule.reason, {"member": explain.name(member), "value": value,
-                                                "definition": rule.definition or ""}))
+            evidence.append(
+                Evidence.model_construct(
+                    problem=rule.problem,
+                    indicator=rule.indicator,
+                    member=member,
+                    value=value,
+                    definition=rule.definition,
+                )
+            )
+            reasons.append(
+                render(
+                    rule.reason, {"member": explain.name(member), "value": value, "definition": rule.definition or ""}
+                )
+            )
     return evidence, reasons
 
 
 def _modifier_reasons(assessment: Assessment, hits: Hits, explain: _Explainer) -> list[str]:
-    return [render(m.reason, {"members": explain.names(hits[m.test]), "points": m.points,
-                              "definition": m.definition or ""}) for m in assessment.modifiers]
+    return [
+        render(m.reason, {"members": explain.names(hits[m.test]), "points": m.points, "definition": m.definition or ""})
+        for m in assessment.modifiers
+    ]
 
 
 def _also_refer_reasons(policy: CompiledPolicy, hits: Hits, also: list[str], explain: _Explainer) -> list[str]:
     """One sentence per also-refer rule that added its service (not for the primary route)."""
-    return [render(r.reason, {"members": explain.names(hits[r.test]), "service": policy.service_names[r.service]})
-            for r in policy.also_refer if r.test in hits and r.service in also]
+    return [
+        render(r.reason, {"members": explain.names(hits[r.test]), "service": policy.service_names[r.service]})
+        for r in policy.also_refer
+        if r.test in hits and r.service in also
+    ]

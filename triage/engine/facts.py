@@ -52,6 +52,8 @@ def build_facts(referral: Referral, policy: CompiledPolicy) -> FactSet:
     district = outward_code(referral.household.postcode)
     locality = policy.district_locality.get(district)
     household = _copy_fields(referral, policy.household_fields, {"kind": "household", IN_AREA: locality is not None})
-    members = tuple(_copy_fields(member, policy.member_fields, {"kind": "member", "member_id": member.id})
-                    for member in referral.household.members)
+    members = tuple(
+        _copy_fields(member, policy.member_fields, {"kind": "member", "member_id": member.id})
+        for member in referral.household.members
+    )
     return FactSet(household, members, district, locality)

@@ -89,27 +89,38 @@ class RulesetLibrary:
         in_force = [e for e in self.engines if _in_force(e, day)]
         if in_force:
             engine = in_force[-1]
-            return Selection(engine, f"in force on {day.isoformat()}, the day received (Europe/London): "
-                                     f"effective from {engine.rulebook.rules.effective_from.isoformat()}")
+            return Selection(
+                engine,
+                f"in force on {day.isoformat()}, the day received (Europe/London): "
+                f"effective from {engine.rulebook.rules.effective_from.isoformat()}",
+            )
         first = self.engines[0]
         if day < first.rulebook.rules.effective_from:
             # before every installed version: the earliest decides rather than none, and says so
-            return Selection(first, f"received {day.isoformat()}, before any installed version took effect: "
-                                    f"decided by the earliest, effective from "
-                                    f"{first.rulebook.rules.effective_from.isoformat()}")
-        raise NoRulesetInForce(f"no installed ruleset is in force on {day.isoformat()} (installed: "
-                               f"{', '.join(_span(e) for e in self.engines)})")
+            return Selection(
+                first,
+                f"received {day.isoformat()}, before any installed version took effect: "
+                f"decided by the earliest, effective from "
+                f"{first.rulebook.rules.effective_from.isoformat()}",
+            )
+        raise NoRulesetInForce(
+            f"no installed ruleset is in force on {day.isoformat()} (installed: "
+            f"{', '.join(_span(e) for e in self.engines)})"
+        )
 
     def _pinned(self, pin: Pin, day: date) -> Selection:
         engine = next((e for e in self.engines if e.rulebook.version == pin.version), None)
         if engine is None:
-            raise NoRulesetInForce(f"ruleset version {pin.version!r} is not installed; installed: "
-                                   f"{', '.join(self.versions())}")
+            raise NoRulesetInForce(
+                f"ruleset version {pin.version!r} is not installed; installed: {', '.join(self.versions())}"
+            )
         effective = engine.rulebook.rules.effective_from
         if pin.in_force_by_received and effective > day:
-            raise PinRefused(f"ruleset version {pin.version} takes effect on {effective.isoformat()}, after this "
-                             f"referral was received ({day.isoformat()}, Europe/London): only a version in force on "
-                             "the day received or earlier may be pinned")
+            raise PinRefused(
+                f"ruleset version {pin.version} takes effect on {effective.isoformat()}, after this "
+                f"referral was received ({day.isoformat()}, Europe/London): only a version in force on "
+                "the day received or earlier may be pinned"
+            )
         return Selection(engine, f"version {pin.version} pinned by the caller")
 
 

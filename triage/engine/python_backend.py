@@ -14,8 +14,14 @@ from triage.engine.compiler import Absent, And, Cmp, CompiledPolicy, Expr, Or, f
 from triage.engine.facts import Fact, FactSet
 
 Predicate = Callable[[Fact], bool]
-_OPERATORS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
-              "gt": operator.gt, "ge": operator.ge}
+_OPERATORS = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
 
 
 def to_predicate(expr: Expr) -> Predicate:

@@ -78,7 +78,9 @@ def merged(base: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
     """``case`` over ``base``: mappings merged key by key, everything else replaced."""
     result = dict(base)
     for key, value in case.items():
-        result[key] = merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) else value
+        result[key] = (
+            merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) else value
+        )
     return result
 
 
@@ -91,9 +93,15 @@ def _cases(path: Path, root: Path) -> tuple[list[RuleTest], list[PolicyProblem]]
         parsed = _File.model_validate(document.data)
     except ValidationError as error:
         return [], [document.problem(tuple(e["loc"]), e["msg"]) for e in error.errors(include_input=False)]
-    return [RuleTest(name=case.name, source=f"{document.name}:{document.line_of(('cases', index))}",
-                     referral=merged(parsed.base, case.referral), expect=case.expect)
-            for index, case in enumerate(parsed.cases)], []
+    return [
+        RuleTest(
+            name=case.name,
+            source=f"{document.name}:{document.line_of(('cases', index))}",
+            referral=merged(parsed.base, case.referral),
+            expect=case.expect,
+        )
+        for index, case in enumerate(parsed.cases)
+    ], []
 
 
 def load_rule_tests(root: Path) -> list[RuleTest]:

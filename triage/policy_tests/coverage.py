@@ -29,8 +29,10 @@ class Coverage:
         return 100.0 * (len(self.items) - len(self.missed)) / len(self.items) if self.items else 100.0
 
     def report(self) -> str:
-        lines = [f"coverage: {len(self.items) - len(self.missed)} of {len(self.items)} rules, indicators and "
-                 f"modifiers exercised ({self.percent:.1f}%)"]
+        lines = [
+            f"coverage: {len(self.items) - len(self.missed)} of {len(self.items)} rules, indicators and "
+            f"modifiers exercised ({self.percent:.1f}%)"
+        ]
         if self.missed:
             lines.append("not exercised by any test:")
             lines.extend(f"  - {item}" for item in self.missed)
@@ -39,21 +41,25 @@ class Coverage:
 
 def _items(policy: Policy) -> list[str]:
     rules = policy.rules
-    return [*(f"routing rule: {r.id}" for r in rules.routing),
-            *(f"indicator: {p.id}/{i.id}" for p in rules.problems for i in p.indicators),
-            *(f"modifier: {m.id}" for m in rules.need_score.modifiers),
-            *(f"specialist need: {s.service}" for s in rules.specialist_needs),
-            *(f"also refer: {a.id}" for a in rules.also_refer.rules)]
+    return [
+        *(f"routing rule: {r.id}" for r in rules.routing),
+        *(f"indicator: {p.id}/{i.id}" for p in rules.problems for i in p.indicators),
+        *(f"modifier: {m.id}" for m in rules.need_score.modifiers),
+        *(f"specialist need: {s.service}" for s in rules.specialist_needs),
+        *(f"also refer: {a.id}" for a in rules.also_refer.rules),
+    ]
 
 
 def _exercised(policy: Policy, decision: Decision) -> set[str]:
     ranked = {r.id for r in policy.rules.routing if r.route == RANKED_SPECIALIST}
     also = {a.id for a in policy.rules.also_refer.rules if a.service in decision.also_refer}
-    return {f"routing rule: {decision.matched_rule}",
-            *(f"indicator: {e.problem}/{e.indicator}" for e in decision.evidence),
-            *(f"modifier: {m.modifier}" for m in decision.modifiers),
-            *([f"specialist need: {decision.route}"] if decision.matched_rule in ranked else []),
-            *(f"also refer: {rule}" for rule in also)}
+    return {
+        f"routing rule: {decision.matched_rule}",
+        *(f"indicator: {e.problem}/{e.indicator}" for e in decision.evidence),
+        *(f"modifier: {m.modifier}" for m in decision.modifiers),
+        *([f"specialist need: {decision.route}"] if decision.matched_rule in ranked else []),
+        *(f"also refer: {rule}" for rule in also),
+    }
 
 
 def measure_coverage(policy: Policy, decisions: list[Decision]) -> Coverage:

@@ -38,7 +38,13 @@ from triage.rulebook.schema import Invariant
 
 DEFAULT_REFERRALS = 2000
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
 Decider = Callable[[dict[str, Any]], tuple[Referral, Decision] | None]
 
 
@@ -68,8 +74,10 @@ class _Reading:
         if isinstance(condition, DefinitionRef):
             return self.holds(self.definitions[condition.id], member)
         assert isinstance(condition, Exists), condition
-        return any(self.holds(self.definitions[condition.who], m) and self.holds(condition.when, m)
-                   for m in self.referral.household.members)
+        return any(
+            self.holds(self.definitions[condition.who], m) and self.holds(condition.when, m)
+            for m in self.referral.household.members
+        )
 
     def _value(self, path: str, member: Member | None) -> Any:
         """A field's value (None when absent): a member's in a member test, else the household's."""
@@ -86,8 +94,11 @@ class _Reading:
 def reading(policy: Policy, terms: dict[str, Condition | None], referral: Referral, decision: Decision) -> _Reading:
     """What invariants are read against for one referral (the scores as the decision found them);
     ``terms`` is each member definition's test, by id."""
-    derived = {"derived.in_area": policy.locality_of(referral.household.postcode) is not None,
-               "derived.problems_met": len(decision.problems), "derived.need_score": decision.need_score}
+    derived = {
+        "derived.in_area": policy.locality_of(referral.household.postcode) is not None,
+        "derived.problems_met": len(decision.problems),
+        "derived.need_score": decision.need_score,
+    }
     return _Reading(referral, terms, derived)
 
 
@@ -122,9 +133,11 @@ class Violation:
 
     def explain(self) -> str:
         x = self.invariant
-        return (f"BROKEN {x.where}: invariant {x.id}: {x.statement}\n"
-                f"  {self.found_in}: {self.how}\n"
-                f"  smallest counter-example ({self.decided}): {json.dumps(self.counter_example, ensure_ascii=False)}")
+        return (
+            f"BROKEN {x.where}: invariant {x.id}: {x.statement}\n"
+            f"  {self.found_in}: {self.how}\n"
+            f"  smallest counter-example ({self.decided}): {json.dumps(self.counter_example, ensure_ascii=False)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -155,11 +168,17 @@ def decider(policy: Policy, backend: str) -> Decider:
         except InvalidReferral:
             return None
         return referral, decide(compiled, evaluator, referral)
+
     return run
 
 
-def check_invariants(policy: Policy, backend: str, cases: Iterable[tuple[str, dict[str, Any]]],
-                     referrals: int = DEFAULT_REFERRALS, seed: int = SEED) -> InvariantCheck:
+def check_invariants(
+    policy: Policy,
+    backend: str,
+    cases: Iterable[tuple[str, dict[str, Any]]],
+    referrals: int = DEFAULT_REFERRALS,
+    seed: int = SEED,
+) -> InvariantCheck:
     """Each invariant against each rule-test case (``(where, referral)``), then against ``referrals``
     generated ones; the first referral found to break an invariant is shrunk and reported.
 
@@ -169,8 +188,10 @@ def check_invariants(policy: Policy, backend: str, cases: Iterable[tuple[str, di
     run = decider(policy, backend)
     found: dict[str, Violation] = {}
     cases = list(cases)
-    generated = ((f"generated referral {i} of {referrals:,}", data)
-                 for i, data in enumerate(ReferralSampler(policy, seed).referrals(referrals), start=1))
+    generated = (
+        (f"generated referral {i} of {referrals:,}", data)
+        for i, data in enumerate(ReferralSampler(policy, seed).referrals(referrals), start=1)
+    )
     for where, data in [*cases, *generated] if invariants else []:
         decided = run(data)
         if decided is None:
@@ -180,25 +201,40 @@ def check_invariants(policy: Policy, backend: str, cases: Iterable[tuple[str, di
             if invariant.id not in found and facts.holds(when):
                 how = broken(invariant, decided[1])
                 if how is not None:
-                    found[invariant.id] = _shrunk(invariant, partial(_breaks, policy, terms, run, invariant),
-                                                  run, where, how, data)
-    return InvariantCheck(len(invariants), len(cases), referrals if invariants else 0,
-                          tuple(found[x.id] for x, _ in invariants if x.id in found))
+                    found[invariant.id] = _shrunk(
+                        invariant, partial(_breaks, policy, terms, run, invariant), run, where, how, data
+                    )
+    return InvariantCheck(
+        len(invariants),
+        len(cases),
+        referrals if invariants else 0,
+        tuple(found[x.id] for x, _ in invariants if x.id in found),
+    )
 
 
-def _breaks(policy: Policy, terms: dict[str, Condition | None], run: Decider, invariant: Invariant,
-            data: dict[str, Any]) -> bool:
+def _breaks(
+    policy: Policy, terms: dict[str, Condition | None], run: Decider, invariant: Invariant, data: dict[str, Any]
+) -> bool:
     """Whether a referral (a dict) is valid and its decision breaks the invariant."""
     decided = run(data)
-    return (decided is not None and reading(policy, terms, *decided).holds(invariant.condition)
-            and broken(invariant, decided[1]) is not None)
+    return (
+        decided is not None
+        and reading(policy, terms, *decided).holds(invariant.condition)
+        and broken(invariant, decided[1]) is not None
+    )
 
 
 # --- shrinking a counter-example ---------------------------------------------------------------
 
 
-def _shrunk(invariant: Invariant, still_broken: Callable[[dict[str, Any]], bool], run: Decider, where: str,
-            how: str, data: dict[str, Any]) -> Violation:
+def _shrunk(
+    invariant: Invariant,
+    still_broken: Callable[[dict[str, Any]], bool],
+    run: Decider,
+    where: str,
+    how: str,
+    data: dict[str, Any],
+) -> Violation:
     smallest = shrink(data, still_broken)
     decided = run(smallest)
     assert decided is not None  # shrink keeps only referrals that are decided and break it
@@ -254,7 +290,7 @@ def _without(data: Any, path: Part) -> Any:
         return None if inner is None else {**data, head: inner}
     if isinstance(data, list) and isinstance(head, int) and head < len(data):
         if not rest:
-            return data[:head] + data[head + 1:]
+            return data[:head] + data[head + 1 :]
         inner = _without(data[head], rest)
-        return None if inner is None else [*data[:head], inner, *data[head + 1:]]
+        return None if inner is None else [*data[:head], inner, *data[head + 1 :]]
     return None

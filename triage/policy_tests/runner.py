@@ -51,8 +51,9 @@ def _run(engine: Engine, case: RuleTest) -> Outcome:
     except EngineFailure as failure:
         return Outcome(case, None, error=f"the engine could not decide it: {failure}")
     got = decision.model_dump(mode="json")
-    mismatches = {name: (expected, got[name]) for name, expected in case.expect.checked().items()
-                  if got[name] != expected}
+    mismatches = {
+        name: (expected, got[name]) for name, expected in case.expect.checked().items() if got[name] != expected
+    }
     return Outcome(case, decision, mismatches)
 
 

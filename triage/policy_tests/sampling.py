@@ -84,14 +84,20 @@ class ReferralSampler:
         district = self.rng.choice(self.districts if in_area else self.elsewhere)
         received = self.start + timedelta(days=self.rng.randrange(self.days))
         data: dict[str, Any] = {
-            "referral_id": f"GEN-{index}", "received_at": f"{received.isoformat()}T10:00:00Z",
+            "referral_id": f"GEN-{index}",
+            "received_at": f"{received.isoformat()}T10:00:00Z",
             "referrer": {"agency": self.rng.choice(self.agencies)},
-            "household": {"postcode": f"{district} 1AA", "members": [self._member(f"m{i}", density)
-                                                                     for i in range(1, size + 1)]},
+            "household": {
+                "postcode": f"{district} 1AA",
+                "members": [self._member(f"m{i}", density) for i in range(1, size + 1)],
+            },
         }
         for path, kind in HOUSEHOLD_FIELDS.items():
-            if path not in DERIVED_FIELDS and path != "referrer.agency" and \
-                    self.rng.random() < _HOUSEHOLD_RATES.get(path, density):
+            if (
+                path not in DERIVED_FIELDS
+                and path != "referrer.agency"
+                and self.rng.random() < _HOUSEHOLD_RATES.get(path, density)
+            ):
                 _put(data, path, self._value(path, kind))
         return data
 
@@ -128,4 +134,3 @@ def _put(data: dict[str, Any], path: str, value: Any) -> None:
     for part in parents:
         data = data.setdefault(part, {})
     data[name] = value
-

@@ -86,16 +86,26 @@ class ConditionParser:
         if not isinstance(raw, dict) or not raw:
             return self._fail(at, "a condition must be a mapping such as {field: age, ge: 5}")
         keys = set(raw)
-        for key, handler in (("all", self._combined), ("any", self._combined), ("not", self._not),
-                             ("definition", self._definition), ("exists", self._exists)):
+        for key, handler in (
+            ("all", self._combined),
+            ("any", self._combined),
+            ("not", self._not),
+            ("definition", self._definition),
+            ("exists", self._exists),
+        ):
             if key in keys:
                 if keys != {key}:
-                    return self._fail(at, f"'{key}' must stand alone; unexpected: {', '.join(sorted(map(str, keys - {key})))}")
+                    return self._fail(
+                        at, f"'{key}' must stand alone; unexpected: {', '.join(sorted(map(str, keys - {key})))}"
+                    )
                 return handler(raw[key], scope, at + (key,))
         if "field" in keys:
             return self._compare(raw, scope, at)
-        return self._fail(at, f"unknown condition keys: {', '.join(sorted(map(str, keys)))} "
-                              "(expected all, any, not, field, definition or exists)")
+        return self._fail(
+            at,
+            f"unknown condition keys: {', '.join(sorted(map(str, keys)))} "
+            "(expected all, any, not, field, definition or exists)",
+        )
 
     def _fail(self, at: KeyPath, message: str) -> Any:
         """Note the problem; None, to return in place of the condition that could not be made."""
@@ -153,10 +163,17 @@ class ConditionParser:
         op, value, path = ops[0], raw[ops[0]], raw["field"]
         known = MEMBER_FIELDS if scope == "member" else HOUSEHOLD_FIELDS
         if not isinstance(path, str) or path not in known:
-            hint = " (household fields are written in full, e.g. household.housing.homeless)" if scope == "household" else ""
+            hint = (
+                " (household fields are written in full, e.g. household.housing.homeless)"
+                if scope == "household"
+                else ""
+            )
             return self._fail(at + ("field",), f"unknown {scope} field path {path!r}{hint}")
         if path in SCORES and not self.scores_known:
-            return self._fail(at + ("field",), f"{path} is worked out from the indicators and modifiers, so only routing rules can test it")
+            return self._fail(
+                at + ("field",),
+                f"{path} is worked out from the indicators and modifiers, so only routing rules can test it",
+            )
         problem = _type_problem(known[path], op, value) or _choice_problem(path, value)
         if problem:
             return self._fail(at + (op,), f"{path}: {problem}")

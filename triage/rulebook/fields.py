@@ -86,12 +86,16 @@ def _scalars(annotations: dict[str, Any]) -> dict[str, Scalar]:
 
 
 _MEMBER = {p: a for p, a in leaf_annotations(Member).items() if p != "id"}
-_HOUSEHOLD = {p: a for p, a in leaf_annotations(Referral).items()
-              if p.startswith(_HOUSEHOLD_ROOTS) and p not in ("referrer.name", "referrer.role", "consent.by")}
+_HOUSEHOLD = {
+    p: a
+    for p, a in leaf_annotations(Referral).items()
+    if p.startswith(_HOUSEHOLD_ROOTS) and p not in ("referrer.name", "referrer.role", "consent.by")
+}
 
 MEMBER_FIELDS: dict[str, Scalar] = _scalars(_MEMBER)
 HOUSEHOLD_FIELDS: dict[str, Scalar] = _scalars(_HOUSEHOLD) | DERIVED_FIELDS
 
 # Fields with a fixed set of values (``role``): a rule comparing with another value is refused.
 CHOICES: dict[str, tuple[str, ...]] = {
-    path: choices for path, annotation in (_MEMBER | _HOUSEHOLD).items() if (choices := _choices(annotation))}
+    path: choices for path, annotation in (_MEMBER | _HOUSEHOLD).items() if (choices := _choices(annotation))
+}

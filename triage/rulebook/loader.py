@@ -87,8 +87,9 @@ def load_policy(path: Path | None = None) -> Policy:
     if problems:
         raise PolicyInvalid(problems)
     content = {folder: data for folder, (data, _) in folders.items()}
-    policy = Policy(root, models["definitions"], models["rules"], models["service_catalogue"],
-                    _canonical_hash(content), content)
+    policy = Policy(
+        root, models["definitions"], models["rules"], models["service_catalogue"], _canonical_hash(content), content
+    )
     problems.extend(_Checker(policy, {f: files for f, (_, files) in folders.items()}).run())
     if problems:
         raise PolicyInvalid(problems)
@@ -122,8 +123,13 @@ def read_folder(root: Path, folder: str, problems: list[PolicyProblem]) -> tuple
     return merged, owners
 
 
-def validate_folder(model: type[BaseModel], folder: str, data: dict[str, Any], owners: dict[str, SourceFile],
-                    problems: list[PolicyProblem]) -> Any:
+def validate_folder(
+    model: type[BaseModel],
+    folder: str,
+    data: dict[str, Any],
+    owners: dict[str, SourceFile],
+    problems: list[PolicyProblem],
+) -> Any:
     """A folder's merged sections as ``model``, or None with each problem pinned to its file and line."""
     try:
         return model.model_validate(data)
@@ -132,7 +138,11 @@ def validate_folder(model: type[BaseModel], folder: str, data: dict[str, Any], o
             loc: KeyPath = tuple(item["loc"])
             source = owners.get(str(loc[0])) if loc else None
             if source is None:
-                message = f"section is missing: add it to one of the files in {folder}/" if item["type"] == "missing" else _friendly(item)
+                message = (
+                    f"section is missing: add it to one of the files in {folder}/"
+                    if item["type"] == "missing"
+                    else _friendly(item)
+                )
                 problems.append(PolicyProblem(f"{folder}/", None, dotted_path(loc), message))
             else:
                 problems.append(source.problem(loc, _friendly(item)))
@@ -262,8 +272,11 @@ class _Checker:
         for i, locality in enumerate(catalogue.localities):
             for j, district in enumerate(locality.districts):
                 if district in owner:
-                    self._report("service_catalogue", ("localities", i, "districts", j),
-                                 f"district {district} is already in locality {owner[district]!r}")
+                    self._report(
+                        "service_catalogue",
+                        ("localities", i, "districts", j),
+                        f"district {district} is already in locality {owner[district]!r}",
+                    )
                 owner.setdefault(district, locality.id)
         for i, service in enumerate(catalogue.services):
             if service.kind == "service" and (service.tier is None or service.coverage is None):
@@ -304,7 +317,11 @@ class _Checker:
             at: KeyPath = ("routing", i)
             self._check_route(rule, at)
             if rule.priority not in self.priorities:
-                self._report("rules", at + ("priority",), f"unknown priority {rule.priority!r}; expected one of: {', '.join(sorted(self.priorities))}")
+                self._report(
+                    "rules",
+                    at + ("priority",),
+                    f"unknown priority {rule.priority!r}; expected one of: {', '.join(sorted(self.priorities))}",
+                )
             self._template("rules", at + ("reason",), rule.reason, templates.ROUTING)
             if rule.fallback_reason:
                 self._template("rules", at + ("fallback_reason",), rule.fallback_reason, templates.ROUTING)
@@ -315,7 +332,11 @@ class _Checker:
             if rule.otherwise and i != len(routing) - 1:
                 self._report("rules", at + ("otherwise",), "only the last routing rule may be the catch-all")
         if not routing[-1].otherwise:
-            self._report("rules", ("routing", len(routing) - 1), "the routing table must end with a catch-all rule (otherwise: true), so every referral gets a route")
+            self._report(
+                "rules",
+                ("routing", len(routing) - 1),
+                "the routing table must end with a catch-all rule (otherwise: true), so every referral gets a route",
+            )
         for i, need in enumerate(self.policy.rules.specialist_needs):
             at = ("specialist_needs", i)
             self._service(at + ("service",), need.service, real_only=True)
@@ -356,11 +377,17 @@ class _Checker:
                 invariant.attach(parser.parse(invariant.when, "household", at + ("when",)))
             then = invariant.then
             if all(value is None for value in then.model_dump().values()):
-                self._report("rules", at + ("then",), "say what must hold: route, route_in, route_not_in, "
-                                                      "priority or locality_for_routes")
-            for key, routes in (("route", [then.route] if then.route else []), ("route_in", then.route_in or []),
-                                ("route_not_in", then.route_not_in or []),
-                                ("locality_for_routes", then.locality_for_routes or [])):
+                self._report(
+                    "rules",
+                    at + ("then",),
+                    "say what must hold: route, route_in, route_not_in, priority or locality_for_routes",
+                )
+            for key, routes in (
+                ("route", [then.route] if then.route else []),
+                ("route_in", then.route_in or []),
+                ("route_not_in", then.route_not_in or []),
+                ("locality_for_routes", then.locality_for_routes or []),
+            ):
                 for j, route in enumerate(routes):
                     self._service(at + ("then", key) + ((j,) if key != "route" else ()), route)
             if then.priority is not None and then.priority not in self.priorities:
@@ -376,8 +403,11 @@ class _Checker:
     def _check_dates(self) -> None:
         rules = self.policy.rules
         if rules.effective_to is not None and rules.effective_to < rules.effective_from:
-            self._report("rules", ("effective_to",), f"ends ({rules.effective_to}) before it takes effect "
-                                                     f"({rules.effective_from})")
+            self._report(
+                "rules",
+                ("effective_to",),
+                f"ends ({rules.effective_to}) before it takes effect ({rules.effective_from})",
+            )
 
     def _check_wording(self) -> None:
         missing = [role for role in get_args(Role) if role not in self.policy.rules.wording.roles]

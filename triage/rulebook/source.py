@@ -55,8 +55,14 @@ def read_yaml(path: Path, name: str) -> tuple[SourceFile | None, list[PolicyProb
     """Parse one file; on a syntax error, a duplicate key or a refused shape return the problems instead."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            return None, [PolicyProblem(name, None, "", f"the file is larger than {MAX_FILE_BYTES // 1024} KiB, "
-                                                        "the most a policy file may be")]
+            return None, [
+                PolicyProblem(
+                    name,
+                    None,
+                    "",
+                    f"the file is larger than {MAX_FILE_BYTES // 1024} KiB, the most a policy file may be",
+                )
+            ]
         text = path.read_text(encoding="utf-8")
         refused = _refused_shape(text, name)
         if refused is not None:
@@ -88,8 +94,9 @@ def _refused_shape(text: str, name: str) -> PolicyProblem | None:
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return PolicyProblem(name, line, "", f"nested more than {MAX_DEPTH} levels deep; "
-                                                         "a policy file never needs that many")
+                    return PolicyProblem(
+                        name, line, "", f"nested more than {MAX_DEPTH} levels deep; a policy file never needs that many"
+                    )
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
         return None
@@ -138,6 +145,7 @@ def _scalar(loader: Any, node: yaml.Node, path: KeyPath, source: SourceFile, pro
     try:
         return loader.construct_object(node, deep=True)
     except ValueError:
-        problems.append(PolicyProblem(source.name, node.start_mark.line + 1, dotted_path(path),
-                                     "the number is too long to read"))
+        problems.append(
+            PolicyProblem(source.name, node.start_mark.line + 1, dotted_path(path), "the number is too long to read")
+        )
         return None

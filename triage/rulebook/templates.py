@@ -12,8 +12,9 @@ MEMBER = frozenset({"role", "id", "age"})
 INDICATOR = frozenset({"member", "value", "definition"})
 MODIFIER = frozenset({"members", "points", "definition"})
 ALSO_REFER = frozenset({"members", "service"})
-ROUTING = frozenset({"problems_met", "problems", "need_score", "members", "service", "locality",
-                     "district", "priority", "respond_by"})
+ROUTING = frozenset(
+    {"problems_met", "problems", "need_score", "members", "service", "locality", "district", "priority", "respond_by"}
+)
 
 
 def template_problem(template: str, allowed: frozenset[str]) -> str | None:
@@ -28,7 +29,9 @@ def template_problem(template: str, allowed: frozenset[str]) -> str | None:
         if spec or conversion:
             return f"placeholder {{{name}}} may not carry a conversion or format; write {{{name}}} alone"
         if name not in allowed:
-            return f"unknown placeholder {{{name}}}; this reason may use: " + ", ".join(f"{{{a}}}" for a in sorted(allowed))
+            return f"unknown placeholder {{{name}}}; this reason may use: " + ", ".join(
+                f"{{{a}}}" for a in sorted(allowed)
+            )
     return None
 
 

@@ -24,43 +24,82 @@ def as_data(summary: Summary, capacity: dict[str, int], labels: dict[str, str]) 
     rows, columns = summary.routes()
     return {
         **labels,
-        "total": summary.total, "changed": summary.changed, "changed_pct": _pct(summary.changed, summary.total),
+        "total": summary.total,
+        "changed": summary.changed,
+        "changed_pct": _pct(summary.changed, summary.total),
         "errors": dict(summary.errors),
-        "transitions": {"rows": rows, "columns": columns,
-                        "counts": [[summary.transitions[old, new] for new in columns] for old in rows]},
-        "teams": [{"team": team, "before": before, "after": after, "change": after - before,
-                   "capacity": capacity.get(team)} for team, before, after in summary.teams()],
+        "transitions": {
+            "rows": rows,
+            "columns": columns,
+            "counts": [[summary.transitions[old, new] for new in columns] for old in rows],
+        },
+        "teams": [
+            {"team": team, "before": before, "after": after, "change": after - before, "capacity": capacity.get(team)}
+            for team, before, after in summary.teams()
+        ],
         "sample": [_sampled(outcome) for outcome in summary.sample],
     }
 
 
 def _sampled(outcome: Outcome) -> dict[str, Any]:
     assert outcome.old is not None and outcome.new is not None
-    return {"referral_id": outcome.referral_id,
-            "old": {"team": outcome.old.team, "priority": outcome.old.priority, "rule": outcome.old.matched_rule,
-                    "reasons": list(outcome.old.reasons)},
-            "new": {"team": outcome.new.team, "priority": outcome.new.priority, "rule": outcome.new.matched_rule,
-                    "reasons": list(outcome.new.reasons)}}
+    return {
+        "referral_id": outcome.referral_id,
+        "old": {
+            "team": outcome.old.team,
+            "priority": outcome.old.priority,
+            "rule": outcome.old.matched_rule,
+            "reasons": list(outcome.old.reasons),
+        },
+        "new": {
+            "team": outcome.new.team,
+            "priority": outcome.new.priority,
+            "rule": outcome.new.matched_rule,
+            "reasons": list(outcome.new.reasons),
+        },
+    }
 
 
 def as_text(data: dict[str, Any]) -> str:
     """The report as a person reads it in a terminal."""
-    lines = [f"Simulated {data['total']:,} referrals: {data['baseline']} -> candidate {data['candidate']}",
-             f"Decisions that change (route, locality or priority): {data['changed']:,} ({data['changed_pct']})"]
+    lines = [
+        f"Simulated {data['total']:,} referrals: {data['baseline']} -> candidate {data['candidate']}",
+        f"Decisions that change (route, locality or priority): {data['changed']:,} ({data['changed_pct']})",
+    ]
     lines += [f"Not decided: {count:,} ({reason})" for reason, count in data["errors"].items()]
     matrix = data["transitions"]
-    lines += ["", "Old route (rows) -> new route (columns):",
-              *grid(["", *matrix["columns"]], [[old, *(str(c) if c else "." for c in counts)] for old, counts in zip(matrix["rows"],
-                                                                                               matrix["counts"], strict=True)])]
-    lines += ["", "Workload by team (referrals):",
-              *grid(["team", "before", "after", "change", "capacity"],
-                     [[t["team"], str(t["before"]), str(t["after"]), f"{t['change']:+d}", str(t["capacity"] or "-")]
-                      for t in data["teams"]])]
+    lines += [
+        "",
+        "Old route (rows) -> new route (columns):",
+        *grid(
+            ["", *matrix["columns"]],
+            [
+                [old, *(str(c) if c else "." for c in counts)]
+                for old, counts in zip(matrix["rows"], matrix["counts"], strict=True)
+            ],
+        ),
+    ]
+    lines += [
+        "",
+        "Workload by team (referrals):",
+        *grid(
+            ["team", "before", "after", "change", "capacity"],
+            [
+                [t["team"], str(t["before"]), str(t["after"]), f"{t['change']:+d}", str(t["capacity"] or "-")]
+                for t in data["teams"]
+            ],
+        ),
+    ]
     for item in data["sample"]:
-        lines += ["", f"{item['referral_id']}: {item['old']['team']} ({item['old']['priority']}) -> "
-                      f"{item['new']['team']} ({item['new']['priority']})",
-                  f"  before (rule {item['old']['rule']}):", *(f"    - {r}" for r in item["old"]["reasons"]),
-                  f"  after (rule {item['new']['rule']}):", *(f"    - {r}" for r in item["new"]["reasons"])]
+        lines += [
+            "",
+            f"{item['referral_id']}: {item['old']['team']} ({item['old']['priority']}) -> "
+            f"{item['new']['team']} ({item['new']['priority']})",
+            f"  before (rule {item['old']['rule']}):",
+            *(f"    - {r}" for r in item["old"]["reasons"]),
+            f"  after (rule {item['new']['rule']}):",
+            *(f"    - {r}" for r in item["new"]["reasons"]),
+        ]
     return "\n".join(lines)
 
 

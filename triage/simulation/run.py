@@ -63,9 +63,14 @@ class Outcome:
 
     @property
     def changed(self) -> bool:
-        return self.old is not None and self.new is not None and (
-            (self.old.route, self.old.locality, self.old.priority) != (self.new.route, self.new.locality,
-                                                                       self.new.priority))
+        return (
+            self.old is not None
+            and self.new is not None
+            and (
+                (self.old.route, self.old.locality, self.old.priority)
+                != (self.new.route, self.new.locality, self.new.priority)
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -146,14 +151,16 @@ def from_audit_log(store: AuditStore, since: date | None, unreadable: Counter[st
         unreadable[UNREADABLE] += left_out.count
 
 
-def simulate(items: Iterable[Past], baseline: Path | None, candidate: Path, backend: str = "python",
-             workers: int | None = None) -> Iterator[list[Outcome]]:
+def simulate(
+    items: Iterable[Past], baseline: Path | None, candidate: Path, backend: str = "python", workers: int | None = None
+) -> Iterator[list[Outcome]]:
     """Outcomes chunk by chunk, in input order (so a progress bar can follow them). ``baseline``
     decides the referrals that have no recorded decision (None: every one has)."""
     workers = workers or os.cpu_count() or 1
     # spawned, not forked: the API runs this from a threaded server, whose locks a fork would copy held
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
-                               initargs=(baseline, candidate, backend))
+    pool = ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(baseline, candidate, backend)
+    )
     try:
         in_flight: deque[Future[list[Outcome]]] = deque()
         for chunk in _chunks(items):  # a few chunks ahead per worker, never the whole input in memory

@@ -32,30 +32,49 @@ def _period(since: str, until: str) -> tuple[date | None, date | None, dict[str,
     return days["since"], days["until"], errors
 
 
-def _cost_report(shared: Services, since: date | None, until: date | None,
-                 draws: int | None) -> tuple[dict[str, Any] | None, str | None]:
+def _cost_report(
+    shared: Services, since: date | None, until: date | None, draws: int | None
+) -> tuple[dict[str, Any] | None, str | None]:
     """The appraisal of the families decided in the period, or None and the reason there is none."""
     cohort = audit_cohort(shared.store, since, until)
     if not cohort.families:
-        return None, "No decisions were recorded in that period." + (f" {cohort.unreadable_note}." if cohort.unreadable_note else "")
+        return None, "No decisions were recorded in that period." + (
+            f" {cohort.unreadable_note}." if cohort.unreadable_note else ""
+        )
     policy = shared.front_door.current.rulebook
     try:
         return appraise_cohort(load_cost_data(policy, shared.settings.cost_data_dir), cohort, policy, draws), None
     except NothingToAppraise as error:
         return None, f"Nothing to appraise: {error}."
     except CostDataInvalid as error:  # the server's files: say what is wrong, for whoever maintains them
-        raise HTTPException(500, "The cost-benefit data on this server is invalid: "
-                                 + "; ".join(map(str, error.problems))) from None
+        raise HTTPException(
+            500, "The cost-benefit data on this server is invalid: " + "; ".join(map(str, error.problems))
+        ) from None
 
 
 @router.get("/costs")
 def costs_page(request: Request, shared: Shared, user: Appraiser, since: str = "", until: str = "") -> HTMLResponse:
     """Cost-benefit of key working for the families decided in a period: who pays, who saves."""
     first, last, errors = _period(since, until)
-    report, notice = (None, None) if errors else _cost_report(shared, first, last, draws=0)  # Monte Carlo: in the download
-    return page(request, shared, "costs.html.j2", "Costs and benefits", status=400 if errors else 200, user=user,
-                 report=report, notice=notice, errors=errors, since=since, until=until, money=money, ratio=ratio,
-                 years=years)
+    report, notice = (
+        (None, None) if errors else _cost_report(shared, first, last, draws=0)
+    )  # Monte Carlo: in the download
+    return page(
+        request,
+        shared,
+        "costs.html.j2",
+        "Costs and benefits",
+        status=400 if errors else 200,
+        user=user,
+        report=report,
+        notice=notice,
+        errors=errors,
+        since=since,
+        until=until,
+        money=money,
+        ratio=ratio,
+        years=years,
+    )
 
 
 @router.get("/costs/report.html")

@@ -30,35 +30,57 @@ def _case(shared: Services, decision_id: str) -> CaseHistory:
     except UnknownDecision:
         raise HTTPException(404, "no such decision") from None
     except UnreadableDecision:
-        raise HTTPException(500, "This decision was recorded in a form this version cannot show; "
-                                 "the audit log keeps it.") from None
+        raise HTTPException(
+            500, "This decision was recorded in a form this version cannot show; the audit log keeps it."
+        ) from None
 
 
 def _context(shared: Services, case: CaseHistory) -> dict[str, Any]:
     names = {s.id: s.name for s in shared.front_door.engine.rulebook.catalogue.services}
-    return {"decision": case.decision, "overrides": case.overrides, "overridden": bool(case.overrides),
-            "service_names": names, "current_route": case.current_route, "closed": case.closed}
+    return {
+        "decision": case.decision,
+        "overrides": case.overrides,
+        "overridden": bool(case.overrides),
+        "service_names": names,
+        "current_route": case.current_route,
+        "closed": case.closed,
+    }
 
 
 @router.get("/decisions/{decision_id}")
 def decision_page(request: Request, decision_id: str, shared: Shared, user: Staff) -> HTMLResponse:
     case = _case(shared, decision_id)
-    return page(request, shared, "decision.html.j2", f"Decision for {case.decision.referral_id}", user=user,
-                may_override=allowed(user.role, Permission.OVERRIDE), **_context(shared, case))
+    return page(
+        request,
+        shared,
+        "decision.html.j2",
+        f"Decision for {case.decision.referral_id}",
+        user=user,
+        may_override=allowed(user.role, Permission.OVERRIDE),
+        **_context(shared, case),
+    )
 
 
 @router.get("/decisions/{decision_id}/history")
 def history_page(request: Request, decision_id: str, shared: Shared, user: Staff) -> HTMLResponse:
     case = _case(shared, decision_id)
-    entries = [{"when": case.recorded_at, "what": f"Decided: {case.decision.route}", "who": case.caller,
-                "why": f"rule {case.decision.matched_rule}"}]
-    entries += [{"when": o.recorded_at, "who": o.by, "why": o.reason,
-                 "what": f"Overridden: {o.previous_route} to {o.route}"} for o in case.overrides]
+    entries = [
+        {
+            "when": case.recorded_at,
+            "what": f"Decided: {case.decision.route}",
+            "who": case.caller,
+            "why": f"rule {case.decision.matched_rule}",
+        }
+    ]
+    entries += [
+        {"when": o.recorded_at, "who": o.by, "why": o.reason, "what": f"Overridden: {o.previous_route} to {o.route}"}
+        for o in case.overrides
+    ]
     if case.closed is not None:
-        entries.append({"when": case.closed.recorded_at, "who": case.closed.by, "why": case.closed.reason,
-                        "what": "Case closed"})
-    return page(request, shared, "history.html.j2", "Audit history", user=user, entries=entries,
-                decision=case.decision)
+        entries.append(
+            {"when": case.closed.recorded_at, "who": case.closed.by, "why": case.closed.reason, "what": "Case closed"}
+        )
+    return page(request, shared, "history.html.j2", "Audit history", user=user, entries=entries, decision=case.decision)
 
 
 def _author(user: StaffUser) -> str:
@@ -67,12 +89,22 @@ def _author(user: StaffUser) -> str:
     return f"{user.name} ({staff_caller(user.username)})"
 
 
-def _override_form(request: Request, shared: Services, user: StaffUser, case: CaseHistory, status: int = 200,
-                   **form: Any) -> HTMLResponse:
+def _override_form(
+    request: Request, shared: Services, user: StaffUser, case: CaseHistory, status: int = 200, **form: Any
+) -> HTMLResponse:
     context = _context(shared, case)
     routes = sorted(context["service_names"].items(), key=lambda item: item[1])
-    return page(request, shared, "override.html.j2", "Override the decision", status=status, user=user,
-                routes=routes, **{"route": "", "reason": "", "errors": {}, **form}, **context)
+    return page(
+        request,
+        shared,
+        "override.html.j2",
+        "Override the decision",
+        status=status,
+        user=user,
+        routes=routes,
+        **{"route": "", "reason": "", "errors": {}, **form},
+        **context,
+    )
 
 
 @router.get("/decisions/{decision_id}/override")
@@ -81,9 +113,15 @@ def override_page(request: Request, decision_id: str, shared: Shared, user: Over
 
 
 @router.post("/decisions/{decision_id}/override")
-def override(request: Request, decision_id: str, shared: Shared, user: Overrider,
-             route: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
-             csrf_token: Annotated[str, Form()] = "") -> Response:
+def override(
+    request: Request,
+    decision_id: str,
+    shared: Shared,
+    user: Overrider,
+    route: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
     check_csrf(request, csrf_token)
     case = _case(shared, decision_id)
     policy = shared.front_door.current.rulebook
@@ -103,11 +141,27 @@ def override(request: Request, decision_id: str, shared: Shared, user: Overrider
     return RedirectResponse(f"/decisions/{decision_id}", status_code=303)
 
 
-def _close_form(request: Request, shared: Services, user: StaffUser, case: CaseHistory, status: int = 200,
-                reason: str = "", error: str | None = None) -> HTMLResponse:
+def _close_form(
+    request: Request,
+    shared: Services,
+    user: StaffUser,
+    case: CaseHistory,
+    status: int = 200,
+    reason: str = "",
+    error: str | None = None,
+) -> HTMLResponse:
     """The form asking why the case can be closed (with the error, when the reason was left out)."""
-    return page(request, shared, "close.html.j2", "Close the case", status=status, user=user, reason=reason,
-                error=error, **_context(shared, case))
+    return page(
+        request,
+        shared,
+        "close.html.j2",
+        "Close the case",
+        status=status,
+        user=user,
+        reason=reason,
+        error=error,
+        **_context(shared, case),
+    )
 
 
 @router.get("/decisions/{decision_id}/close")
@@ -120,8 +174,14 @@ def close_page(request: Request, decision_id: str, shared: Shared, user: Overrid
 
 
 @router.post("/decisions/{decision_id}/close")
-def close_case(request: Request, decision_id: str, shared: Shared, user: Overrider,
-               reason: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "") -> Response:
+def close_case(
+    request: Request,
+    decision_id: str,
+    shared: Shared,
+    user: Overrider,
+    reason: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
     """The front door has finished with the case: it leaves the queue (the decision stays on record)."""
     check_csrf(request, csrf_token)
     case = _case(shared, decision_id)

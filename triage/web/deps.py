@@ -14,8 +14,11 @@ from triage.services import Shared
 from triage.web.sessions import signed_in
 
 # what a refusal says someone's role may not do, in words
-_MAY_NOT = {Permission.SUBMIT: "enter referrals", Permission.OVERRIDE: "override decisions",
-            Permission.APPRAISE: "see the cost-benefit appraisal"}
+_MAY_NOT = {
+    Permission.SUBMIT: "enter referrals",
+    Permission.OVERRIDE: "override decisions",
+    Permission.APPRAISE: "see the cost-benefit appraisal",
+}
 
 
 def staff_store(shared: Shared) -> StaffStore:
@@ -32,10 +35,12 @@ Staff = Annotated[StaffUser, Depends(staff_user)]
 
 def require_staff(permission: Permission) -> Callable[[StaffUser], StaffUser]:
     """A dependency that lets through only staff whose role has ``permission`` (else 403)."""
+
     def check(user: Staff) -> StaffUser:
         if not allowed(user.role, permission):
             raise HTTPException(403, f"your role may not {_MAY_NOT.get(permission, 'do this')}")
         return user
+
     return check
 
 

@@ -23,9 +23,17 @@ def home(request: Request, shared: Shared, user: Staff) -> HTMLResponse:
 
 @router.get("/glossary")
 def glossary(request: Request, shared: Shared, user: Staff) -> HTMLResponse:
-    definitions = [{"id": d.id, "label": d.label, "version": d.version, "text": d.text, "policy_ref": d.policy_ref,
-                    "test": describe(d.condition) if d.test is not None else None}
-                   for d in shared.front_door.current.rulebook.definitions.definitions]
+    definitions = [
+        {
+            "id": d.id,
+            "label": d.label,
+            "version": d.version,
+            "text": d.text,
+            "policy_ref": d.policy_ref,
+            "test": describe(d.condition) if d.test is not None else None,
+        }
+        for d in shared.front_door.current.rulebook.definitions.definitions
+    ]
     return page(request, shared, "glossary.html.j2", "Definitions", user=user, definitions=definitions)
 
 
@@ -38,11 +46,28 @@ def _when(test: Any) -> str:
 def rules(request: Request, shared: Shared, user: Staff) -> HTMLResponse:
     policy = shared.front_door.current.rulebook
     r = policy.rules
-    return page(request, shared, "rules.html.j2", "Rules and services", user=user, rules=r,
-                 routing=[{"id": x.id, "policy_ref": x.policy_ref, "route": x.route, "priority": x.priority,
-                           "when": "otherwise" if x.otherwise else _when(x)} for x in r.routing],
-                 problems=[{"label": p.label, "indicators": [{"id": i.id, "when": _when(i)} for i in p.indicators]}
-                           for p in r.problems],
-                 points_per_problem=r.need_score.points_per_problem,
-                 modifiers=[{"id": m.id, "points": m.points, "when": _when(m)} for m in r.need_score.modifiers],
-                 services=policy.catalogue.services, localities=policy.catalogue.localities)
+    return page(
+        request,
+        shared,
+        "rules.html.j2",
+        "Rules and services",
+        user=user,
+        rules=r,
+        routing=[
+            {
+                "id": x.id,
+                "policy_ref": x.policy_ref,
+                "route": x.route,
+                "priority": x.priority,
+                "when": "otherwise" if x.otherwise else _when(x),
+            }
+            for x in r.routing
+        ],
+        problems=[
+            {"label": p.label, "indicators": [{"id": i.id, "when": _when(i)} for i in p.indicators]} for p in r.problems
+        ],
+        points_per_problem=r.need_score.points_per_problem,
+        modifiers=[{"id": m.id, "points": m.points, "when": _when(m)} for m in r.need_score.modifiers],
+        services=policy.catalogue.services,
+        localities=policy.catalogue.localities,
+    )

@@ -21,13 +21,20 @@ from triage.models import Housing, Member, Role
 
 SECTIONS = ("school", "offending", "employment", "domestic_abuse", "health", "social_care")
 ROLES = get_args(Role)
-_LABELS = {"referral_id": "Referral reference", "attendance_pct": "Attendance (%)", "fixed_term_exclusions_3_terms": "Suspensions in the last 3 terms",
-           "asb_incidents_12m": "Anti-social behaviour incidents (12 months)", "missing_episodes_12m":
-           "Missing episodes (12 months)", "neet": "Not in education, employment or training (NEET)",
-           "marac_high_risk": "High-risk case heard at MARAC", "victim_12m": "Victim (12 months)",
-           "perpetrator_12m": "Perpetrator (12 months)", "proven_offence_12m": "Proven offence (12 months)",
-           "asb_intervention_12m": "Anti-social behaviour intervention (12 months)",
-           "development_concern_under5": "Development concern (under 5)"}
+_LABELS = {
+    "referral_id": "Referral reference",
+    "attendance_pct": "Attendance (%)",
+    "fixed_term_exclusions_3_terms": "Suspensions in the last 3 terms",
+    "asb_incidents_12m": "Anti-social behaviour incidents (12 months)",
+    "missing_episodes_12m": "Missing episodes (12 months)",
+    "neet": "Not in education, employment or training (NEET)",
+    "marac_high_risk": "High-risk case heard at MARAC",
+    "victim_12m": "Victim (12 months)",
+    "perpetrator_12m": "Perpetrator (12 months)",
+    "proven_offence_12m": "Proven offence (12 months)",
+    "asb_intervention_12m": "Anti-social behaviour intervention (12 months)",
+    "development_concern_under5": "Development concern (under 5)",
+}
 
 
 @dataclass(frozen=True)
@@ -42,8 +49,10 @@ def _label(name: str) -> str:
 
 
 def _fields(model: type[BaseModel]) -> list[Field]:
-    return [Field(name, _label(name), "check" if info.annotation is bool else "number")
-            for name, info in model.model_fields.items()]
+    return [
+        Field(name, _label(name), "check" if info.annotation is bool else "number")
+        for name, info in model.model_fields.items()
+    ]
 
 
 def _section_model(section: str) -> type[BaseModel]:
@@ -123,27 +132,34 @@ def referral_from(form: dict[str, str]) -> tuple[dict[str, Any], list[FieldError
     referral: dict[str, Any] = {
         "referral_id": form.get("referral_id", "").strip(),
         "received_at": _received_at(form, errors),
-        "referrer": {"agency": form.get("referrer_agency", ""), "name": form.get("referrer_name") or None,
-                     "role": form.get("referrer_role") or None},
+        "referrer": {
+            "agency": form.get("referrer_agency", ""),
+            "name": form.get("referrer_name") or None,
+            "role": form.get("referrer_role") or None,
+        },
         "consent": {"given": consent, "by": form.get("consent_by") or None},
         "safeguarding": {"immediate_risk_of_harm": form.get("immediate_risk") == "yes"},
-        "household": {"postcode": form.get("postcode", "").strip(),
-                      "housing": {f.name: form.get(f"housing-{f.name}") == "yes" for f in HOUSING},
-                      "members": [_member(i, typed, errors) for i, typed in enumerate(members_in(form))]},
+        "household": {
+            "postcode": form.get("postcode", "").strip(),
+            "housing": {f.name: form.get(f"housing-{f.name}") == "yes" for f in HOUSING},
+            "members": [_member(i, typed, errors) for i, typed in enumerate(members_in(form))],
+        },
         "narrative": form.get("narrative") or None,
     }
     return referral, errors
 
 
-_PATHS = [(re.compile(r"household\.members\[(\d+)\]\.(\w+)\.(\w+)"), "member-{0}-{1}-{2}"),
-          (re.compile(r"household\.members\[(\d+)\]\.(\w+)"), "member-{0}-{1}"),
-          (re.compile(r"household\.members(\[\d+\])?"), "members"),
-          (re.compile(r"household\.housing\.(\w+)"), "housing-{0}"),
-          (re.compile(r"household\.(\w+)"), "{0}"),
-          (re.compile(r"referrer\.(\w+)"), "referrer_{0}"),
-          (re.compile(r"consent\.(\w+)"), "consent_{0}"),
-          (re.compile(r"received_at"), "received_date"),
-          (re.compile(r"(\w+)"), "{0}")]
+_PATHS = [
+    (re.compile(r"household\.members\[(\d+)\]\.(\w+)\.(\w+)"), "member-{0}-{1}-{2}"),
+    (re.compile(r"household\.members\[(\d+)\]\.(\w+)"), "member-{0}-{1}"),
+    (re.compile(r"household\.members(\[\d+\])?"), "members"),
+    (re.compile(r"household\.housing\.(\w+)"), "housing-{0}"),
+    (re.compile(r"household\.(\w+)"), "{0}"),
+    (re.compile(r"referrer\.(\w+)"), "referrer_{0}"),
+    (re.compile(r"consent\.(\w+)"), "consent_{0}"),
+    (re.compile(r"received_at"), "received_date"),
+    (re.compile(r"(\w+)"), "{0}"),
+]
 
 
 def field_id(path: str) -> str:
@@ -156,12 +172,14 @@ def field_id(path: str) -> str:
 
 
 # The contract's range messages, said the GOV.UK way: "<what> must be 100 or less"
-_BOUNDS = [(re.compile(r"Input should be less than or equal to (\S+)"), "must be {0} or less"),
-           (re.compile(r"Input should be greater than or equal to (\S+)"), "must be {0} or more"),
-           (re.compile(r"Input should be less than (\S+)"), "must be less than {0}"),
-           (re.compile(r"Input should be greater than (\S+)"), "must be more than {0}"),
-           (re.compile(r"String should have at most (\S+) characters?"), "must be {0} characters or fewer"),
-           (re.compile(r"Field required"), "is required")]
+_BOUNDS = [
+    (re.compile(r"Input should be less than or equal to (\S+)"), "must be {0} or less"),
+    (re.compile(r"Input should be greater than or equal to (\S+)"), "must be {0} or more"),
+    (re.compile(r"Input should be less than (\S+)"), "must be less than {0}"),
+    (re.compile(r"Input should be greater than (\S+)"), "must be more than {0}"),
+    (re.compile(r"String should have at most (\S+) characters?"), "must be {0} characters or fewer"),
+    (re.compile(r"Field required"), "is required"),
+]
 _IDS = re.compile(r"String should match pattern .*")  # the contract's ids: referral and member ids
 _VALIDATOR_WORDING = re.compile(r"(Input|String|List|Value|Extra|Field|Dictionary|Object) ")  # pydantic's messages
 _MEMBER_FIELD = re.compile(r"household\.members\[(\d+)\]\.(?:\w+\.)?(\w+)")
@@ -184,8 +202,12 @@ def message(error: FieldError) -> str:
     return error.reason[:1].upper() + error.reason[1:]  # written for people already (intake's, the form's)
 
 
-_PATH_LABELS = {"referrer.name": "Referrer's name", "referrer.role": "Referrer's role", "consent.by": "Who gave consent",
-                "received_at": "The date received"}
+_PATH_LABELS = {
+    "referrer.name": "Referrer's name",
+    "referrer.role": "Referrer's role",
+    "consent.by": "Who gave consent",
+    "received_at": "The date received",
+}
 
 
 def _what(path: str) -> str:

@@ -24,8 +24,15 @@ from triage.web.sessions import check_csrf
 router = APIRouter(include_in_schema=False)
 
 
-def _intake_form(request: Request, shared: Services, user: StaffUser, form: dict[str, str],
-                 members: list[dict[str, str]], errors: dict[str, str], status: int = 200) -> HTMLResponse:
+def _intake_form(
+    request: Request,
+    shared: Services,
+    user: StaffUser,
+    form: dict[str, str],
+    members: list[dict[str, str]],
+    errors: dict[str, str],
+    status: int = 200,
+) -> HTMLResponse:
     def errors_in(index: int, section: str) -> bool:
         return any(key.startswith(f"member-{index}-{section}-") for key in errors)
 
@@ -33,16 +40,33 @@ def _intake_form(request: Request, shared: Services, user: StaffUser, form: dict
         return any(key.startswith(f"{section}-") and value for key, value in member.items())
 
     policy = shared.front_door.engine.rulebook
-    return page(request, shared, "referral_form.html.j2", "Enter a referral", status=status, user=user, form=form,
-                 members=members, errors=errors, errors_in=errors_in, filled=filled, roles=referral_form.ROLES,
-                 sections=referral_form.MEMBER_SECTIONS, housing=referral_form.HOUSING, agencies=policy.catalogue.partner_agencies)
+    return page(
+        request,
+        shared,
+        "referral_form.html.j2",
+        "Enter a referral",
+        status=status,
+        user=user,
+        form=form,
+        members=members,
+        errors=errors,
+        errors_in=errors_in,
+        filled=filled,
+        roles=referral_form.ROLES,
+        sections=referral_form.MEMBER_SECTIONS,
+        housing=referral_form.HOUSING,
+        agencies=policy.catalogue.partner_agencies,
+    )
 
 
 @router.get("/referrals/new")
 def intake_page(request: Request, shared: Shared, user: Submitter) -> HTMLResponse:
     now = datetime.now(LONDON)
-    form = {"referral_id": referral_form.new_referral_id(), "received_date": now.date().isoformat(),
-            "received_time": now.strftime("%H:%M")}
+    form = {
+        "referral_id": referral_form.new_referral_id(),
+        "received_date": now.date().isoformat(),
+        "received_time": now.strftime("%H:%M"),
+    }
     return _intake_form(request, shared, user, form, [referral_form.blank_member(0)], {})
 
 
@@ -62,11 +86,16 @@ async def intake_submit(request: Request, shared: Shared, user: Submitter) -> Re
         return _intake_form(request, shared, user, form, members, {})
     referral, errors = referral_form.referral_from(form)
     if not errors:
-        [submitted] = await run_in_threadpool(shared.front_door.submit_many, [referral], staff_caller(user.username), arriving=True)
+        [submitted] = await run_in_threadpool(
+            shared.front_door.submit_many, [referral], staff_caller(user.username), arriving=True
+        )
         if isinstance(submitted.outcome, Decision):
             return RedirectResponse(f"/decisions/{submitted.outcome.decision_id}", status_code=303)
-        errors = submitted.outcome.errors if isinstance(submitted.outcome, InvalidReferral) else [
-            FieldError("referral_id", str(submitted.outcome))]
+        errors = (
+            submitted.outcome.errors
+            if isinstance(submitted.outcome, InvalidReferral)
+            else [FieldError("referral_id", str(submitted.outcome))]
+        )
     shown: dict[str, str] = {}
     for error in errors:  # the first message for each field
         shown.setdefault(referral_form.field_id(error.path), referral_form.message(error))

@@ -22,19 +22,30 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(env=Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True))
 
 # the menu: (link, label, the permission it needs; None: every signed-in member of staff)
-NAVIGATION = [("/referrals/new", "Enter a referral", Permission.SUBMIT), ("/queue", "Queue", None),
-              ("/glossary", "Definitions", None), ("/rules", "Rules and services", None),
-              ("/costs", "Costs and benefits", Permission.APPRAISE)]
+NAVIGATION = [
+    ("/referrals/new", "Enter a referral", Permission.SUBMIT),
+    ("/queue", "Queue", None),
+    ("/glossary", "Definitions", None),
+    ("/rules", "Rules and services", None),
+    ("/costs", "Costs and benefits", Permission.APPRAISE),
+]
 
 
-def page(request: Request, shared: Services, template: str, title: str, status: int = 200,
-         **context: Any) -> HTMLResponse:
+def page(
+    request: Request, shared: Services, template: str, title: str, status: int = 200, **context: Any
+) -> HTMLResponse:
     """A page from its template, with what every page carries: the menu for the signed-in person's
     role, the session's CSRF token and the ruleset in force."""
     policy = shared.front_door.current.rulebook
     user = context.get("user")
-    nav = [(href, label) for href, label, needs in NAVIGATION
-           if user is not None and (needs is None or allowed(user.role, needs))]
-    return templates.TemplateResponse(request, template, {
-        "title": title, "csrf_token": csrf_token(request), "ruleset": policy, "nav": nav, **context},
-        status_code=status)
+    nav = [
+        (href, label)
+        for href, label, needs in NAVIGATION
+        if user is not None and (needs is None or allowed(user.role, needs))
+    ]
+    return templates.TemplateResponse(
+        request,
+        template,
+        {"title": title, "csrf_token": csrf_token(request), "ruleset": policy, "nav": nav, **context},
+        status_code=status,
+    )

@@ -66,8 +66,11 @@ def signed_in(request: Request, staff: StaffStore) -> StaffUser:
 
 def _current(request: Request, user: StaffUser) -> bool:
     age = time.time() - request.session.get("since", 0)
-    return (user.disabled_at is None and request.session.get("generation") == user.session_generation
-            and 0 <= age < SESSION_SECONDS)
+    return (
+        user.disabled_at is None
+        and request.session.get("generation") == user.session_generation
+        and 0 <= age < SESSION_SECONDS
+    )
 
 
 def safe_next(target: str | None) -> str:

@@ -38,10 +38,20 @@ router = APIRouter(include_in_schema=False)
 WRONG = "Enter a correct username and password"  # one message whichever was wrong: who has an account stays unsaid
 
 
-def _form(request: Request, shared: Services, next_page: str, username: str = "", error: str | None = None,
-          status: int = 200) -> HTMLResponse:
-    return page(request, shared, "sign_in.html.j2", "Sign in", status=status, user=None, next=safe_next(next_page),
-                username=username, error_summary=error)
+def _form(
+    request: Request, shared: Services, next_page: str, username: str = "", error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    return page(
+        request,
+        shared,
+        "sign_in.html.j2",
+        "Sign in",
+        status=status,
+        user=None,
+        next=safe_next(next_page),
+        username=username,
+        error_summary=error,
+    )
 
 
 def _refused(request: Request, shared: Services, next_page: str, username: str, refusal: Refusal) -> HTMLResponse:
@@ -62,9 +72,14 @@ def sign_in_page(request: Request, shared: Shared, next: str = "/") -> HTMLRespo
 
 
 @router.post("/sign-in")
-def sign_in(request: Request, shared: Shared, username: Annotated[str, Form()] = "",
-            password: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
-            next: Annotated[str, Form()] = "/") -> Response:
+def sign_in(
+    request: Request,
+    shared: Shared,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
     """Sign in, unless this name or address has failed too often lately (then not even the right
     password is checked) or too many passwords are being checked already."""
     check_csrf(request, csrf_token)
@@ -110,5 +125,11 @@ def install(app: FastAPI, shared: Services, settings: Settings) -> None:
     key = read_or_create_key(settings.session_key_path, "session key")
     app.include_router(router)
     app.state.sign_in_limits = SignInLimits(SignInLockout(shared.store.db, key))
-    app.add_middleware(SessionMiddleware, secret_key=key.decode("ascii"), session_cookie=SESSION_COOKIE,
-                       max_age=SESSION_SECONDS, same_site="lax", https_only=settings.secure_cookies)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=key.decode("ascii"),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_SECONDS,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )

@@ -31,6 +31,7 @@ ADDRESS_LIMITS = parse_many("20 per 15 minutes; 100 per day")
 @dataclass(frozen=True)
 class Refusal:
     """Why a sign-in was not even tried, for the page (and the HTTP status with its Retry-After)."""
+
     status: int
     message: str
     retry_after: int  # seconds
@@ -43,13 +44,19 @@ def in_minutes(seconds: float) -> str:
 
 
 def account_locked(seconds: float) -> Refusal:
-    return Refusal(429, f"You have entered the wrong password too many times. Try again in {in_minutes(seconds)}.",
-                   math.ceil(seconds))
+    return Refusal(
+        429,
+        f"You have entered the wrong password too many times. Try again in {in_minutes(seconds)}.",
+        math.ceil(seconds),
+    )
 
 
 def address_limited(seconds: float) -> Refusal:
-    return Refusal(429, "There have been too many failed attempts to sign in from your network. "
-                        f"Try again in {in_minutes(seconds)}.", math.ceil(seconds))
+    return Refusal(
+        429,
+        f"There have been too many failed attempts to sign in from your network. Try again in {in_minutes(seconds)}.",
+        math.ceil(seconds),
+    )
 
 
 BUSY = Refusal(503, "The service is busy. Try again in a minute.", 60)

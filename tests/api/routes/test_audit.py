@@ -25,7 +25,10 @@ def test_the_events_are_in_chain_order_with_who_and_what(client, submit, partner
     events = client.get("/v1/audit/events", headers=auditor.headers).json()["items"]
     assert [(e["seq"], e["kind"]) for e in events] == [(1, "ruleset_loaded"), (2, "decision")]
     assert (events[1]["decision_id"], events[1]["route"], events[1]["referral_id"]) == (
-        decision["decision_id"], "bsf", "R-2026-000123")
+        decision["decision_id"],
+        "bsf",
+        "R-2026-000123",
+    )
 
 
 def test_the_events_never_carry_the_referral(client, submit, partner, auditor):

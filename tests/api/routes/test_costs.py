@@ -16,9 +16,13 @@ from legacy_rows import record_huge_count, record_unreadable
 from support import SPEC_EXAMPLE, build_referral, child, parent
 
 PROBLEM_JSON = "application/problem+json"
-SCENARIO = {"name": "Three BSF families", "groups": [
-    {"route": "bsf", "families": 3, "problems": ["crime_asb", "domestic_abuse"]},
-    {"route": "mast", "families": 5, "problems": ["health"]}]}
+SCENARIO = {
+    "name": "Three BSF families",
+    "groups": [
+        {"route": "bsf", "families": 3, "problems": ["crime_asb", "domestic_abuse"]},
+        {"route": "mast", "families": 5, "problems": ["health"]},
+    ],
+}
 
 
 @pytest.fixture
@@ -45,8 +49,9 @@ def test_the_decisions_recorded_are_appraised(client, submit, partner, auditor):
 
 def test_a_period_with_no_decisions_is_a_404_problem(client, submit, partner, auditor):
     submit(partner, SPEC_EXAMPLE)
-    response = client.get("/v1/costs", params={"since": "2000-01-01", "until": "2000-01-31", "draws": 0},
-                          headers=auditor.headers)
+    response = client.get(
+        "/v1/costs", params={"since": "2000-01-01", "until": "2000-01-31", "draws": 0}, headers=auditor.headers
+    )
     assert (response.status_code, response.headers["content-type"]) == (404, PROBLEM_JSON)
     assert "no decisions" in response.json()["detail"]
 
@@ -80,15 +85,17 @@ def test_a_scenario_gets_the_figures_appraise_cohort_gives(client, policy_lead, 
 
 
 def test_a_scenario_with_an_unknown_route_is_a_422_naming_the_field(client, policy_lead):
-    response = client.post("/v1/costs", params={"draws": 0}, json=with_group(route="nowhere"),
-                           headers=policy_lead.headers)
+    response = client.post(
+        "/v1/costs", params={"draws": 0}, json=with_group(route="nowhere"), headers=policy_lead.headers
+    )
     assert (response.status_code, response.headers["content-type"]) == (422, PROBLEM_JSON)
     assert [e["path"] for e in response.json()["errors"]] == ["groups.0.route"]
 
 
 def test_a_scenario_with_an_unknown_problem_is_a_422_naming_the_field(client, policy_lead):
-    response = client.post("/v1/costs", params={"draws": 0}, json=with_group(problems=["crime_asb", "wealth"]),
-                           headers=policy_lead.headers)
+    response = client.post(
+        "/v1/costs", params={"draws": 0}, json=with_group(problems=["crime_asb", "wealth"]), headers=policy_lead.headers
+    )
     assert response.status_code == 422
     assert [e["path"] for e in response.json()["errors"]] == ["groups.0.problems.1"]
 
@@ -129,8 +136,9 @@ def test_a_scenario_with_no_key_working_family_is_refused(client, policy_lead):
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_roles_without_appraise_get_403(client, issue, role, method):
     caller = issue(role)
-    response = client.request(method, "/v1/costs", params={"draws": 0}, headers=caller.headers,
-                              json=SCENARIO if method == "POST" else None)
+    response = client.request(
+        method, "/v1/costs", params={"draws": 0}, headers=caller.headers, json=SCENARIO if method == "POST" else None
+    )
     assert (response.status_code, response.headers["content-type"]) == (403, PROBLEM_JSON)
 
 
@@ -142,7 +150,8 @@ def test_no_key_gets_401(client):
 
 
 def test_the_costs_of_a_log_holding_a_huge_count_and_an_unreadable_decision_leave_out_and_count_the_latter(
-        client, app, auditor):
+    client, app, auditor
+):
     store = app.state.services.store
     record_huge_count(store, app.state.services.front_door.engine)  # bsf: read in full, counted as a family
     record_unreadable(store)
@@ -151,7 +160,9 @@ def test_the_costs_of_a_log_holding_a_huge_count_and_an_unreadable_decision_leav
     report = response.json()
     assert [(f["route"], f["families"]) for f in report["families"]] == [("bsf", 1)]
     assert (report["unreadable"], report["unreadable_note"]) == (
-        1, "1 recorded decision could not be read and was left out")
+        1,
+        "1 recorded decision could not be read and was left out",
+    )
 
 
 def test_a_log_holding_only_unreadable_decisions_is_a_404_saying_so(client, app, auditor):
@@ -159,4 +170,6 @@ def test_a_log_holding_only_unreadable_decisions_is_a_404_saying_so(client, app,
     record_unreadable(app.state.services.store, referral_id="BROKEN-2")
     response = client.get("/v1/costs", params={"draws": 0}, headers=auditor.headers)
     assert (response.status_code, response.json()["detail"]) == (
-        404, "no decisions were recorded in that period (2 recorded decisions could not be read and were left out)")
+        404,
+        "no decisions were recorded in that period (2 recorded decisions could not be read and were left out)",
+    )

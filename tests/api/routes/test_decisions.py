@@ -147,9 +147,11 @@ def test_paging_keeps_the_filters(client, submit, partner):
     assert [d["route"] for d in first["items"] + second["items"]] == ["bsf"] * 4
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 201}, {"since": "yesterday"}, {"until": "0"},
-                                    {"after": -1}, {"route": ""}],
-                         ids=["limit-0", "limit-201", "since-word", "until-number", "after-negative", "route-empty"])
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": 0}, {"limit": 201}, {"since": "yesterday"}, {"until": "0"}, {"after": -1}, {"route": ""}],
+    ids=["limit-0", "limit-201", "since-word", "until-number", "after-negative", "route-empty"],
+)
 def test_an_invalid_query_parameter_gets_422_naming_it(client, partner, params):
     response = client.get("/v1/decisions", params=params, headers=partner.headers)
     assert (response.status_code, response.headers["content-type"]) == (422, PROBLEM_JSON)
@@ -177,7 +179,12 @@ def test_an_override_gets_201_and_the_record(client, front_door, decision):
     assert response.status_code == 201
     record = response.json()
     assert (record["decision_id"], record["route"], record["previous_route"], record["reason"], record["by"]) == (
-        decision["decision_id"], "mast", "bsf", MAST["reason"], "front-door-team")
+        decision["decision_id"],
+        "mast",
+        "bsf",
+        MAST["reason"],
+        "front-door-team",
+    )
 
 
 def test_an_overrides_location_is_the_decisions_history(client, front_door, decision):
@@ -190,9 +197,13 @@ def test_the_history_shows_the_override_by_the_keys_name_and_the_route_now(clien
     override(client, front_door, decision["decision_id"], MAST)
     history = client.get(f"/v1/decisions/{decision['decision_id']}/history", headers=front_door.headers).json()
     assert [(o["route"], o["by"], o["reason"]) for o in history["overrides"]] == [
-        ("mast", "front-door-team", MAST["reason"])]
+        ("mast", "front-door-team", MAST["reason"])
+    ]
     assert (history["current_route"], history["decision"], history["caller"]) == (
-        "mast", decision, "hillside-school-mis")
+        "mast",
+        decision,
+        "hillside-school-mis",
+    )
 
 
 def test_the_latest_of_several_overrides_is_the_route_now(client, front_door, decision):
@@ -240,9 +251,11 @@ def test_an_override_to_a_route_not_in_the_catalogue_gets_422_naming_route(clien
     assert [e["path"] for e in response.json()["errors"]] == ["route"]
 
 
-@pytest.mark.parametrize("body", [{"route": "mast"}, {"route": "mast", "reason": "r", "by": "someone else"},
-                                  {"route": 7, "reason": "r"}],
-                         ids=["no-reason", "an-extra-field", "route-not-text"])
+@pytest.mark.parametrize(
+    "body",
+    [{"route": "mast"}, {"route": "mast", "reason": "r", "by": "someone else"}, {"route": 7, "reason": "r"}],
+    ids=["no-reason", "an-extra-field", "route-not-text"],
+)
 def test_an_override_body_not_as_the_schema_says_gets_422(client, front_door, decision, body):
     response = override(client, front_door, decision["decision_id"], body)
     assert (response.status_code, response.headers["content-type"]) == (422, PROBLEM_JSON)
@@ -315,24 +328,37 @@ def _post_raw(client, caller, url: str, body: dict):
 @pytest.mark.parametrize("value", ["\ud83d", "A\x00B"], ids=["lone-surrogate", "nul"])
 @pytest.mark.parametrize(("action", "body"), [("override", {"route": "mast"}), ("close", {})])
 def test_a_reason_with_a_control_character_is_a_422_naming_reason_and_nothing_is_recorded(
-        client, front_door, auditor, decision, action, body, value):
-    response = _post_raw(client, front_door, f"/v1/decisions/{decision['decision_id']}/{action}",
-                         {**body, "reason": f"known to the team {value}"})
+    client, front_door, auditor, decision, action, body, value
+):
+    response = _post_raw(
+        client,
+        front_door,
+        f"/v1/decisions/{decision['decision_id']}/{action}",
+        {**body, "reason": f"known to the team {value}"},
+    )
     assert (response.status_code, response.json()["errors"]) == (
-        422, [{"path": "reason", "reason": "must not contain control characters or unpaired surrogates"}])
+        422,
+        [{"path": "reason", "reason": "must not contain control characters or unpaired surrogates"}],
+    )
     assert client.get("/v1/audit/verify", headers=auditor.headers).json()["events"] == 2
 
 
 def test_a_route_with_a_control_character_is_a_422_naming_route(client, front_door, decision):
-    response = _post_raw(client, front_door, f"/v1/decisions/{decision['decision_id']}/override",
-                         {"route": "mast\x00", "reason": "known to the team"})
+    response = _post_raw(
+        client,
+        front_door,
+        f"/v1/decisions/{decision['decision_id']}/override",
+        {"route": "mast\x00", "reason": "known to the team"},
+    )
     assert (response.status_code, [e["path"] for e in response.json()["errors"]]) == (422, ["route"])
 
 
 def test_a_reason_keeps_its_line_breaks(client, front_door, decision):
     reason = "Known to the MAST team.\r\nKey worker: see their notes."
-    assert override(client, front_door, decision["decision_id"], {"route": "mast", "reason": reason}).json()[
-        "reason"] == reason
+    assert (
+        override(client, front_door, decision["decision_id"], {"route": "mast", "reason": reason}).json()["reason"]
+        == reason
+    )
 
 
 # --- decisions recorded in a form this version cannot read ------------------------------------------

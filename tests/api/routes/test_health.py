@@ -12,10 +12,17 @@ def test_readyz_names_the_ruleset_in_force_today_and_none_scheduled(client, app)
     rulebook = app.state.services.front_door.engine.rulebook
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "database": "ok", "scheduled": [],
-                               "in_force": {"version": rulebook.version, "sha256": rulebook.sha256,
-                                            "effective_from": rulebook.rules.effective_from.isoformat(),
-                                            "effective_to": None}}
+    assert response.json() == {
+        "status": "ready",
+        "database": "ok",
+        "scheduled": [],
+        "in_force": {
+            "version": rulebook.version,
+            "sha256": rulebook.sha256,
+            "effective_from": rulebook.rules.effective_from.isoformat(),
+            "effective_to": None,
+        },
+    }
 
 
 def test_readyz_is_503_when_the_database_is_not_at_the_current_schema(client, app):

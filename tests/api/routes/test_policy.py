@@ -20,7 +20,8 @@ def test_the_ruleset_that_decided_is_listed_as_archived(client, submit, partner,
     submit(partner, SPEC_EXAMPLE)
     listed = client.get("/v1/rulesets", headers=front_door.headers).json()
     assert [(r["version"], r["sha256"]) for r in listed["archived"]] == [
-        (listed["in_force"]["version"], listed["in_force"]["sha256"])]
+        (listed["in_force"]["version"], listed["in_force"]["sha256"])
+    ]
 
 
 def test_the_active_version_is_served_with_its_content(client, app, front_door):

@@ -23,8 +23,10 @@ MAY_2027 = datetime(2027, 5, 4, 10, 5, tzinfo=UTC)  # 2026.2 is in force (from 2
 
 
 def _files() -> dict[str, str]:
-    return {str(path.relative_to(EXAMPLE_2026_2)): path.read_text(encoding="utf-8")
-            for path in EXAMPLE_2026_2.rglob("*.yaml")}
+    return {
+        str(path.relative_to(EXAMPLE_2026_2)): path.read_text(encoding="utf-8")
+        for path in EXAMPLE_2026_2.rglob("*.yaml")
+    }
 
 
 @pytest.fixture
@@ -69,11 +71,13 @@ def test_the_same_version_with_other_content_is_refused(client, policy_lead):
     assert _publish(client, policy_lead, files).status_code in (409, 422)  # its tests or its number refuse it
 
 
-def test_a_ruleset_whose_tests_fail_is_refused_and_the_old_one_keeps_deciding(client, policy_lead, submit, partner,
-                                                                              app):
+def test_a_ruleset_whose_tests_fail_is_refused_and_the_old_one_keeps_deciding(
+    client, policy_lead, submit, partner, app
+):
     files = _files()
-    files["rules/routing.yaml"] = files["rules/routing.yaml"].replace("derived.need_score, ge: 35",
-                                                                      "derived.need_score, ge: 45")
+    files["rules/routing.yaml"] = files["rules/routing.yaml"].replace(
+        "derived.need_score, ge: 35", "derived.need_score, ge: 45"
+    )
     refused = _publish(client, policy_lead, files)
     assert (refused.status_code, refused.json()["errors"][0]["path"]) == (422, "rules/tests")
     _months_later(app)
@@ -97,14 +101,16 @@ def test_a_file_outside_a_policy_folder_is_refused(client, policy_lead, name):
 
 def test_another_instance_picks_up_a_publication(client, policy_lead, app, settings):
     from triage.app import create_app
+
     other = create_app(settings)  # a second worker on the same database
     _publish(client, policy_lead, _files())
     other.state.services.refresh(force=True)
     assert other.state.services.front_door.library.versions() == ["2026.1", "2026.2"]
 
 
-def test_a_simulation_reports_what_the_candidate_would_change_and_records_nothing(client, policy_lead, submit,
-                                                                                   partner, app):
+def test_a_simulation_reports_what_the_candidate_would_change_and_records_nothing(
+    client, policy_lead, submit, partner, app
+):
     submit(partner, build_referral(*FAMILY, referral_id="S-1", received_at="2026-11-20T10:00:00Z"))
     before = len(list(app.state.services.store.queries.events()))
     report = client.post("/v1/simulate", json={"files": _files(), "sample": 1}, headers=policy_lead.headers)
@@ -136,6 +142,7 @@ def test_referrals_sent_while_a_version_is_published_are_all_decided(client, pol
 
 def test_a_forced_refresh_waits_for_one_in_progress_rather_than_skipping(client, policy_lead, app, settings):
     from triage.app import create_app
+
     other = create_app(settings).state.services
     _publish(client, policy_lead, _files())
     other._refreshing.acquire()  # another request's refresh is under way (it read the log too early)
@@ -158,8 +165,7 @@ def test_a_second_simulation_while_one_runs_is_asked_to_wait(client, policy_lead
 # --- pinning and what is in force (2026.2 takes effect on 2027-04-01) ---------------------------
 
 
-def test_the_front_door_may_not_pin_a_version_that_takes_effect_after_the_day_received(client, policy_lead,
-                                                                                         front_door):
+def test_the_front_door_may_not_pin_a_version_that_takes_effect_after_the_day_received(client, policy_lead, front_door):
     _publish(client, policy_lead, _files())
     referral = build_referral(*FAMILY, referral_id="PIN-F", received_at="2026-11-20T10:00:00Z")
     response = client.post("/v1/referrals?ruleset=2026.2", json=referral, headers=front_door.headers)
@@ -173,21 +179,29 @@ def test_the_front_door_may_pin_a_version_in_force_before_the_day_received(clien
     referral = build_referral(*FAMILY, referral_id="PIN-E", received_at="2027-05-04T10:00:00Z")
     response = client.post("/v1/referrals?ruleset=2026.1", json=referral, headers=front_door.headers)
     assert (response.status_code, response.json()["ruleset"]["version"], response.json()["route"]) == (
-        201, "2026.1", "mast")
+        201,
+        "2026.1",
+        "mast",
+    )
 
 
 def test_readyz_names_the_version_in_force_today_and_lists_the_published_one_as_scheduled(client, policy_lead):
     _publish(client, policy_lead, _files())
     ready = client.get("/readyz").json()
     assert (ready["in_force"]["version"], [(s["version"], s["effective_from"]) for s in ready["scheduled"]]) == (
-        "2026.1", [("2026.2", "2027-04-01")])
+        "2026.1",
+        [("2026.2", "2027-04-01")],
+    )
 
 
 def test_the_ruleset_list_names_the_version_in_force_today_and_the_scheduled_one(client, policy_lead, front_door):
     _publish(client, policy_lead, _files())
     listed = client.get("/v1/rulesets", headers=front_door.headers).json()
-    assert (listed["in_force"]["version"], [s["version"] for s in listed["scheduled"]],
-            [i["version"] for i in listed["installed"]]) == ("2026.1", ["2026.2"], ["2026.1", "2026.2"])
+    assert (
+        listed["in_force"]["version"],
+        [s["version"] for s in listed["scheduled"]],
+        [i["version"] for i in listed["installed"]],
+    ) == ("2026.1", ["2026.2"], ["2026.1", "2026.2"])
 
 
 # -- refusals: coverage, invariants, hostile files; none names a folder on the server --------------
@@ -197,8 +211,11 @@ SERVER_FOLDERS = ("/tmp", "triage-upload", "triage-simulate", tempfile.gettempdi
 
 def _shipped_files() -> dict[str, str]:
     root = default_policy_dir()
-    return {str(path.relative_to(root)): path.read_text(encoding="utf-8")
-            for folder in ("definitions", "rules", "service_catalogue") for path in (root / folder).rglob("*.yaml")}
+    return {
+        str(path.relative_to(root)): path.read_text(encoding="utf-8")
+        for folder in ("definitions", "rules", "service_catalogue")
+        for path in (root / folder).rglob("*.yaml")
+    }
 
 
 def _refused(response) -> dict:
@@ -212,13 +229,18 @@ def _cp_plan_child_to_mast(files: dict[str, str]) -> dict[str, str]:
     """Safeguarding by immediate risk only; the rule tests about protection plans changed to match."""
     routing = yaml.safe_load(files["rules/routing.yaml"])
     [rule] = [r for r in routing["routing"] if r["id"] == "safeguarding"]
-    rule["when"] = {"all": [{"field": "safeguarding.immediate_risk_of_harm", "eq": True},
-                            {"exists": {"who": "dependent_child"}}]}
+    rule["when"] = {
+        "all": [{"field": "safeguarding.immediate_risk_of_harm", "eq": True}, {"exists": {"who": "dependent_child"}}]
+    }
     changed = {"rules/routing.yaml": yaml.safe_dump(routing, allow_unicode=True)}
     for name, referral_id, expected in (
-            ("rules/tests/routing.yaml", "T-ROUTE-SG-1",
-             {"route": "consent_required", "matched_rule": "consent", "priority": "standard"}),
-            ("rules/tests/also_refer.yaml", "T-ALSO-CSC", {"route": "mast", "matched_rule": "mast_early_help"})):
+        (
+            "rules/tests/routing.yaml",
+            "T-ROUTE-SG-1",
+            {"route": "consent_required", "matched_rule": "consent", "priority": "standard"},
+        ),
+        ("rules/tests/also_refer.yaml", "T-ALSO-CSC", {"route": "mast", "matched_rule": "mast_early_help"}),
+    ):
         tests = yaml.safe_load(files[name])
         [case] = [c for c in tests["cases"] if c["referral"]["referral_id"] == referral_id]
         case["expect"].update(expected)
@@ -230,14 +252,23 @@ def _cp_plan_child_to_mast(files: dict[str, str]) -> dict[str, str]:
 def test_one_rule_sending_everyone_out_of_area_is_refused_for_its_coverage(client, policy_lead):
     files = {**_shipped_files(), "rules/ruleset.yaml": _files()["rules/ruleset.yaml"]}
     routing = yaml.safe_load(files["rules/routing.yaml"])
-    routing["routing"] = [{"id": "everyone_out", "policy_ref": "none", "otherwise": True, "route": "out_of_area",
-                           "priority": "standard", "reason": "Not ours"}]
+    routing["routing"] = [
+        {
+            "id": "everyone_out",
+            "policy_ref": "none",
+            "otherwise": True,
+            "route": "out_of_area",
+            "priority": "standard",
+            "reason": "Not ours",
+        }
+    ]
     files = {name: text for name, text in files.items() if not name.startswith("rules/tests/")}
     files["rules/routing.yaml"] = yaml.safe_dump(routing)
     files["rules/tests/only.yaml"] = (
-        'cases: [{name: out, expect: {route: out_of_area}, referral: {referral_id: T-1, received_at: '
+        "cases: [{name: out, expect: {route: out_of_area}, referral: {referral_id: T-1, received_at: "
         '"2027-05-04T10:00:00Z", referrer: {agency: school}, household: {postcode: S5 7AU, members: '
-        '[{id: p1, role: parent_carer, age: 30}]}}}]\n')
+        "[{id: p1, role: parent_carer, age: 30}]}}}]\n"
+    )
     body = _refused(_publish(client, policy_lead, files))
     assert any("coverage 2.2% is below the 100%" in e["reason"] for e in body["errors"])
 
@@ -250,8 +281,10 @@ def test_a_child_on_a_protection_plan_sent_to_mast_is_refused_with_a_counter_exa
     assert '"child_protection_plan": true' in error["reason"]
 
 
-@pytest.mark.parametrize("tests", ["base: 1\ncases: []\n", "cases: [1]\n", "cases: " + "[" * 60 + "]" * 60 + "\n",
-                                   "cases: *no_such_anchor\n"])
+@pytest.mark.parametrize(
+    "tests",
+    ["base: 1\ncases: []\n", "cases: [1]\n", "cases: " + "[" * 60 + "]" * 60 + "\n", "cases: *no_such_anchor\n"],
+)
 def test_a_bad_rule_test_file_is_refused_naming_it(client, policy_lead, tests):
     body = _refused(_publish(client, policy_lead, {**_files(), "rules/tests/bad.yaml": tests}))
     assert any(error["path"].startswith("rules/tests/bad.yaml") for error in body["errors"])
@@ -259,15 +292,21 @@ def test_a_bad_rule_test_file_is_refused_naming_it(client, policy_lead, tests):
 
 @pytest.mark.parametrize("endpoint", ["/v1/rulesets", "/v1/simulate"])
 def test_an_alias_bomb_is_refused_naming_its_file_and_line(client, policy_lead, endpoint):
-    body = _refused(client.post(endpoint, json={"files": {**_files(), "rules/extra.yaml": alias_bomb()}},
-                                headers=policy_lead.headers))
+    body = _refused(
+        client.post(
+            endpoint, json={"files": {**_files(), "rules/extra.yaml": alias_bomb()}}, headers=policy_lead.headers
+        )
+    )
     assert [e["path"] for e in body["errors"]] == ["rules/extra.yaml:1"]
 
 
 @pytest.mark.parametrize("tests", ["base: 1\ncases: []\n", "cases: [1]\n", "cases: " + "[" * 60 + "]" * 60 + "\n"])
 def test_a_simulation_with_a_bad_rule_test_file_is_refused_naming_it(client, policy_lead, tests):
-    body = _refused(client.post("/v1/simulate", json={"files": {**_files(), "rules/tests/bad.yaml": tests}},
-                                headers=policy_lead.headers))
+    body = _refused(
+        client.post(
+            "/v1/simulate", json={"files": {**_files(), "rules/tests/bad.yaml": tests}}, headers=policy_lead.headers
+        )
+    )
     assert any(error["path"].startswith("rules/tests/bad.yaml") for error in body["errors"])
 
 

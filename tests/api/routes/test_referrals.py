@@ -33,7 +33,11 @@ def test_a_new_referral_gets_201_and_the_policys_decision(submit, partner):
     assert response.status_code == 201
     decision = response.json()
     assert (decision["referral_id"], decision["route"], decision["priority"], decision["matched_rule"]) == (
-        "R-2026-000123", "bsf", "high", "bsf_intensive")
+        "R-2026-000123",
+        "bsf",
+        "high",
+        "bsf_intensive",
+    )
 
 
 def test_the_location_header_is_the_decisions_url_and_serves_the_same_decision(client, submit, partner):
@@ -122,10 +126,12 @@ def batch(client, caller, referrals):
 
 def test_a_batch_answers_each_referral_in_its_place(client, submit, partner):
     submit(partner, family("B-OLD"))
-    items = [family("B-NEW"),
-             family("B-BAD", household={"postcode": "S5 7AU", "members": [parent(age=-1)]}),
-             family("B-NEW", narrative="same id as the first, another payload"),
-             family("B-OLD")]
+    items = [
+        family("B-NEW"),
+        family("B-BAD", household={"postcode": "S5 7AU", "members": [parent(age=-1)]}),
+        family("B-NEW", narrative="same id as the first, another payload"),
+        family("B-OLD"),
+    ]
     response = batch(client, partner, items)
     assert response.status_code == 200
     results = response.json()["results"]
@@ -173,9 +179,17 @@ def test_a_batch_of_exactly_the_limit_is_accepted(client, partner):
     assert {r["status"] for r in response.json()["results"]} == {201}
 
 
-@pytest.mark.parametrize("body", [[family("B-1")], {"referrals": family("B-1")}, {"items": [family("B-1")]},
-                                  {"referrals": [family("B-1")], "extra": True}, "referrals"],
-                         ids=["a-list", "referrals-not-a-list", "no-referrals-key", "an-extra-key", "a-string"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        [family("B-1")],
+        {"referrals": family("B-1")},
+        {"items": [family("B-1")]},
+        {"referrals": [family("B-1")], "extra": True},
+        "referrals",
+    ],
+    ids=["a-list", "referrals-not-a-list", "no-referrals-key", "an-extra-key", "a-string"],
+)
 def test_a_batch_body_that_is_not_an_object_with_a_referrals_list_gets_422(client, partner, body):
     response = client.post("/v1/referrals/batch", json=body, headers=partner.headers)
     assert (response.status_code, response.headers["content-type"]) == (422, PROBLEM_JSON)
@@ -207,16 +221,24 @@ def test_a_partner_may_not_pin_a_ruleset_and_gets_403_naming_the_parameter(clien
 
 
 def test_a_partner_may_not_pin_a_ruleset_for_a_batch_either(client, partner):
-    response = client.post("/v1/referrals/batch?ruleset=2026.1", json={"referrals": [family("PIN-4")]},
-                           headers=partner.headers)
+    response = client.post(
+        "/v1/referrals/batch?ruleset=2026.1", json={"referrals": [family("PIN-4")]}, headers=partner.headers
+    )
     assert (response.status_code, response.json()["errors"][0]["path"]) == (403, "ruleset")
 
 
 # --- strings a partner's bug can break: refused before anything is recorded ---------------------
 
 UNSAFE = "must not contain control characters or unpaired surrogates"
-STRING_FIELDS = [("referrer", "name"), ("referrer", "role"), ("consent", "by"), ("narrative",),
-                 ("household", "postcode"), ("household", "members", 0, "id"), ("referral_id",)]
+STRING_FIELDS = [
+    ("referrer", "name"),
+    ("referrer", "role"),
+    ("consent", "by"),
+    ("narrative",),
+    ("household", "postcode"),
+    ("household", "members", 0, "id"),
+    ("referral_id",),
+]
 
 
 def _with(path: tuple, value: str) -> dict:
@@ -241,7 +263,8 @@ def _post(client, url: str, caller, body) -> object:
 @pytest.mark.parametrize("value", ["\ud83d", "A\x00B"], ids=["lone-surrogate", "nul"])
 @pytest.mark.parametrize("path", STRING_FIELDS, ids=_path)
 def test_a_control_character_or_lone_surrogate_is_a_422_naming_the_field_and_nothing_is_recorded(
-        client, partner, front_door, path, value):
+    client, partner, front_door, path, value
+):
     response = _post(client, "/v1/referrals", partner, _with(path, value))
     assert (response.status_code, response.json()["errors"]) == (422, [{"path": _path(path), "reason": UNSAFE}])
     assert client.get("/v1/decisions", headers=front_door.headers).json()["items"] == []
@@ -257,10 +280,13 @@ def test_a_batch_with_a_lone_surrogate_in_one_item_decides_and_records_the_other
 
 
 def test_a_count_beyond_a_thousand_is_a_422_and_nothing_is_recorded(client, submit, partner, front_door):
-    response = submit(partner, build_referral(parent(), child(school={"fixed_term_exclusions_3_terms": 10 ** 309}),
-                                              referral_id="BIG-1"))
+    response = submit(
+        partner, build_referral(parent(), child(school={"fixed_term_exclusions_3_terms": 10**309}), referral_id="BIG-1")
+    )
     assert (response.status_code, [e["path"] for e in response.json()["errors"]]) == (
-        422, ["household.members[1].school.fixed_term_exclusions_3_terms"])
+        422,
+        ["household.members[1].school.fixed_term_exclusions_3_terms"],
+    )
     assert client.get("/v1/decisions", headers=front_door.headers).json()["items"] == []
 
 
@@ -268,20 +294,33 @@ def test_a_count_beyond_a_thousand_is_a_422_and_nothing_is_recorded(client, subm
 # The test app's clock reads support.TEST_NOW (2026-11-20T10:20:00Z).
 
 
-@pytest.mark.parametrize(("received_at", "status"), [
-    ("2026-11-20T10:26:00Z", 422), ("2026-11-20T10:24:00Z", 201),  # 6 and 4 minutes ahead of the clock
-    ("2026-08-21T10:19:00Z", 422), ("2026-08-23T10:20:00Z", 201),  # 91 days and a minute, and 89 days, ago
-    ("2000-01-03T09:00:00Z", 422), ("2099-01-05T09:00:00Z", 422)],
-    ids=["6-minutes-ahead", "4-minutes-ahead", "91-days-ago", "89-days-ago", "in-2000", "in-2099"])
+@pytest.mark.parametrize(
+    ("received_at", "status"),
+    [
+        ("2026-11-20T10:26:00Z", 422),
+        ("2026-11-20T10:24:00Z", 201),  # 6 and 4 minutes ahead of the clock
+        ("2026-08-21T10:19:00Z", 422),
+        ("2026-08-23T10:20:00Z", 201),  # 91 days and a minute, and 89 days, ago
+        ("2000-01-03T09:00:00Z", 422),
+        ("2099-01-05T09:00:00Z", 422),
+    ],
+    ids=["6-minutes-ahead", "4-minutes-ahead", "91-days-ago", "89-days-ago", "in-2000", "in-2099"],
+)
 def test_received_at_must_be_within_the_last_90_days_and_not_in_the_future(submit, partner, received_at, status):
     assert submit(partner, family("W-1", received_at=received_at)).status_code == status
 
 
 def test_a_received_at_outside_the_window_is_named_with_the_window_in_words(client, submit, partner, front_door):
     response = submit(partner, family("W-1", received_at="2000-01-03T09:00:00Z"))
-    assert response.json()["errors"] == [{"path": "received_at", "reason": (
-        "must be within the last 90 days and no more than 5 minutes ahead of now: "
-        "between 2026-08-22T10:20:00Z and 2026-11-20T10:25:00Z")}]
+    assert response.json()["errors"] == [
+        {
+            "path": "received_at",
+            "reason": (
+                "must be within the last 90 days and no more than 5 minutes ahead of now: "
+                "between 2026-08-22T10:20:00Z and 2026-11-20T10:25:00Z"
+            ),
+        }
+    ]
     assert client.get("/v1/decisions", headers=front_door.headers).json()["items"] == []
 
 
@@ -289,7 +328,10 @@ def test_a_batch_refuses_only_the_item_received_too_long_ago(client, partner):
     items = [family("W-1"), family("W-2", received_at="2000-01-03T09:00:00Z"), family("W-3")]
     results = batch(client, partner, items).json()["results"]
     assert [(r["status"], [e["path"] for e in (r["problem"] or {}).get("errors", [])]) for r in results] == [
-        (201, []), (422, ["received_at"]), (201, [])]
+        (201, []),
+        (422, ["received_at"]),
+        (201, []),
+    ]
 
 
 def test_the_window_is_the_rulesets(policy_copy, tmp_path, edit):
@@ -299,9 +341,14 @@ def test_the_window_is_the_rulesets(policy_copy, tmp_path, edit):
     app.state.services.front_door.clock = lambda: TEST_NOW
     key = app.state.services.keys.create("w", Role.PARTNER)[1]
     client = TestClient(app, raise_server_exceptions=False)
-    statuses = [client.post("/v1/referrals", json=family(f"W-{days}", received_at=f"2026-10-{day}T10:30:00Z"),
-                            headers={"Authorization": f"Bearer {key}"}).status_code
-                for days, day in ((29, 22), (31, 20))]
+    statuses = [
+        client.post(
+            "/v1/referrals",
+            json=family(f"W-{days}", received_at=f"2026-10-{day}T10:30:00Z"),
+            headers={"Authorization": f"Bearer {key}"},
+        ).status_code
+        for days, day in ((29, 22), (31, 20))
+    ]
     app.state.services.store.db.dispose()
     assert statuses == [201, 422]
 
@@ -311,8 +358,11 @@ def test_the_servers_own_clock_takes_a_referral_received_now(settings):
     key = app.state.services.keys.create("w", Role.PARTNER)[1]
     client = TestClient(app, raise_server_exceptions=False)
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    statuses = [client.post("/v1/referrals", json=family(f"N-{n}", received_at=when),
-                            headers={"Authorization": f"Bearer {key}"}).status_code
-                for n, when in enumerate((now, "2000-01-03T09:00:00Z"))]
+    statuses = [
+        client.post(
+            "/v1/referrals", json=family(f"N-{n}", received_at=when), headers={"Authorization": f"Bearer {key}"}
+        ).status_code
+        for n, when in enumerate((now, "2000-01-03T09:00:00Z"))
+    ]
     app.state.services.store.db.dispose()
     assert statuses == [201, 422]

@@ -38,8 +38,9 @@ def _free_port() -> int:
 
 
 def _triage(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
-    done = subprocess.run([sys.executable, "-m", "triage.cli", *args], input=stdin, capture_output=True, text=True,
-                          env=env, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "triage.cli", *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -63,11 +64,27 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {**os.environ, "TRIAGE_AUDIT_DB": str(folder / "audit.sqlite3"), "TRIAGE_LOG_LEVEL": "warning"}
     env.pop("TRIAGE_DATABASE_URL", None)
     for username, (name, role) in STAFF.items():
-        _triage(env, "staff", "create", "--username", username, "--name", name, "--role", role, "--password-stdin",
-                stdin=PASSWORD + "\n")
+        _triage(
+            env,
+            "staff",
+            "create",
+            "--username",
+            username,
+            "--name",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+        )
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "triage.cli", "serve", "--port", str(port), "--engine", "python"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "triage.cli", "serve", "--port", str(port), "--engine", "python"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, process)
@@ -105,6 +122,7 @@ def screenshots() -> Path:
         folder = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
     else:
         import tempfile
+
         folder = Path(tempfile.mkdtemp(prefix="triage-screenshots-"))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -113,10 +131,12 @@ def screenshots() -> Path:
 @pytest.fixture
 def sign_in(page):
     """``sign_in(username)``: sign ``page`` in through the sign-in form."""
+
     def as_user(username: str) -> None:
         page.goto("/sign-in")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_text("Signed in as").first).to_be_visible()
+
     return as_user

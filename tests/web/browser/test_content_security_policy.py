@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 def violations(page):
     """Every CSP violation the browser reports on ``page``, as console messages."""
     found: list[str] = []
-    page.on("console", lambda message: found.append(message.text) if "Content Security Policy" in message.text
-            else None)
+    page.on(
+        "console", lambda message: found.append(message.text) if "Content Security Policy" in message.text else None
+    )
     return found
 
 

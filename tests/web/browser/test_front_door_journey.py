@@ -70,8 +70,9 @@ def test_a_policy_lead_sees_no_override_button_and_the_server_refuses_one(page, 
     page.goto(decision_url)
     expect(page.get_by_role("button", name="Override this decision")).to_have_count(0)
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")
-    refused = page.request.post(f"{decision_url}/override",
-                                form={"route": "bsf", "reason": "I would like to", "csrf_token": token})
+    refused = page.request.post(
+        f"{decision_url}/override", form={"route": "bsf", "reason": "I would like to", "csrf_token": token}
+    )
     assert refused.status == 403
 
 
@@ -79,8 +80,12 @@ def test_the_main_pages_render_for_the_screenshots(page, sign_in, screenshots):
     page.goto("/sign-in")
     page.screenshot(path=screenshots / "sign-in.png", full_page=True)
     sign_in("a.patel")
-    for path, name in (("/referrals/new", "intake"), ("/queue", "queue"), ("/glossary", "glossary"),
-                       ("/rules", "rules")):
+    for path, name in (
+        ("/referrals/new", "intake"),
+        ("/queue", "queue"),
+        ("/glossary", "glossary"),
+        ("/rules", "rules"),
+    ):
         page.goto(path)
         expect(page.locator("h1")).to_be_visible()
         assert not re.search(r"Traceback|Internal Server Error", page.content())

@@ -23,18 +23,30 @@ def verify(_: Auditor, shared: Shared) -> VerificationOut:
     try:
         heads = load_checkpoints(settings.checkpoint_path, settings.checkpoint_key_path)
     except CheckpointProblem as problem:
-        why = ("the server's checkpoint key is missing or unsafe: run `triage audit verify` on the server "
-               "for details") if problem.names_server_paths else str(problem)
+        why = (
+            ("the server's checkpoint key is missing or unsafe: run `triage audit verify` on the server for details")
+            if problem.names_server_paths
+            else str(problem)
+        )
         return VerificationOut(events=0, ok=False, first_bad_seq=None, problem=why)
     result = shared.store.log.verify(heads)
-    return VerificationOut(events=result.events, ok=result.ok, first_bad_seq=result.first_bad_seq,
-                           problem=result.problem, checkpoints=result.checkpoints)
+    return VerificationOut(
+        events=result.events,
+        ok=result.ok,
+        first_bad_seq=result.first_bad_seq,
+        problem=result.problem,
+        checkpoints=result.checkpoints,
+    )
 
 
 @router.get("/events", response_model=AuditEventPage, responses=problem_responses(401, 403, 422))
-def events(request: Request, _: Auditor, shared: Shared,
-           after: Annotated[int, Query(ge=0, le=2**62, description="Cursor: events after this seq.")] = 0,
-           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> AuditEventPage:
+def events(
+    request: Request,
+    _: Auditor,
+    shared: Shared,
+    after: Annotated[int, Query(ge=0, le=2**62, description="Cursor: events after this seq.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AuditEventPage:
     """Events in chain order as exported by ``triage audit export``: decisions, overrides, ruleset loads."""
     found = shared.store.queries.events_page(after, limit)
     next_page = str(request.url.include_query_params(after=found[-1].seq)) if len(found) == limit else None

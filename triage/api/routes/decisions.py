@@ -51,14 +51,25 @@ def _case(shared: Services, decision_id: str, key: ApiKey) -> CaseHistory:
 
 
 def _override_record(override: Override) -> OverrideRecord:
-    return OverrideRecord(seq=override.seq, recorded_at=override.recorded_at, decision_id=override.decision_id,
-                          route=override.route, previous_route=override.previous_route, reason=override.reason,
-                          by=override.by)
+    return OverrideRecord(
+        seq=override.seq,
+        recorded_at=override.recorded_at,
+        decision_id=override.decision_id,
+        route=override.route,
+        previous_route=override.previous_route,
+        reason=override.reason,
+        by=override.by,
+    )
 
 
 def _closed_record(closing: Closing) -> ClosedRecord:
-    return ClosedRecord(seq=closing.seq, recorded_at=closing.recorded_at, decision_id=closing.decision_id,
-                        reason=closing.reason, by=closing.by)
+    return ClosedRecord(
+        seq=closing.seq,
+        recorded_at=closing.recorded_at,
+        decision_id=closing.decision_id,
+        reason=closing.reason,
+        by=closing.by,
+    )
 
 
 @router.get("/{decision_id}", response_model=Decision, responses=problem_responses(401, 403, 404, 422, 500))
@@ -67,22 +78,32 @@ def get_decision(decision_id: DecisionId, key: Reader, shared: Shared) -> Decisi
     return _case(shared, decision_id, key).decision
 
 
-@router.get("/{decision_id}/history", response_model=DecisionHistory,
-            responses=problem_responses(401, 403, 404, 422, 500))
+@router.get(
+    "/{decision_id}/history", response_model=DecisionHistory, responses=problem_responses(401, 403, 404, 422, 500)
+)
 def get_history(decision_id: DecisionId, key: Reader, shared: Shared) -> DecisionHistory:
     """The decision, every override of it with who and why, the route it stands at now, and its
     closing when the front door has finished with it."""
     case = _case(shared, decision_id, key)
-    return DecisionHistory(decision=case.decision, recorded_at=case.recorded_at, caller=case.caller,
-                           overrides=[_override_record(o) for o in case.overrides],
-                           closed=_closed_record(case.closed) if case.closed else None,
-                           current_route=case.current_route)
+    return DecisionHistory(
+        decision=case.decision,
+        recorded_at=case.recorded_at,
+        caller=case.caller,
+        overrides=[_override_record(o) for o in case.overrides],
+        closed=_closed_record(case.closed) if case.closed else None,
+        current_route=case.current_route,
+    )
 
 
 @router.get("", response_model=DecisionPage, responses=problem_responses(401, 403, 422))
 def list_decisions(
-    request: Request, key: Reader, shared: Shared,
-    referral_id: Text64 = None, route: Text64 = None, priority: Text64 = None, locality: Text64 = None,
+    request: Request,
+    key: Reader,
+    shared: Shared,
+    referral_id: Text64 = None,
+    route: Text64 = None,
+    priority: Text64 = None,
+    locality: Text64 = None,
     since: Annotated[IsoDay | None, Query(description="Decided on or after this UTC day (YYYY-MM-DD).")] = None,
     until: Annotated[IsoDay | None, Query(description="Decided on or before this UTC day (YYYY-MM-DD).")] = None,
     after: Annotated[int, Query(ge=0, le=2**62, description="Cursor: the page after this event (from `next`).")] = 0,
@@ -90,20 +111,34 @@ def list_decisions(
 ) -> DecisionPage:
     """Decisions in the order recorded, filtered; partners see only their own."""
     caller = None if may_read_all(key) else key.name
-    query = DecisionQuery(caller=caller, referral_id=referral_id, route=route, priority=priority, locality=locality,
-                          since=since, until=until, after=after, limit=limit)
+    query = DecisionQuery(
+        caller=caller,
+        referral_id=referral_id,
+        route=route,
+        priority=priority,
+        locality=locality,
+        since=since,
+        until=until,
+        after=after,
+        limit=limit,
+    )
     found = shared.store.queries.find_decisions(query)
-    next_page = (str(request.url.include_query_params(after=found[-1].seq)) if len(found) == limit else None)
+    next_page = str(request.url.include_query_params(after=found[-1].seq)) if len(found) == limit else None
     read = [decision_in(event.body) for event in found]
     items = [decision for decision in read if decision is not None]
     return DecisionPage(items=items, next=next_page, unreadable=len(read) - len(items))
 
 
-@router.post("/{decision_id}/override", status_code=201, response_model=OverrideRecord,
-             openapi_extra=json_request("OverrideRequest"),
-             responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422))
-def override_decision(decision_id: DecisionId, key: Overrider, shared: Shared,
-                      data: Annotated[Any, Depends(json_body)]) -> JSONResponse:
+@router.post(
+    "/{decision_id}/override",
+    status_code=201,
+    response_model=OverrideRecord,
+    openapi_extra=json_request("OverrideRequest"),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+)
+def override_decision(
+    decision_id: DecisionId, key: Overrider, shared: Shared, data: Annotated[Any, Depends(json_body)]
+) -> JSONResponse:
     """Record a practitioner's new route with their reason; the decision event is never changed.
 
     The overrider is the API key's holder (its name), as recorded in the audit log. A closed case
@@ -112,21 +147,30 @@ def override_decision(decision_id: DecisionId, key: Overrider, shared: Shared,
     wanted = validated(OverrideRequest, data)
     _case(shared, decision_id, key)
     try:
-        override = shared.cases.override(decision_id, wanted.route, wanted.reason, key.name,
-                                         shared.front_door.current.rulebook)
+        override = shared.cases.override(
+            decision_id, wanted.route, wanted.reason, key.name, shared.front_door.current.rulebook
+        )
     except InvalidChange as error:
         raise ApiProblem(422, "the override is invalid", [FieldError(error.field, error.reason)]) from None
     except CaseClosed as error:
         raise ApiProblem(409, str(error)) from None
-    return JSONResponse(_override_record(override).model_dump(), status_code=201,
-                        headers={"Location": f"/v1/decisions/{decision_id}/history"})
+    return JSONResponse(
+        _override_record(override).model_dump(),
+        status_code=201,
+        headers={"Location": f"/v1/decisions/{decision_id}/history"},
+    )
 
 
-@router.post("/{decision_id}/close", status_code=201, response_model=ClosedRecord,
-             openapi_extra=json_request("CloseRequest"),
-             responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422))
-def close_case(decision_id: DecisionId, key: Overrider, shared: Shared,
-               data: Annotated[Any, Depends(json_body)]) -> JSONResponse:
+@router.post(
+    "/{decision_id}/close",
+    status_code=201,
+    response_model=ClosedRecord,
+    openapi_extra=json_request("CloseRequest"),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+)
+def close_case(
+    decision_id: DecisionId, key: Overrider, shared: Shared, data: Annotated[Any, Depends(json_body)]
+) -> JSONResponse:
     """Close the decision's case: the front door has finished with it, so it leaves the queue and
     the team load. Recorded with who and why; a case is closed once (409 after that)."""
     wanted = validated(CloseRequest, data)
@@ -137,5 +181,8 @@ def close_case(decision_id: DecisionId, key: Overrider, shared: Shared,
         raise ApiProblem(422, "the closing is invalid", [FieldError(error.field, error.reason)]) from None
     except CaseClosed as error:
         raise ApiProblem(409, str(error)) from None
-    return JSONResponse(_closed_record(closing).model_dump(), status_code=201,
-                        headers={"Location": f"/v1/decisions/{decision_id}/history"})
+    return JSONResponse(
+        _closed_record(closing).model_dump(),
+        status_code=201,
+        headers={"Location": f"/v1/decisions/{decision_id}/history"},
+    )

@@ -12,9 +12,12 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-_APPEND_ONLY = {"audit_events": ("UPDATE", "DELETE"), "audit_rulesets": ("UPDATE", "DELETE"),
-                # payloads may be purged (retention), never edited
-                "audit_payloads": ("UPDATE",)}
+_APPEND_ONLY = {
+    "audit_events": ("UPDATE", "DELETE"),
+    "audit_rulesets": ("UPDATE", "DELETE"),
+    # payloads may be purged (retention), never edited
+    "audit_payloads": ("UPDATE",),
+}
 
 
 def upgrade() -> None:
@@ -55,8 +58,10 @@ def upgrade() -> None:
 def _sqlite_triggers() -> None:
     for table, statements in _APPEND_ONLY.items():
         for statement in statements:
-            op.execute(f"CREATE TRIGGER {table}_no_{statement.lower()} BEFORE {statement} ON {table} "
-                       f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {statement} refused'); END")
+            op.execute(
+                f"CREATE TRIGGER {table}_no_{statement.lower()} BEFORE {statement} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {statement} refused'); END"
+            )
 
 
 def _postgres_triggers() -> None:
@@ -66,5 +71,7 @@ def _postgres_triggers() -> None:
             RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP;
         END $$""")
     for table, statements in _APPEND_ONLY.items():
-        op.execute(f"CREATE TRIGGER {table}_append_only BEFORE {' OR '.join(statements)} ON {table} "
-                   "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()")
+        op.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE {' OR '.join(statements)} ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()"
+        )

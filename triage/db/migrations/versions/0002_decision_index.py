@@ -50,19 +50,32 @@ def _copy_existing_decisions(decisions: sa.Table) -> None:
     for seq, content in rows:
         body = json.loads(content)["body"]
         decision = body["decision"]
-        copied.append({"decision_id": decision["decision_id"], "seq": seq, "caller": body["caller"],
-                       "referral_id": decision["referral_id"], "route": decision["route"],
-                       "locality": decision["locality"], "priority": decision["priority"],
-                       "respond_by": decision["respond_by"], "decided_at": decision["decided_at"]})
+        copied.append(
+            {
+                "decision_id": decision["decision_id"],
+                "seq": seq,
+                "caller": body["caller"],
+                "referral_id": decision["referral_id"],
+                "route": decision["route"],
+                "locality": decision["locality"],
+                "priority": decision["priority"],
+                "respond_by": decision["respond_by"],
+                "decided_at": decision["decided_at"],
+            }
+        )
     if copied:
         op.bulk_insert(decisions, copied)
 
 
 def _refuse_changes() -> None:
     if op.get_bind().dialect.name == "postgresql":  # audit_refuse_change() comes from 0001
-        op.execute("CREATE TRIGGER audit_decisions_append_only BEFORE UPDATE OR DELETE ON audit_decisions "
-                   "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()")
+        op.execute(
+            "CREATE TRIGGER audit_decisions_append_only BEFORE UPDATE OR DELETE ON audit_decisions "
+            "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()"
+        )
         return
     for statement in ("UPDATE", "DELETE"):
-        op.execute(f"CREATE TRIGGER audit_decisions_no_{statement.lower()} BEFORE {statement} ON audit_decisions "
-                   f"BEGIN SELECT RAISE(ABORT, 'audit_decisions is append-only: {statement} refused'); END")
+        op.execute(
+            f"CREATE TRIGGER audit_decisions_no_{statement.lower()} BEFORE {statement} ON audit_decisions "
+            f"BEGIN SELECT RAISE(ABORT, 'audit_decisions is append-only: {statement} refused'); END"
+        )

@@ -19,4 +19,3 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("staff_users", sa.Column("session_generation", sa.Integer, nullable=False, server_default="0"))
-
