@@ -16,7 +16,8 @@ from triage.audit.events import Unreadable
 from triage.audit.store import AuditStore
 from triage.costs.loader import CostDataInvalid
 from triage.rulebook.errors import PolicyProblem
-from triage.rulebook.loader import Policy, validate_folder
+from triage.rulebook.folders import validate_folder
+from triage.rulebook.loader import Policy
 from triage.rulebook.schema import Id, Spec, Text
 from triage.rulebook.source import read_yaml
 

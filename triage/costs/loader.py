@@ -16,7 +16,8 @@ from typing import Any
 from triage.canonical import canonical, sha256_text
 from triage.costs.schema import CostDataFolder, UnitCost
 from triage.rulebook.errors import PolicyInvalid, PolicyProblem
-from triage.rulebook.loader import Policy, default_policy_dir, read_folder, validate_folder
+from triage.rulebook.folders import read_folder, validate_folder
+from triage.rulebook.loader import Policy, default_policy_dir
 from triage.rulebook.source import SourceFile
 
 FOLDER = "cost_benefit"
