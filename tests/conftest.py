@@ -30,9 +30,10 @@ POLICY_FOLDERS = ("definitions", "rules", "service_catalogue")
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own per-user data folder (audit log, key files): never the real one."""
+    """Every test gets its own per-user data folder (audit log, key files) and cache folder: never the real ones."""
     folder = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("TRIAGE_DATA_DIR", str(folder))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder / "cache"))
     return folder
 
 

@@ -17,7 +17,7 @@ from triage.audit import RulesetConflict
 from triage.audit.store import AuditStore
 from triage.cli import app
 from triage.engine.library import LONDON
-from triage.publishing import PublishRefused, installed, publish
+from triage.publishing import PublishRefused, publish
 from triage.rulebook import load_policy
 from triage.settings import Settings
 
@@ -65,11 +65,6 @@ def test_a_published_version_number_cannot_be_reused_for_other_content(store, tm
     ruleset.write_text(ruleset.read_text().replace('version: "2026.1"', 'version: "2026.2"', 1))
     with pytest.raises(RulesetConflict, match="published before with other content"):
         store.archive.publish(load_policy(policy_copy), "policy-lead")
-
-
-def test_an_instance_installs_its_folders_and_every_published_version(store):
-    publish(store, load_policy(EXAMPLE_2026_2), "policy-lead", "python")
-    assert installed([None], store, "python").versions() == ["2026.1", "2026.2"]
 
 
 def test_triage_publish_reports_and_records(tmp_path, monkeypatch):

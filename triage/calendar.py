@@ -20,7 +20,9 @@ Policy semantics, encoded by :meth:`WorkingCalendar.add_working_days`:
 Performance: deadlines are computed on a hot path (thousands of calls per
 second), so public holidays are loaded lazily, once per year, into a
 ``frozenset`` and every later lookup is a dict hit plus a set membership
-test.
+test. The holidays come from ``triage.holiday_cache`` (the ``holidays``
+package, kept per year in the user's cache folder: importing the package
+is slow).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
+from triage.holiday_cache import public_holidays
 
 __all__ = ["WorkingCalendar"]
 
@@ -146,18 +148,13 @@ class WorkingCalendar:
 
     def _load_holidays(self, year: int) -> frozenset[date]:
         """Union the holidays (incl. substitute days) of every subdivision."""
-        days: set[date] = set()
-        for subdivision in self._subdivisions:
-            days.update(holidays.country_holidays(self._country, subdiv=subdivision, years=year))
-        return frozenset(days)
+        return frozenset().union(*(public_holidays(self._country, s, year) for s in self._subdivisions))
 
     def _check_holiday_config(self) -> None:
         """Fail fast on an unknown country/subdivision, as a ValueError."""
+        this_year = datetime.now(self._zone).year  # the year deciding needs first: its holidays are kept
         for subdivision in self._subdivisions:
-            try:
-                holidays.country_holidays(self._country, subdiv=subdivision)
-            except NotImplementedError as exc:
-                raise ValueError(str(exc)) from exc
+            public_holidays(self._country, subdivision, this_year)
 
 
 def _require_plain_date(day: date) -> None:

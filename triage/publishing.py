@@ -11,17 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
 
 from triage.audit.errors import RulesetConflict
 from triage.engine import Engine
-from triage.engine.library import RulesetLibrary
 from triage.policy_tests import Coverage, Outcome, load_rule_tests, measure_coverage, run_rule_tests
 from triage.policy_tests.invariants import DEFAULT_REFERRALS, InvariantCheck, check_invariants
-from triage.rulebook import load_policy
 from triage.rulebook.loader import Policy
 
 if TYPE_CHECKING:
@@ -125,15 +122,3 @@ def publish(
     event = store.archive.publish(policy, by)
     log.info("ruleset_published", version=policy.version, sha256=policy.sha256, by_event=event.seq if event else None)
     return Published(policy, event, len(checked.outcomes), checked.coverage, checked.invariants)
-
-
-def installed(folders: Sequence[Path | None], store: AuditStore | None, backend: str) -> RulesetLibrary:
-    """The versions an instance decides with: those in its rule folders, and every version
-    published to its database (a folder's version wins over a published one of the same number)."""
-    engines = [Engine(load_policy(folder), backend) for folder in folders or [None]]
-    versions = {engine.rulebook.version for engine in engines}
-    for policy in store.archive.published() if store is not None else []:
-        if policy.version not in versions:
-            engines.append(Engine(policy, backend))
-            versions.add(policy.version)
-    return RulesetLibrary(engines)

@@ -18,7 +18,7 @@ from triage.cases.service import Cases
 from triage.db.urls import make_room, opening
 from triage.engine.library import RulesetLibrary
 from triage.front_door import FrontDoor
-from triage.publishing import installed
+from triage.installed import installed
 from triage.settings import Settings
 
 log = structlog.get_logger("triage.services")

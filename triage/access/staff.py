@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -34,8 +35,14 @@ STAFF_ROLES = (Role.FRONT_DOOR, Role.POLICY_LEAD, Role.AUDITOR)  # partners use 
 MIN_PASSWORD = 12
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 _hasher = PasswordHasher()
-# checked against when the username is unknown, so a wrong username takes as long as a wrong password
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the username is unknown, so a wrong username takes as long as a wrong
+    password. Made on first use, not at import: hashing takes a tenth of a second, and most
+    commands never check a password."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 class StaffError(ValueError):
@@ -175,7 +182,7 @@ class StaffStore:
             row = conn.execute(select(tables.staff_users).where(tables.staff_users.c.username == username)).first()
         try:
             with password_checks.slot():
-                _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+                _hasher.verify(row.password_hash if row is not None else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             return None
         if row is None or row.disabled_at is not None:

@@ -16,8 +16,8 @@ from triage.engine import BACKENDS, Engine
 from triage.engine.library import LONDON, RulesetLibrary
 from triage.files import CannotWrite, replacing
 from triage.front_door import FrontDoor
+from triage.installed import installed
 from triage.logs import configure_logging
-from triage.publishing import installed
 from triage.rulebook import PolicyInvalid, load_policy
 from triage.rulebook.loader import Policy
 from triage.settings import Settings
@@ -193,11 +193,13 @@ def front_door(
 def _open_store(create: bool) -> AuditStore | None:
     """The configured audit log; None when there is none and ``create`` is False (never made just to
     look); exit 3 with one line naming the database when it cannot be opened."""
-    # imported here: SQLAlchemy costs startup time when unused
+    settings = run_settings()
+    if not create and settings.database_url is None and not settings.audit_path.is_file():
+        return None  # no SQLite log: known without importing SQLAlchemy, which costs a decide its start-up
     from triage.audit.store import AuditStore
     from triage.db.urls import DatabaseUnavailable, has_log, make_room, opening
 
-    url = run_settings().audit_url
+    url = settings.audit_url
     try:
         if not create and not has_log(url):
             return None
