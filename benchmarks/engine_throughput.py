@@ -318,7 +318,7 @@ def worker(kind: str, source: Path) -> dict[str, tuple[float, float]]:
 
     configure_logging("warning")  # the decision event is filtered out; its cost is timed separately
     engine = Engine(load_policy(), kind)
-    agencies = engine.policy.agencies
+    agencies = engine.compiled.agencies
     parts: dict[str, Any] = {}
     try:  # engine internals, for a finer split; skipped if they have moved
         from triage.engine.assess import assess, summary_fact

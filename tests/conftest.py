@@ -84,7 +84,7 @@ def decide(engine: Engine) -> Callable[..., Decision]:
     """Decide a referral dict with the parametrised engine."""
 
     def run(data: dict[str, Any]) -> Decision:
-        return engine.decide(parse_referral(data, engine.policy.agencies))
+        return engine.decide(parse_referral(data, engine.compiled.agencies))
 
     return run
 

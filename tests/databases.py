@@ -50,7 +50,7 @@ def record_decision(
     """Decide ``data`` with the python engine (or ``decide``) and record it, as a front door would
     (without the ruleset-load event a front door records when it opens)."""
     engine = Engine(policy, "python")
-    referral = parse_referral(data, engine.policy.agencies)
+    referral = parse_referral(data, engine.compiled.agencies)
     decision = decide(engine, referral) if decide is not None else engine.decide(referral)
     [outcome] = store.log.record(caller, [Recording(data, referral.referral_id, decision, policy)])
     if isinstance(outcome, Exception):

@@ -46,7 +46,7 @@ def record_huge_count(
     ]
     decision = decided.model_copy(update={"evidence": evidence})
     data["household"]["members"][1]["school"]["fixed_term_exclusions_3_terms"] = HUGE
-    [outcome] = store.log.record(caller, [Recording(data, referral_id, decision, engine.rulebook)])
+    [outcome] = store.log.record(caller, [Recording(data, referral_id, decision, engine.policy)])
     assert isinstance(outcome, Decision), outcome
     return outcome
 

@@ -86,6 +86,6 @@ def test_the_version_in_force_today_is_the_clocks(policy, policy_copy, edit):
     )
     library = RulesetLibrary([Engine(policy, "python"), Engine(load_policy(policy_copy), "python")])
     door = FrontDoor(library, None, "tests", clock=lambda: NOW)
-    before = door.current.rulebook.version
+    before = door.in_force_today.policy.version
     door.clock = lambda: datetime(2027, 4, 1, 9, tzinfo=UTC)
-    assert (before, door.current.rulebook.version) == ("2026.1", "2027.1")
+    assert (before, door.in_force_today.policy.version) == ("2026.1", "2027.1")

@@ -6,6 +6,7 @@ import json
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +17,6 @@ from triage.app import create_app
 from triage.audit import RulesetConflict
 from triage.audit.store import AuditStore
 from triage.cli import app
-from triage.engine.library import LONDON
 from triage.publishing import PublishRefused, publish
 from triage.rulebook import load_policy
 from triage.settings import Settings
@@ -122,7 +122,7 @@ def in_force_since_yesterday(tmp_path: Path) -> Path:
     folder = tmp_path / "2026.2"
     shutil.copytree(EXAMPLE_2026_2, folder)
     ruleset = folder / "rules" / "ruleset.yaml"
-    yesterday = (datetime.now(LONDON).date() - timedelta(days=1)).isoformat()
+    yesterday = (datetime.now(ZoneInfo("Europe/London")).date() - timedelta(days=1)).isoformat()
     ruleset.write_text(ruleset.read_text(encoding="utf-8").replace("2027-04-01", yesterday), encoding="utf-8")
     return folder
 

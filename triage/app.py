@@ -74,7 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = build_openapi(app, shared.front_door.engine)
+            app.openapi_schema = build_openapi(app, shared.front_door.latest)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from triage.audit import Recording
 from triage.engine import Engine
-from triage.engine.library import LONDON, NoRulesetInForce, Pin, RulesetLibrary, Selection
+from triage.engine.library import NoRulesetInForce, Pin, RulesetLibrary, Selection
 from triage.intake import FieldError, InvalidReferral, parse_referral
 from triage.models import Decision, Referral
 
@@ -90,17 +90,17 @@ class FrontDoor:
         self.caller = caller
         self.clock = clock
         if audit is not None:
-            audit.archive.rulesets_in_use([engine.rulebook for engine in self.library.engines], by=caller)
+            audit.archive.rulesets_in_use([engine.policy for engine in self.library.engines], by=caller)
 
     @property
-    def current(self) -> Engine:
-        """The version in force today (Europe/London): whose definitions, rules and services the
+    def in_force_today(self) -> Engine:
+        """The version in force today (in the city's time zone): whose definitions, rules and services the
         pages and the catalogue show, and the cost-benefit work uses. A version published to take
         effect later is not shown as "the rules" before its day."""
-        return self.library.in_force_on(self.clock().astimezone(LONDON).date())
+        return self.library.in_force_on(self.library.today(self.clock()))
 
     @property
-    def engine(self) -> Engine:
+    def latest(self) -> Engine:
         """The latest installed version: whose catalogue and partner agencies the door reads referrals with."""
         return self.library.latest
 
@@ -136,7 +136,9 @@ class FrontDoor:
         """
         caller = caller or self.caller
         window = (
-            ReceivedWindow(self.clock(), self.current.rulebook.rules.intake.received_within_days) if arriving else None
+            ReceivedWindow(self.clock(), self.in_force_today.policy.rules.intake.received_within_days)
+            if arriving
+            else None
         )
         parsed = [self._read(data, pinned, window) for data in items]
         readable = [p for p in parsed if isinstance(p, _Readable)]
@@ -157,7 +159,7 @@ class FrontDoor:
     def _read(self, data: Any, pinned: str | Pin | None, window: ReceivedWindow | None) -> _Readable | Exception:
         """A validated referral with the ruleset version that applies, or why it cannot be decided."""
         try:
-            referral = parse_referral(data, self.engine.policy.agencies)
+            referral = parse_referral(data, self.latest.compiled.agencies)
             refusal = window.refusal(referral) if window is not None else None
             if refusal is not None:
                 return refusal
@@ -191,7 +193,7 @@ class FrontDoor:
         return self.audit.log.record(
             caller,
             [
-                Recording(item.data, item.referral.referral_id, item.outcome, item.selection.engine.rulebook)
+                Recording(item.data, item.referral.referral_id, item.outcome, item.selection.engine.policy)
                 for item in readable
             ],
         )

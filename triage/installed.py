@@ -20,7 +20,7 @@ def installed(folders: Sequence[Path | None], store: AuditStore | None, backend:
     """The versions an instance decides with: those in its rule folders, and every version
     published to its database (a folder's version wins over a published one of the same number)."""
     engines = [Engine(load_policy(folder), backend) for folder in folders or [None]]
-    versions = {engine.rulebook.version for engine in engines}
+    versions = {engine.policy.version for engine in engines}
     for policy in store.archive.published() if store is not None else []:
         if policy.version not in versions:
             engines.append(Engine(policy, backend))

@@ -47,7 +47,7 @@ def replay(audit: AuditStore, decision_id: str, backend: str = "durable") -> Rep
         return Replay(decision_id, purged=True)
     decision = recorded.body["decision"]
     engine = Engine(audit.archive.policy(decision["ruleset"]["sha256"]), backend)
-    replayed = engine.decide(parse_referral(payload, engine.policy.agencies)).model_dump(mode="json")
+    replayed = engine.decide(parse_referral(payload, engine.compiled.agencies)).model_dump(mode="json")
     return Replay(decision_id, purged=False, differences=_differences(decision, replayed))
 
 

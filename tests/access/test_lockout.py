@@ -55,7 +55,7 @@ def test_failures_a_day_old_are_forgotten(lockout, monkeypatch):
 
 def test_the_name_typed_is_not_stored(lockout):
     lockout.failed("correct horse battery")  # a password typed into the username box
-    with lockout.engine.connect() as conn:
+    with lockout.db.connect() as conn:
         [stored] = conn.execute(select(tables.sign_in_failures.c.account)).scalars()
     assert "horse" not in stored and len(stored) == 64
 
@@ -93,7 +93,7 @@ def test_names_nobody_got_wrong_for_a_day_are_forgotten(lockout, monkeypatch):
     later = time.time() + FORGET_AFTER_SECONDS + 1
     monkeypatch.setattr(time, "time", lambda: later)
     lockout.failed("a.patel")
-    with lockout.engine.connect() as conn:
+    with lockout.db.connect() as conn:
         assert conn.execute(select(func.count()).select_from(tables.sign_in_failures)).scalar_one() == 1
 
 

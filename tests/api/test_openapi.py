@@ -61,10 +61,10 @@ def test_the_referral_body_is_documented_as_a_referral(document):
 
 
 def test_the_agencies_and_override_routes_are_the_catalogues(document, app):
-    rulebook = app.state.services.front_door.engine.rulebook
+    rulebook = app.state.services.front_door.latest.policy
     schemas = document["components"]["schemas"]
     assert schemas["Referrer"]["properties"]["agency"]["enum"] == sorted(
-        app.state.services.front_door.engine.policy.agencies
+        app.state.services.front_door.latest.compiled.agencies
     )
     assert schemas["OverrideRequest"]["properties"]["route"]["enum"] == sorted(
         s.id for s in rulebook.catalogue.services

@@ -109,7 +109,7 @@ def failing_engine(app, monkeypatch):
     def fail(referral, decided_at=None):
         raise RuntimeError(f"cannot decide {referral.narrative}")
 
-    monkeypatch.setattr(app.state.services.front_door.engine, "decide", fail)
+    monkeypatch.setattr(app.state.services.front_door.latest, "decide", fail)
 
 
 def test_a_referral_the_engine_cannot_decide_gets_a_500_problem_without_its_narrative(submit, partner, failing_engine):

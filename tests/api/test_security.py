@@ -97,7 +97,7 @@ def call(client: TestClient, submit, partner, app) -> Callable[..., Any]:
     assert decided.status_code == 201
     values = {
         "decision_id": decided.json()["decision_id"],
-        "version": app.state.services.front_door.engine.rulebook.version,
+        "version": app.state.services.front_door.latest.policy.version,
     }
 
     def request(method: str, path: str, headers: dict[str, str]):

@@ -86,7 +86,7 @@ def test_upgrading_from_0001_indexes_the_decisions_already_recorded(store_url, p
     _database_at_0001(store_url)
     engine = Engine(policy, "python")
     data = build_referral(*FAMILY)
-    decision = engine.decide(parse_referral(data, engine.policy.agencies))
+    decision = engine.decide(parse_referral(data, engine.compiled.agencies))
     writer_engine = open_database(store_url)
     append_whole_decision(writer_engine, policy, data, decision, "tests")  # what 0001's store wrote: no index row
     writer_engine.dispose()

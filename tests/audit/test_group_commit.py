@@ -27,7 +27,7 @@ def _request(policy: Policy, data: dict[str, Any]) -> Recording:
     store is handed what the front door validated, so a poison that gets past validation (as
     lone surrogates once did in referrer.name) can only be put in the payload behind its back."""
     engine = Engine(policy, "python")
-    referral = parse_referral({**data, "narrative": None}, engine.policy.agencies)
+    referral = parse_referral({**data, "narrative": None}, engine.compiled.agencies)
     return Recording(data, data["referral_id"], engine.decide(referral), policy)
 
 

@@ -192,7 +192,7 @@ def test_an_edited_personal_part_early_in_a_long_log_is_found(store, tamperer, p
     store.log.record(
         "tests",
         [
-            Recording(data, data["referral_id"], engine.decide(parse_referral(data, engine.policy.agencies)), policy)
+            Recording(data, data["referral_id"], engine.decide(parse_referral(data, engine.compiled.agencies)), policy)
             for data in payloads
         ],
     )

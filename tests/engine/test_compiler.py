@@ -107,7 +107,7 @@ def write_tiny_policy(root: Path, conditions: dict[str, Any]) -> Policy:
 
 
 def problems_met(engine: Engine, *members: dict[str, Any]) -> list[str]:
-    return engine.decide(parse_referral(build_referral(*members), engine.policy.agencies)).problems
+    return engine.decide(parse_referral(build_referral(*members), engine.compiled.agencies)).problems
 
 
 # --- every operator, plain and negated, at v-1, v, v+1 and absent ----------------------------
@@ -152,7 +152,7 @@ def test_the_table_reaches_every_case(operator_engine):
 def test_evidence_cites_the_who_definition_when_the_test_names_none(operator_engine):
     decision = operator_engine.decide(
         parse_referral(
-            build_referral(child(social_care={"missing_episodes_12m": THRESHOLD})), operator_engine.policy.agencies
+            build_referral(child(social_care={"missing_episodes_12m": THRESHOLD})), operator_engine.compiled.agencies
         )
     )
     assert {e.definition for e in decision.evidence} == {"anyone@1"}
@@ -265,5 +265,5 @@ def test_compiled_conditions_agree_with_the_condition_tree(tmp_path_factory, con
     wanted = {m["id"] for m in household if direct(condition, m)}
     for backend in sorted(BACKENDS):
         engine = Engine(policy, backend)
-        decision = engine.decide(parse_referral(build_referral(*household), engine.policy.agencies))
+        decision = engine.decide(parse_referral(build_referral(*household), engine.compiled.agencies))
         assert {e.member for e in decision.evidence} == wanted, (backend, condition)

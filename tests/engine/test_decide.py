@@ -67,5 +67,5 @@ def test_a_reason_listing_no_problems_uses_the_policys_word_for_none(policy_copy
         lambda data: _routing_rule(data, "below_threshold").update(reason="Problems met: {problems}"),
     )
     engine = Engine(load_policy(policy_copy), "python")
-    decision = engine.decide(parse_referral(referral(parent(), child()), engine.policy.agencies))
+    decision = engine.decide(parse_referral(referral(parent(), child()), engine.compiled.agencies))
     assert decision.reasons[0] == "Problems met: none"

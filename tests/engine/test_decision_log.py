@@ -29,7 +29,7 @@ def unconfigured(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def _decide_and_read_log(policy, capsys) -> tuple[Any, dict[str, Any], float, str]:
     engine = Engine(policy, "python")
-    referral = parse_referral(build_referral(child(school={"attendance_pct": 80.0})), engine.policy.agencies)
+    referral = parse_referral(build_referral(child(school={"attendance_pct": 80.0})), engine.compiled.agencies)
     capsys.readouterr()
     started = time.perf_counter()
     decision = engine.decide(referral)

@@ -77,13 +77,13 @@ def test_both_backends_report_the_same_ruleset(policy, referral):
     refs = set()
     for backend in ("durable", "python"):
         engine = Engine(policy, backend)
-        refs.add(engine.decide(parse_referral(referral(*FAMILY), engine.policy.agencies)).ruleset)
+        refs.add(engine.decide(parse_referral(referral(*FAMILY), engine.compiled.agencies)).ruleset)
     assert len(refs) == 1
 
 
 def test_decided_at_supplied_is_used(engine, referral):
     moment = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
-    decision = engine.decide(parse_referral(referral(*FAMILY), engine.policy.agencies), decided_at=moment)
+    decision = engine.decide(parse_referral(referral(*FAMILY), engine.compiled.agencies), decided_at=moment)
     assert decision.decided_at == moment
 
 

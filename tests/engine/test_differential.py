@@ -144,7 +144,7 @@ def test_durable_and_python_backends_agree(policy):
     mismatches: list[str] = []
     for index in range(N_REFERRALS):
         data = random_referral(rng, index)
-        referral = parse_referral(data, python.policy.agencies)
+        referral = parse_referral(data, python.compiled.agencies)
         a, b = stable(durable.decide(referral)), stable(python.decide(referral))
         if a != b:
             diff = {k: (a.get(k), b.get(k)) for k in a.keys() | b.keys() if a.get(k) != b.get(k)}

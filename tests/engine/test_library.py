@@ -34,23 +34,23 @@ def _received(when: str) -> dict:
 
 
 def _select(library: RulesetLibrary, when: str, pinned: str | Pin | None = None):
-    return library.select(parse_referral(_received(when), library.latest.policy.agencies), pinned)
+    return library.select(parse_referral(_received(when), library.latest.compiled.agencies), pinned)
 
 
 def test_a_referral_is_decided_by_the_version_in_force_when_received(library):
-    assert _select(library, "2026-11-20T10:00:00Z").engine.rulebook.version == "2026.1"
-    assert _select(library, "2027-05-04T10:00:00+01:00").engine.rulebook.version == "2026.2"
+    assert _select(library, "2026-11-20T10:00:00Z").engine.policy.version == "2026.1"
+    assert _select(library, "2027-05-04T10:00:00+01:00").engine.policy.version == "2026.2"
 
 
 def test_the_day_received_is_taken_in_europe_london(library):
     # 23:30 UTC on 31 March 2027 is 00:30 on 1 April in London (summer time): 2026.2 is in force
     selection = _select(library, "2027-03-31T23:30:00Z")
-    assert (selection.engine.rulebook.version, "2027-04-01" in selection.reason) == ("2026.2", True)
+    assert (selection.engine.policy.version, "2027-04-01" in selection.reason) == ("2026.2", True)
 
 
 def test_a_caller_may_pin_a_version(library):
     selection = _select(library, "2027-05-04T10:00:00Z", pinned="2026.1")
-    assert (selection.engine.rulebook.version, selection.reason) == ("2026.1", "version 2026.1 pinned by the caller")
+    assert (selection.engine.policy.version, selection.reason) == ("2026.1", "version 2026.1 pinned by the caller")
 
 
 def test_a_pin_held_to_the_day_received_refuses_a_version_taking_effect_later(library):
@@ -64,21 +64,21 @@ def test_a_pin_held_to_the_day_received_refuses_a_version_taking_effect_later(li
 
 def test_a_pin_held_to_the_day_received_may_name_a_version_that_took_effect_earlier(library):
     selection = _select(library, "2027-05-04T10:00:00Z", pinned=Pin("2026.1"))
-    assert (selection.engine.rulebook.version, selection.reason) == ("2026.1", "version 2026.1 pinned by the caller")
+    assert (selection.engine.policy.version, selection.reason) == ("2026.1", "version 2026.1 pinned by the caller")
 
 
 def test_a_version_taking_effect_on_the_day_received_may_be_pinned(library):
-    assert _select(library, "2027-04-01T09:00:00+01:00", pinned=Pin("2026.2")).engine.rulebook.version == "2026.2"
+    assert _select(library, "2027-04-01T09:00:00+01:00", pinned=Pin("2026.2")).engine.policy.version == "2026.2"
 
 
 def test_an_operators_plain_pin_may_name_any_installed_version(library):
     """The CLI's --ruleset: an operator's tool, e.g. to try a scheduled version before its day."""
-    assert _select(library, "2026-11-20T10:00:00Z", pinned="2026.2").engine.rulebook.version == "2026.2"
+    assert _select(library, "2026-11-20T10:00:00Z", pinned="2026.2").engine.policy.version == "2026.2"
 
 
 def test_the_versions_scheduled_after_a_day_are_those_taking_effect_later(library):
     assert (
-        [e.rulebook.version for e in library.scheduled_after(date(2027, 3, 31))],
+        [e.policy.version for e in library.scheduled_after(date(2027, 3, 31))],
         library.scheduled_after(date(2027, 4, 1)),
     ) == (["2026.2"], [])
 
@@ -90,7 +90,7 @@ def test_pinning_a_version_not_installed_is_refused_naming_those_installed(libra
 
 def test_before_every_installed_version_the_earliest_decides_and_says_so(library):
     selection = _select(library, "2024-06-01T10:00:00Z")
-    assert selection.engine.rulebook.version == "2026.1"
+    assert selection.engine.policy.version == "2026.1"
     assert "before any installed version took effect" in selection.reason
 
 
@@ -107,7 +107,7 @@ def test_a_gap_after_a_version_ends_is_refused(policy_copy, edit):
 def test_a_version_is_in_force_on_its_last_day(policy_copy, edit):
     edit(policy_copy / "rules" / "ruleset.yaml", lambda data: data.update(effective_to=date(2026, 11, 20)))
     ending = RulesetLibrary([Engine(load_policy(policy_copy), "python")])
-    assert _select(ending, "2026-11-20T23:30:00Z").engine.rulebook.version == "2026.1"  # 23:30 in London
+    assert _select(ending, "2026-11-20T23:30:00Z").engine.policy.version == "2026.1"  # 23:30 in London
     with pytest.raises(NoRulesetInForce):
         _select(ending, "2026-11-21T00:30:00Z")
 
@@ -164,7 +164,7 @@ def test_two_versions_taking_effect_the_same_day_are_ordered_by_version_number(p
     edit(policy_copy / "rules" / "ruleset.yaml", renumber)
     same_day = RulesetLibrary([Engine(load_policy(policy_copy), "python"), Engine(load_policy(), "python")])
     assert same_day.versions() == ["2026.1", "2026.10"]
-    assert _select(same_day, "2026-11-20T10:00:00Z").engine.rulebook.version == "2026.10"
+    assert _select(same_day, "2026-11-20T10:00:00Z").engine.policy.version == "2026.10"
 
 
 @pytest.mark.parametrize(
@@ -177,7 +177,7 @@ def test_two_versions_taking_effect_the_same_day_are_ordered_by_version_number(p
     ],
 )
 def test_the_rules_shown_on_a_day_are_those_in_force_then(library, day, version):
-    assert library.in_force_on(day).rulebook.version == version  # 2020: before both, the earliest
+    assert library.in_force_on(day).policy.version == version  # 2020: before both, the earliest
 
 
 def test_the_front_door_shows_todays_rules_not_a_version_published_for_later(library, monkeypatch):
@@ -188,4 +188,4 @@ def test_the_front_door_shows_todays_rules_not_a_version_published_for_later(lib
 
     monkeypatch.setattr("triage.front_door.datetime", March2027)
     door = FrontDoor(library, None, caller="tests")
-    assert (door.current.rulebook.version, door.engine.rulebook.version) == ("2026.1", "2026.2")
+    assert (door.in_force_today.policy.version, door.latest.policy.version) == ("2026.1", "2026.2")

@@ -318,7 +318,7 @@ def oracle(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(engine, data: dict[str, Any]):
-    return engine.decide(parse_referral(data, engine.policy.agencies))
+    return engine.decide(parse_referral(data, engine.compiled.agencies))
 
 
 # --- properties ---------------------------------------------------------------------------

@@ -124,5 +124,5 @@ def test_decisions_cite_the_hash(policy_copy, replace, referral):
     replace(policy_copy, "rules/need_score.yaml", "points: 15", "points: 16")
     edited = load_policy(policy_copy)
     engine = Engine(edited, "python")
-    decision = engine.decide(parse_referral(referral(), engine.policy.agencies))
+    decision = engine.decide(parse_referral(referral(), engine.compiled.agencies))
     assert decision.ruleset.sha256 == edited.sha256

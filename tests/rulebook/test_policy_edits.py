@@ -27,7 +27,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 def _decide(policy: Policy, backend: str, data: dict[str, Any]) -> Decision:
     engine = Engine(policy, backend)
-    return engine.decide(parse_referral(data, engine.policy.agencies))
+    return engine.decide(parse_referral(data, engine.compiled.agencies))
 
 
 def _by_id(items: list[dict[str, Any]], wanted: str) -> dict[str, Any]:

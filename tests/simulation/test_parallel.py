@@ -103,7 +103,7 @@ def test_two_workers_report_what_deciding_one_by_one_gives(runs: Runs, two_worke
     baseline, candidate = Engine(load_policy(), "python"), Engine(load_policy(runs.candidate), "python")
     changed = []  # (position in the input, referral id, old route, new route)
     for position, referral in enumerate(runs.referrals):
-        old, new = (Routed.of(e.decide(parse_referral(referral, e.policy.agencies))) for e in (baseline, candidate))
+        old, new = (Routed.of(e.decide(parse_referral(referral, e.compiled.agencies))) for e in (baseline, candidate))
         if (old.route, old.locality, old.priority) != (new.route, new.locality, new.priority):
             changed.append((position, referral["referral_id"], old.route, new.route))
     data = report(two_workers)

@@ -80,7 +80,7 @@ def simulated(tmp_path_factory: pytest.TempPathFactory, bsf_35: Path, cli: Calla
 def test_the_shifted_referral_is_what_the_tests_say(policy: Policy) -> None:
     """The input means what it claims: 2 problems and need score 35, MAST North under the shipped rules."""
     engine = Engine(policy, "python")
-    decision = engine.decide(parse_referral(SHIFTED, engine.policy.agencies))
+    decision = engine.decide(parse_referral(SHIFTED, engine.compiled.agencies))
     assert (len(decision.problems), decision.need_score, decision.route, decision.locality) == (
         2,
         35,

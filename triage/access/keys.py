@@ -62,8 +62,8 @@ def _key(row: Any) -> ApiKey:
 class KeyStore:
     """The API keys in the triage database (the audit log's database)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, db: Engine) -> None:
+        self.db = db
         self._recent: dict[str, tuple[ApiKey, float]] = {}  # sha256 of a token -> (key, valid until)
 
     def create(self, name: str, role: Role, agency: str | None = None) -> tuple[ApiKey, str]:
@@ -81,7 +81,7 @@ class KeyStore:
             )
         key = ApiKey(secrets.token_hex(6), name.strip(), role, agency, datetime.now(UTC).isoformat())
         secret = secrets.token_urlsafe(32)
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             conn.execute(
                 tables.api_keys.insert().values(
                     key_id=key.key_id,
@@ -95,13 +95,13 @@ class KeyStore:
         return key, f"triage_{key.key_id}_{secret}"
 
     def list(self) -> list[ApiKey]:
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             rows = conn.execute(select(tables.api_keys).order_by(tables.api_keys.c.created_at))
             return [_key(row) for row in rows]
 
     def revoke(self, key_id: str) -> ApiKey:
         """Stop a key working from now on; the row stays, so the caller stays identifiable."""
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             conn.execute(
                 update(tables.api_keys)
                 .where(tables.api_keys.c.key_id == key_id)
@@ -131,7 +131,7 @@ class KeyStore:
         if match is None:
             return None
         key_id, secret = match.groups()
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             row = conn.execute(select(tables.api_keys).where(tables.api_keys.c.key_id == key_id)).first()
         if row is None or row.revoked_at is not None:
             return None

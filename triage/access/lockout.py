@@ -41,8 +41,8 @@ def lock_seconds(failures: int) -> float:
 class SignInLockout:
     """Failed sign-ins per account name, in the ``sign_in_failures`` table."""
 
-    def __init__(self, engine: Engine, key: bytes) -> None:
-        self.engine, self._key = engine, key
+    def __init__(self, db: Engine, key: bytes) -> None:
+        self.db, self._key = db, key
 
     def _account(self, username: str) -> str:
         return hmac.new(self._key, username.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()
@@ -50,7 +50,7 @@ class SignInLockout:
     def wait(self, username: str) -> float:
         """Seconds before ``username`` may try to sign in again (0: now)."""
         failures = tables.sign_in_failures
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             until = conn.execute(
                 select(failures.c.locked_until).where(failures.c.account == self._account(username))
             ).scalar_one_or_none()
@@ -65,7 +65,7 @@ class SignInLockout:
 
     def _count(self, username: str) -> float:
         failures, account, now = tables.sign_in_failures, self._account(username), time.time()
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             # the update first, so SQLite takes its write lock before reading anything
             counted = conn.execute(
                 update(failures)
@@ -90,5 +90,5 @@ class SignInLockout:
     def succeeded(self, username: str) -> None:
         """The right password, outside a lockout: the count starts again."""
         failures = tables.sign_in_failures
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             conn.execute(delete(failures).where(failures.c.account == self._account(username)))

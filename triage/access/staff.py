@@ -107,8 +107,8 @@ def _user(row: Any) -> StaffUser:
 
 
 class StaffStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, db: Engine) -> None:
+        self.db = db
 
     def create(self, username: str, name: str, role: Role, password: str) -> StaffUser:
         if not _USERNAME.fullmatch(username):
@@ -125,7 +125,7 @@ class StaffStore:
             raise StaffError(f"password: at least {MIN_PASSWORD} characters")
         user = StaffUser(username, name.strip(), role, datetime.now(UTC).isoformat())
         try:
-            with self.engine.begin() as conn:
+            with self.db.begin() as conn:
                 conn.execute(
                     insert(tables.staff_users).values(
                         username=username,
@@ -140,20 +140,20 @@ class StaffStore:
         return user
 
     def list(self) -> list[StaffUser]:
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             return [
                 _user(row) for row in conn.execute(select(tables.staff_users).order_by(tables.staff_users.c.username))
             ]
 
     def get(self, username: str) -> StaffUser | None:
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             row = conn.execute(select(tables.staff_users).where(tables.staff_users.c.username == username)).first()
         return None if row is None else _user(row)
 
     def disable(self, username: str) -> StaffUser:
         """Disable an account: it cannot sign in, and every session it has ends."""
         users = tables.staff_users
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             conn.execute(
                 update(users)
                 .where(users.c.username == username)
@@ -168,7 +168,7 @@ class StaffStore:
     def end_sessions(self, username: str) -> None:
         """Sign the account out everywhere: cookies issued before this (copies included) stop working."""
         users = tables.staff_users
-        with self.engine.begin() as conn:
+        with self.db.begin() as conn:
             conn.execute(
                 update(users)
                 .where(users.c.username == username)
@@ -178,7 +178,7 @@ class StaffStore:
     def authenticate(self, username: str, password: str) -> StaffUser | None:
         """The active account these credentials belong to, or None (unknown, wrong password, disabled).
         Raises ``PasswordChecksBusy`` when too many checks are running already."""
-        with self.engine.connect() as conn:
+        with self.db.connect() as conn:
             row = conn.execute(select(tables.staff_users).where(tables.staff_users.c.username == username)).first()
         try:
             with password_checks.slot():

@@ -35,7 +35,7 @@ def _component(schemas: dict[str, Any], name: str, schema: dict[str, Any]) -> No
 
 
 def example_decision(engine: Engine) -> dict[str, Any]:
-    referral = parse_referral(REFERRAL_EXAMPLE, engine.policy.agencies)
+    referral = parse_referral(REFERRAL_EXAMPLE, engine.compiled.agencies)
     decided_at = datetime.fromisoformat(REFERRAL_EXAMPLE["received_at"])
     return engine.decide(referral, decided_at=decided_at).model_dump(mode="json")
 
@@ -50,9 +50,9 @@ def build_openapi(app: FastAPI, engine: Engine) -> dict[str, Any]:
     referral["examples"] = [REFERRAL_EXAMPLE]
     _component(schemas, "Referral", referral)
     # what the catalogue allows, which the models cannot know
-    schemas["Referrer"]["properties"]["agency"]["enum"] = sorted(engine.policy.agencies)
+    schemas["Referrer"]["properties"]["agency"]["enum"] = sorted(engine.compiled.agencies)
     override = OverrideRequest.model_json_schema(ref_template=template)
-    override["properties"]["route"]["enum"] = sorted(s.id for s in engine.rulebook.catalogue.services)
+    override["properties"]["route"]["enum"] = sorted(s.id for s in engine.policy.catalogue.services)
     _component(schemas, "OverrideRequest", override)
     requests: tuple[type[BaseModel], ...] = (CloseRequest, RulesetUpload, SimulationRequest, Scenario)
     for model in requests:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
@@ -12,7 +12,7 @@ from triage.api.problems import Problem
 from triage.cases import REASON_LIMIT
 from triage.characters import FREE_TEXT, ONE_LINE
 from triage.engine import Engine
-from triage.engine.library import LONDON, RulesetLibrary
+from triage.engine.library import RulesetLibrary
 from triage.models import Decision
 from triage.rulebook.schema import Locality, Service
 
@@ -127,10 +127,10 @@ class ActiveRuleset(RulesetSummary):
 
     @classmethod
     def of(cls, engine: Engine) -> ActiveRuleset:
-        rules = engine.rulebook.rules
+        rules = engine.policy.rules
         return cls(
             version=rules.version,
-            sha256=engine.rulebook.sha256,
+            sha256=engine.policy.sha256,
             effective_from=rules.effective_from,
             effective_to=rules.effective_to,
         )
@@ -147,8 +147,8 @@ class RulesetsToday(BaseModel):
 
     @staticmethod
     def of(library: RulesetLibrary) -> dict[str, Any]:
-        """The two fields for the installed versions, as of today in Europe/London."""
-        today = datetime.now(LONDON).date()
+        """The two fields for the installed versions, as of today in the city's time zone."""
+        today = library.today(datetime.now(UTC))
         return {
             "in_force": ActiveRuleset.of(library.in_force_on(today)),
             "scheduled": [ActiveRuleset.of(engine) for engine in library.scheduled_after(today)],

@@ -242,7 +242,7 @@ def override(
 
     The route is checked against the service catalogue of the ruleset in force today, as on the web pages."""
     store = audit_store()  # no log, no decision to override: never made empty for this
-    policy = in_force_today(library([rules] if rules else None, "python", store)).rulebook
+    policy = in_force_today(library([rules] if rules else None, "python", store)).policy
     try:
         override = Cases(store).override(decision_id, route, reason, by, policy)
     except InvalidChange as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
 
@@ -13,7 +13,7 @@ import typer
 from triage.audit.errors import ArchiveTampered
 from triage.characters import UNSAFE_REASON, is_safe
 from triage.engine import BACKENDS, Engine
-from triage.engine.library import LONDON, RulesetLibrary
+from triage.engine.library import RulesetLibrary
 from triage.files import CannotWrite, replacing
 from triage.front_door import FrontDoor
 from triage.installed import installed
@@ -107,10 +107,10 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def check_engine(engine: str) -> None:
+def check_engine(backend: str) -> None:
     """Refuse an unknown --engine before anything is loaded."""
-    if engine not in BACKENDS:
-        raise fail(f"--engine: unknown engine {engine!r}; expected one of: {', '.join(BACKENDS)}", EXIT_INVALID_INPUT)
+    if backend not in BACKENDS:
+        raise fail(f"--engine: unknown engine {backend!r}; expected one of: {', '.join(BACKENDS)}", EXIT_INVALID_INPUT)
 
 
 def day(option: str, text: str) -> date:
@@ -141,12 +141,12 @@ def policy_from(rules: Path | None) -> Policy:
         raise fail(str(error), EXIT_INVALID_RULES) from None
 
 
-def library(folders: list[Path] | None, engine: str, store: AuditStore | None) -> RulesetLibrary:
+def library(folders: list[Path] | None, backend: str, store: AuditStore | None) -> RulesetLibrary:
     """The ruleset versions installed, found the same way by every command and by the server: those
     in the rule folders (default: the project's own) and every version published to the audit log."""
-    check_engine(engine)
+    check_engine(backend)
     try:
-        return installed(folders or [], store, engine)
+        return installed(folders or [], store, backend)
     except ArchiveTampered as error:  # tampered rules must never decide: stop, and say why
         raise fail(str(error), EXIT_DATABASE) from None
     except PolicyInvalid as error:
@@ -157,32 +157,31 @@ def library(folders: list[Path] | None, engine: str, store: AuditStore | None) -
 
 def in_force_today(versions: RulesetLibrary) -> Engine:
     """The version in force today (Europe/London): "the rules" as staff and partners read them now."""
-    return versions.in_force_on(datetime.now(LONDON).date())
+    return versions.in_force_on(versions.today(datetime.now(UTC)))
 
 
 def versions_today(versions: RulesetLibrary) -> str:
     """One line: the version in force today, and those scheduled to take effect later."""
-    today = datetime.now(LONDON).date()
+    today = versions.today(datetime.now(UTC))
     scheduled = [
-        f"{e.rulebook.version} from {e.rulebook.rules.effective_from.isoformat()}"
-        for e in versions.scheduled_after(today)
+        f"{e.policy.version} from {e.policy.rules.effective_from.isoformat()}" for e in versions.scheduled_after(today)
     ]
     return (
-        f"ruleset {in_force_today(versions).rulebook.version} in force today ({today.isoformat()}, Europe/London); "
+        f"ruleset {in_force_today(versions).policy.version} in force today ({today.isoformat()}, {versions.zone.key}); "
         f"scheduled: {', '.join(scheduled) or 'none'}"
     )
 
 
 def front_door(
-    rules: list[Path] | None, engine: str, audit: bool | None, caller: str, batch: bool = False
+    rules: list[Path] | None, backend: str, audit: bool | None, caller: str, batch: bool = False
 ) -> FrontDoor:
     """The engine on the installed versions (the same with or without --audit: those published to an
     existing audit log count too), recording to the audit log when asked (or configured)."""
     configure_logging(run_settings().log_level, batch=batch)
-    check_engine(engine)
+    check_engine(backend)
     recording = run_settings().audit_by_default if audit is None else audit
     store = audit_store(create=True) if recording else existing_store()
-    door = FrontDoor(library(rules, engine, store), store if recording else None, caller)
+    door = FrontDoor(library(rules, backend, store), store if recording else None, caller)
     # Everything loaded so far (libraries, the policy, the compiled rules) lives for the whole
     # run: take it out of the garbage collector's scans, which otherwise revisit it thousands of
     # times in a batch.

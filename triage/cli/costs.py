@@ -80,7 +80,7 @@ def costs(
     )
     log = None if scenario else audit_store()  # the families decided are read from it
     # the ruleset in force today, as GET /v1/costs: a version published to the log counts
-    policy = in_force_today(library([rules] if rules else None, "python", log or existing_store())).rulebook
+    policy = in_force_today(library([rules] if rules else None, "python", log or existing_store())).policy
     try:
         data = load_cost_data(policy, data_dir)
         families = scenario_cohort(scenario, policy) if scenario else audit_cohort(log or audit_store(), first, last)

@@ -52,7 +52,7 @@ def decide(
         raise fail(str(error), EXIT_INVALID_INPUT) from None
     except EngineFailure as error:
         raise fail(f"no decision: {error}", 1) from None
-    typer.echo(explain_decision(decision, door.engine.policy) if explain else decision.model_dump_json(indent=2))
+    typer.echo(explain_decision(decision, door.latest.compiled) if explain else decision.model_dump_json(indent=2))
 
 
 def _error_record(number: int, referral_id: str | None, error: str, errors: list[FieldError]) -> str:

@@ -38,7 +38,7 @@ def create(
     if agency is not None:
         # the agencies the front door reads referrals with: the latest installed version's catalogue
         versions = library([rules] if rules else None, "python", existing_store())
-        known = {a.id for a in versions.latest.rulebook.catalogue.partner_agencies}
+        known = {a.id for a in versions.latest.policy.catalogue.partner_agencies}
         if agency not in known:
             raise fail(
                 f"--agency: unknown agency {agency!r}; expected one of: {', '.join(sorted(known))}", EXIT_INVALID_INPUT

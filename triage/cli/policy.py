@@ -68,7 +68,7 @@ def rules_show(rules: RulesDirs = None) -> None:
     """Print the ruleset in force today (Europe/London) as readable tables, and the versions
     scheduled to take effect later: the same versions `decide` and the server install."""
     versions = library(rules, "python", existing_store())
-    typer.echo(ruleset_table(in_force_today(versions).rulebook))
+    typer.echo(ruleset_table(in_force_today(versions).policy))
     typer.echo(f"\n{versions_today(versions)}")
 
 

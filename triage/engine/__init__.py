@@ -42,18 +42,14 @@ class Engine:
         return compiled, BACKENDS[self.backend_name](compiled), policy
 
     @property
-    def policy(self) -> CompiledPolicy:
+    def compiled(self) -> CompiledPolicy:
+        """The rules as the backends evaluate them."""
         return self._active[0]
 
     @property
-    def rulebook(self) -> Policy:
-        """The loaded policy the active rules were compiled from (what the audit log archives)."""
+    def policy(self) -> Policy:
+        """The loaded policy the rules were compiled from (what the audit log archives)."""
         return self._active[2]
-
-    def use(self, policy: Policy) -> None:
-        """Compile and register ``policy`` first, then swap it in with one assignment (atomic:
-        a decision in flight keeps the pair it read)."""
-        self._active = self._build(policy)
 
     def decide(self, referral: Referral, decided_at: datetime | None = None) -> Decision:
         compiled, backend, _ = self._active  # one read: a concurrent swap never mixes versions

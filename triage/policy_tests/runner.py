@@ -45,7 +45,7 @@ def _show(value: Any) -> str:
 
 def _run(engine: Engine, case: RuleTest) -> Outcome:
     try:
-        decision = engine.decide(parse_referral(case.referral, engine.policy.agencies))
+        decision = engine.decide(parse_referral(case.referral, engine.compiled.agencies))
     except InvalidReferral as invalid:
         return Outcome(case, None, error="the case's referral is invalid: " + "; ".join(map(str, invalid.errors)))
     except EngineFailure as failure:

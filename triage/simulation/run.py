@@ -91,7 +91,7 @@ def _start_worker(baseline: Path | None, candidate: Path, backend: str) -> None:
 
 
 def _decide(engine: Engine, payload: Any) -> Decision:
-    return engine.decide(parse_referral(payload, engine.policy.agencies))
+    return engine.decide(parse_referral(payload, engine.compiled.agencies))
 
 
 def _outcome(item: Past) -> Outcome:

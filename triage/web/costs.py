@@ -41,7 +41,7 @@ def _cost_report(
         return None, "No decisions were recorded in that period." + (
             f" {cohort.unreadable_note}." if cohort.unreadable_note else ""
         )
-    policy = shared.front_door.current.rulebook
+    policy = shared.front_door.in_force_today.policy
     try:
         return appraise_cohort(load_cost_data(policy, shared.settings.cost_data_dir), cohort, policy, draws), None
     except NothingToAppraise as error:

@@ -36,7 +36,7 @@ def _case(shared: Services, decision_id: str) -> CaseHistory:
 
 
 def _context(shared: Services, case: CaseHistory) -> dict[str, Any]:
-    names = {s.id: s.name for s in shared.front_door.engine.rulebook.catalogue.services}
+    names = {s.id: s.name for s in shared.front_door.latest.policy.catalogue.services}
     return {
         "decision": case.decision,
         "overrides": case.overrides,
@@ -124,7 +124,7 @@ def override(
 ) -> Response:
     check_csrf(request, csrf_token)
     case = _case(shared, decision_id)
-    policy = shared.front_door.current.rulebook
+    policy = shared.front_door.in_force_today.policy
     errors = {}
     try:
         check_route(route, policy)

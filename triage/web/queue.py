@@ -3,14 +3,13 @@ against what it can hold."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from triage.audit.events import Unreadable
 from triage.cases.teams import capacity
-from triage.engine.library import LONDON
 from triage.services import Shared
 from triage.web.deps import Staff
 from triage.web.rendering import page
@@ -29,8 +28,8 @@ def queue(
     request: Request, shared: Shared, user: Staff, route: str = "", locality: str = "", priority: str = ""
 ) -> HTMLResponse:
     """Decisions by respond-by date, overdue and due today marked in words as well as colour."""
-    policy = shared.front_door.current.rulebook
-    today, unreadable = datetime.now(LONDON).date(), Unreadable()
+    policy = shared.front_door.in_force_today.policy
+    today, unreadable = shared.front_door.library.today(datetime.now(UTC)), Unreadable()
     cases = shared.cases.queue(route or None, locality or None, priority or None, QUEUE_LIMIT, unreadable)
     rows = [
         {

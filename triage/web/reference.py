@@ -32,7 +32,7 @@ def glossary(request: Request, shared: Shared, user: Staff) -> HTMLResponse:
             "policy_ref": d.policy_ref,
             "test": describe(d.condition) if d.test is not None else None,
         }
-        for d in shared.front_door.current.rulebook.definitions.definitions
+        for d in shared.front_door.in_force_today.policy.definitions.definitions
     ]
     return page(request, shared, "glossary.html.j2", "Definitions", user=user, definitions=definitions)
 
@@ -44,7 +44,7 @@ def _when(test: Any) -> str:
 
 @router.get("/rules")
 def rules(request: Request, shared: Shared, user: Staff) -> HTMLResponse:
-    policy = shared.front_door.current.rulebook
+    policy = shared.front_door.in_force_today.policy
     r = policy.rules
     return page(
         request,

@@ -12,10 +12,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, get_args
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from triage.engine.library import LONDON
 from triage.intake import FieldError
 from triage.models import Housing, Member, Role
 
@@ -95,14 +95,14 @@ def _number(raw: str, path: str, errors: list[FieldError], whole: bool) -> int |
         return None
 
 
-def _received_at(form: dict[str, str], errors: list[FieldError]) -> str | None:
+def _received_at(form: dict[str, str], zone: ZoneInfo, errors: list[FieldError]) -> str | None:
     try:
         day = date.fromisoformat(form.get("received_date", ""))
         at = time.fromisoformat(form.get("received_time", "") or "00:00")
     except ValueError:
         errors.append(FieldError("received_at", "Enter the date received as YYYY-MM-DD and the time as HH:MM"))
         return None
-    return datetime.combine(day, at, tzinfo=LONDON).isoformat()
+    return datetime.combine(day, at, tzinfo=zone).isoformat()
 
 
 def _member(index: int, typed: dict[str, str], errors: list[FieldError]) -> dict[str, Any]:
@@ -124,14 +124,14 @@ def _member(index: int, typed: dict[str, str], errors: list[FieldError]) -> dict
     return member
 
 
-def referral_from(form: dict[str, str]) -> tuple[dict[str, Any], list[FieldError]]:
+def referral_from(form: dict[str, str], zone: ZoneInfo) -> tuple[dict[str, Any], list[FieldError]]:
     """The referral the form describes, and the errors found reading it (before validation), with
     contract paths like validation's, so ``field_id`` places both kinds beside their fields."""
     errors: list[FieldError] = []
     consent = {"yes": True, "no": False}.get(form.get("consent_given", ""))
     referral: dict[str, Any] = {
         "referral_id": form.get("referral_id", "").strip(),
-        "received_at": _received_at(form, errors),
+        "received_at": _received_at(form, zone, errors),
         "referrer": {
             "agency": form.get("referrer_agency", ""),
             "name": form.get("referrer_name") or None,

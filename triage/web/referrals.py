@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from triage.access.callers import staff_caller
 from triage.access.staff import StaffUser
-from triage.engine.library import LONDON
 from triage.intake import FieldError, InvalidReferral
 from triage.models import Decision
 from triage.services import Services, Shared
@@ -39,7 +38,7 @@ def _intake_form(
     def filled(member: dict[str, str], section: str) -> bool:
         return any(key.startswith(f"{section}-") and value for key, value in member.items())
 
-    policy = shared.front_door.engine.rulebook
+    policy = shared.front_door.latest.policy
     return page(
         request,
         shared,
@@ -61,7 +60,7 @@ def _intake_form(
 
 @router.get("/referrals/new")
 def intake_page(request: Request, shared: Shared, user: Submitter) -> HTMLResponse:
-    now = datetime.now(LONDON)
+    now = datetime.now(shared.front_door.library.zone)
     form = {
         "referral_id": referral_form.new_referral_id(),
         "received_date": now.date().isoformat(),
@@ -84,7 +83,7 @@ async def intake_submit(request: Request, shared: Shared, user: Submitter) -> Re
     if removing and int(removing.group(1)) < len(members) and len(members) > 1:
         del members[int(removing.group(1))]
         return _intake_form(request, shared, user, form, members, {})
-    referral, errors = referral_form.referral_from(form)
+    referral, errors = referral_form.referral_from(form, shared.front_door.library.zone)
     if not errors:
         [submitted] = await run_in_threadpool(
             shared.front_door.submit_many, [referral], staff_caller(user.username), arriving=True

@@ -36,7 +36,7 @@ def page(
 ) -> HTMLResponse:
     """A page from its template, with what every page carries: the menu for the signed-in person's
     role, the session's CSRF token and the ruleset in force."""
-    policy = shared.front_door.current.rulebook
+    policy = shared.front_door.in_force_today.policy
     user = context.get("user")
     nav = [
         (href, label)

@@ -153,7 +153,7 @@ def test_the_costs_of_a_log_holding_a_huge_count_and_an_unreadable_decision_leav
     client, app, auditor
 ):
     store = app.state.services.store
-    record_huge_count(store, app.state.services.front_door.engine)  # bsf: read in full, counted as a family
+    record_huge_count(store, app.state.services.front_door.latest)  # bsf: read in full, counted as a family
     record_unreadable(store)
     response = client.get("/v1/costs", params={"draws": 0}, headers=auditor.headers)
     assert response.status_code == 200, response.text

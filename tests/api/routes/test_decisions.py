@@ -379,7 +379,7 @@ def test_a_decision_that_cannot_be_read_is_a_problem_saying_so(client, app, fron
 
 
 def test_a_decision_recorded_with_a_huge_count_is_served_whole(client, app, front_door):
-    recorded = record_huge_count(app.state.services.store, app.state.services.front_door.engine)
+    recorded = record_huge_count(app.state.services.store, app.state.services.front_door.latest)
     fetched = client.get(f"/v1/decisions/{recorded.decision_id}", headers=front_door.headers)
     assert fetched.status_code == 200
     assert HUGE in [e["value"] for e in json.loads(fetched.text)["evidence"]]

@@ -9,7 +9,7 @@ def test_healthz_answers_ok_without_a_key(client):
 
 
 def test_readyz_names_the_ruleset_in_force_today_and_none_scheduled(client, app):
-    rulebook = app.state.services.front_door.engine.rulebook
+    rulebook = app.state.services.front_door.latest.policy
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {

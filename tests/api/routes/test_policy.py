@@ -10,7 +10,7 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def test_the_ruleset_list_shows_the_version_in_force_and_its_hash(client, app, front_door):
-    rulebook = app.state.services.front_door.engine.rulebook
+    rulebook = app.state.services.front_door.latest.policy
     active = client.get("/v1/rulesets", headers=front_door.headers).json()["in_force"]
     assert (active["version"], active["sha256"]) == (rulebook.version, rulebook.sha256)
     assert len(active["sha256"]) == 64
@@ -25,7 +25,7 @@ def test_the_ruleset_that_decided_is_listed_as_archived(client, submit, partner,
 
 
 def test_the_active_version_is_served_with_its_content(client, app, front_door):
-    rulebook = app.state.services.front_door.engine.rulebook
+    rulebook = app.state.services.front_door.latest.policy
     response = client.get(f"/v1/rulesets/{rulebook.version}", headers=front_door.headers)
     assert response.status_code == 200
     detail = response.json()
@@ -34,7 +34,7 @@ def test_the_active_version_is_served_with_its_content(client, app, front_door):
 
 
 def test_the_served_content_is_the_rulebooks_own(client, app, front_door):
-    rulebook = app.state.services.front_door.engine.rulebook
+    rulebook = app.state.services.front_door.latest.policy
     detail = client.get(f"/v1/rulesets/{rulebook.version}", headers=front_door.headers).json()
     assert detail["content"] == jsonable_encoder(rulebook.content)  # dates as ISO text
 
@@ -45,7 +45,7 @@ def test_an_unknown_ruleset_version_gets_404(client, front_door):
 
 
 def test_the_definitions_are_the_rulebooks(client, app, partner):
-    expected = {d.id for d in app.state.services.front_door.engine.rulebook.definitions.definitions}
+    expected = {d.id for d in app.state.services.front_door.latest.policy.definitions.definitions}
     definitions = client.get("/v1/definitions", headers=partner.headers).json()
     assert {d["id"] for d in definitions} == expected
     assert all(d["text"] and d["version"] >= 1 for d in definitions)

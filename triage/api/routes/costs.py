@@ -26,7 +26,7 @@ Draws = Annotated[
 
 def _appraise(shared: Services, cohort: Cohort, draws: int | None, scenario: bool) -> dict[str, Any]:
     """The report, on the ruleset in force today (its problems, routes and service costs)."""
-    policy = shared.front_door.current.rulebook
+    policy = shared.front_door.in_force_today.policy
     try:
         return appraise_cohort(load_cost_data(policy, shared.settings.cost_data_dir), cohort, policy, draws)
     except CostDataInvalid as error:  # the server's data files, not the caller's request
@@ -69,7 +69,7 @@ def appraise_scenario(
     """The cost-benefit of key working for a scenario: groups of families, each with a route and
     the headline problems they share (the ``scenario:`` section of a file in examples/costs/)."""
     scenario = validated(Scenario, data)
-    policy = shared.front_door.current.rulebook
+    policy = shared.front_door.in_force_today.policy
     mistakes = unknown_names(scenario, policy)
     if mistakes:
         raise ApiProblem(

@@ -148,7 +148,7 @@ def override_decision(
     _case(shared, decision_id, key)
     try:
         override = shared.cases.override(
-            decision_id, wanted.route, wanted.reason, key.name, shared.front_door.current.rulebook
+            decision_id, wanted.route, wanted.reason, key.name, shared.front_door.in_force_today.policy
         )
     except InvalidChange as error:
         raise ApiProblem(422, "the override is invalid", [FieldError(error.field, error.reason)]) from None

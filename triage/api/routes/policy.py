@@ -68,9 +68,9 @@ def get_ruleset(
     """One ruleset version's content: the installed one with that version, else the latest
     archived with it (a version edited without a new number has several hashes: see the list)."""
     for engine in shared.front_door.library.engines:
-        if engine.rulebook.version == version:
+        if engine.policy.version == version:
             return RulesetDetail(
-                version=version, sha256=engine.rulebook.sha256, active=True, content=engine.rulebook.content
+                version=version, sha256=engine.policy.sha256, active=True, content=engine.policy.content
             )
     archived = [r for r in shared.store.archive.archived() if r.version == version]
     if not archived:
@@ -86,7 +86,8 @@ def list_definitions(_: CatalogueReader, shared: Shared) -> list[DefinitionOut]:
     """The agreed definitions every partner works to (id, text, version, and the test where measurable),
     as the ruleset in force today has them."""
     return [
-        DefinitionOut.model_validate(d.model_dump()) for d in shared.front_door.current.rulebook.definitions.definitions
+        DefinitionOut.model_validate(d.model_dump())
+        for d in shared.front_door.in_force_today.policy.definitions.definitions
     ]
 
 
@@ -94,7 +95,7 @@ def list_definitions(_: CatalogueReader, shared: Shared) -> list[DefinitionOut]:
 def list_services(_: CatalogueReader, shared: Shared) -> Catalogue:
     """The service catalogue: the services and outcomes a referral can be routed to, and the localities,
     as the ruleset in force today has them."""
-    catalogue = shared.front_door.current.rulebook.catalogue
+    catalogue = shared.front_door.in_force_today.policy.catalogue
     return Catalogue(services=catalogue.services, localities=catalogue.localities)
 
 
@@ -166,7 +167,7 @@ def publish_ruleset(key: Publisher, shared: Shared, data: Annotated[Any, Depends
     with tempfile.TemporaryDirectory(prefix="triage-upload-") as folder:
         policy = _candidate(upload, FilePath(folder))
         try:
-            folders = {e.rulebook.version: e.rulebook.sha256 for e in shared.front_door.library.engines}
+            folders = {e.policy.version: e.policy.sha256 for e in shared.front_door.library.engines}
             published = publish(
                 shared.store, policy, key.name, shared.settings.engine, folders, shared.settings.invariant_referrals
             )
