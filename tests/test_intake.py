@@ -57,8 +57,8 @@ INVALID: list[tuple[str, Callable[[], dict[str, Any]], str, str]] = [
     ("unknown-top", lambda: build_referral(priority="high"), "priority", UNKNOWN),
     (
         "unknown-referrer",
-        lambda: build_referral(referrer={"agency": "school", "email": "x"}),
-        "referrer.email",
+        lambda: build_referral(referrer={"agency": "school", "fax": "x"}),
+        "referrer.fax",
         UNKNOWN,
     ),
     ("unknown-consent", lambda: build_referral(consent={"given": True, "verbal": True}), "consent.verbal", UNKNOWN),

@@ -358,7 +358,15 @@ def test_the_contract_has_the_strings_these_tests_walk() -> None:
         "consent.recorded_at",
         "consent.by",
         "household.postcode",
+        "household.address_line_1",
+        "household.address_line_2",
+        "household.town",
+        "referrer.email",
+        "referrer.phone",
         "household.members[0].id",
+        "household.members[0].given_name",
+        "household.members[0].family_name",
+        "household.members[0].date_of_birth",
         "narrative",
     }
 
@@ -395,7 +403,7 @@ def test_an_emoji_sent_as_a_surrogate_pair_is_one_character_and_kept() -> None:
 @pytest.mark.parametrize("path", STRINGS, ids=[dotted_path(p) for p in STRINGS])
 def test_every_string_has_a_length_bound(path: tuple[str | int, ...]) -> None:
     field = dict(LEAVES)[path]
-    assert "maxLength" in field or "{1,64}" in field.get("pattern", "") or field.get("format") == "date-time"
+    assert "maxLength" in field or "{1,64}" in field.get("pattern", "") or field.get("format") in ("date-time", "date")
 
 
 @pytest.mark.parametrize(("path", "field"), NUMBERS, ids=[dotted_path(p) for p, _ in NUMBERS])

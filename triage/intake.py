@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from triage.field_paths import dotted_path
+from triage.identity import birth_problem
 from triage.models import Referral
 
 _REASONS = {
@@ -59,12 +60,28 @@ def parse_referral(data: Any, agencies: frozenset[str] | None) -> Referral:
     """
     if not isinstance(data, dict):
         raise InvalidReferral([FieldError("", "a referral must be a JSON object")])
+    referral_id = data.get("referral_id")
     try:
-        return Referral.model_validate(data, context={"agencies": agencies})
+        referral = Referral.model_validate(data, context={"agencies": agencies})
     except ValidationError as error:
         errors = [FieldError(dotted_path(tuple(e["loc"])), _reason(e)) for e in error.errors()]
-        referral_id = data.get("referral_id")
         raise InvalidReferral(errors, referral_id if isinstance(referral_id, str) else None) from None
+    errors = _birth_dates(referral)
+    if errors:
+        raise InvalidReferral(errors, referral.referral_id)
+    return referral
+
+
+def _birth_dates(referral: Referral) -> list[FieldError]:
+    """Each date of birth against the day received and the member's age: checks across fields,
+    so made here, where the referral is whole, with the path of the date that is wrong."""
+    received = referral.received_at.date()
+    errors = []
+    for index, member in enumerate(referral.household.members):
+        problem = birth_problem(member.date_of_birth, member.age, received) if member.date_of_birth else None
+        if problem is not None:
+            errors.append(FieldError(f"household.members[{index}].date_of_birth", problem))
+    return errors
 
 
 _YAML_MERGE = "tag:yaml.org,2002:merge"

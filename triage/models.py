@@ -28,6 +28,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
 from triage.characters import FREE_TEXT, ONE_LINE, one_line
+from triage.identity import AddressLine, DateOfBirth, Email, PersonName, Phone, Sex
 from triage.postcodes import outward_code
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
@@ -105,6 +106,8 @@ class Referrer(Contract):
     agency: Identifier
     name: Name | None = None
     role: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
 
     @field_validator("agency")
     @classmethod
@@ -185,6 +188,11 @@ class Member(Contract):
     id: MemberId
     role: Role
     age: Annotated[int, Field(ge=0, le=120)]
+    # who the member is (triage.identity): never read by the rules
+    given_name: PersonName | None = None
+    family_name: PersonName | None = None
+    date_of_birth: DateOfBirth | None = None
+    sex: Sex | None = None
     school: Annotated[School, Section] = School()
     offending: Annotated[Offending, Section] = Offending()
     employment: Annotated[Employment, Section] = Employment()
@@ -206,6 +214,9 @@ class Member(Contract):
 
 class Household(Contract):
     postcode: Annotated[str, Field(max_length=POSTCODE_LIMIT), ONE_LINE]
+    address_line_1: AddressLine | None = None
+    address_line_2: AddressLine | None = None
+    town: AddressLine | None = None
     housing: Annotated[Housing, Section] = Housing()
     members: Annotated[list[Member], Field(min_length=1, max_length=20)]
 
