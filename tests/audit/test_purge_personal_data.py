@@ -1,8 +1,8 @@
 """After a purge, nothing personal about a family remains anywhere in the database.
 
-A tester plants a name wherever a partner or a practitioner can write one (a member id, the
-referral id, the referrer, the narrative, override and closing reasons), purges, and searches
-every column of every table for it.
+A tester plants a name wherever a partner or a practitioner can write one (a member id and the
+member's names and date of birth, the referral id, the referrer and their email, the address, the
+narrative, override and closing reasons), purges, and searches every column of every table for it.
 """
 
 from __future__ import annotations
@@ -26,11 +26,19 @@ def _planted(policy, audited: Any, store: AuditStore) -> str:
     """A decision with the name in every free-text field a partner fills, overridden and closed with it."""
     data = build_referral(
         parent(employment={"out_of_work_benefits": True}),
-        child(id=NAME, school={"attendance_pct": 70.0}),
+        child(
+            id=NAME,
+            age=14,
+            given_name="Jayden",
+            family_name="Smith",
+            date_of_birth="2012-03-04",
+            school={"attendance_pct": 70.0},
+        ),
         referral_id="Jayden-Smith-2012-03-04",
         narrative=f"Referral about {NAME}",
     )
-    data["referrer"].update(name=f"Teacher of {NAME}", role="form tutor")
+    data["referrer"].update(name=f"Teacher of {NAME}", role="form tutor", email="jayden.smith@example.org")
+    data["household"].update(address_line_1="4 Smith Street", town="Jaydenville")
     data["consent"]["by"] = f"mother of {NAME}"
     decision = audited(data)
     Cases(store).override(decision.decision_id, "bsf", f"{NAME} needs the intensive team", "A. Practitioner", policy)
