@@ -20,8 +20,9 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
 
 
-def explain_decision(decision: Decision, policy: CompiledPolicy) -> str:
-    """The decision as a practitioner reads it: what to do, by when, and why."""
+def explain_decision(decision: Decision, policy: CompiledPolicy, reasons: list[str] | None = None) -> str:
+    """The decision as a practitioner reads it: what to do, by when, and why (``reasons``: the
+    decision's, with people named as the referral names them; see triage.naming)."""
     service = policy.service_names.get(decision.route, decision.route)
     locality = f" - {decision.locality} locality" if decision.locality else ""
     lines = [
@@ -33,7 +34,7 @@ def explain_decision(decision: Decision, policy: CompiledPolicy) -> str:
         f"  Matched rule: {decision.matched_rule}",
         "",
         "Why:",
-        *(f"  - {reason}" for reason in decision.reasons),
+        *(f"  - {reason}" for reason in (decision.reasons if reasons is None else reasons)),
     ]
     if decision.evidence:
         lines += ["", "Evidence:"]

@@ -25,6 +25,17 @@ def test_the_decision_page_shows_the_route_reasons_and_ruleset(app, decision):
     assert decision.ruleset.version in page and "Override this decision" in page
 
 
+def test_the_decision_page_names_a_member_the_referral_names(app):
+    named = (
+        parent(employment={"out_of_work_benefits": True}),
+        child(given_name="Jayden", school={"attendance_pct": 80.0}),
+    )
+    decision = app.state.services.front_door.decide(build_referral(*named, referral_id="WEB-NAMED"))
+    page = signed_in_browser(app, "a.patel").get(f"/decisions/{decision.decision_id}").text
+    assert ("Jayden (age 12) attended 80.0%" in page, "Child c1 (age 12)" in page) == (True, False)
+    assert not any("Jayden" in reason for reason in decision.reasons)  # the decision itself names no one
+
+
 def test_an_override_with_a_reason_is_recorded_and_shown_in_the_history(app, decision):
     browser = signed_in_browser(app, "a.patel")
     token = csrf_token_in(browser.get(f"/decisions/{decision.decision_id}/override").text)

@@ -53,8 +53,11 @@ class Cases:
         self.audit = audit
 
     def history(self, decision_id: str) -> CaseHistory:
-        """A decision and what was done with it since (UnknownDecision, UnreadableDecision)."""
-        return CaseHistory.of(self.audit.queries.history(decision_id))
+        """A decision, the referral it decided and what was done with it since (UnknownDecision,
+        UnreadableDecision)."""
+        events = self.audit.queries.history(decision_id)
+        sha = events[0].body.get("payload_sha256")
+        return CaseHistory.of(events, self.audit.queries.payload(sha) if isinstance(sha, str) else None)
 
     def override(self, decision_id: str, route: str, reason: str, by: str, policy: Policy) -> Override:
         """Record a practitioner's new route for a decision; the decision event is never changed.

@@ -29,6 +29,7 @@ from triage.front_door import FrontDoor
 from triage.intake import FieldError, InvalidReferral, load_text
 from triage.logs import flush_logs
 from triage.models import Decision
+from triage.naming import named
 from triage.report import explain_decision
 
 
@@ -52,7 +53,11 @@ def decide(
         raise fail(str(error), EXIT_INVALID_INPUT) from None
     except EngineFailure as error:
         raise fail(f"no decision: {error}", 1) from None
-    typer.echo(explain_decision(decision, door.latest.compiled) if explain else decision.model_dump_json(indent=2))
+    if explain:  # read by a person: people named as the referral names them
+        reasons = named(decision.reasons, data, door.latest.policy)
+        typer.echo(explain_decision(decision, door.latest.compiled, reasons))
+    else:
+        typer.echo(decision.model_dump_json(indent=2))
 
 
 def _error_record(number: int, referral_id: str | None, error: str, errors: list[FieldError]) -> str:

@@ -347,4 +347,7 @@ class _Checker:
         missing = [role for role in get_args(Role) if role not in self.policy.rules.wording.roles]
         if missing:
             self._report("rules", ("wording", "roles"), f"no wording for role(s): {', '.join(missing)}")
-        self._template("rules", ("wording", "member"), self.policy.rules.wording.member, templates.MEMBER)
+        wording = self.policy.rules.wording
+        self._template("rules", ("wording", "member"), wording.member, templates.MEMBER)
+        if wording.named_member is not None:
+            self._template("rules", ("wording", "named_member"), wording.named_member, templates.NAMED_MEMBER)

@@ -169,9 +169,12 @@ class Priority(Spec):
 
 
 class Wording(Spec):
-    """How reasons name people: ``member`` is a template with {role}, {id} and {age}."""
+    """How reasons name people: ``member`` is a template with {role}, {id} and {age};
+    ``named_member``, with {given_name}, {family_name}, {role} and {age}, is how a member whose
+    name the referral gives is shown to front door staff (the rules never see names)."""
 
     member: Text
+    named_member: Text | None = None
     roles: dict[str, Text]
     household: Text
     no_problems: Text

@@ -9,6 +9,7 @@ from __future__ import annotations
 from string import Formatter
 
 MEMBER = frozenset({"role", "id", "age"})
+NAMED_MEMBER = frozenset({"given_name", "family_name", "role", "age"})
 INDICATOR = frozenset({"member", "value", "definition"})
 MODIFIER = frozenset({"members", "points", "definition"})
 ALSO_REFER = frozenset({"members", "service"})

@@ -14,6 +14,7 @@ from triage.access.staff import StaffUser
 from triage.audit import CaseClosed, UnknownDecision
 from triage.cases.history import CaseHistory, UnreadableDecision
 from triage.cases.service import InvalidChange, check_route
+from triage.naming import named
 from triage.services import Services, Shared
 from triage.web import reasons
 from triage.web.deps import Overrider, Staff
@@ -36,9 +37,11 @@ def _case(shared: Services, decision_id: str) -> CaseHistory:
 
 
 def _context(shared: Services, case: CaseHistory) -> dict[str, Any]:
-    names = {s.id: s.name for s in shared.front_door.latest.policy.catalogue.services}
+    policy = shared.front_door.latest.policy
+    names = {s.id: s.name for s in policy.catalogue.services}
     return {
         "decision": case.decision,
+        "reasons": named(case.decision.reasons, case.referral, policy),
         "overrides": case.overrides,
         "overridden": bool(case.overrides),
         "service_names": names,
