@@ -44,12 +44,12 @@ def test_a_date_of_birth_before_1900_is_refused():
 
 def test_a_date_of_birth_after_the_day_received_is_refused():
     [error] = _errors(age=0, date_of_birth="2027-01-01")
-    assert error.startswith("household.members[1].date_of_birth: is after the day the referral was received")
+    assert error.startswith("household.members[1].date_of_birth: must not be after the day the referral was received")
 
 
 def test_a_date_of_birth_two_years_off_the_age_is_refused():
     assert _errors(age=12, date_of_birth="2010-01-01") == [
-        "household.members[1].date_of_birth: makes this member 16 on the day received, but age says 12"
+        "household.members[1].date_of_birth: must agree with age: it makes this member 16 on the day received, but age says 12"
     ]
 
 

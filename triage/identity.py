@@ -82,8 +82,8 @@ def birth_problem(born: date, age: int, received: date) -> str | None:
     was written. More than that is a typo in one of them, and the age is what the rules read.
     """
     if born > received:
-        return f"is after the day the referral was received ({received.isoformat()})"
+        return f"must not be after the day the referral was received ({received.isoformat()})"
     actual = age_on(born, received)
     if abs(actual - age) > 1:
-        return f"makes this member {actual} on the day received, but age says {age}"
+        return f"must agree with age: it makes this member {actual} on the day received, but age says {age}"
     return None

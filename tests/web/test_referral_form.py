@@ -170,3 +170,18 @@ def test_a_narrative_typed_over_several_lines_is_taken(app):
     browser = signed_in_browser(app, "a.patel")
     response = browser.post("/referrals/new", data=_form(browser, narrative="Seen at school.\r\nMum asked for help."))
     assert response.status_code == 303
+
+
+def test_names_typed_on_the_form_name_the_family_on_its_decision(app):
+    browser = signed_in_browser(app, "a.patel")
+    names = {"member-1-given_name": "Jayden", "member-1-family_name": "Smith", "member-1-date_of_birth": "2014-03-02"}
+    response = browser.post("/referrals/new", data=_form(browser, address_line_1="4 High Street", **names))
+    page = browser.get(response.headers["location"]).text
+    assert "Jayden (age 12) attended 82.5%" in page
+
+
+def test_a_date_of_birth_typed_the_uk_way_is_shown_beside_its_field(app):
+    browser = signed_in_browser(app, "a.patel")
+    response = browser.post("/referrals/new", data=_form(browser, **{"member-1-date_of_birth": "02/03/2014"}))
+    assert response.status_code == 400 and 'id="member-1-date_of_birth-error"' in response.text
+    assert 'value="02/03/2014"' in response.text and _decisions(app) == []

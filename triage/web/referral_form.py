@@ -66,6 +66,10 @@ MEMBER_SECTIONS = [(section, _label(section), _fields(_section_model(section))) 
 HOUSING = _fields(Housing)
 
 
+IDENTITY = ("given_name", "family_name", "date_of_birth")  # a member's, as the form asks them
+ADDRESS = ("address_line_1", "address_line_2", "town")
+
+
 def blank_member(index: int) -> dict[str, str]:
     return {"id": f"m{index + 1}", "role": "", "age": ""}
 
@@ -107,6 +111,8 @@ def _received_at(form: dict[str, str], zone: ZoneInfo, errors: list[FieldError])
 
 def _member(index: int, typed: dict[str, str], errors: list[FieldError]) -> dict[str, Any]:
     member: dict[str, Any] = {"id": typed.get("id") or f"m{index + 1}", "role": typed.get("role", "")}
+    for name in IDENTITY:  # who they are: optional, so a blank box is no value at all
+        member[name] = typed.get(name, "").strip() or None
     at = f"household.members[{index}]"
     age = _number(typed.get("age", ""), f"{at}.age", errors, whole=True)
     member["age"] = age if age is not None else typed.get("age", "")
@@ -136,11 +142,14 @@ def referral_from(form: dict[str, str], zone: ZoneInfo) -> tuple[dict[str, Any],
             "agency": form.get("referrer_agency", ""),
             "name": form.get("referrer_name") or None,
             "role": form.get("referrer_role") or None,
+            "email": form.get("referrer_email", "").strip() or None,
+            "phone": form.get("referrer_phone", "").strip() or None,
         },
         "consent": {"given": consent, "by": form.get("consent_by") or None},
         "safeguarding": {"immediate_risk_of_harm": form.get("immediate_risk") == "yes"},
         "household": {
             "postcode": form.get("postcode", "").strip(),
+            **{line: form.get(line, "").strip() or None for line in ADDRESS},
             "housing": {f.name: form.get(f"housing-{f.name}") == "yes" for f in HOUSING},
             "members": [_member(i, typed, errors) for i, typed in enumerate(members_in(form))],
         },
