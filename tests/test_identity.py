@@ -87,3 +87,23 @@ def test_a_phone_number_that_is_not_one_is_refused(phone):
     with pytest.raises(InvalidReferral) as refused:
         parse_referral(data, None)
     assert [e.path for e in refused.value.errors] == ["referrer.phone"]
+
+
+def test_an_nhs_number_in_groups_is_kept_as_ten_digits():
+    data = build_referral(parent(), child(nhs_number="943 476 5919"))
+    assert parse_referral(data, None).household.members[1].nhs_number == "9434765919"
+
+
+def test_an_nhs_number_with_a_wrong_check_digit_is_refused_naming_the_check():
+    [error] = _errors(nhs_number="943 476 5918")
+    assert error.startswith("household.members[1].nhs_number: is not a valid NHS number (its check digit is wrong")
+
+
+def test_a_upn_in_lower_case_is_kept_in_capitals():
+    data = build_referral(parent(), child(upn="a123456789012"))
+    assert parse_referral(data, None).household.members[1].upn == "A123456789012"
+
+
+def test_a_upn_with_a_wrong_check_letter_is_refused():
+    [error] = _errors(upn="B123456789012")
+    assert error.startswith("household.members[1].upn: is not a valid unique pupil number")

@@ -367,6 +367,8 @@ def test_the_contract_has_the_strings_these_tests_walk() -> None:
         "household.members[0].given_name",
         "household.members[0].family_name",
         "household.members[0].date_of_birth",
+        "household.members[0].nhs_number",
+        "household.members[0].upn",
         "narrative",
     }
 

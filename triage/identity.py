@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from triage.characters import ONE_LINE, one_line
+from triage.identifiers import normalise_nhs_number, normalise_upn, valid_nhs_number, valid_upn
 
 NAME_LIMIT, EMAIL_LIMIT, PHONE_LIMIT = 200, 254, 32
 _EARLIEST_BIRTH = date(1900, 1, 1)
@@ -59,6 +60,27 @@ def _phone(value: str) -> str:
     return value
 
 
+def _nhs_number(value: str) -> str:
+    """Kept as ten digits: "943 476 5919" and "9434765919" are one person's number."""
+    digits = normalise_nhs_number(value)
+    if digits is None:
+        raise ValueError("must be an NHS number: 10 digits, e.g. 943 476 5919")
+    if not valid_nhs_number(digits):
+        raise ValueError("is not a valid NHS number (its check digit is wrong: check it was copied correctly)")
+    return digits
+
+
+def _upn(value: str) -> str:
+    upn = normalise_upn(value)
+    if upn is None:
+        raise ValueError("must be a unique pupil number: a letter, 11 digits and a digit or letter")
+    if not valid_upn(upn):
+        raise ValueError(
+            "is not a valid unique pupil number (its check letter is wrong: check it was copied correctly)"
+        )
+    return upn
+
+
 DateOfBirth = Annotated[
     date,
     Field(strict=False),
@@ -66,6 +88,8 @@ DateOfBirth = Annotated[
     BeforeValidator(one_line),
     AfterValidator(_born_since_1900),
 ]  # before validators: last first
+NhsNumber = Annotated[str, Field(max_length=16), ONE_LINE, AfterValidator(_nhs_number)]
+Upn = Annotated[str, Field(max_length=16), ONE_LINE, AfterValidator(_upn)]
 Email = Annotated[str, Field(max_length=EMAIL_LIMIT), ONE_LINE, AfterValidator(_email)]
 Phone = Annotated[str, Field(max_length=PHONE_LIMIT), ONE_LINE, AfterValidator(_phone)]
 

@@ -28,7 +28,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
 from triage.characters import FREE_TEXT, ONE_LINE, one_line
-from triage.identity import AddressLine, DateOfBirth, Email, PersonName, Phone, Sex
+from triage.identity import AddressLine, DateOfBirth, Email, NhsNumber, PersonName, Phone, Sex, Upn
 from triage.postcodes import outward_code
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
@@ -193,6 +193,8 @@ class Member(Contract):
     family_name: PersonName | None = None
     date_of_birth: DateOfBirth | None = None
     sex: Sex | None = None
+    nhs_number: NhsNumber | None = None
+    upn: Upn | None = None  # unique pupil number
     school: Annotated[School, Section] = School()
     offending: Annotated[Offending, Section] = Offending()
     employment: Annotated[Employment, Section] = Employment()

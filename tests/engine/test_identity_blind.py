@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from triage.intake import parse_referral
 
 NAMES = st.text(st.characters(categories=["L", "Zs"], max_codepoint=0x2FFF), min_size=1, max_size=40).filter(str.strip)
-MEMBER_IDENTITY = ("given_name", "family_name", "date_of_birth", "sex")
+MEMBER_IDENTITY = ("given_name", "family_name", "date_of_birth", "sex", "nhs_number", "upn")
 HOUSEHOLD_IDENTITY = ("address_line_1", "address_line_2", "town")
 REFERRER_IDENTITY = ("email", "phone")
 
@@ -35,6 +35,8 @@ def identified(draw: st.DrawFn) -> dict[str, Any]:
             family_name=draw(NAMES),
             date_of_birth=_born(data["received_at"], member["age"], draw(st.integers(0, 299))),
             sex=draw(st.sampled_from(["female", "male", "other", "not_known"])),
+            nhs_number=draw(st.sampled_from(["943 476 5919", "9876543210", "401-023-2137"])),
+            upn=draw(st.sampled_from(["A123456789012", "H801200001001"])),
         )
     data["household"].update(address_line_1="1 High Street", address_line_2="Flat 2", town="Leeds")
     data["referrer"].update(email="someone@school.example.org", phone="0113 496 0000")

@@ -185,3 +185,10 @@ def test_a_date_of_birth_typed_the_uk_way_is_shown_beside_its_field(app):
     response = browser.post("/referrals/new", data=_form(browser, **{"member-1-date_of_birth": "02/03/2014"}))
     assert response.status_code == 400 and 'id="member-1-date_of_birth-error"' in response.text
     assert 'value="02/03/2014"' in response.text and _decisions(app) == []
+
+
+def test_an_nhs_number_with_a_wrong_check_digit_is_said_in_the_forms_words(app):
+    browser = signed_in_browser(app, "a.patel")
+    response = browser.post("/referrals/new", data=_form(browser, **{"member-1-nhs_number": "943 476 5918"}))
+    assert response.status_code == 400 and 'id="member-1-nhs_number-error"' in response.text
+    assert "NHS number for member 2 is not a valid NHS number" in response.text

@@ -23,6 +23,10 @@ SECTIONS = ("school", "offending", "employment", "domestic_abuse", "health", "so
 ROLES = get_args(Role)
 _LABELS = {
     "referral_id": "Referral reference",
+    "given_name": "First name",
+    "family_name": "Last name",
+    "nhs_number": "NHS number",
+    "upn": "Unique pupil number",
     "attendance_pct": "Attendance (%)",
     "fixed_term_exclusions_3_terms": "Suspensions in the last 3 terms",
     "asb_incidents_12m": "Anti-social behaviour incidents (12 months)",
@@ -66,7 +70,7 @@ MEMBER_SECTIONS = [(section, _label(section), _fields(_section_model(section))) 
 HOUSING = _fields(Housing)
 
 
-IDENTITY = ("given_name", "family_name", "date_of_birth")  # a member's, as the form asks them
+IDENTITY = ("given_name", "family_name", "date_of_birth", "nhs_number", "upn")  # a member's, as the form asks them
 ADDRESS = ("address_line_1", "address_line_2", "town")
 
 
@@ -206,7 +210,7 @@ def message(error: FieldError) -> str:
         return f"{what} can only use letters, numbers, '.', '_' and '-' (up to 64 characters)"
     if _VALIDATOR_WORDING.match(error.reason):  # the validator's own words: say which field they are about
         return f"{what}: {error.reason[:1].lower()}{error.reason[1:]}"
-    if error.reason.startswith("must "):  # a rule about the field ("must not contain control characters")
+    if error.reason.startswith(("must ", "is not ")):  # a rule about the field ("must not contain control characters")
         return f"{what} {error.reason}"
     return error.reason[:1].upper() + error.reason[1:]  # written for people already (intake's, the form's)
 
