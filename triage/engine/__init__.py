@@ -14,7 +14,7 @@ import structlog
 
 from triage.engine.backend import Backend, EngineFailure
 from triage.engine.compiler import CompiledPolicy, compile_policy
-from triage.engine.decide import decide
+from triage.engine.decide import Routing, decide, route_of
 from triage.engine.durable_backend import DurableBackend
 from triage.engine.python_backend import PythonBackend
 from triage.logs import ensure_logging
@@ -24,7 +24,7 @@ from triage.rulebook import Policy
 BACKENDS: dict[str, Callable[[CompiledPolicy], Backend]] = {"durable": DurableBackend, "python": PythonBackend}
 log = structlog.get_logger("triage.engine")
 
-__all__ = ["BACKENDS", "Engine", "EngineFailure"]
+__all__ = ["BACKENDS", "Engine", "EngineFailure", "Routing"]
 
 
 class Engine:
@@ -54,6 +54,18 @@ class Engine:
         """Compile and register ``policy`` first, then swap it in with one assignment (atomic:
         a decision in flight keeps the pair it read)."""
         self._active = self._build(policy)
+
+    def would_decide(self, referral: Referral) -> Decision:
+        """The decision this ruleset would make, without the decision's log event: a what-if
+        simulation re-decides thousands of past referrals, and none of them is a decision made."""
+        compiled, backend, _ = self._active
+        return decide(compiled, backend, referral)
+
+    def would_route(self, referral: Referral) -> Routing:
+        """Where this ruleset would send the referral (route, locality, priority, rule), without
+        explaining it or logging it: a simulation compares these, and explains only the changes."""
+        compiled, backend, _ = self._active
+        return route_of(compiled, backend, referral)
 
     def decide(self, referral: Referral, decided_at: datetime | None = None) -> Decision:
         compiled, backend, _ = self._active  # one read: a concurrent swap never mixes versions
