@@ -6,30 +6,17 @@ import sys
 from collections import Counter
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from triage.cli.common import EXIT_INVALID_INPUT, audit_store, check_engine, day, fail, policy_from, write_output
-from triage.intake import InvalidReferral, load_text
 from triage.simulation.render import as_data, as_html, as_text, write_csv, write_json
-from triage.simulation.run import Past, from_audit_log
+from triage.simulation.run import from_audit_log, from_jsonl
 from triage.simulation.run import simulate as run_simulation
 from triage.simulation.summary import Summary, capacity
 
 OutputFile = Optional[Path]
-
-
-def _from_file(source: Path, unreadable: Counter[str]) -> Iterator[Past]:
-    """Referrals from a JSONL file; lines that are not JSON are counted, not simulated."""
-    with source.open("rb") as lines:
-        for raw in lines:
-            if not raw.strip():
-                continue
-            try:
-                yield Past(load_text(raw.decode("utf-8-sig")))
-            except (InvalidReferral, UnicodeDecodeError):
-                unreadable["line not valid JSON"] += 1
 
 
 def simulate(
@@ -42,7 +29,8 @@ def simulate(
     baseline: Annotated[Optional[Path], typer.Option("--baseline", help="With --input: the policy to compare "
                                                      "against; default: the project's own.")] = None,
     engine: Annotated[str, typer.Option("--engine", help="python (default: fastest) or durable.")] = "python",
-    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Processes; default: one per CPU.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Processes; default: one per CPU (with "
+                                                   "--engine python, up to 10,000 referrals: this one).")] = None,
     sample: Annotated[int, typer.Option("--sample", min=0, help="Changed referrals to show with both explanations.")] = 10,
     json_out: Annotated[OutputFile, typer.Option("--json", help="Write the whole report as JSON here.")] = None,
     csv_out: Annotated[OutputFile, typer.Option("--csv", help="Write team workload before/after as CSV here.")] = None,
@@ -60,7 +48,7 @@ def simulate(
     new_policy = policy_from(candidate)
     old_policy = policy_from(baseline)
     unreadable: Counter[str] = Counter()
-    items = _from_file(source, unreadable) if source else from_audit_log(audit_store(), first_day, unreadable)
+    items = from_jsonl(source) if source else from_audit_log(audit_store(), first_day, unreadable)
     labels = {"baseline": f"ruleset {old_policy.version}" if source else "the decisions recorded in the audit log",
               "candidate": f"{new_policy.version} ({candidate})"}
     summary = Summary(sample_size=sample)
