@@ -10,9 +10,10 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -95,3 +96,45 @@ def test_a_line_that_is_not_json_is_an_outcome_with_its_error(no_pool: None, bsf
     done = outcomes(list(from_jsonl(source)), bsf_35)
     assert [(o.referral_id, o.error) for o in done] == [("R-SHIFT", None), ("?", NOT_JSON),
                                                         (UNAFFECTED[0]["referral_id"], None)]
+
+
+class LazyPool:
+    """A stand-in for the process pool: one "worker" that does a chunk only when its result is
+    asked for, so every chunk submitted stays waiting as on a busy machine."""
+
+    made: ClassVar[list[LazyPool]] = []
+
+    def __init__(self, max_workers: int, mp_context: Any, initializer: Callable[..., None],
+                 initargs: tuple[Any, ...]) -> None:
+        self.max_workers, self.submitted = max_workers, 0
+        initializer(*initargs)
+        LazyPool.made.append(self)
+
+    def submit(self, fn: Callable[[list[Past]], list[Outcome]], chunk: list[Past]) -> Future[list[Outcome]]:
+        self.submitted += 1
+        return LazyFuture(fn, chunk)
+
+    def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+        pass
+
+
+class LazyFuture(Future):  # type: ignore[type-arg]
+    def __init__(self, fn: Callable[[list[Past]], list[Outcome]], chunk: list[Past]) -> None:
+        super().__init__()
+        self.fn, self.chunk = fn, chunk
+
+    def result(self, timeout: float | None = None) -> list[Outcome]:
+        return self.fn(self.chunk)
+
+
+def test_with_two_workers_this_process_decides_beside_one_worker_process(
+        monkeypatch: pytest.MonkeyPatch, generated: list[dict[str, Any]], bsf_35: Path) -> None:
+    """Two processes decide: one started, and this one, which takes chunks while the other is busy."""
+    monkeypatch.setattr(run, "ProcessPoolExecutor", LazyPool)
+    monkeypatch.setattr(LazyPool, "made", [])
+    monkeypatch.setattr(run, "CHUNK", 50)
+    items = [Past(r) for r in generated]
+    chunks = list(simulate(items, default_policy_dir(), bsf_35, "python", workers=2))
+    [pool] = LazyPool.made
+    assert pool.max_workers == 1 and 0 < pool.submitted < len(chunks) == len(generated) // 50
+    assert [o for chunk in chunks for o in chunk] == outcomes(items, bsf_35, workers=1)

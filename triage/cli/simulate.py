@@ -29,8 +29,9 @@ def simulate(
     baseline: Annotated[Optional[Path], typer.Option("--baseline", help="With --input: the policy to compare "
                                                      "against; default: the project's own.")] = None,
     engine: Annotated[str, typer.Option("--engine", help="python (default: fastest) or durable.")] = "python",
-    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Processes; default: one per CPU (with "
-                                                   "--engine python, up to 10,000 referrals: this one).")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Processes deciding (with --engine python, "
+                                                   "this one counts); default: one per CPU, just this one for "
+                                                   "up to 10,000 referrals (python).")] = None,
     sample: Annotated[int, typer.Option("--sample", min=0, help="Changed referrals to show with both explanations.")] = 10,
     json_out: Annotated[OutputFile, typer.Option("--json", help="Write the whole report as JSON here.")] = None,
     csv_out: Annotated[OutputFile, typer.Option("--csv", help="Write team workload before/after as CSV here.")] = None,

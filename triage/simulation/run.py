@@ -213,33 +213,51 @@ def simulate(items: Iterable[Past], baseline: Path | None, candidate: Path, back
     """Outcomes chunk by chunk, in input order (so a progress bar can follow them). ``baseline``
     decides the referrals that have no recorded decision (None: every one has).
 
-    With the python backend, one worker, or (``workers`` None) no more than ``IN_PROCESS_UP_TO``
-    referrals, are decided in this process. durable-rules always runs in workers: its C core can
-    crash the process that runs it, and the API server calls this."""
+    ``workers`` processes decide (default: one per CPU). With the python backend this process is
+    one of them: it is running already, with nothing else to do but read and add up, so one
+    worker, or (``workers`` left to its default) no more than ``IN_PROCESS_UP_TO`` referrals, start
+    no other process. durable-rules runs only in worker processes: its C core can crash the
+    process that runs it, and the API server calls this."""
     items = iter(items)
-    in_process = backend == "python" and workers in (None, 1)
-    ahead = list(islice(items, IN_PROCESS_UP_TO + 1)) if in_process and workers is None else []
-    if in_process and (workers == 1 or len(ahead) <= IN_PROCESS_UP_TO):
+    processes = workers or os.cpu_count() or 1
+    if backend != "python":
+        yield from _in_workers(items, baseline, candidate, backend, processes, here=False)
+        return
+    ahead = list(islice(items, IN_PROCESS_UP_TO + 1)) if workers is None else []
+    if processes == 1 or (workers is None and len(ahead) <= IN_PROCESS_UP_TO):
         simulator = _Simulator.load(baseline, candidate, backend)
         for chunk in _chunks(chain(ahead, items)):
             yield [simulator.outcome(item) for item in chunk]
         return
-    yield from _in_workers(chain(ahead, items), baseline, candidate, backend, workers or os.cpu_count() or 1)
+    yield from _in_workers(chain(ahead, items), baseline, candidate, backend, processes, here=True)
 
 
-def _in_workers(items: Iterable[Past], baseline: Path | None, candidate: Path, backend: str,
-                workers: int) -> Iterator[list[Outcome]]:
-    """Chunks decided by ``workers`` processes, a few chunks ahead each, results in input order."""
+def _in_workers(items: Iterable[Past], baseline: Path | None, candidate: Path, backend: str, processes: int,
+                here: bool) -> Iterator[list[Outcome]]:
+    """Chunks decided by worker processes (and by this one, when ``here``), a few chunks ahead per
+    process, results in input order. This process takes a chunk only while every worker has two
+    waiting: it also reads the input and adds the outcomes up, and must not hold the workers up."""
+    helpers = processes - 1 if here else processes
     # spawned, not forked: the API runs this from a threaded server, whose locks a fork would copy held
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
+    pool = ProcessPoolExecutor(helpers, mp_context=get_context("spawn"), initializer=_start_worker,
                                initargs=(baseline, candidate, backend))
+    local: _Simulator | None = None
     try:
-        in_flight: deque[Future[list[Outcome]]] = deque()
-        for chunk in _chunks(items):  # a few chunks ahead per worker, never the whole input in memory
-            in_flight.append(pool.submit(_chunk, chunk))
-            if len(in_flight) >= 4 * workers:
-                yield in_flight.popleft().result()
+        in_flight: deque[Future[list[Outcome]] | list[Outcome]] = deque()
+        for chunk in _chunks(items):  # never the whole input in memory
+            waiting = sum(1 for entry in in_flight if isinstance(entry, Future) and not entry.done())
+            if here and waiting >= 2 * helpers:
+                local = local or _Simulator.load(baseline, candidate, backend)
+                in_flight.append([local.outcome(item) for item in chunk])
+            else:
+                in_flight.append(pool.submit(_chunk, chunk))
+            if len(in_flight) >= 4 * processes:
+                yield _done(in_flight.popleft())
         while in_flight:
-            yield in_flight.popleft().result()
+            yield _done(in_flight.popleft())
     finally:  # a run abandoned part-way (an error, the reader gone) drops the chunks not yet started
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _done(entry: Future[list[Outcome]] | list[Outcome]) -> list[Outcome]:
+    return entry if isinstance(entry, list) else entry.result()
