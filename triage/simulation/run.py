@@ -2,6 +2,7 @@
 
 Each worker loads both rulesets once (from their folders) and decides chunks of referrals; only
 a compact outcome per referral comes back, so 100,000 referrals fit in memory and in seconds.
+With the python engine this process decides chunks too, while the workers are busy.
 A referral is routed under both rulesets (``Engine.would_route``: no explanation, no log event);
 only one whose route, locality or priority changes is decided in full, for the reasons a report
 shows. A small input is decided in this process: starting worker processes, each importing the
@@ -14,7 +15,6 @@ import os
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from datetime import date
 from itertools import chain, islice
 from multiprocessing import get_context
@@ -82,8 +82,7 @@ class Outcome(NamedTuple):
                                                                        self.new.priority))
 
 
-@dataclass(frozen=True)
-class Past:
+class Past(NamedTuple):  # a tuple too: sent to a worker per referral
     """A past referral: its payload, and the decision recorded for it (None: decide the baseline).
 
     From a JSONL file, ``payload`` is the line itself (``line``), parsed by whoever decides it: a
