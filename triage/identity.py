@@ -19,6 +19,10 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from triage.characters import ONE_LINE, one_line
 from triage.identifiers import normalise_nhs_number, normalise_upn, valid_nhs_number, valid_upn
 
+# The fields below are who people are, never evidence: rules may not test them (triage.rulebook.fields)
+MEMBER_IDENTITY = ("given_name", "family_name", "date_of_birth", "sex", "nhs_number", "upn")
+REFERRER_IDENTITY = ("referrer.name", "referrer.role", "referrer.email", "referrer.phone", "consent.by")
+
 NAME_LIMIT, EMAIL_LIMIT, PHONE_LIMIT = 200, 254, 32
 _EARLIEST_BIRTH = date(1900, 1, 1)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

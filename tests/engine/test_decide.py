@@ -3,6 +3,8 @@ in reasons, the wording for "no problems", and also-refer sentences only for ser
 
 from __future__ import annotations
 
+import uuid
+
 from triage.engine import Engine
 from triage.intake import parse_referral
 from triage.rulebook import load_policy
@@ -69,3 +71,12 @@ def test_a_reason_listing_no_problems_uses_the_policys_word_for_none(policy_copy
     engine = Engine(load_policy(policy_copy), "python")
     decision = engine.decide(parse_referral(referral(parent(), child()), engine.compiled.agencies))
     assert decision.reasons[0] == "Problems met: none"
+
+
+def test_decision_ids_are_random_uuid4_in_hex(decide, referral):
+    """Made without a UUID object, but exactly what ``uuid.uuid4().hex`` gives: version 4, RFC 4122."""
+    ids = [decide(referral(child())).decision_id for _ in range(200)]
+    parsed = [uuid.UUID(hex=i) for i in ids]
+    assert all(i == p.hex for i, p in zip(ids, parsed, strict=True))
+    assert {(p.version, p.variant) for p in parsed} == {(4, uuid.RFC_4122)}
+    assert len(set(ids)) == len(ids)

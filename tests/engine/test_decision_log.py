@@ -55,3 +55,19 @@ def test_the_logged_duration_is_the_decisions_own_in_milliseconds(policy, capsys
     _, event, elapsed_ms, _ = _decide_and_read_log(policy, capsys)
     assert 0 < event["duration_ms"] <= elapsed_ms
     assert round(event["duration_ms"], 3) == event["duration_ms"]  # to the microsecond, no finer
+
+
+def test_a_would_be_decision_is_the_decision_but_writes_no_log_event(policy, capsys, unconfigured):
+    """A simulation re-decides thousands of past referrals: none is a decision made, so none is logged."""
+    engine = Engine(policy, "python")
+    referral = parse_referral(build_referral(child(school={"attendance_pct": 80.0})), engine.compiled.agencies)
+    capsys.readouterr()
+    would = engine.would_decide(referral)
+    routing = engine.would_route(referral)
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", "")
+    decided = engine.decide(referral)
+    assert would.model_dump(exclude={"decision_id", "decided_at"}) == decided.model_dump(
+        exclude={"decision_id", "decided_at"}
+    )
+    assert routing == (decided.route, decided.locality, decided.priority, decided.matched_rule, decided.respond_by)

@@ -11,10 +11,10 @@ from engine.test_properties import SETTINGS, referrals
 from hypothesis import given
 from hypothesis import strategies as st
 
+from triage.identity import MEMBER_IDENTITY
 from triage.intake import parse_referral
 
 NAMES = st.text(st.characters(categories=["L", "Zs"], max_codepoint=0x2FFF), min_size=1, max_size=40).filter(str.strip)
-MEMBER_IDENTITY = ("given_name", "family_name", "date_of_birth", "sex", "nhs_number", "upn")
 HOUSEHOLD_IDENTITY = ("address_line_1", "address_line_2", "town")
 REFERRER_IDENTITY = ("email", "phone")
 

@@ -366,3 +366,18 @@ def test_choice_field_value_must_be_one_of_the_choices(parser):
 def test_numbers_durable_cannot_read_are_refused(parser, value):
     problems = _refused(parser, {"field": "school.attendance_pct", "le": value}, "member")
     assert "is out of range" in problems[0][1]
+
+
+@pytest.mark.parametrize(
+    ("path", "scope"),
+    [
+        ("given_name", "member"),
+        ("date_of_birth", "member"),
+        ("nhs_number", "member"),
+        ("referrer.email", "household"),
+        ("household.town", "household"),
+    ],
+)
+def test_a_rule_may_not_test_who_people_are(parser, path, scope):
+    """Names, dates of birth, numbers and contact details are never evidence: decisions stay the same without them."""
+    assert _refused(parser, {"field": path, "eq": "x"}, scope)[0][1].startswith(f"unknown {scope} field path")

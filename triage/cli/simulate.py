@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -13,25 +12,12 @@ import typer
 
 from triage.cases.teams import capacity
 from triage.cli.common import EXIT_INVALID_INPUT, audit_store, check_engine, day, fail, policy_from, write_output
-from triage.intake import InvalidReferral, load_text
 from triage.simulation.render import as_data, as_html, as_text, write_csv, write_json
-from triage.simulation.run import Past, from_audit_log
+from triage.simulation.run import from_audit_log, from_jsonl
 from triage.simulation.run import simulate as run_simulation
 from triage.simulation.summary import Summary
 
 OutputFile = Path | None
-
-
-def _from_file(source: Path, unreadable: Counter[str]) -> Iterator[Past]:
-    """Referrals from a JSONL file; lines that are not JSON are counted, not simulated."""
-    with source.open("rb") as lines:
-        for raw in lines:
-            if not raw.strip():
-                continue
-            try:
-                yield Past(load_text(raw.decode("utf-8-sig")))
-            except (InvalidReferral, UnicodeDecodeError):
-                unreadable["line not valid JSON"] += 1
 
 
 def simulate(
@@ -54,7 +40,16 @@ def simulate(
         typer.Option("--baseline", help="With --input: the policy to compare against; default: the project's own."),
     ] = None,
     engine: Annotated[str, typer.Option("--engine", help="python (default: fastest) or durable.")] = "python",
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Processes; default: one per CPU.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes deciding (with --engine python, "
+            "this one counts); default: one per CPU, just this one for "
+            "up to 10,000 referrals (python).",
+        ),
+    ] = None,
     sample: Annotated[
         int, typer.Option("--sample", min=0, help="Changed referrals to show with both explanations.")
     ] = 10,
@@ -78,7 +73,7 @@ def simulate(
     new_policy = policy_from(candidate)
     old_policy = policy_from(baseline)
     unreadable: Counter[str] = Counter()
-    items = _from_file(source, unreadable) if source else from_audit_log(audit_store(), first_day, unreadable)
+    items = from_jsonl(source) if source else from_audit_log(audit_store(), first_day, unreadable)
     labels = {
         "baseline": f"ruleset {old_policy.version}" if source else "the decisions recorded in the audit log",
         "candidate": f"{new_policy.version} ({candidate})",

@@ -14,7 +14,7 @@ import structlog
 
 from triage.engine.backend import Backend, EngineFailure
 from triage.engine.compiler import CompiledPolicy, compile_policy
-from triage.engine.decide import decide
+from triage.engine.decide import Routing, decide, route_of
 from triage.engine.durable_backend import DurableBackend
 from triage.engine.python_backend import PythonBackend
 from triage.logs import ensure_logging
@@ -24,35 +24,33 @@ from triage.rulebook import Policy
 BACKENDS: dict[str, Callable[[CompiledPolicy], Backend]] = {"durable": DurableBackend, "python": PythonBackend}
 log = structlog.get_logger("triage.engine")
 
-__all__ = ["BACKENDS", "Engine", "EngineFailure"]
+__all__ = ["BACKENDS", "Engine", "EngineFailure", "Routing"]
 
 
 class Engine:
-    """Decides referrals against the active policy; a new policy is swapped in atomically."""
+    """Decides referrals by one ruleset: compiled once, evaluated by the chosen backend."""
 
     def __init__(self, policy: Policy, backend: str = "durable") -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown engine {backend!r}; expected one of: {', '.join(BACKENDS)}")
         ensure_logging()
         self.backend_name = backend
-        self._active = self._build(policy)
+        self.policy = policy  # the loaded policy (what the audit log archives)
+        self.compiled: CompiledPolicy = compile_policy(policy)  # the rules as the backends evaluate them
+        self._backend: Backend = BACKENDS[backend](self.compiled)
 
-    def _build(self, policy: Policy) -> tuple[CompiledPolicy, Backend, Policy]:
-        compiled = compile_policy(policy)
-        return compiled, BACKENDS[self.backend_name](compiled), policy
+    def would_decide(self, referral: Referral) -> Decision:
+        """The decision this ruleset would make, without the decision's log event: a what-if
+        simulation re-decides thousands of past referrals, and none of them is a decision made."""
+        return decide(self.compiled, self._backend, referral)
 
-    @property
-    def compiled(self) -> CompiledPolicy:
-        """The rules as the backends evaluate them."""
-        return self._active[0]
-
-    @property
-    def policy(self) -> Policy:
-        """The loaded policy the rules were compiled from (what the audit log archives)."""
-        return self._active[2]
+    def would_route(self, referral: Referral) -> Routing:
+        """Where this ruleset would send the referral (route, locality, priority, rule), without
+        explaining it or logging it: a simulation compares these, and explains only the changes."""
+        return route_of(self.compiled, self._backend, referral)
 
     def decide(self, referral: Referral, decided_at: datetime | None = None) -> Decision:
-        compiled, backend, _ = self._active  # one read: a concurrent swap never mixes versions
+        compiled, backend = self.compiled, self._backend
         started = time.perf_counter()
         decision = decide(compiled, backend, referral, decided_at)
         log.info(

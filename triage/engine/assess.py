@@ -7,7 +7,7 @@ matching the routing rules, identically for both backends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from triage.engine.backend import Hits
 from triage.engine.compiler import CompiledPolicy, ModifierRule, fact_key
@@ -17,15 +17,15 @@ PROBLEMS_MET = fact_key("derived.problems_met")
 NEED_SCORE = fact_key("derived.need_score")
 
 
-@dataclass(frozen=True)
-class Assessment:
+class Assessment(NamedTuple):  # built for every referral: a tuple is the cheapest immutable record
     problems: tuple[str, ...]  # in the policy's order
     modifiers: tuple[ModifierRule, ...]
     need_score: int
 
 
 def assess(policy: CompiledPolicy, hits: Hits) -> Assessment:
-    met = {rule.problem for rule in policy.indicators if rule.test in hits}
+    problems_of = policy.problems_of_test
+    met = {problem for test in hits if test in problems_of for problem in problems_of[test]}
     problems = tuple(p for p in policy.problems if p in met)
     modifiers = tuple(m for m in policy.modifiers if m.test in hits)
     score = policy.points_per_problem * len(problems) + sum(m.points for m in modifiers)
@@ -40,7 +40,6 @@ def summary_fact(policy: CompiledPolicy, facts: FactSet, hits: Hits, assessment:
         PROBLEMS_MET: len(assessment.problems),
         NEED_SCORE: assessment.need_score,
     }
-    for route in policy.routes:
-        for test_id, _ in route.exists_tests:
-            summary[fact_key(test_id)] = test_id in hits
+    for test_id, key in policy.summary_flags:
+        summary[key] = test_id in hits
     return summary

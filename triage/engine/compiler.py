@@ -14,9 +14,10 @@ Both backends evaluate exactly these expressions, which is what makes them compa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from triage.calendar import WorkingCalendar
+from triage.engine.readers import FieldGroup, Reader, make_reader
 from triage.rulebook import Policy, schema
 from triage.rulebook.conditions import (
     AllOf,
@@ -62,9 +63,6 @@ class Or:
 
 Expr = Cmp | Absent | And | Or
 TRUE = And(())
-# Fields to copy into a fact, grouped by the model object that holds them:
-# (attribute path to that object, ((fact key, attribute name), ...)).
-FieldGroup = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
 
 
 def fact_key(path: str) -> str:
@@ -153,6 +151,27 @@ class CompiledPolicy:
     agencies: frozenset[str]
     member_fields: tuple[FieldGroup, ...]  # what build_facts copies: fields the rules read
     household_fields: tuple[FieldGroup, ...]
+    # Worked out from the fields above once, not per referral (see __post_init__).
+    read_member: Reader = field(init=False, repr=False, compare=False)
+    read_household: Reader = field(init=False, repr=False, compare=False)
+    problems_of_test: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    summary_flags: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Derived lookups: the fact readers generated as code (``triage.engine.readers``), the
+        problems each test is an indicator of, and each lifted ``exists`` test with its key in the
+        summary fact (in routing order, each once)."""
+        problems: dict[str, tuple[str, ...]] = {}
+        for rule in self.indicators:
+            problems[rule.test] = (*problems.get(rule.test, ()), rule.problem)
+        flags = {test_id: fact_key(test_id) for route in self.routes for test_id, _ in route.exists_tests}
+        for name, value in (
+            ("read_member", make_reader(self.member_fields, "member")),
+            ("read_household", make_reader(self.household_fields, "household")),
+            ("problems_of_test", problems),
+            ("summary_flags", tuple(flags.items())),
+        ):
+            object.__setattr__(self, name, value)
 
 
 def compile_policy(policy: Policy) -> CompiledPolicy:

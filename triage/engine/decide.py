@@ -7,10 +7,10 @@ every rule that fired contributes one plain-English sentence naming the member a
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+import os
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from triage.engine.assess import Assessment, assess, summary_fact
 from triage.engine.backend import Backend, EngineFailure, Hits
@@ -21,8 +21,7 @@ from triage.rulebook.loader import RANKED_SPECIALIST
 from triage.rulebook.templates import render
 
 
-@dataclass(frozen=True)
-class _Route:
+class _Route(NamedTuple):
     rule: RouteRule
     service: str
     reason_template: str
@@ -34,15 +33,22 @@ class _Explainer:
     def __init__(self, policy: CompiledPolicy, facts: FactSet) -> None:
         self.policy = policy
         self.members = {m["member_id"]: m for m in facts.members}
-        self.order = {member_id: i for i, member_id in enumerate(self.members)}
+        self.order: dict[str | None, int] = {None: -1, **{member_id: i for i, member_id in enumerate(self.members)}}
         self.household = facts.household
+        self._names: dict[str | None, str] = {}  # a member is often named by several reasons
 
     def ordered(self, ids: set[str | None]) -> list[str | None]:
         """Household first, then members in the referral's order: decisions must not depend on
         the order a backend happened to report them in."""
-        return sorted(ids, key=lambda m: -1 if m is None else self.order[m])
+        return list(ids) if len(ids) == 1 else sorted(ids, key=self.order.__getitem__)
 
     def name(self, member_id: str | None) -> str:
+        named = self._names.get(member_id)
+        if named is None:
+            named = self._names[member_id] = self._name(member_id)
+        return named
+
+    def _name(self, member_id: str | None) -> str:
         if member_id is None:
             return self.policy.wording.household
         member = self.members[member_id]
@@ -72,20 +78,56 @@ class _Scorer:
         return summary_fact(self.policy, self.facts, hits, self.assessment)
 
 
-def decide(
-    policy: CompiledPolicy, backend: Backend, referral: Referral, decided_at: datetime | None = None
-) -> Decision:
-    """Decide one validated referral. Pure apart from ``decision_id`` and ``decided_at``."""
+class Routing(NamedTuple):
+    """Where a referral goes, before it is explained: what a what-if simulation compares."""
+
+    route: str
+    locality: str | None
+    priority: str
+    matched_rule: str
+    respond_by: date
+
+
+class _Routed(NamedTuple):
+    """Everything routing worked out that the explanation reuses."""
+
+    facts: FactSet
+    hits: Hits
+    assessment: Assessment
+    route: _Route
+    locality: str | None
+    respond_by: date
+
+
+def _route_referral(policy: CompiledPolicy, backend: Backend, referral: Referral) -> _Routed:
+    """Facts, backend, score, the first routing rule that holds, and its respond-by date."""
     facts = build_facts(referral, policy)
     scorer = _Scorer(policy, facts)
     hits, holding = backend.evaluate(facts, scorer)
     if scorer.assessment is None:
         raise EngineFailure("the backend did not score the referral")
-    assessment = scorer.assessment
     route = _choose_route(policy, hits, holding)
-    explain = _Explainer(policy, facts)
     respond_by = policy.calendar.respond_by(referral.received_at, policy.working_days[route.rule.priority])
     locality = facts.locality if route.service in policy.locality_routes else None
+    return _Routed(facts, hits, scorer.assessment, route, locality, respond_by)
+
+
+def route_of(policy: CompiledPolicy, backend: Backend, referral: Referral) -> Routing:
+    """Where ``decide`` would send the referral, without explaining why: building the evidence
+    and the sentences costs more than routing, and a simulation needs them only for the few
+    referrals whose route changes. Same steps as ``decide``, so the same route and the same errors."""
+    routed = _route_referral(policy, backend, referral)
+    return Routing(
+        routed.route.service, routed.locality, routed.route.rule.priority, routed.route.rule.id, routed.respond_by
+    )
+
+
+def decide(
+    policy: CompiledPolicy, backend: Backend, referral: Referral, decided_at: datetime | None = None
+) -> Decision:
+    """Decide one validated referral. Pure apart from ``decision_id`` and ``decided_at``."""
+    facts, hits, assessment, route, locality, respond_by = _route_referral(policy, backend, referral)
+    explain = _Explainer(policy, facts)
     also = _also_refer(policy, hits, route.service)
     evidence, indicator_reasons = _indicator_evidence(policy, hits, explain)
     route_reason = render(
@@ -103,7 +145,7 @@ def decide(
         },
     )
     return Decision(
-        decision_id=uuid.uuid4().hex,
+        decision_id=_decision_id(),
         referral_id=referral.referral_id,
         route=route.service,
         locality=locality,
@@ -126,9 +168,20 @@ def decide(
             )
             for m in assessment.modifiers
         ],
-        ruleset=RulesetRef(version=policy.version, sha256=policy.sha256),
+        ruleset=_ruleset(policy.version, policy.sha256),
         decided_at=decided_at or datetime.now(UTC),
     )
+
+
+_UUID_VERSION_BITS = (0xF000 << 64) | (0xC000 << 48)
+_UUID_VERSION_4 = (4 << 76) | (0x8000 << 48)
+
+
+def _decision_id() -> str:
+    """``uuid.uuid4().hex``, without building a UUID object on every decision: 16 random bytes
+    with the version (4) and variant (RFC 4122) bits set exactly as ``uuid.UUID`` sets them."""
+    number = int.from_bytes(os.urandom(16), "big")
+    return f"{number & ~_UUID_VERSION_BITS | _UUID_VERSION_4:032x}"
 
 
 def _choose_route(policy: CompiledPolicy, hits: Hits, holding: set[str]) -> _Route:
@@ -180,6 +233,12 @@ def _indicator_evidence(policy: CompiledPolicy, hits: Hits, explain: _Explainer)
                 )
             )
     return evidence, reasons
+
+
+@lru_cache(maxsize=64)
+def _ruleset(version: str, sha256: str) -> RulesetRef:
+    """One (frozen) RulesetRef per ruleset, not one per decision."""
+    return RulesetRef(version=version, sha256=sha256)
 
 
 def _modifier_reasons(assessment: Assessment, hits: Hits, explain: _Explainer) -> list[str]:

@@ -1,16 +1,29 @@
-"""Pure-Python evaluation of the compiled tests: each expression becomes a closure, once.
+"""Pure-Python evaluation of the compiled tests, written out as Python source once per ruleset.
 
 This is the second backend (``--engine python``): a check on durable-rules (the differential test
-runs both and requires identical decisions) and a fallback should durable-rules ever fail to build.
+runs both and requires identical decisions), a fallback should durable-rules ever fail to build,
+and what ``triage simulate`` runs by default.
+
+Each scope's tests become one generated function: every field a test compares is read from the
+fact once into a local, and each test is one ``if`` over those locals, in the compiled form's
+own terms (``and``/``or`` as written; an absent field reads as None, which fails every
+comparison; ``Absent`` is ``key not in fact``). Calling a closure per test per member, even
+indexed by each test's first flag, cost several times more. Keys, test ids and values enter the
+source only through ``repr`` (floats that have no literal through the namespace), so nothing
+written in a policy file can become code. An expression nested deeper than Python's parser takes
+is evaluated by closures (``to_predicate``) instead; ``tests/engine/test_python_backend.py``
+holds the generated code to a direct reading of the compiled form.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
+from typing import Any
 
 from triage.engine.backend import Hits, Summarise
-from triage.engine.compiler import Absent, And, Cmp, CompiledPolicy, Expr, Or, fact_key
+from triage.engine.compiler import Absent, And, Cmp, CompiledPolicy, Expr, Or
 from triage.engine.facts import Fact, FactSet
 
 Predicate = Callable[[Fact], bool]
@@ -22,104 +35,138 @@ _OPERATORS = {
     "gt": operator.gt,
     "ge": operator.ge,
 }
+_SYMBOLS = {"ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+MAX_GENERATED_DEPTH = 40  # And/Or levels written as source; deeper ones run as closures
 
 
 def to_predicate(expr: Expr) -> Predicate:
-    """Compile an expression to a function of one fact; an absent key fails every comparison.
-
-    Small conjunctions and disjunctions get their own closures: a generator per test per member
-    was most of the evaluation time.
-    """
+    """A function of one fact, built from closures: for expressions too deep to write as source."""
     if isinstance(expr, Cmp):
-        return _comparison(expr)
+        key, value = expr.key, expr.value
+        if expr.op == "eq":  # an absent key gives None, which equals no rule value
+            return lambda fact: fact.get(key) == value
+        compare = _OPERATORS[expr.op]
+        return lambda fact: (found := fact.get(key)) is not None and compare(found, value)
     if isinstance(expr, Absent):
-        key = expr.key
-        return lambda fact: key not in fact
-    parts = tuple(to_predicate(item) for item in expr.items)
+        absent = expr.key
+        return lambda fact: absent not in fact
     assert isinstance(expr, (And, Or)), expr
-    return _chain(parts, every=isinstance(expr, And))
+    parts = tuple(to_predicate(item) for item in expr.items)
+    if isinstance(expr, And):
+        return lambda fact: all(part(fact) for part in parts)
+    return lambda fact: any(part(fact) for part in parts)
 
 
-def _comparison(expr: Cmp) -> Predicate:
-    key, value = expr.key, expr.value
-    if expr.op == "eq":  # an absent key gives None, which equals no rule value
-        return lambda fact: fact.get(key) == value
-    compare = _OPERATORS[expr.op]
-    return lambda fact: (found := fact.get(key)) is not None and compare(found, value)
+def depth(expr: Expr) -> int:
+    """How many And/Or levels ``expr`` nests (a comparison alone: 0)."""
+    if isinstance(expr, (And, Or)):
+        return 1 + max((depth(item) for item in expr.items), default=0)
+    return 0
 
 
-def _chain(parts: tuple[Predicate, ...], every: bool) -> Predicate:
-    """``a and b and ...`` (every) or ``a or b or ...`` as nested closures, not a generator."""
-    if not parts:
-        return lambda fact: every  # all() of nothing is true, any() of nothing is false
-    if len(parts) == 1:
-        return parts[0]
-    first, rest = parts[0], _chain(parts[1:], every)
-    if every:
-        return lambda fact: first(fact) and rest(fact)
-    return lambda fact: first(fact) or rest(fact)
+class _Writer:
+    """Writes the source of one generated function: locals for the fields read, one ``if`` per test."""
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.namespace = namespace  # constants and closures the source refers to by name
+        self.fields: dict[str, str] = {}  # fact key -> local variable
+        self.body: list[str] = []
+
+    def condition(self, expr: Expr) -> str:
+        """A Python expression that holds exactly when ``expr`` holds for ``fact``."""
+        if depth(expr) > MAX_GENERATED_DEPTH:
+            return f"{self._constant(to_predicate(expr))}(fact)"
+        return self._expression(expr)
+
+    def _expression(self, expr: Expr) -> str:
+        if isinstance(expr, Cmp):
+            found = self._field(expr.key)
+            if expr.op == "eq":
+                return f"{found} == {self._literal(expr.value)}"
+            return f"({found} is not None and {found} {_SYMBOLS[expr.op]} {self._literal(expr.value)})"
+        if isinstance(expr, Absent):
+            return f"({expr.key!r} not in fact)"
+        assert isinstance(expr, (And, Or)), expr
+        if not expr.items:
+            return "True" if isinstance(expr, And) else "False"
+        joined = (" and " if isinstance(expr, And) else " or ").join(self._expression(item) for item in expr.items)
+        return f"({joined})"
+
+    def _field(self, key: str) -> str:
+        if key not in self.fields:
+            self.fields[key] = f"v{len(self.fields)}"
+        return self.fields[key]
+
+    def _literal(self, value: bool | float | str) -> str:
+        if isinstance(value, float) and not math.isfinite(value):
+            return self._constant(value)
+        return repr(value)
+
+    def _constant(self, value: Any) -> str:
+        name = f"c{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def function(self, signature: str, before: list[str], after: list[str]) -> list[str]:
+        reads = [f"    {name} = get({key!r})" for key, name in self.fields.items()]
+        return [f"def {signature}:", "    get = fact.get", *before, *reads, *self.body, *after, ""]
 
 
-def guard(expr: Expr) -> tuple[str, bool] | None:
-    """A key without which ``expr`` cannot hold: ``(key, True)`` if it must be exactly true,
-    ``(key, False)`` if it must merely be present (an absent field fails every comparison).
-
-    Most tests start with one flag (``domestic_abuse__victim_12m = true``) that is false for most
-    members, or a count that is usually absent; indexing tests by that key lets a member skip
-    every test whose key it lacks, the way a RETE network's alpha nodes do.
-    """
-    items = expr.items if isinstance(expr, And) else (expr,)
-    compares = [item for item in items if isinstance(item, Cmp)]
-    for item in compares:
-        if item.op == "eq" and item.value is True:
-            return item.key, True
-    for item in compares:
-        if item.op in ("lt", "le", "gt", "ge"):
-            return item.key, False
-    return None
+def _member_tests(policy: CompiledPolicy, namespace: dict[str, Any]) -> list[str]:
+    """``member(fact, hits)``: adds the member's id to the hits of every member test it passes."""
+    writer = _Writer(namespace)
+    for test in policy.tests:
+        if test.scope == "member":
+            writer.body += [
+                f"    if {writer.condition(test.expr)}:",
+                f"        found = hits.get({test.id!r})",
+                "        if found is None:",
+                f"            hits[{test.id!r}] = {{member_id}}",
+                "        else:",
+                "            found.add(member_id)",
+            ]
+    return writer.function("member(fact, hits)", ["    member_id = fact['member_id']"], [])
 
 
-class _TestIndex:
-    """Compiled tests of one scope, indexed by their guard key."""
+def _household_tests(policy: CompiledPolicy, namespace: dict[str, Any]) -> list[str]:
+    """``household(fact, hits)``: a household test that holds has the household (None) as its hit."""
+    writer = _Writer(namespace)
+    for test in policy.tests:
+        if test.scope == "household":
+            writer.body += [f"    if {writer.condition(test.expr)}:", f"        hits[{test.id!r}] = {{None}}"]
+    return writer.function("household(fact, hits)", [], [])
 
-    def __init__(self, tests: list[tuple[str, Expr]]) -> None:
-        self.when_true: dict[str, list[tuple[str, Predicate]]] = {}
-        self.when_present: dict[str, list[tuple[str, Predicate]]] = {}
-        self.always: list[tuple[str, Predicate]] = []
-        for test_id, expr in tests:
-            entry, found = (test_id, to_predicate(expr)), guard(expr)
-            if found is None:
-                self.always.append(entry)
-            else:
-                key, must_be_true = found
-                (self.when_true if must_be_true else self.when_present).setdefault(key, []).append(entry)
 
-    def holding(self, fact: Fact) -> list[str]:
-        """Ids of the tests that hold for ``fact``; each test is tried at most once."""
-        candidates = list(self.always)
-        for key, value in fact.items():
-            if value is True and key in self.when_true:
-                candidates += self.when_true[key]
-        for key, tests in self.when_present.items():
-            if key in fact:
-                candidates += tests
-        return [test_id for test_id, holds in candidates if holds(fact)]
+def _routing(policy: CompiledPolicy, namespace: dict[str, Any]) -> list[str]:
+    """``routes(fact)``: the ids of every routing rule that holds for the summary fact."""
+    writer = _Writer(namespace)
+    for route in policy.routes:
+        writer.body += [f"    if {writer.condition(route.expr)}:", f"        holding.add({route.id!r})"]
+    return writer.function("routes(fact)", ["    holding = set()"], ["    return holding"])
+
+
+def evaluator_source(policy: CompiledPolicy, namespace: dict[str, Any]) -> str:
+    """The generated functions ``household``, ``member`` and ``routes`` for ``policy``; names the
+    source refers to (constants, closures) are put in ``namespace``."""
+    lines = [*_household_tests(policy, namespace), *_member_tests(policy, namespace), *_routing(policy, namespace)]
+    return "\n".join(lines)
 
 
 class PythonBackend:
     name = "python"
 
     def __init__(self, policy: CompiledPolicy) -> None:
-        self._members = _TestIndex([(t.id, t.expr) for t in policy.tests if t.scope == "member"])
-        self._household = _TestIndex([(t.id, t.expr) for t in policy.tests if t.scope == "household"])
-        self._routes = [(r.id, to_predicate(r.expr)) for r in policy.routes]
-        self._member_key = fact_key("member_id")
+        namespace: dict[str, Any] = {}
+        self.source = evaluator_source(policy, namespace)
+        exec(compile(self.source, f"<rules {policy.version}>", "exec"), namespace)  # noqa: S102 - generated above
+        self._household: Callable[[Fact, Hits], None] = namespace["household"]
+        self._member: Callable[[Fact, Hits], None] = namespace["member"]
+        self._routes: Callable[[Fact], set[str]] = namespace["routes"]
 
     def evaluate(self, facts: FactSet, summarise: Summarise) -> tuple[Hits, set[str]]:
-        hits: Hits = {test_id: {None} for test_id in self._household.holding(facts.household)}
-        for member in facts.members:
-            member_id = member[self._member_key]
-            for test_id in self._members.holding(member):
-                hits.setdefault(test_id, set()).add(member_id)
-        summary = summarise(hits)
-        return hits, {rule_id for rule_id, holds in self._routes if holds(summary)}
+        hits: Hits = {}
+        self._household(facts.household, hits)
+        member = self._member
+        for fact in facts.members:
+            member(fact, hits)
+        return hits, self._routes(summarise(hits))

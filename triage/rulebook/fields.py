@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from triage.identity import MEMBER_IDENTITY, REFERRER_IDENTITY
 from triage.models import Member, Referral
 
 Scalar = type  # bool, int, float or str
@@ -85,11 +86,10 @@ def _scalars(annotations: dict[str, Any]) -> dict[str, Scalar]:
     return {path: kind for path, annotation in annotations.items() if (kind := _scalar_type(annotation))}
 
 
-_MEMBER = {p: a for p, a in leaf_annotations(Member).items() if p != "id"}
+# a member's id and who people are (triage.identity) are never evidence a rule may test
+_MEMBER = {p: a for p, a in leaf_annotations(Member).items() if p != "id" and p not in MEMBER_IDENTITY}
 _HOUSEHOLD = {
-    p: a
-    for p, a in leaf_annotations(Referral).items()
-    if p.startswith(_HOUSEHOLD_ROOTS) and p not in ("referrer.name", "referrer.role", "consent.by")
+    p: a for p, a in leaf_annotations(Referral).items() if p.startswith(_HOUSEHOLD_ROOTS) and p not in REFERRER_IDENTITY
 }
 
 MEMBER_FIELDS: dict[str, Scalar] = _scalars(_MEMBER)
