@@ -12,6 +12,7 @@ from typing import Annotated, Any, BinaryIO
 import typer
 
 from triage.audit import ReferralConflict
+from triage.chunks import chunked
 from triage.cli.common import (
     EXIT_INVALID_INPUT,
     AuditOption,
@@ -118,17 +119,6 @@ def _decide_block(
     return results
 
 
-def _blocks(lines: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
-    block: list[tuple[int, bytes]] = []
-    for line in lines:
-        block.append(line)
-        if len(block) == size:
-            yield block
-            block = []
-    if block:
-        yield block
-
-
 def _line_count(source: Path) -> int | None:
     """Lines to decide, for the progress bar; None when there is no bar.
 
@@ -177,7 +167,7 @@ def batch(
     try:
         with source.open("rb") as incoming, replacing(output) as out:
             try:
-                for block in _blocks(_lines(incoming, _line_count(source)), BATCH_BLOCK):
+                for block in chunked(_lines(incoming, _line_count(source)), BATCH_BLOCK):
                     for text, decision in _decide_block(door, block, ruleset):
                         out.write(text + "\n")
                         routes[decision.route if decision else "(invalid)"] += 1

@@ -21,6 +21,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from triage.cases.teams import team_of
+from triage.chunks import chunked
 from triage.engine import Engine, EngineFailure, Routing
 from triage.intake import InvalidReferral, load_text, parse_referral
 from triage.logs import configure_logging
@@ -50,7 +52,7 @@ class Routed(NamedTuple):  # tuples: a worker sends one back per referral, and p
     @property
     def team(self) -> str:
         """The team that takes the work: a service, or a MAST locality team."""
-        return f"{self.route}/{self.locality}" if self.locality else self.route
+        return team_of(self.route, self.locality)
 
     @classmethod
     def of(cls, decision: Decision | dict[str, Any]) -> Routed:
@@ -177,17 +179,6 @@ def _chunk(items: list[Past]) -> list[Outcome]:
     return [_simulator.outcome(item) for item in items]
 
 
-def _chunks(items: Iterable[Past]) -> Iterator[list[Past]]:
-    chunk: list[Past] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def from_jsonl(source: Path) -> Iterator[Past]:
     """Referrals from a JSONL file, one per line that is not blank; a line that is not JSON comes
     back as an outcome with the error ``NOT_JSON``."""
@@ -233,7 +224,7 @@ def simulate(
     ahead = list(islice(items, IN_PROCESS_UP_TO + 1)) if workers is None else []
     if processes == 1 or (workers is None and len(ahead) <= IN_PROCESS_UP_TO):
         simulator = _Simulator.load(baseline, candidate, backend)
-        for chunk in _chunks(chain(ahead, items)):
+        for chunk in chunked(chain(ahead, items), CHUNK):
             yield [simulator.outcome(item) for item in chunk]
         return
     yield from _in_workers(chain(ahead, items), baseline, candidate, backend, processes, here=True)
@@ -253,7 +244,7 @@ def _in_workers(
     local: _Simulator | None = None
     try:
         in_flight: deque[Future[list[Outcome]] | list[Outcome]] = deque()
-        for chunk in _chunks(items):  # never the whole input in memory
+        for chunk in chunked(items, CHUNK):  # never the whole input in memory
             waiting = sum(1 for entry in in_flight if isinstance(entry, Future) and not entry.done())
             if here and waiting >= 2 * helpers:
                 local = local or _Simulator.load(baseline, candidate, backend)
