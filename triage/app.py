@@ -19,6 +19,7 @@ from fastapi_offline import FastAPIOffline
 from triage import __version__, web
 from triage.api import problems
 from triage.api.headers import SecurityHeaders
+from triage.api.lean import lean_referrals
 from triage.api.middleware import BodyLimit, RequestLog
 from triage.api.openapi import build_openapi
 from triage.api.routes import audit, costs, decisions, health, policy, referrals
@@ -63,6 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="Whole household triage", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
     app.state.services = shared
+    app.router.routes.insert(0, lean_referrals())  # first: answers POST /v1/referrals before FastAPI's route
     for router in (referrals.router, decisions.router, policy.router, costs.router, audit.router, health.router):
         app.include_router(router)
     problems.install(app)

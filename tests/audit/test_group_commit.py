@@ -7,7 +7,11 @@ cost only itself: the other callers' referrals are recorded and answered.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy import event
 
 from triage.audit import Recording
 from triage.audit.store import AuditStore
@@ -107,3 +111,53 @@ def test_nothing_half_written_is_left_by_a_refused_referral(store, policy):
     data = build_referral(*FAMILY, referral_id="H-1", narrative=POISON)
     store.log.record("school-mis", [_request(policy, data)])
     assert list(store.queries.events()) == []
+
+
+@contextmanager
+def _statements(store: AuditStore) -> Iterator[list[str]]:
+    """The SQL statements sent to the store's database meanwhile (an executemany counts once)."""
+    sent: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        sent.append(statement)
+
+    event.listen(store.db, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(store.db, "before_cursor_execute", note)
+
+
+def _jobs(policy: Policy, count: int, prefix: str) -> list[tuple[str, list[Recording]]]:
+    return [
+        (f"caller-{n % 5}", [_request(policy, build_referral(*FAMILY, referral_id=f"{prefix}-{n}"))])
+        for n in range(count)
+    ]
+
+
+def test_a_group_looks_up_the_decisions_index_once_whatever_its_size(store, policy):
+    """50 requests from 5 callers are checked for earlier decisions in one query, not one each."""
+    with _statements(store) as sent:
+        _in_one_group(store, _jobs(policy, 50, "L"))
+    assert len([s for s in sent if s.lstrip().upper().startswith("SELECT") and "FROM audit_decisions" in s]) == 1
+
+
+def test_a_group_of_fifty_sends_as_many_statements_as_a_group_of_five(store, policy):
+    _in_one_group(store, _jobs(policy, 1, "W"))  # the ruleset archived first, as in a running server
+    with _statements(store) as five:
+        _in_one_group(store, _jobs(policy, 5, "S"))
+    with _statements(store) as fifty:
+        _in_one_group(store, _jobs(policy, 50, "F"))
+    assert len(fifty) == len(five)
+    assert len([e for e in store.queries.events() if e.kind == "decision"]) == 56
+
+
+def test_one_referral_sent_by_two_requests_of_one_group_is_decided_once(store, policy):
+    """The second copy finds the first's decision within the group's own transaction."""
+    data = build_referral(*FAMILY, referral_id="TWICE-1")
+    with _statements(store) as sent:
+        [[first], [second]] = _in_one_group(store, [("school-mis", [_request(policy, data)])] * 2)
+    assert isinstance(first, Decision) and isinstance(second, Decision)
+    assert second.decision_id == first.decision_id
+    assert len([s for s in sent if s.lstrip().startswith("INSERT INTO audit_events ")]) == 1
+    assert store.log.verify().ok

@@ -15,12 +15,12 @@ from triage.access import ApiKey, Permission, allowed
 from triage.api.problems import ApiProblem
 from triage.services import Shared
 
-_bearer = HTTPBearer(auto_error=False, description="An API key from `triage keys create`.")
+bearer = HTTPBearer(auto_error=False, description="An API key from `triage keys create`.")
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="triage"'}
 
 
 async def authenticated(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)], shared: Shared
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)], shared: Shared
 ) -> ApiKey:
     """The caller's key; 401 without one that is valid and not revoked.
 
@@ -52,7 +52,8 @@ def may_read_all(key: ApiKey) -> bool:
     return allowed(key.role, Permission.READ_ALL)
 
 
-Submitter = Annotated[ApiKey, Depends(require(Permission.SUBMIT))]
+may_submit = require(Permission.SUBMIT)  # also called by hand, by the lean route (triage/api/lean.py)
+Submitter = Annotated[ApiKey, Depends(may_submit)]
 Reader = Annotated[ApiKey, Depends(require(Permission.READ_OWN))]
 Overrider = Annotated[ApiKey, Depends(require(Permission.OVERRIDE))]
 Auditor = Annotated[ApiKey, Depends(require(Permission.READ_AUDIT))]
@@ -74,6 +75,8 @@ __all__ = [
     "Simulator",
     "Submitter",
     "authenticated",
+    "bearer",
     "may_read_all",
+    "may_submit",
     "require",
 ]

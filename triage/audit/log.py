@@ -32,6 +32,7 @@ from triage.audit.events import AuditEvent, Recorded, Recording, Verification
 from triage.audit.personal import Split, split_decision
 from triage.audit.retention import Purge, erase_before
 from triage.audit.verify import verify_log
+from triage.chunks import chunked
 from triage.db import tables
 from triage.db.connection import WRITER, open_database
 from triage.db.migrate import upgrade
@@ -39,6 +40,7 @@ from triage.models import Decision
 
 log = structlog.get_logger("triage.audit")
 _PG_APPEND_LOCK = 7_355_608  # any fixed number: the advisory lock every appender takes
+_LOOKUP_BLOCK = 2_000  # referral keys per query of the decisions index (SQLite allows 32,766 parameters)
 
 
 class AuditLog:
@@ -128,15 +130,15 @@ class AuditLog:
 
     def _record_jobs(self, conn: Connection, jobs: list[_Job]) -> list[list[Decision | Exception]]:
         """Append the jobs' decisions to the chain, in order; each job's outcomes, in its order.
-        Rows are written with one statement per table: per-row statements cost more than deciding."""
+        The referrals recorded before are looked up for the whole group at once, and rows are
+        written with one statement per table: a statement costs more than deciding a referral, so
+        a group's statements must not grow with its size."""
         for policy in {i.recording.policy.sha256: i.recording.policy for j in jobs for i in j.items}.values():
             if policy.sha256 not in self._archived:
                 keep_ruleset(conn, policy)
         chain = ChainWriter(conn)
-        results = []
-        for job in jobs:
-            recorded = _recorded(conn, job.caller, [item.recording.referral_id for item in job.items])
-            results.append([_record_item(chain, recorded, job.caller, item) for item in job.items])
+        recorded = _recorded(conn, {(job.caller, item.recording.referral_id) for job in jobs for item in job.items})
+        results = [[_record_item(chain, recorded, job.caller, item) for item in job.items] for job in jobs]
         chain.flush()
         return results
 
@@ -227,12 +229,16 @@ class _Job:
         return self.outcomes is not None or self.failure is not None
 
 
-def _record_item(chain: ChainWriter, recorded: dict[str, Recorded], caller: str, item: _Item) -> Decision | Exception:
-    """Append one referral's decision to the chain (or hand back the recorded one, or its failure)."""
+Found = dict[tuple[str, str], Recorded]  # (caller, referral id) -> what was recorded for it
+
+
+def _record_item(chain: ChainWriter, recorded: Found, caller: str, item: _Item) -> Decision | Exception:
+    """Append one referral's decision to the chain (or hand back the recorded one, or its failure).
+    What it records is added to ``recorded``, so a copy later in the group gets this decision."""
     if item.failure is not None:
         return item.failure
     referral_id = item.recording.referral_id
-    earlier = recorded.get(referral_id)
+    earlier = recorded.get((caller, referral_id))
     if earlier is not None:
         if earlier.payload_sha != item.payload_sha:
             return ReferralConflict(
@@ -247,23 +253,31 @@ def _record_item(chain: ChainWriter, recorded: dict[str, Recorded], caller: str,
         decision = outcome.model_dump(mode="json")
         payload_sha = chain.keep(item.payload_text)
         chain.add_decision(split_decision(decision, caller, payload_sha), referral_id)
-        recorded[referral_id] = Recorded(payload_sha, decision)
+        recorded[(caller, referral_id)] = Recorded(payload_sha, decision)
     return outcome
 
 
-def _recorded(conn: Connection, caller: str, referral_ids: Sequence[str]) -> dict[str, Recorded]:
-    """Those of the caller's ``referral_ids`` already decided: referral id -> what was recorded."""
-    keys = {key: referral_id for referral_id in set(referral_ids) for key in referral_keys(referral_id)}
+def _recorded(conn: Connection, wanted: set[tuple[str, str]]) -> Found:
+    """Those of the (caller, referral id) pairs already decided, and what was recorded for each.
+    One query of the index for the whole group (in blocks, to stay under the databases' limits
+    on bound parameters), whatever its number of callers and referrals."""
+    keys = {
+        (caller, key): (caller, referral_id) for caller, referral_id in wanted for key in referral_keys(referral_id)
+    }
+    callers = sorted({caller for caller, _ in wanted})
     index = tables.decisions
+    found: dict[int, tuple[str, str]] = {}
     # the index alone first: most referrals are new, and then nothing more is read
-    found = dict(
-        conn.execute(
-            select(index.c.seq, index.c.referral_id)
-            .where(index.c.caller == caller)
-            .where(index.c.referral_id.in_(keys))
-        ).all()
-    )
+    for block in chunked(sorted({key for _, key in keys}), _LOOKUP_BLOCK):
+        rows = conn.execute(
+            select(index.c.seq, index.c.caller, index.c.referral_id)
+            .where(index.c.caller.in_(callers))
+            .where(index.c.referral_id.in_(block))
+        )
+        found.update(
+            (row.seq, keys[(row.caller, row.referral_id)]) for row in rows if (row.caller, row.referral_id) in keys
+        )
     if not found:
         return {}
     events = read_events(conn, conn.execute(select(tables.events).where(tables.events.c.seq.in_(found))).all())
-    return {keys[found[event.seq]]: Recorded(event.body["payload_sha256"], event.body["decision"]) for event in events}
+    return {found[event.seq]: Recorded(event.body["payload_sha256"], event.body["decision"]) for event in events}
