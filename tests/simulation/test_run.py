@@ -69,6 +69,12 @@ def test_durable_rules_always_runs_in_workers(no_pool: None, bsf_35: Path) -> No
         outcomes([Past(SHIFTED)], bsf_35, backend="durable")
 
 
+def test_a_simulation_kept_out_of_this_process_starts_workers_however_small(no_pool: None, bsf_35: Path) -> None:
+    """The API server passes here=False: its own process answers partners, and must not decide."""
+    with pytest.raises(PoolStarted):
+        list(run.simulate([Past(SHIFTED)], None, bsf_35, "python", here=False))
+
+
 @pytest.fixture(scope="module")
 def generated() -> list[dict[str, Any]]:
     return benchmarks_generate().generate(600, seed=11)

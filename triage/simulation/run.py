@@ -206,7 +206,12 @@ def from_audit_log(store: AuditStore, since: date | None, unreadable: Counter[st
 
 
 def simulate(
-    items: Iterable[Past], baseline: Path | None, candidate: Path, backend: str = "python", workers: int | None = None
+    items: Iterable[Past],
+    baseline: Path | None,
+    candidate: Path,
+    backend: str = "python",
+    workers: int | None = None,
+    here: bool = True,
 ) -> Iterator[list[Outcome]]:
     """Outcomes chunk by chunk, in input order (so a progress bar can follow them). ``baseline``
     decides the referrals that have no recorded decision (None: every one has).
@@ -215,10 +220,11 @@ def simulate(
     one of them: it is running already, with nothing else to do but read and add up, so one
     worker, or (``workers`` left to its default) no more than ``IN_PROCESS_UP_TO`` referrals, start
     no other process. durable-rules runs only in worker processes: its C core can crash the
-    process that runs it, and the API server calls this."""
+    process that runs it. ``here=False`` keeps all deciding in worker processes: the API server
+    passes it, so a simulation never holds up the partners' requests its process answers."""
     items = iter(items)
     processes = workers or os.cpu_count() or 1
-    if backend != "python":
+    if backend != "python" or not here:
         yield from _in_workers(items, baseline, candidate, backend, processes, here=False)
         return
     ahead = list(islice(items, IN_PROCESS_UP_TO + 1)) if workers is None else []

@@ -210,9 +210,10 @@ def simulate_candidate(_: Simulator, shared: Shared, data: Annotated[Any, Depend
     """What-if: re-decide the referrals recorded in the audit log under a candidate ruleset and
     report what would change, as ``triage simulate --json`` does: how many decisions change, old
     route -> new route, each team's workload before and after, and a sample with both explanations.
-    Nothing is recorded or published. Runs to the end before answering (about 20 s per 100,000
-    referrals). One simulation runs at a time on each server process (it uses every core): another
-    asked for meanwhile gets 429 with Retry-After."""
+    Nothing is recorded or published. Runs to the end before answering (about 25 s of CPU per
+    100,000 referrals, in worker processes, never in the server's own). One simulation runs at a
+    time on each server process (it uses every core): another asked for meanwhile gets 429 with
+    Retry-After."""
     wanted = validated(SimulationRequest, data)
     if not _SIMULATING.acquire(blocking=False):
         raise ApiProblem(
@@ -232,7 +233,11 @@ def _simulate(shared: Services, wanted: SimulationRequest) -> dict[str, Any]:
         unreadable: Counter[str] = Counter()
         summary = Summary(sample_size=wanted.sample)
         for outcomes in simulate(
-            from_audit_log(shared.store, wanted.since, unreadable), None, candidate.root, shared.settings.engine
+            from_audit_log(shared.store, wanted.since, unreadable),
+            None,
+            candidate.root,
+            shared.settings.engine,
+            here=False,  # deciding stays in worker processes: this one answers partners
         ):
             summary.add(outcomes)
     summary.not_simulated(unreadable)
