@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 from triage.matching import Candidate, PeopleIndex, PersonRecord, Strength
-from triage.matching.scoring import MOVED, TWIN
+from triage.matching.reasons import MOVED, TWIN
 
 MakePerson = Callable[..., PersonRecord]
 

@@ -147,3 +147,9 @@ def test_a_query_is_split_into_its_parts() -> None:
         "S5",
         ("mo", "khan"),
     )
+
+
+def test_a_person_with_many_records_is_one_hit_within_the_limit(make_person: MakePerson) -> None:
+    many = [make_person(person_id="same", referral_id=f"R{i}") for i in range(12)]
+    index = PeopleIndex([*many, make_person(person_id="other")], settings=MatchSettings(search_limit=2))
+    assert found(index, "Smith") == ["other", "same"]

@@ -45,10 +45,17 @@ def compare_dates(a: date | None, b: date | None) -> DateAgreement:
         return DateAgreement.SAME
     if swapped(a) == b:
         return DateAgreement.SWAPPED
-    digits_a, digits_b = a.strftime("%Y%m%d"), b.strftime("%Y%m%d")
-    if sum(x != y for x, y in zip(digits_a, digits_b, strict=True)) == 1:
-        return DateAgreement.ONE_DIGIT
-    return DateAgreement.DIFFERENT
+    return DateAgreement.ONE_DIGIT if _digits_apart(a, b) == 1 else DateAgreement.DIFFERENT
+
+
+def _digits_apart(a: date, b: date) -> int:
+    """How many of the eight digits of YYYYMMDD differ (arithmetic: it runs for every pair compared)."""
+    x, y = a.year * 10000 + a.month * 100 + a.day, b.year * 10000 + b.month * 100 + b.day
+    apart = 0
+    for _ in range(8):
+        apart += x % 10 != y % 10
+        x, y = x // 10, y // 10
+    return apart
 
 
 def parse_date(text: str) -> date | None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from statistics import fmean
 
+from triage.matching.reasons import MOVED
 from triage.matching.records import Candidate, HouseholdCandidate
-from triage.matching.scoring import MOVED
 
 __all__ = ["group_by_household"]
 

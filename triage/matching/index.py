@@ -35,7 +35,9 @@ class PeopleIndex:
     ) -> None:
         self.settings = settings or MatchSettings()
         self._tables = Tables(variants or default_variants())
-        self._scorer = Scorer(self.settings, self._tables.variants, self._given_weight, self._family_weight)
+        self._scorer = Scorer(
+            self.settings, self._tables.variants, self._given_weight, self._family_weight, self._prior
+        )
         self.extend(people)
 
     def __len__(self) -> int:
@@ -86,6 +88,10 @@ class PeopleIndex:
     def search(self, query: str) -> list[SearchHit]:
         """What a front door search finds: see ``triage.matching.search``."""
         return search(self._tables, query, self.settings)
+
+    def _prior(self) -> float:
+        """log2 odds that an incoming person is one given known person, before comparing them."""
+        return -math.log2(max(len(self), self.settings.prior_population))
 
     def _given_weight(self, first: str) -> float:
         s = self.settings

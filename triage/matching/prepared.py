@@ -58,6 +58,7 @@ class Prepared:
     postcode: str | None  # upper case without spaces, valid shapes only
     district: str | None  # the outward code
     address: str  # the first line of the address, normalised
+    sort_key: tuple[str, str, str]  # family name, first name, person id: how search lists equal hits
 
 
 def normalise_postcode(text: str | None) -> tuple[str | None, str | None]:
@@ -101,4 +102,5 @@ def prepare(record: PersonRecord) -> Prepared:
         postcode=postcode,
         district=district,
         address=normalise_address(record.address_line_1),
+        sort_key=(family, first, record.person_id),
     )

@@ -8,11 +8,11 @@ over the words indexed, plus nicknames), so the words may come in any order and 
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from statistics import fmean
 from typing import Final
 
 from rapidfuzz import process
@@ -143,29 +143,36 @@ def _word_scores(tables: Tables, word: str, settings: MatchSettings) -> dict[str
 def _by_name(found: _Pool, tables: Tables, words: tuple[str, ...], pool: _Pool | None, settings: MatchSettings) -> None:
     """Records whose name words are like every query word (within ``pool`` when given)."""
     full_words = [w for w in words if len(w) > 1]
-    scores = {w: _word_scores(tables, w, settings) for w in full_words}
-    if pool is not None:
-        positions: Iterable[int] = pool
-    elif full_words:
-        sets = [{p for form in scores[w] for p in tables.words[form]} for w in full_words]
-        positions = set.intersection(*sets)
-    else:
+    if not full_words and pool is None:
         return  # initials alone find nobody
+    # each full word's best likeness per record, gathered word form by word form (a common
+    # surname has thousands of records, so nothing here looks at a record more than once a form)
+    per_word: list[dict[int, float]] = []
+    for word in full_words:
+        best: dict[int, float] = {}
+        for form, likeness in _word_scores(tables, word, settings).items():
+            for position in tables.words[form]:
+                if likeness > best.get(position, 0.0):
+                    best[position] = likeness
+        per_word.append(best)
+    positions = set(pool) if pool is not None else set(per_word[0])
+    for best in per_word:
+        positions.intersection_update(best)
+    initials = [w for w in words if len(w) == 1]
+    parts = len(per_word) + len(initials)
+    said: dict[float, tuple[str, ...]] = {}  # one reason per likeness, not one per record
     for position in positions:
         record = tables.records[position]
-        tokens = (*record.given, *record.family_parts, record.family)
-        best = [
-            max((scores[w].get(t, 0.0) for t in tokens), default=0.0)
-            if len(w) > 1
-            else (_INITIAL if any(t.startswith(w) for t in tokens) else 0.0)
-            for w in words
-        ]
-        if min(best) < settings.search_name_similarity:
+        if initials and not all(any(t.startswith(i) for t in (*record.given, *record.family_parts)) for i in initials):
             continue
-        likeness = fmean(best)
-        factor, reasons = pool[position] if pool is not None else (1.0, ())
-        name = "name matches" if likeness == 1.0 else f"name {int(likeness * 100)}% similar"
-        _add(found, (position,), likeness * factor, (name, *reasons))
+        likeness = (sum(best[position] for best in per_word) + _INITIAL * len(initials)) / parts
+        if (name := said.get(likeness)) is None:
+            name = said[likeness] = ("name matches" if likeness == 1.0 else f"name {int(likeness * 100)}% similar",)
+        if pool is None:
+            _add(found, (position,), likeness, name)
+        else:
+            factor, reasons = pool[position]
+            _add(found, (position,), likeness * factor, (*name, *reasons))
 
 
 def _add(found: _Pool, positions: Iterable[int], score: float, reasons: tuple[str, ...]) -> None:
@@ -178,19 +185,23 @@ def _add(found: _Pool, positions: Iterable[int], score: float, reasons: tuple[st
 
 def _ranked(tables: Tables, found: _Pool, settings: MatchSettings) -> list[SearchHit]:
     """Best first, each person once (by their best record); equal scores by family name, first
-    name and id, so the order is stable."""
+    name and id, so the order is stable. Only the first few are put in order (``heapq``): a
+    common surname finds thousands."""
+    records, limit = tables.records, settings.search_limit
 
-    def order(position: int) -> tuple[float, str, str, str]:
-        p = tables.records[position]
-        return (-found[position][0], p.family, p.first, p.record.person_id)
+    def order(position: int) -> tuple[float, tuple[str, str, str]]:
+        return (-found[position][0], records[position].sort_key)
 
-    hits: list[SearchHit] = []
-    seen: set[str] = set()
-    for position in sorted(found, key=order):
-        person = tables.records[position].record
-        if person.person_id not in seen:
-            seen.add(person.person_id)
-            hits.append(SearchHit(person=person, score=found[position][0], reasons=found[position][1]))
-            if len(hits) == settings.search_limit:
-                break
-    return hits
+    wanted = 2 * limit
+    while True:
+        ordered = heapq.nsmallest(wanted, found, key=order)
+        hits: list[SearchHit] = []
+        seen: set[str] = set()
+        for position in ordered:
+            person = records[position].record
+            if person.person_id not in seen:
+                seen.add(person.person_id)
+                hits.append(SearchHit(person=person, score=found[position][0], reasons=found[position][1]))
+        if len(hits) >= limit or len(ordered) == len(found):
+            return hits[:limit]
+        wanted *= 4  # many records of the same people: look further

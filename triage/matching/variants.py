@@ -25,6 +25,7 @@ class NameVariants:
             for name in group:
                 self._spelling.setdefault(name, group[0])
         self._full: dict[str, set[str]] = {}
+        self._known: dict[str, frozenset[str]] = {}  # full_names, worked out once per name
         for full, short_forms in nicknames.items():
             head = self.canonical(full)
             self._full.setdefault(head, set()).add(head)
@@ -38,8 +39,10 @@ class NameVariants:
     def full_names(self, name: str) -> frozenset[str]:
         """The name (as its first spelling) and every full name it may be short for: what a
         referral naming this person could have written instead. Used as blocking keys."""
-        head = self.canonical(name)
-        return frozenset(self._full.get(head, ())) | {head}
+        if (known := self._known.get(name)) is None:
+            head = self.canonical(name)
+            known = self._known[name] = frozenset(self._full.get(head, ())) | {head}
+        return known
 
     def relation(self, a: str, b: str) -> str | None:
         """How two different normalised first names are one name, in plain words, or None."""
