@@ -164,3 +164,10 @@ def test_a_common_name_weighs_less_than_a_rare_one(make_person: MakePerson) -> N
     mohammed = index.candidates(make_person(given_name="Mohammed", family_name="Khan", **place))[0]
     tendai = index.candidates(make_person(given_name="Tendai", family_name="Moyo", **place))[0]
     assert mohammed.score < tendai.score
+
+
+def test_a_boy_and_girl_twin_whose_names_are_a_nickname_apart_are_never_likely(make_person: MakePerson) -> None:
+    index = PeopleIndex([make_person(given_name="Charlotte", family_name="Oliver", sex="female")])
+    candidate = only(index, make_person(given_name="Charlie", family_name="Oliver", sex="male"))
+    assert candidate.strength is Strength.POSSIBLE
+    assert "different sex recorded" in candidate.reasons

@@ -1,10 +1,11 @@
 """Whether an earlier person may be the incoming one: weigh each field, say how strongly, and why.
 
 Each field adds its weight in bits (``MatchSettings``); the sum with the prior becomes a score from 0
-to 1. Three things keep a pair from being called "likely" whatever its score, because each is how
+to 1. Four things keep a pair from being called "likely" whatever its score, because each is how
 two different people look alike: a first name that does not agree (twins and siblings share a
-surname, a date of birth and an address), a different date of birth (common names), and two
-different valid NHS numbers or permanent UPNs, which rule the pair out altogether.
+surname, a date of birth and an address), a different date of birth (common names), a different
+sex recorded (a boy and a girl twin, Charlie and Charlotte), and two different valid NHS numbers or
+permanent UPNs, which rule the pair out altogether.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ class Scorer:
         postcode, address, place_bits = self._place(a, b)
         bits += names.bits + self._date_bits(dob) + place_bits + self._sex_bits(a, b)
         score = 1.0 / (1.0 + 2.0 ** (-(bits + self.prior())))
-        doubtful = names.given not in _GIVEN_FOR_LIKELY or dob is DateAgreement.DIFFERENT
+        sex_differs = a.sex is not None and b.sex is not None and a.sex != b.sex  # boy and girl twins
+        doubtful = names.given not in _GIVEN_FOR_LIKELY or dob is DateAgreement.DIFFERENT or sex_differs
         if doubtful and not shared:
             score = min(score, s.doubtful_score_cap)
         if shared:
