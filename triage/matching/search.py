@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Final
 
 from rapidfuzz import process
@@ -155,24 +156,32 @@ def _by_name(found: _Pool, tables: Tables, words: tuple[str, ...], pool: _Pool |
                 if likeness > best.get(position, 0.0):
                     best[position] = likeness
         per_word.append(best)
+    if pool is None and len(words) == 1:  # one name alone (often a common surname): nothing to combine
+        for position, likeness in per_word[0].items():
+            found.setdefault(position, (likeness, _name_reason(likeness)))
+        return
     positions = set(pool) if pool is not None else set(per_word[0])
     for best in per_word:
         positions.intersection_update(best)
     initials = [w for w in words if len(w) == 1]
     parts = len(per_word) + len(initials)
-    said: dict[float, tuple[str, ...]] = {}  # one reason per likeness, not one per record
     for position in positions:
         record = tables.records[position]
         if initials and not all(any(t.startswith(i) for t in (*record.given, *record.family_parts)) for i in initials):
             continue
         likeness = (sum(best[position] for best in per_word) + _INITIAL * len(initials)) / parts
-        if (name := said.get(likeness)) is None:
-            name = said[likeness] = ("name matches" if likeness == 1.0 else f"name {int(likeness * 100)}% similar",)
+        name = _name_reason(likeness)
         if pool is None:
             _add(found, (position,), likeness, name)
         else:
             factor, reasons = pool[position]
             _add(found, (position,), likeness * factor, (*name, *reasons))
+
+
+@lru_cache(maxsize=1024)
+def _name_reason(likeness: float) -> tuple[str]:
+    """What a name's likeness says (cached: thousands of hits share a few likenesses)."""
+    return ("name matches" if likeness == 1.0 else f"name {int(likeness * 100)}% similar",)
 
 
 def _add(found: _Pool, positions: Iterable[int], score: float, reasons: tuple[str, ...]) -> None:
