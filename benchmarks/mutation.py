@@ -524,7 +524,7 @@ def files_of(module: str) -> list[str]:
 
 
 def run_module(
-    target: str, equivalent: set[str], factor: float, log: Callable[[str], None], match: str | None = None
+    target: str, equivalent: set[str], factor: float, log: Callable[[str], None], match: list[str] | None = None
 ) -> list[Outcome]:
     tests = subset_for(target) or []
     files = files_of(target)
@@ -537,7 +537,7 @@ def run_module(
     outcomes: list[Outcome] = []
     for file in files:
         for key, mutant in _numbered(mutants_of(file)).items():
-            if (match is not None and match not in key) or ONLY.get(file, key) not in key:
+            if (match and not any(m in key for m in match)) or ONLY.get(file, key) not in key:
                 continue
             if key in equivalent:
                 verdict = "equivalent"
@@ -633,7 +633,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=float, default=95.0, help="kill rate required of each module (percent)")
     parser.add_argument("--timeout-factor", type=float, default=3.0, help="times the clean run before a mutant stops")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
-    parser.add_argument("--match", help="only the mutants whose key contains this text (to re-check survivors)")
+    parser.add_argument(
+        "--match",
+        action="append",
+        help="only the mutants whose key contains this text (to re-check survivors; may be repeated)",
+    )
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if subset_for(m) is None or not (ROOT / m).exists()]
     if unknown:
