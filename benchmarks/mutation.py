@@ -3,7 +3,8 @@
     python benchmarks/mutation.py [MODULE ...] [--target 95] [--timeout-factor 3] [--list]
 
 MODULE is a file or a package folder from the table below (default: all of them); the table also
-names each module's fast test subset. Each mutant changes one thing in one module: a comparison
+names each module's fast test subset (and ``ONLY`` the part of a module that is measured: the
+CSRF checks of the form handlers). Each mutant changes one thing in one module: a comparison
 (``<`` to ``<=`` or ``>=``, ``==`` to ``!=``, ``in`` to ``not in``, ``is`` to ``is not``), an
 arithmetic operator, ``and``/``or``, a dropped ``not``, a number (+1), ``True``/``False``, a
 condition-language operator name (``"le"`` to ``"lt"``), ``any``/``all`` or ``min``/``max``, or a
@@ -69,10 +70,13 @@ TESTS: dict[str, list[str]] = {
         "tests/policy_tests",
     ],
     "triage/calendar.py": ["tests/test_calendar.py", "tests/engine/test_timescales.py"],
+    "triage/holiday_cache.py": ["tests/test_holiday_cache.py", "tests/test_calendar.py"],
     "triage/postcodes.py": ["tests/test_postcodes.py", "tests/engine/test_localities.py"],
     "triage/models.py": ["tests/test_models.py", "tests/test_intake.py"],
     "triage/characters.py": ["tests/test_characters.py", "tests/test_models.py"],
     "triage/rulebook/": ["tests/rulebook", "tests/engine/test_compiler.py"],
+    # the audit chain: canonical JSON and the link hash, the chain, the log that writes it, verify,
+    # personal data kept beside it, checkpoints, retention and the ruleset archive
     "triage/canonical.py": ["tests/test_canonical.py", "tests/audit/test_canonical.py", "tests/rulebook/test_hash.py"],
     "triage/audit/canonical.py": ["tests/audit/test_canonical.py", "tests/audit/test_verify_tamper.py"],
     "triage/audit/chain.py": [
@@ -80,6 +84,12 @@ TESTS: dict[str, list[str]] = {
         "tests/audit/test_verify_tamper.py",
         "tests/audit/test_decision_index.py",
         "tests/audit/test_purge_personal_data.py",
+    ],
+    "triage/audit/log.py": [
+        "tests/audit/test_store.py",
+        "tests/audit/test_group_commit.py",
+        "tests/audit/test_decision_index.py",
+        "tests/audit/test_retention_and_replay.py",
     ],
     "triage/audit/verify.py": [
         "tests/audit/test_verify_tamper.py",
@@ -89,17 +99,29 @@ TESTS: dict[str, list[str]] = {
     ],
     "triage/audit/personal.py": ["tests/audit/test_purge_personal_data.py", "tests/audit/test_store.py"],
     "triage/audit/checkpoints.py": ["tests/audit/test_checkpoints.py", "tests/audit/test_tamper_evidence.py"],
-    "triage/access/": ["tests/access", "tests/web/test_pages.py", "tests/api/test_security.py"],
-    "triage/web/sessions.py": ["tests/web/test_sessions.py", "tests/web/test_pages.py", "tests/web/test_csrf.py"],
-    "triage/web/decisions.py": [
-        "tests/web/test_csrf.py",
-        "tests/web/test_pages.py",
-        "tests/web/test_decision_pages.py",
+    "triage/audit/retention.py": [
+        "tests/audit/test_retention_and_replay.py",
+        "tests/audit/test_purge_personal_data.py",
     ],
-    "triage/web/referrals.py": ["tests/web/test_csrf.py", "tests/web/test_referral_form.py"],
-    "triage/web/deps.py": ["tests/web/test_pages.py", "tests/web/test_decision_pages.py", "tests/web/test_csrf.py"],
+    "triage/audit/archive.py": [
+        "tests/audit/test_store.py",
+        "tests/audit/test_versions.py",
+        "tests/audit/test_ruleset_loaded.py",
+        "tests/audit/test_retention_and_replay.py",
+    ],
+    "triage/access/": ["tests/access", "tests/web/test_pages.py", "tests/api/test_security.py"],
+    # web sessions, signing in and its limits, and the CSRF check where each form makes it
+    "triage/web/sessions.py": ["tests/web/test_sessions.py", "tests/web/test_pages.py", "tests/web/test_csrf.py"],
     "triage/web/signing_in.py": ["tests/web/test_csrf.py", "tests/web/test_signing_in.py", "tests/web/test_pages.py"],
     "triage/web/throttle.py": ["tests/web/test_throttle.py", "tests/web/test_signing_in.py"],
+    "triage/web/decisions.py": ["tests/web/test_csrf.py"],
+    "triage/web/referrals.py": ["tests/web/test_csrf.py"],
+}
+# modules of which only part is listed: only the mutants whose key contains this text (the rest of
+# the module is not part of issue 20's list)
+ONLY: dict[str, str] = {
+    "triage/web/decisions.py": "check_csrf",
+    "triage/web/referrals.py": "check_csrf",
 }
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "--hypothesis-seed=0"]
 
@@ -502,7 +524,7 @@ def files_of(module: str) -> list[str]:
 
 
 def run_module(
-    target: str, equivalent: set[str], factor: float, log: Callable[[str], None], match: str | None = None
+    target: str, equivalent: set[str], factor: float, log: Callable[[str], None], match: list[str] | None = None
 ) -> list[Outcome]:
     tests = subset_for(target) or []
     files = files_of(target)
@@ -515,7 +537,7 @@ def run_module(
     outcomes: list[Outcome] = []
     for file in files:
         for key, mutant in _numbered(mutants_of(file)).items():
-            if match is not None and match not in key:
+            if (match and not any(m in key for m in match)) or ONLY.get(file, key) not in key:
                 continue
             if key in equivalent:
                 verdict = "equivalent"
@@ -611,7 +633,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=float, default=95.0, help="kill rate required of each module (percent)")
     parser.add_argument("--timeout-factor", type=float, default=3.0, help="times the clean run before a mutant stops")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
-    parser.add_argument("--match", help="only the mutants whose key contains this text (to re-check survivors)")
+    parser.add_argument(
+        "--match",
+        action="append",
+        help="only the mutants whose key contains this text (to re-check survivors; may be repeated)",
+    )
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if subset_for(m) is None or not (ROOT / m).exists()]
     if unknown:
@@ -621,7 +647,8 @@ def main(argv: list[str] | None = None) -> int:
         for module in args.modules:
             for file in files_of(module):
                 for key, mutant in _numbered(mutants_of(file)).items():
-                    print(f"{file}:{mutant.line}  `{key}`")
+                    if ONLY.get(file, key) in key:
+                        print(f"{file}:{mutant.line}  `{key}`")
         return 0
     _prewarm()
     equivalent = listed_equivalents()

@@ -362,7 +362,7 @@ def test_choice_field_value_must_be_one_of_the_choices(parser):
     assert "'parnet_carer' is not one of: parent_carer, child, other_adult" in problems[0][1]
 
 
-@pytest.mark.parametrize("value", [0.00001, 0.0001, -0.00005, 1e16])
+@pytest.mark.parametrize("value", [0.00001, 0.0001, -0.00005, 1e15 + 1, 1e16])
 def test_numbers_durable_cannot_read_are_refused(parser, value):
     problems = _refused(parser, {"field": "school.attendance_pct", "le": value}, "member")
     assert "is out of range" in problems[0][1]
@@ -381,3 +381,14 @@ def test_numbers_durable_cannot_read_are_refused(parser, value):
 def test_a_rule_may_not_test_who_people_are(parser, path, scope):
     """Names, dates of birth, numbers and contact details are never evidence: decisions stay the same without them."""
     assert _refused(parser, {"field": path, "eq": "x"}, scope)[0][1].startswith(f"unknown {scope} field path")
+
+
+def test_the_largest_number_durable_can_read_is_accepted(parser):
+    assert parser.parse({"field": "school.attendance_pct", "le": 1e15}, "member", AT) is not None
+    assert parser.problems == []
+
+
+@pytest.mark.parametrize("op", ["lt", "le", "gt", "ge"])
+def test_a_true_false_field_is_refused_an_ordering(parser, op):
+    problems = _refused(parser, {"field": "health.substance_misuse", op: True}, "member")
+    assert problems == [(f"routing[0].when.{op}", f"health.substance_misuse: is true/false; use eq or ne, not {op}")]

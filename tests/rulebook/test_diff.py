@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from triage.cli import app
@@ -138,3 +141,188 @@ def test_a_lower_coverage_requirement_is_a_change(policy, policy_copy, edit):
 def test_a_changed_intake_window_is_named(policy, policy_copy):
     _replace(policy_copy / "rules" / "ruleset.yaml", "received_within_days: 90", "received_within_days: 30")
     assert _changes(policy, policy_copy) == ["intake: intake: received within days: 90 → 30"]
+
+
+def test_a_routing_rule_removed_is_not_an_order_change(policy, policy_copy, edit):
+    removed = policy.rules.routing[5].id
+
+    def drop(data):
+        del data["routing"][5]
+
+    edit(policy_copy / "rules" / "routing.yaml", drop)
+    assert _changes(policy, policy_copy) == [f"routing: rule {removed}: removed"]
+
+
+def test_a_definitions_new_version_is_named(policy, policy_copy):
+    _replace(
+        policy_copy / "definitions" / "terms.yaml",
+        "label: Dependent child\n    version: 1",
+        "label: Dependent child\n    version: 2",
+    )
+    assert _changes(policy, policy_copy) == ["definitions: definition dependent_child: version: 1 → 2"]
+
+
+def test_a_definitions_changed_test_is_shown_in_the_rules_words(policy, policy_copy):
+    _replace(policy_copy / "definitions" / "terms.yaml", "{field: age, lt: 18}", "{field: age, lt: 19}")
+    assert _changes(policy, policy_copy) == [
+        "definitions: definition dependent_child: test: (role = child and age < 18) → (role = child and age < 19)"
+    ]
+
+
+def _set(*path: Any) -> Callable[[Any], None]:
+    """An edit that sets one value: ``_set("routing", 0, "priority", "high")``."""
+    *keys, last, value = path
+
+    def change(data: Any) -> None:
+        for key in keys:
+            data = data[key]
+        data[last] = value
+
+    return change
+
+
+def _swap(section: str, first: int, second: int) -> Callable[[Any], None]:
+    def change(data: Any) -> None:
+        items = data[section]
+        items[first], items[second] = items[second], items[first]
+
+    return change
+
+
+def _append(section: str, item: dict[str, Any]) -> Callable[[Any], None]:
+    def change(data: Any) -> None:
+        data[section].append(item)
+
+    return change
+
+
+def _drop(section: str, index: int) -> Callable[[Any], None]:
+    def change(data: Any) -> None:
+        del data[section][index]
+
+    return change
+
+
+# each part of the policy, changed on its own, and the one change the diff names for it
+EACH_PART = {
+    "problem-label": (
+        "rules/problems.yaml",
+        _set("problems", 0, "label", "Crime and ASB"),
+        "problems: problem crime_asb: label: Crime and anti-social behaviour → Crime and ASB",
+    ),
+    "indicator-test": (
+        "rules/problems.yaml",
+        _set("problems", 0, "indicators", 0, "when", {"field": "offending.proven_offence_12m", "eq": False}),
+        "problems: indicator crime_asb/proven_offence_12m: test: any_member: offending.proven_offence_12m = true"
+        " → any_member: offending.proven_offence_12m = false",
+    ),
+    "points-per-problem": (
+        "rules/need_score.yaml",
+        _set("need_score", "points_per_problem", 12),
+        "need score: need score: points per problem: 10 → 12",
+    ),
+    "modifier-test": (
+        "rules/need_score.yaml",
+        _set("need_score", "modifiers", 0, "when", {"field": "domestic_abuse.victim_12m", "eq": True}),
+        "need score: modifier marac_high_risk: test: any_member: domestic_abuse.marac_high_risk = true"
+        " → any_member: domestic_abuse.victim_12m = true",
+    ),
+    "routing-priority": (
+        "rules/routing.yaml",
+        _set("routing", 0, "priority", "high"),
+        "routing: rule out_of_area: priority: standard → high",
+    ),
+    "specialist-need-test": (
+        "rules/routing.yaml",
+        _set("specialist_needs", 1, "when", {"field": "health.substance_misuse", "eq": False}),
+        "specialist needs: need for drug_alcohol_service: test: any_member: health.substance_misuse = true"
+        " → any_member: health.substance_misuse = false",
+    ),
+    "specialist-need-removed": (
+        "rules/routing.yaml",
+        _drop("specialist_needs", 1),
+        "specialist needs: need for drug_alcohol_service: removed",
+    ),
+    "specialist-ranking": (
+        "rules/routing.yaml",
+        _swap("specialist_needs", 0, 1),
+        "specialist needs: ranking order: domestic_abuse_service, drug_alcohol_service, adult_mental_health,"
+        " housing_solutions, employment_support → drug_alcohol_service, domestic_abuse_service,"
+        " adult_mental_health, housing_solutions, employment_support",
+    ),
+    "also-refer-not-for-routes": (
+        "rules/also_refer.yaml",
+        _set("also_refer", "except_routes", ["out_of_area"]),
+        "also refer: also refer: not for routes: [consent_required, out_of_area] → [out_of_area]",
+    ),
+    "also-refer-service": (
+        "rules/also_refer.yaml",
+        _set("also_refer", "rules", 0, "service", "drug_alcohol_service"),
+        "also refer: rule also_refer_domestic_abuse: service: domestic_abuse_service → drug_alcohol_service",
+    ),
+    "also-refer-test": (
+        "rules/also_refer.yaml",
+        _set("also_refer", "rules", 0, "when", {"field": "domestic_abuse.victim_12m", "eq": True}),
+        "also refer: rule also_refer_domestic_abuse: test: any_member: domestic_abuse.marac_high_risk = true"
+        " → any_member: domestic_abuse.victim_12m = true",
+    ),
+    "invariant-statement": (
+        "rules/invariants.yaml",
+        _set("invariants", 0, "statement", "Out of area first."),
+        "invariants: invariant out_of_area_first: statement: A household whose postcode district the city's"
+        " services do not cover is returned to the referrer to refer to its home authority, whatever else the"
+        " referral says. → Out of area first.",
+    ),
+    "invariant-when": (
+        "rules/invariants.yaml",
+        _set("invariants", 0, "when", {"field": "consent.given", "eq": False}),
+        "invariants: invariant out_of_area_first: when: derived.in_area = false → consent.given = false",
+    ),
+    "invariant-then": (
+        "rules/invariants.yaml",
+        _set("invariants", 0, "then", {"route": "out_of_area", "priority": "standard"}),
+        "invariants: invariant out_of_area_first: then: route out_of_area → route out_of_area, priority standard",
+    ),
+    "priority-working-days": (
+        "rules/ruleset.yaml",
+        _set("priorities", 1, "working_days", 6),
+        "priorities: priority high: working days: 5 → 6",
+    ),
+    "intake-window": (
+        "rules/ruleset.yaml",
+        _set("intake", "received_within_days", 60),
+        "intake: intake: received within days: 90 → 60",
+    ),
+    "locality-name": (
+        "service_catalogue/localities.yaml",
+        _set("localities", 0, "name", "MAST Northern"),
+        "localities: locality north: name: MAST North → MAST Northern",
+    ),
+    "district-added": (
+        "service_catalogue/localities.yaml",
+        _set("localities", 0, "districts", ["S3", "S5", "S6", "S35", "S36", "S99"]),
+        "localities: district S99: locality: none → north",
+    ),
+    "service-name": (
+        "service_catalogue/services.yaml",
+        _set("services", 0, "name", "MAST"),
+        "services: service mast: name: Multi-Agency Support Team (MAST) → MAST",
+    ),
+    "service-unit-cost": (
+        "service_catalogue/services.yaml",
+        _set("services", 0, "unit_cost_gbp", 3600),
+        "services: service mast: unit_cost_gbp: 3500.0 → 3600.0",
+    ),
+    "agency-added": (
+        "service_catalogue/agencies.yaml",
+        _append("partner_agencies", {"id": "probation", "name": "Probation Service"}),
+        "agencies: agency probation: added",
+    ),
+}
+
+
+@pytest.mark.parametrize("part", list(EACH_PART))
+def test_each_part_of_the_policy_is_named_when_it_changes(policy, policy_copy, edit, part):
+    file, change, expected = EACH_PART[part]
+    edit(policy_copy / file, change)
+    assert _changes(policy, policy_copy) == [expected]

@@ -319,6 +319,38 @@ def test_refused_with_exactly_this_problem(policy_copy, replace, problems, file,
             "unknown placeholder {member}; this reason may use: {district}",
             id="placeholder-from-another-table",
         ),
+        pytest.param(
+            "rules/also_refer.yaml",
+            "{members} is an adult who misuses",
+            "{member} is an adult who misuses",
+            "also_refer.rules[2].reason",
+            "unknown placeholder {member}; this reason may use: {members}, {service}",
+            id="placeholder-unknown-to-an-also-refer-rule",
+        ),
+        pytest.param(
+            "rules/also_refer.yaml",
+            "{field: health.substance_misuse, eq: true}",
+            "{field: health.substance_misuse, eq: 3}",
+            "also_refer.rules[2].when.eq",
+            "health.substance_misuse: is true/false, so compare it with true or false, not 3",
+            id="an-also-refer-test",
+        ),
+        pytest.param(
+            "rules/need_score.yaml",
+            "{members} is a high-risk domestic abuse case",
+            "{member} is a high-risk domestic abuse case",
+            "need_score.modifiers[0].reason",
+            "unknown placeholder {member}; this reason may use: {definition}, {members}, {points}",
+            id="placeholder-unknown-to-a-modifier",
+        ),
+        pytest.param(
+            "rules/routing.yaml",
+            "no specialist need is present: signpost",
+            "no specialist need is present for {member}: signpost",
+            "routing[3].fallback_reason",
+            "unknown placeholder {member}; this reason may use: ",
+            id="placeholder-unknown-to-a-fallback-reason",
+        ),
     ],
 )
 def test_refused_here_with_a_message_starting(policy_copy, replace, problems, file, old, new, key, start):
@@ -348,6 +380,14 @@ def test_refused_here_with_a_message_starting(policy_copy, replace, problems, fi
             "version",
             'write versions in quotes, e.g. "2026.1"',
             id="unquoted-version-hints-at-quotes",
+        ),
+        pytest.param(
+            "rules/ruleset.yaml",
+            '  - version: "2026.1"',
+            "  - version: 2026.1",
+            "changelog[0].version",
+            'write versions in quotes, e.g. "2026.1"',
+            id="unquoted-changelog-version-hints-at-quotes",
         ),
     ],
 )
@@ -927,3 +967,121 @@ def test_an_unknown_intake_key_is_refused_at_its_line(policy_copy, replace, prob
 def test_a_ruleset_without_an_intake_section_takes_90_days(policy_copy, replace):
     replace(policy_copy, "rules/ruleset.yaml", "intake:\n  received_within_days: 90\n", "")
     assert load_policy(policy_copy).rules.intake.received_within_days == 90
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "at", "message"),
+    [
+        pytest.param(
+            "    parent_carer: Parent/carer\n",
+            "",
+            "wording.roles",
+            "  roles:",
+            "no wording for role(s): parent_carer",
+            id="a-role-without-wording",
+        ),
+        pytest.param(
+            'member: "{role} {id} (age {age})"',
+            'member: "{role} {id} (age {age}) {name}"',
+            "wording.member",
+            "  member:",
+            "unknown placeholder {name}; this reason may use: {age}, {id}, {role}",
+            id="a-member-wording-with-an-unknown-placeholder",
+        ),
+        pytest.param(
+            "timezone: Europe/London",
+            "timezone: Europe/Sheffield",
+            "calendar",
+            "calendar:",
+            "calendar cannot be used: ",
+            id="a-time-zone-that-does-not-exist",
+        ),
+        pytest.param(
+            "effective_from: 2025-04-01\n",
+            "effective_from: 2025-04-01\neffective_to: 2025-03-31\n",
+            "effective_to",
+            "effective_to:",
+            "ends (2025-03-31) before it takes effect (2025-04-01)",
+            id="a-version-that-ends-before-it-starts",
+        ),
+    ],
+)
+def test_the_ruleset_file_is_refused_here(policy_copy, replace, problems, line_of, old, new, key, at, message):
+    replace(policy_copy, "rules/ruleset.yaml", old, new)
+    [problem] = problems(policy_copy)
+    where = ("rules/ruleset.yaml", line_of(policy_copy, "rules/ruleset.yaml", at), key)
+    assert (problem.file, problem.line, problem.key) == where
+    assert problem.message.startswith(message)
+
+
+def test_a_prose_definition_with_a_test_is_refused(policy_copy, replace, problems):
+    text = "    text: The people living at one address who are named on the referral.\n"
+    replace(policy_copy, "definitions/terms.yaml", text, text + "    test: {field: age, ge: 0}\n")
+    [problem] = problems(policy_copy)
+    assert (problem.key, problem.message) == (
+        "definitions[2].test",
+        "a prose definition has no test; set applies_to: member",
+    )
+
+
+def test_a_definition_using_a_loop_of_others_is_not_itself_in_the_loop(policy_copy, edit, problems):
+    def loop(data):
+        common = {"version": 1, "applies_to": "member", "policy_ref": "§1", "text": "A loop."}
+        data["definitions"] += [
+            {"id": "uses_loop", "label": "Uses", "test": {"definition": "loop_one"}, **common},
+            {"id": "loop_one", "label": "One", "test": {"definition": "loop_two"}, **common},
+            {"id": "loop_two", "label": "Two", "test": {"definition": "loop_one"}, **common},
+        ]
+
+    edit(policy_copy / "definitions" / "terms.yaml", loop)
+    assert [p.message for p in problems(policy_copy)] == [
+        "definition 'loop_one' refers to itself",
+        "definition 'loop_two' refers to itself",
+    ]
+
+
+def test_a_service_without_a_coverage_is_refused(policy_copy, replace, problems):
+    replace(policy_copy, "service_catalogue/services.yaml", "    coverage: city_wide\n", "")
+    [problem] = problems(policy_copy)
+    assert (problem.key, problem.message) == ("services[1]", "a service needs a tier and a coverage")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "message"),
+    [
+        pytest.param(
+            "  - service: drug_alcohol_service\n",
+            "  - service: out_of_area\n",
+            "specialist_needs[1].service",
+            "unknown service id 'out_of_area'; the catalogue has: adult_mental_health, adult_social_care, bsf, camhs,"
+            " childrens_social_care, domestic_abuse_service, drug_alcohol_service, employment_support,"
+            " housing_solutions, mast, universal_signpost, youth_justice_service",
+            id="a-specialist-need-for-an-outcome",
+        ),
+        pytest.param(
+            "{field: health.mental_health_concern, eq: true}",
+            "{field: health.mental_health_concern, eq: 3}",
+            "specialist_needs[2].when.eq",
+            "health.mental_health_concern: is true/false, so compare it with true or false, not 3",
+            id="a-specialist-needs-test",
+        ),
+        pytest.param(
+            "    fallback: universal_signpost\n",
+            "",
+            "routing[3].fallback",
+            "route ranked_specialist needs a fallback service",
+            id="ranked-specialist-without-a-fallback",
+        ),
+        pytest.param(
+            "    route: out_of_area\n",
+            "    route: out_of_area\n    fallback_reason: Nothing to fall back to\n",
+            "routing[0].fallback",
+            "fallback is only used with route: ranked_specialist",
+            id="a-fallback-reason-on-another-route",
+        ),
+    ],
+)
+def test_the_routing_file_is_refused_here(policy_copy, replace, problems, old, new, key, message):
+    replace(policy_copy, "rules/routing.yaml", old, new)
+    [problem] = problems(policy_copy)
+    assert (problem.key, problem.message) == (key, message)

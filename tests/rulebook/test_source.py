@@ -94,3 +94,43 @@ def test_a_file_that_cannot_be_read_is_refused_without_naming_the_folder(tmp_pat
 def test_a_syntax_error_names_no_folder(tmp_path, text):
     _, problems = _read(tmp_path, text)
     assert len(problems) == 1 and str(tmp_path) not in problems[0] and "YAML syntax error" in problems[0]
+
+
+def test_a_file_may_nest_fifty_levels_and_no_more(tmp_path):
+    """The top-level mapping is a level too: 49 lists inside it make 50."""
+    assert [_read(tmp_path, deeply_nested(lists))[0] is not None for lists in (49, 50)] == [True, False]
+
+
+def test_a_file_may_be_one_mebibyte_and_no_more(tmp_path):
+    sizes = (1_048_576, 1_048_577)
+    assert [_read(tmp_path, "notes: " + "x" * (size - 8) + "\n")[0] is not None for size in sizes] == [True, False]
+
+
+def test_a_syntax_error_says_what_the_parser_expected(tmp_path):
+    assert _read(tmp_path, "routing: [1, 2\n")[1] == [
+        "rules/routing.yaml:2: (top level): YAML syntax error: did not find expected ',' or ']'"
+    ]
+
+
+def test_a_file_that_cannot_be_read_says_why(tmp_path):
+    (tmp_path / "routing.yaml").mkdir()
+    assert [str(p) for p in read_yaml(tmp_path / "routing.yaml", "rules/routing.yaml")[1]] == [
+        "rules/routing.yaml: (top level): cannot read file: Is a directory"
+    ]
+
+
+def test_nesting_is_counted_from_where_it_stands_after_a_closed_collection(tmp_path):
+    found, problems = _read(tmp_path, "first: [1]\n" + deeply_nested(MAX_DEPTH, key="second"))
+    assert (found, [p.split(": ", 2)[-1] for p in problems]) == (
+        None,
+        ["nested more than 50 levels deep; a policy file never needs that many"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"), [("1", "1"), ("[a, b]", "['a', 'b']")], ids=["a-number", "a-list-read-in-full"]
+)
+def test_a_key_that_is_not_text_is_refused(tmp_path, key, shown):
+    assert _read(tmp_path, f"routing:\n  {key}: yes\n")[1] == [
+        f"rules/routing.yaml:2: routing: key {shown} must be text"
+    ]
