@@ -456,3 +456,31 @@ def test_the_readmes_table_of_the_contract_names_every_string_and_number() -> No
     table = next(block for block in section.split("\n\n") if block.startswith("| field |"))
     named = {dotted_path(p).replace("household.members[0]", "members[]") for p in [*STRINGS, *(p for p, _ in NUMBERS)]}
     assert {name for name in named if f"`{name}`" not in table} == set()
+
+
+def test_a_section_may_be_sent_as_null_but_is_never_null_in_a_decision_or_an_answer() -> None:
+    """The JSON schema partners read: null accepted on input only."""
+    taken = Member.model_json_schema(mode="validation")["properties"]["school"]
+    given = Member.model_json_schema(mode="serialization")["properties"]["school"]
+    assert ({"type": "null"} in taken["anyOf"], "anyOf" in given) == (True, False)
+
+
+def test_a_decision_read_back_from_its_json_record_has_its_dates_as_dates() -> None:
+    record = {
+        "decision_id": "d1",
+        "referral_id": "R-1",
+        "route": "mast",
+        "locality": "north",
+        "priority": "standard",
+        "respond_by": "2026-12-04",
+        "problems": [],
+        "need_score": 0,
+        "also_refer": [],
+        "matched_rule": "mast",
+        "reasons": [],
+        "evidence": [],
+        "modifiers": [],
+        "ruleset": {"version": "2026.1", "sha256": "0" * 64},
+        "decided_at": "2026-11-20T10:15:00+00:00",
+    }
+    assert Decision.from_record(record).respond_by == date(2026, 12, 4)
