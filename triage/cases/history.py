@@ -6,7 +6,6 @@ Typed, so the CLI, the API and the pages read ``override.reason``, never ``event
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from triage.audit.events import AuditEvent, decision_in
 from triage.cases.teams import team_of
@@ -68,7 +67,7 @@ class CaseHistory:
     overrides: list[Override]
     closed: Closing | None
     erased: bool
-    referral: dict[str, Any] | None = None  # as referred (names included), None once purged or not read
+    payload_sha256: str | None = None  # where the referral it decided is kept (Cases.referral reads it)
 
     @property
     def current_route(self) -> str:
@@ -83,9 +82,8 @@ class CaseHistory:
         return team_of(self.decision.route, self.decision.locality)
 
     @classmethod
-    def of(cls, events: list[AuditEvent], referral: dict[str, Any] | None = None) -> CaseHistory:
-        """From a decision's events (its own first) and the referral it decided, where known;
-        UnreadableDecision if the decision cannot be read."""
+    def of(cls, events: list[AuditEvent]) -> CaseHistory:
+        """From a decision's events (its own first); UnreadableDecision if the decision cannot be read."""
         first, *later = events
         decision = decision_in(first.body)
         if decision is None:
@@ -100,5 +98,5 @@ class CaseHistory:
             [Override.of(e) for e in later if e.kind == "override"],
             next((Closing.of(e) for e in later if e.kind == "closed"), None),
             first.erased,
-            referral,
+            sha if isinstance(sha := first.body.get("payload_sha256"), str) else None,
         )

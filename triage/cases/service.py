@@ -53,11 +53,13 @@ class Cases:
         self.audit = audit
 
     def history(self, decision_id: str) -> CaseHistory:
-        """A decision, the referral it decided and what was done with it since (UnknownDecision,
-        UnreadableDecision)."""
-        events = self.audit.queries.history(decision_id)
-        sha = events[0].body.get("payload_sha256")
-        return CaseHistory.of(events, self.audit.queries.payload(sha) if isinstance(sha, str) else None)
+        """A decision and what was done with it since (UnknownDecision, UnreadableDecision)."""
+        return CaseHistory.of(self.audit.queries.history(decision_id))
+
+    def referral(self, case: CaseHistory) -> dict[str, Any] | None:
+        """The referral a case's decision decided, as referred (names included), or None once
+        purged. Read only where front door staff see it: the API's case calls never need it."""
+        return self.audit.queries.payload(case.payload_sha256) if case.payload_sha256 else None
 
     def override(self, decision_id: str, route: str, reason: str, by: str, policy: Policy) -> Override:
         """Record a practitioner's new route for a decision; the decision event is never changed.

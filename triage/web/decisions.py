@@ -41,7 +41,7 @@ def _context(shared: Services, case: CaseHistory) -> dict[str, Any]:
     names = {s.id: s.name for s in policy.catalogue.services}
     return {
         "decision": case.decision,
-        "reasons": named(case.decision.reasons, case.referral, policy),
+        "reasons": named(case.decision.reasons, shared.cases.referral(case), policy),
         "overrides": case.overrides,
         "overridden": bool(case.overrides),
         "service_names": names,
