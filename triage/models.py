@@ -28,7 +28,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
 from triage.characters import FREE_TEXT, ONE_LINE, one_line
-from triage.identity import AddressLine, DateOfBirth, Email, NhsNumber, PersonName, Phone, Sex, Upn
+from triage.identity import NAME_LIMIT, AddressLine, DateOfBirth, Email, NhsNumber, PersonName, Phone, Sex, Upn
 from triage.postcodes import outward_code
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
@@ -37,7 +37,7 @@ IDENTIFIER_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 # value beyond any real case (a count of 10^309) is a partner's bug, and once recorded it would stay
 # in the append-only log for every reader to trip over. Every string is ONE_LINE or FREE_TEXT, so
 # no control character or unpaired surrogate reaches the audit hash.
-NAME_LIMIT, POSTCODE_LIMIT, NARRATIVE_LIMIT, COUNT_LIMIT = 200, 16, 20_000, 1_000  # "SW1A 1AA" is 8 characters
+POSTCODE_LIMIT, NARRATIVE_LIMIT, COUNT_LIMIT = 16, 20_000, 1_000  # "SW1A 1AA" is 8 characters; names: NAME_LIMIT
 Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN), ONE_LINE]
 # The contract constrains referral ids; member ids only need to be unique within a referral.
 MemberId = Annotated[str, Field(min_length=1, max_length=64), ONE_LINE]

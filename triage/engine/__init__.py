@@ -34,7 +34,6 @@ class Engine:
         if backend not in BACKENDS:
             raise ValueError(f"unknown engine {backend!r}; expected one of: {', '.join(BACKENDS)}")
         ensure_logging()
-        self.backend_name = backend
         self.policy = policy  # the loaded policy (what the audit log archives)
         self.compiled: CompiledPolicy = compile_policy(policy)  # the rules as the backends evaluate them
         self._backend: Backend = BACKENDS[backend](self.compiled)
@@ -50,17 +49,16 @@ class Engine:
         return route_of(self.compiled, self._backend, referral)
 
     def decide(self, referral: Referral, decided_at: datetime | None = None) -> Decision:
-        compiled, backend = self.compiled, self._backend
         started = time.perf_counter()
-        decision = decide(compiled, backend, referral, decided_at)
+        decision = decide(self.compiled, self._backend, referral, decided_at)
         log.info(
             "decision",
             referral_id=decision.referral_id,
             decision_id=decision.decision_id,
             route=decision.route,
             matched_rule=decision.matched_rule,
-            ruleset_version=compiled.version,
-            engine=backend.name,
+            ruleset_version=self.compiled.version,
+            engine=self._backend.name,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
         )
         return decision
