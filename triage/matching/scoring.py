@@ -58,6 +58,27 @@ class Scorer:
         self.given_weight = given_weight
         self.family_weight = family_weight
         self.prior = prior
+        # bits for each level of agreement short of exact (an exact name's weight depends on the name)
+        n, d = NameAgreement, DateAgreement
+        self._given_levels = {
+            n.VARIANT: settings.given_variant,
+            n.TYPO: settings.given_typo,
+            n.SIMILAR: settings.given_similar,
+            n.INITIAL: settings.given_initial,
+            n.DIFFERENT: settings.given_different,
+        }
+        self._family_levels = {
+            n.TYPO: settings.family_typo,
+            n.PARTIAL: settings.family_partial,
+            n.SIMILAR: settings.family_similar,
+            n.DIFFERENT: settings.family_different,
+        }
+        self._date_levels = {
+            d.SAME: settings.dob_same,
+            d.SWAPPED: settings.dob_swapped,
+            d.ONE_DIGIT: settings.dob_one_digit,
+            d.DIFFERENT: settings.dob_different,
+        }
 
     def assess(self, a: Prepared, b: Prepared) -> Candidate | None:
         """``b`` as a candidate for ``a``, or None when it is ruled out or too weak to show."""
@@ -68,7 +89,7 @@ class Scorer:
         names = self._names(a, b)
         dob = compare_dates(a.record.date_of_birth, b.record.date_of_birth)
         postcode, address, place_bits = self._place(a, b)
-        bits += names.bits + self._date_bits(dob) + place_bits + self._sex_bits(a, b)
+        bits += names.bits + self._date_levels.get(dob, 0.0) + place_bits + self._sex_bits(a, b)
         score = 1.0 / (1.0 + 2.0 ** (-(bits + self.prior())))
         sex_differs = a.sex is not None and b.sex is not None and a.sex != b.sex  # boy and girl twins
         doubtful = names.given not in _GIVEN_FOR_LIKELY or dob is DateAgreement.DIFFERENT or sex_differs
@@ -155,40 +176,12 @@ class Scorer:
         return _Names(bits, g, f, relation, swapped, f"{first} {family}")
 
     def _given_bits(self, agreement: NameAgreement, known: str) -> float:
-        s = self.settings
-        if agreement is NameAgreement.EXACT:
-            return self.given_weight(known)
-        if agreement is NameAgreement.VARIANT:
-            return s.given_variant
-        if agreement is NameAgreement.TYPO:
-            return s.given_typo
-        if agreement is NameAgreement.SIMILAR:
-            return s.given_similar
-        if agreement is NameAgreement.INITIAL:
-            return s.given_initial
-        return s.given_different if agreement is NameAgreement.DIFFERENT else 0.0
+        return self.given_weight(known) if agreement is NameAgreement.EXACT else self._given_levels.get(agreement, 0.0)
 
     def _family_bits(self, agreement: NameAgreement, known: str) -> float:
-        s = self.settings
-        if agreement is NameAgreement.EXACT:
-            return self.family_weight(known)
-        if agreement is NameAgreement.TYPO:
-            return s.family_typo
-        if agreement is NameAgreement.PARTIAL:
-            return s.family_partial
-        if agreement is NameAgreement.SIMILAR:
-            return s.family_similar
-        return s.family_different if agreement is NameAgreement.DIFFERENT else 0.0
-
-    def _date_bits(self, dob: DateAgreement) -> float:
-        s = self.settings
-        if dob is DateAgreement.SAME:
-            return s.dob_same
-        if dob is DateAgreement.SWAPPED:
-            return s.dob_swapped
-        if dob is DateAgreement.ONE_DIGIT:
-            return s.dob_one_digit
-        return s.dob_different if dob is DateAgreement.DIFFERENT else 0.0
+        return (
+            self.family_weight(known) if agreement is NameAgreement.EXACT else self._family_levels.get(agreement, 0.0)
+        )
 
     def _sex_bits(self, a: Prepared, b: Prepared) -> float:
         if not (a.sex and b.sex):
