@@ -81,6 +81,27 @@ def build_referral(*members: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return data
 
 
+# One family, named: two referrals of theirs are matched (the same NHS number for Jayden).
+SMITHS = {
+    "mother": {"given_name": "Sarah", "family_name": "Smith", "date_of_birth": "1990-04-12"},
+    "son": {"given_name": "Jayden", "family_name": "Smith", "date_of_birth": "2014-03-02", "nhs_number": "9434765919"},
+}
+
+
+def smiths(
+    referral_id: str, mother: dict[str, Any] | None = None, son: dict[str, Any] | None = None, **changes: Any
+) -> dict[str, Any]:
+    """A referral of the Smith household (names as given, or changed), at S5 7AU."""
+    data = build_referral(
+        parent(36, "p1", **{**SMITHS["mother"], **(mother or {})}),
+        child(12, "c1", school={"attendance_pct": 78.0}, **{**SMITHS["son"], **(son or {})}),
+        referral_id=referral_id,
+        **changes,
+    )
+    data["household"].update(address_line_1="12 Hill Street", town="Sheffield")
+    return data
+
+
 # The contract's own example, verbatim. Policy: school_attendance (82.5% <= 90), worklessness_finance
 # (benefits, rent arrears), health (mental health) -> 3 problems -> bsf, high, respond by 2026-11-27.
 SPEC_EXAMPLE: dict[str, Any] = {

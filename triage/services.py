@@ -18,6 +18,7 @@ from triage.cases.service import Cases
 from triage.db.urls import make_room, opening
 from triage.engine.library import RulesetLibrary
 from triage.front_door import FrontDoor
+from triage.households.service import Households
 from triage.installed import installed
 from triage.settings import Settings
 
@@ -34,6 +35,7 @@ class Services:
         self.store = store
         self.keys = KeyStore(store.db)
         self.cases = Cases(store)
+        self.households = Households(store)
         self._seen = store.archive.latest_load()
         self.front_door = FrontDoor(self._installed(), store, caller="api")
         self._checked = time.monotonic()

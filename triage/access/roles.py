@@ -24,6 +24,7 @@ class Permission(StrEnum):
     SIMULATE = "simulate"  # what-if: re-decide the recorded referrals under a candidate
     APPRAISE = "appraise"  # cost-benefit of key working for the families decided, or a scenario
     PIN_RULESET = "pin_ruleset"  # choose the ruleset version that decides (one in force by the day received)
+    FIND_FAMILIES = "find_families"  # search people, see matches and households, confirm or reject links
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
@@ -37,6 +38,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.READ_RULES,
             Permission.READ_CATALOGUE,
             Permission.PIN_RULESET,
+            Permission.FIND_FAMILIES,
         }
     ),
     Role.POLICY_LEAD: frozenset(

@@ -8,16 +8,17 @@ say so: the log is append-only, so such a row stays for good and must never cras
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, Select, exists, select
+from sqlalchemy import Connection, Select, exists, func, select
 
 from triage.audit.chain import content_of, kept_texts, read_events, referral_keys
 from triage.audit.errors import UnknownDecision
 from triage.audit.events import AuditEvent, DecisionQuery, Unreadable, decision_in
+from triage.chunks import chunked
 from triage.db import tables
 from triage.models import Decision
 
@@ -105,7 +106,14 @@ class AuditQueries:
         the payload is None where retention has purged it. Read a batch at a time (what-if
         simulation reads every past referral). A decision without its decision or payload hash is
         left out, counted in ``unreadable``."""
-        after = 0
+        for decided, payload in self.decided_events(since=since, batch=batch, unreadable=unreadable):
+            yield decided.body["decision"], payload
+
+    def decided_events(
+        self, since: date | None = None, after: int = 0, batch: int = 1000, unreadable: Unreadable | None = None
+    ) -> Iterator[tuple[AuditEvent, Any]]:
+        """``decided_referrals`` with each decision's whole event (its ``seq`` a cursor: only those
+        after ``after``), for readers that keep up with the log as it grows (the people index)."""
         while True:
             found = self.find_decisions(DecisionQuery(since=since, after=after, limit=batch))
             if not found:
@@ -121,8 +129,30 @@ class AuditQueries:
                 bodies = kept_texts(conn, (decided.body["payload_sha256"] for decided in usable))
             for decided in usable:
                 body = bodies.get(decided.body["payload_sha256"])
-                yield decided.body["decision"], None if body is None else content_of(body)
+                yield decided, None if body is None else content_of(body)
             after = found[-1].seq
+
+    def histories(self, decision_ids: Iterable[str]) -> dict[str, list[AuditEvent]]:
+        """``history`` of several decisions at once (a household's): decision id -> its events,
+        oldest first. Ids with no decision are left out."""
+        wanted = sorted(set(decision_ids))
+        found: dict[str, list[AuditEvent]] = {}
+        with self.db.connect() as conn:
+            for chunk in chunked(wanted, 500):
+                query = select(tables.events).where(tables.events.c.decision_id.in_(chunk))
+                for event in read_events(conn, conn.execute(query.order_by(tables.events.c.seq)).all()):
+                    assert event.decision_id is not None  # selected by it
+                    found.setdefault(event.decision_id, []).append(event)
+        return {key: events for key, events in found.items() if events[0].kind == "decision"}
+
+    def last_seq(self, kind: str | None = None) -> int:
+        """The seq of the latest event (of one kind), 0 for none: how a reader kept in memory
+        knows the log has moved on (a purge, say) since it last looked."""
+        query = select(func.max(tables.events.c.seq))
+        if kind is not None:
+            query = query.where(tables.events.c.kind == kind)
+        with self.db.connect() as conn:
+            return conn.execute(query).scalar_one() or 0
 
     def routes_and_problems(
         self, since: date | None, until: date | None, batch: int = 5000, unreadable: Unreadable | None = None

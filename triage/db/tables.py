@@ -9,6 +9,10 @@ staff accounts and their failed sign-ins. No secret key is kept here (see ``tria
 - ``audit_decisions``: one row per decision event (same transaction, append-only too), for finding
   decisions by caller, route, priority, locality and date; ``(caller, referral_id)`` is unique, so a
   referrer system's referral is decided once.
+- ``households`` and ``household_members``: which decisions the front door has linked into one
+  household. Written in the same transaction as the ``linked`` event that makes each link (the
+  chain is the record; these tables are where pages find it quickly). A household merged into
+  another keeps its row, pointing at the one it joined, so its id still leads somewhere.
 """
 
 from __future__ import annotations
@@ -83,6 +87,23 @@ decisions = Table(
 Index("ix_audit_decisions_route", decisions.c.route)
 Index("ix_audit_decisions_respond_by", decisions.c.respond_by)
 Index("ix_audit_decisions_decided_at", decisions.c.decided_at)
+
+households = Table(
+    "households",
+    metadata,
+    Column("household_id", String(16), primary_key=True),
+    Column("created_seq", BigInteger, ForeignKey("audit_events.seq"), nullable=False),
+    Column("merged_into", String(16)),  # joined to this household by a later link
+)
+
+household_members = Table(
+    "household_members",
+    metadata,
+    Column("decision_id", String(64), ForeignKey("audit_decisions.decision_id"), primary_key=True),
+    Column("household_id", String(16), ForeignKey("households.household_id"), nullable=False),
+    Column("linked_seq", BigInteger, ForeignKey("audit_events.seq"), nullable=False),
+)
+Index("ix_household_members_household_id", household_members.c.household_id)
 
 api_keys = Table(
     "api_keys",

@@ -186,6 +186,13 @@ class Intake(Spec):
     received_within_days: Annotated[int, Field(ge=1, le=3660)] = 90
 
 
+class Households(Spec):
+    """How the front door is told a family has been referred before."""
+
+    # a household referred again within this many months of an earlier referral is flagged
+    re_referral_months: Annotated[int, Field(ge=1, le=120)] = 12
+
+
 class RulesFolder(Spec):
     version: Annotated[str, StringConstraints(min_length=1)]
     effective_from: date
@@ -197,6 +204,7 @@ class RulesFolder(Spec):
     priorities: Annotated[list[Priority], Field(min_length=1)]
     wording: Wording
     intake: Intake = Intake()  # optional: rulesets written before it get the defaults
+    households: Households = Households()  # optional, as intake
     problems: Annotated[list[Problem], Field(min_length=1)]
     need_score: NeedScore
     routing: Annotated[list[RoutingRule], Field(min_length=1)]

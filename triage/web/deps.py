@@ -18,6 +18,7 @@ _MAY_NOT = {
     Permission.SUBMIT: "enter referrals",
     Permission.OVERRIDE: "override decisions",
     Permission.APPRAISE: "see the cost-benefit appraisal",
+    Permission.FIND_FAMILIES: "search for families or see their records",
 }
 
 
@@ -47,3 +48,4 @@ def require_staff(permission: Permission) -> Callable[[StaffUser], StaffUser]:
 Submitter = Annotated[StaffUser, Depends(require_staff(Permission.SUBMIT))]
 Overrider = Annotated[StaffUser, Depends(require_staff(Permission.OVERRIDE))]
 Appraiser = Annotated[StaffUser, Depends(require_staff(Permission.APPRAISE))]
+FamilyFinder = Annotated[StaffUser, Depends(require_staff(Permission.FIND_FAMILIES))]

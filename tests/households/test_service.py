@@ -1,0 +1,233 @@
+"""The households service on both databases: matches proposed, links confirmed and rejected (each an
+audit event), households kept and joined, a household's record, search, and the re-referral flag."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from triage.audit.store import AuditStore
+from triage.cases.service import Cases, InvalidChange
+from triage.households.links import UnknownHousehold, is_household_id
+from triage.households.service import Households
+from triage.matching import Strength
+from triage.models import Decision
+
+from support import build_referral, child, parent, smiths
+
+Record = Callable[..., Decision]
+TODAY = date(2026, 12, 3)
+
+
+def test_a_second_referral_of_a_family_is_matched_with_the_first(households: Households, record: Record) -> None:
+    first = record(smiths("R-1"))
+    second = record(smiths("R-2", mother={"family_name": "Smyth"}))
+    [match] = households.matches(second.decision_id)
+    assert match.target == first.decision_id and match.household_id is None
+    assert match.family_name == "Smith"
+    assert [c.decision.decision_id for c in match.cases] == [first.decision_id]
+    jayden = next(p for p in match.people if p.incoming == "Jayden Smith")
+    assert jayden.strength is Strength.EXACT_IDENTIFIER and "same NHS number" in jayden.reasons
+
+
+def test_a_family_with_nothing_in_common_is_not_proposed(households: Households, record: Record) -> None:
+    record(smiths("R-1"))
+    other = record(
+        build_referral(
+            parent(30, given_name="Amira", family_name="Begum", date_of_birth="1996-01-30"), referral_id="R-2"
+        )
+    )
+    assert households.matches(other.decision_id) == []
+
+
+def test_twins_on_one_referral_are_never_proposed_as_each_other(households: Households, record: Record) -> None:
+    twins = build_referral(
+        child(9, "c1", given_name="Amy", family_name="Hall", date_of_birth="2017-05-05"),
+        child(9, "c2", given_name="Ava", family_name="Hall", date_of_birth="2017-05-05"),
+        parent(),
+        referral_id="R-1",
+    )
+    decided = record(twins)
+    assert households.matches(decided.decision_id) == []
+
+
+def test_confirming_a_match_makes_a_household_of_both_referrals(
+    households: Households, record: Record, store: AuditStore
+) -> None:
+    first, second = record(smiths("R-1")), record(smiths("R-2"))
+    link = households.confirm(second.decision_id, first.decision_id, by="a.patel", reason="")
+    assert is_household_id(link.household_id) and link.by == "a.patel"
+    assert (
+        households.household_of(first.decision_id) == households.household_of(second.decision_id) == link.household_id
+    )
+    assert any("same NHS number" in e for e in link.evidence)
+    [event] = [e for e in store.queries.events() if e.kind == "linked"]
+    assert event.decision_id == second.decision_id and event.body["household_id"] == link.household_id
+    assert store.log.verify().ok
+
+
+def test_a_linked_family_is_proposed_as_its_household(households: Households, record: Record) -> None:
+    first, second = record(smiths("R-1")), record(smiths("R-2"))
+    household = households.confirm(second.decision_id, first.decision_id, "a.patel", "").household_id
+    third = record(smiths("R-3"))
+    [match] = households.matches(third.decision_id)
+    assert match.target == household == match.household_id
+    assert len(match.cases) == 2
+    assert households.confirm(third.decision_id, household, "a.patel", "").household_id == household
+
+
+def test_a_household_is_not_proposed_to_its_own_members(households: Households, record: Record) -> None:
+    first, second = record(smiths("R-1")), record(smiths("R-2"))
+    households.confirm(second.decision_id, first.decision_id, "a.patel", "")
+    assert households.matches(second.decision_id) == []
+
+
+def test_joining_two_households_keeps_the_older_id_and_the_younger_still_leads_there(
+    households: Households, record: Record
+) -> None:
+    a1, a2, b1, b2 = (record(smiths(f"R-{n}")) for n in range(1, 5))
+    older = households.confirm(a2.decision_id, a1.decision_id, "a.patel", "").household_id
+    younger = households.confirm(b2.decision_id, b1.decision_id, "a.patel", "").household_id
+    link = households.confirm(b2.decision_id, older, "a.patel", "")
+    assert link.household_id == older and link.joined == (younger,)
+    assert households.household(younger, TODAY).household_id == older
+    assert len(households.household(older, TODAY).cases) == 4
+
+
+def test_a_rejected_match_is_not_proposed_again(households: Households, record: Record, store: AuditStore) -> None:
+    first, second = record(smiths("R-1")), record(smiths("R-2"))
+    rejection = households.reject(second.decision_id, first.decision_id, "a.patel", "a different Smith family")
+    assert rejection.reason == "a different Smith family"
+    assert households.matches(second.decision_id) == []
+    assert households.household_of(second.decision_id) is None
+    assert [e.kind for e in store.queries.history(second.decision_id)] == ["decision", "link_rejected"]
+
+
+def test_a_rejection_needs_a_reason(households: Households, record: Record) -> None:
+    first, second = record(smiths("R-1")), record(smiths("R-2"))
+    with pytest.raises(InvalidChange) as refused:
+        households.reject(second.decision_id, first.decision_id, "a.patel", "  ")
+    assert refused.value.field == "reason"
+
+
+def test_a_link_matching_did_not_propose_needs_a_reason(households: Households, record: Record) -> None:
+    smith = record(smiths("R-1"))
+    other = record(build_referral(parent(30, given_name="Amira", family_name="Begum"), referral_id="R-2"))
+    with pytest.raises(InvalidChange) as refused:
+        households.confirm(other.decision_id, smith.decision_id, "a.patel", "")
+    assert refused.value.field == "reason"
+    link = households.confirm(other.decision_id, smith.decision_id, "a.patel", "mother remarried; same children")
+    assert link.evidence == () and link.reason == "mother remarried; same children"
+
+
+@pytest.mark.parametrize("target", ["", "no-such-decision", "SELF"])
+def test_a_link_to_nothing_or_to_itself_is_refused_naming_the_target(
+    households: Households, record: Record, target: str
+) -> None:
+    decided = record(smiths("R-1"))
+    with pytest.raises(InvalidChange) as refused:
+        households.confirm(decided.decision_id, decided.decision_id if target == "SELF" else target, "a.patel", "why")
+    assert refused.value.field == "target"
+
+
+def test_a_link_to_an_unknown_household_is_refused(households: Households, record: Record) -> None:
+    decided = record(smiths("R-1"))
+    with pytest.raises(UnknownHousehold):
+        households.confirm(decided.decision_id, "H-00000000", "a.patel", "why")
+
+
+def test_linking_twice_is_refused(households: Households, record: Record) -> None:
+    first, second = record(smiths("R-1")), record(smiths("R-2"))
+    households.confirm(second.decision_id, first.decision_id, "a.patel", "")
+    with pytest.raises(InvalidChange) as refused:
+        households.confirm(second.decision_id, first.decision_id, "a.patel", "again")
+    assert refused.value.field == "target" and "already" in refused.value.reason
+
+
+def test_a_household_record_shows_each_person_once_with_their_age_today(households: Households, record: Record) -> None:
+    first, second = record(smiths("R-1")), record(smiths("R-2", son={"given_name": "Jaden"}))
+    household = households.confirm(second.decision_id, first.decision_id, "a.patel", "").household_id
+    shown = households.household(household, TODAY)
+    assert [(p.name, p.age_today) for p in shown.people] == [("Sarah Smith", 36), ("Jaden Smith", 12)]
+    assert shown.address == ("12 Hill Street", "Sheffield", "S5 7AU")
+
+
+def test_a_household_record_has_every_referral_link_and_closing_in_order(
+    households: Households, record: Record, store: AuditStore
+) -> None:
+    first, second = record(smiths("R-1")), record(smiths("R-2"))
+    Cases(store).close(first.decision_id, "needs met", "a.patel")
+    household = households.confirm(second.decision_id, first.decision_id, "a.patel", "").household_id
+    shown = households.household(household, TODAY)
+    assert [e.kind for e in shown.timeline] == ["referral", "referral", "closed", "linked"]
+    assert [c.decision.decision_id for c in shown.cases] == [first.decision_id, second.decision_id]
+
+
+def test_an_unknown_household_is_reported(households: Households) -> None:
+    with pytest.raises(UnknownHousehold):
+        households.household("H-00000000", TODAY)
+
+
+def test_search_finds_a_family_by_a_misspelt_surname(households: Households, record: Record) -> None:
+    decided = record(smiths("R-1"))
+    found = households.search("Jayden Smiht")
+    assert found and found[0].decision_id == decided.decision_id and found[0].name == "Jayden Smith"
+
+
+def test_search_finds_every_person_of_a_household_by_its_id(households: Households, record: Record) -> None:
+    first, second = record(smiths("R-1")), record(smiths("R-2"))
+    household = households.confirm(second.decision_id, first.decision_id, "a.patel", "").household_id
+    found = households.search(household.lower())
+    assert len(found) == 4 and {f.household_id for f in found} == {household}
+
+
+def test_search_finds_a_referral_without_names_by_its_id(households: Households, record: Record) -> None:
+    decided = record(build_referral(parent(), referral_id="UNNAMED-7"))
+    [found] = households.search("UNNAMED-7")
+    assert found.decision_id == decided.decision_id and found.name is None
+
+
+def test_search_sees_a_referral_recorded_by_another_process(
+    households: Households, record: Record, store_url: str
+) -> None:
+    assert households.search("Jayden Smith") == []  # the index is built now, before the referral
+    record(smiths("R-1"))  # through the fixture's store: as another process would, not through households
+    assert [f.name for f in households.search("Jayden Smith")] == ["Jayden Smith"]
+
+
+def test_a_household_referred_again_within_the_window_is_flagged(
+    households: Households, record: Record, store: AuditStore
+) -> None:
+    now = datetime.now(UTC)
+    old = record(smiths("R-0"), decided_at=now - timedelta(days=400))
+    first = record(smiths("R-1"), decided_at=now - timedelta(days=100))
+    Cases(store).close(first.decision_id, "needs met", "a.patel")
+    second = record(smiths("R-2"))
+    household = households.confirm(first.decision_id, old.decision_id, "a.patel", "").household_id
+    households.confirm(second.decision_id, household, "a.patel", "")
+    flag = households.referred_before([second.decision_id], months=12)[second.decision_id]
+    assert flag.referrals == 2 and flag.flagged
+    assert flag.last_closed is not None and flag.last_closed.reason == "needs met"
+    assert [c.decision.decision_id for c in flag.open_cases] == [old.decision_id]
+
+
+def test_a_referral_in_no_household_has_no_flag(households: Households, record: Record) -> None:
+    decided = record(smiths("R-1"))
+    assert households.referred_before([decided.decision_id], months=12) == {}
+
+
+def test_purge_erases_names_from_search_and_the_household(
+    households: Households, record: Record, store: AuditStore
+) -> None:
+    first, second = record(smiths("R-1")), record(smiths("R-2"))
+    household = households.confirm(second.decision_id, first.decision_id, "a.patel", "same family").household_id
+    assert households.search("Sarah Smith")
+    store.log.purge(datetime.now(UTC) + timedelta(seconds=1), by="tests")
+    assert households.search("Sarah Smith") == []
+    shown = households.household(household, TODAY)
+    assert shown.people == () and shown.erased == 2
+    [link] = [e.link for e in shown.timeline if e.link is not None]
+    assert link.reason == "(erased)"
+    assert store.log.verify().ok

@@ -1,0 +1,312 @@
+"""``Households``: do we know this family already? The one place the CLI, the API and the pages
+ask it: matches for a new referral, confirming or rejecting them, a household's record, search,
+and the flag for a family referred again.
+
+Everything here is for front door staff alone (``Permission.FIND_FAMILIES``): partners never see
+other referrals, matches or households.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date, timedelta
+
+from triage.audit.errors import UnknownDecision
+from triage.audit.events import AuditEvent, DecisionQuery
+from triage.audit.store import AuditStore
+from triage.cases.history import CaseHistory, UnreadableDecision
+from triage.cases.service import InvalidChange
+from triage.households import links
+from triage.households.known import KnownPeople
+from triage.households.links import Link, Rejection, UnknownHousehold, is_household_id
+from triage.households.people import decision_of
+from triage.households.records import Found, HouseholdRecord, Match, PersonMatch, ReReferral, display_name
+from triage.households.views import Referred, household_record
+from triage.matching import Candidate, MatchSettings, PeopleIndex, PersonRecord
+from triage.matching.households import group_by_household
+
+_Proposed = tuple[PersonRecord, list[Candidate]]  # a person of the new referral, and who they may be
+
+
+class Households:
+    """The households of one audit store; safe to share between threads."""
+
+    def __init__(self, audit: AuditStore, settings: MatchSettings | None = None) -> None:
+        self.audit = audit
+        self.known = KnownPeople(audit.queries, settings)
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def matches(self, decision_id: str) -> list[Match]:
+        """The earlier families the referral decided as ``decision_id`` may be, strongest first:
+        not its own household, and not a family a worker has said it is not. UnknownDecision."""
+        history = self.audit.queries.history(decision_id)
+        rejected = {e.body["with"] for e in history if e.kind == "link_rejected"}
+
+        def propose(index: PeopleIndex, people: dict[str, list[PersonRecord]]) -> list[_Proposed]:
+            return [
+                (person, [c for c in index.candidates(person) if c.person.household_id != decision_id])
+                for person in people.get(decision_id, [])
+            ]
+
+        proposed = self.known.ask(propose)
+        earlier = {c.person.household_id for _, found in proposed for c in found if c.person.household_id}
+        with self.audit.db.connect() as conn:
+            households = links.households_of(conn, earlier | {decision_id})
+        own = households.get(decision_id)
+        incoming: dict[int, PersonRecord] = {}
+        keyed: list[list[Candidate]] = []
+        for person, found in proposed:
+            regrouped = [_under(c, households) for c in found]
+            incoming.update((id(c), person) for c in regrouped)
+            keyed.append(regrouped)
+        matches = []
+        for group in group_by_household(keyed):
+            cases = self._cases(self._decisions_of(group.household_id))
+            if group.household_id == own or rejected & ({group.household_id} | {c.decision.decision_id for c in cases}):
+                continue
+            people = tuple(_person_match(incoming[id(c)], c) for c in group.matches)
+            matches.append(
+                Match(
+                    target=group.household_id,
+                    household_id=group.household_id if is_household_id(group.household_id) else None,
+                    family_name=_family_name(c.person for c in group.matches),
+                    strength=group.strength,
+                    score=group.score,
+                    people=people,
+                    reasons=group.reasons,
+                    cases=cases,
+                )
+            )
+        return matches
+
+    def confirm(self, decision_id: str, target: str, by: str, reason: str) -> Link:
+        """Link the referral with a family (``target``: a household id, or an earlier referral's
+        decision id), as ``by`` confirmed. A link matching did not propose needs a reason.
+        InvalidChange (naming the field) when it cannot be made; UnknownDecision, UnknownHousehold."""
+        _require("by", by, "the practitioner's identity is required")
+        decided = self._linkable(decision_id, target)
+        proposed = next((m for m in self.matches(decision_id) if m.target == _key(target)), None)
+        evidence = _evidence(proposed)
+        if proposed is None and not reason.strip():
+            raise InvalidChange("reason", "say why: matching did not propose this family")
+        with self.audit.log.writing() as conn:
+            try:
+                return links.confirm(conn, decided, _key(target), by, reason.strip(), evidence)
+            except ValueError as error:
+                raise InvalidChange("target", str(error)) from None
+
+    def reject(self, decision_id: str, target: str, by: str, reason: str) -> Rejection:
+        """Record that the referral is not the family ``target`` holds: it is not proposed again."""
+        _require("by", by, "the practitioner's identity is required")
+        _require("reason", reason, "say why this is a different family")
+        decided = self._linkable(decision_id, target)
+        with self.audit.log.writing() as conn:
+            return links.reject(conn, decided, _key(target), by, reason.strip())
+
+    # -- households ---------------------------------------------------------------------------
+
+    def household_of(self, decision_id: str) -> str | None:
+        """The household a referral is linked into, if any."""
+        with self.audit.db.connect() as conn:
+            return links.households_of(conn, [decision_id]).get(decision_id)
+
+    def household(self, household_id: str, today: date) -> HouseholdRecord:
+        """A household's record as its page shows it (an id it was merged from leads to it). UnknownHousehold."""
+        with self.audit.db.connect() as conn:
+            current = links.resolve(conn, household_id)
+            decision_ids = links.members(conn, current)
+        histories = self.audit.queries.histories(decision_ids)
+        referred = []
+        for decision_id in decision_ids:
+            case = _case(histories.get(decision_id))
+            if case is not None:
+                referral = self.audit.queries.payload(case.payload_sha256) if case.payload_sha256 else None
+                referred.append(Referred(case, histories[decision_id], referral))
+        return household_record(current, referred, today)
+
+    def referred_before(self, decision_ids: Iterable[str], months: int) -> dict[str, ReReferral]:
+        """For each referral linked into a household: how often the household was referred in the
+        ``months`` up to it, how its last other case closed, and its other open cases."""
+        with self.audit.db.connect() as conn:
+            linked = links.households_of(conn, decision_ids)
+            members = {h: links.members(conn, h) for h in set(linked.values())}
+        cases = {c.decision.decision_id: c for c in self._cases(d for ds in members.values() for d in ds)}
+        found = {}
+        for decision_id, household_id in linked.items():
+            own = cases.get(decision_id)
+            if own is None:
+                continue
+            others = [cases[d] for d in members[household_id] if d in cases and d != decision_id]
+            found[decision_id] = _re_referral(household_id, own, others, months)
+        return found
+
+    # -- search -------------------------------------------------------------------------------
+
+    def search(self, text: str) -> list[Found]:
+        """What a front door search finds, best first: the people of a household by its id; a
+        referral by its id; else people by name, date of birth, postcode, NHS number or UPN."""
+        text = " ".join(text.split())
+        if not text:
+            return []
+        if is_household_id(text):
+            return self._household_hits(text)
+        hits = self.known.ask(lambda index, _: index.search(text))
+        if not hits:
+            by_id = self.audit.queries.find_decisions(DecisionQuery(referral_id=text, limit=50))
+            return [_referral_hit(c) for c in self._cases(e.decision_id for e in by_id if e.decision_id)]
+        decisions = [decision_of(hit.person.person_id) for hit in hits]
+        cases = {c.decision.decision_id: c for c in self._cases(decisions)}
+        with self.audit.db.connect() as conn:
+            households = links.households_of(conn, decisions)
+        return [
+            _person_hit(hit.person, cases[d], households.get(d), hit.score, hit.reasons)
+            for hit, d in zip(hits, decisions, strict=True)
+            if d in cases
+        ]
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _household_hits(self, household_id: str) -> list[Found]:
+        try:
+            record = self.household(household_id, date.today())
+        except UnknownHousehold:
+            return []
+        people = self.known.ask(
+            lambda _, people: {d: people.get(d, []) for d in (c.decision.decision_id for c in record.cases)}
+        )
+        cases = {c.decision.decision_id: c for c in record.cases}
+        hits = [
+            _person_hit(p, cases[d], record.household_id, 1.0, ("household id",))
+            for d, found in people.items()
+            for p in found
+        ]
+        return hits or [_referral_hit(c, record.household_id) for c in record.cases]
+
+    def _linkable(self, decision_id: str, target: str) -> AuditEvent:
+        """The decision event, once sure the target exists and is another referral."""
+        key = _key(target)
+        if not key:
+            raise InvalidChange("target", "choose the household or referral to link with")
+        if key == decision_id:
+            raise InvalidChange("target", "a referral cannot be linked with itself")
+        if is_household_id(key):
+            with self.audit.db.connect() as conn:
+                links.resolve(conn, key)  # UnknownHousehold
+        else:
+            try:
+                self.audit.queries.decision_event(key)
+            except UnknownDecision:
+                raise InvalidChange("target", f"no referral or household with id {key!r}") from None
+        decided = self.audit.queries.decision_event(decision_id)
+        if decided.erased or decided.referral_id is None:
+            raise InvalidChange("decision_id", "this referral is past retention: its details were erased")
+        return decided
+
+    def _decisions_of(self, key: str) -> list[str]:
+        if not is_household_id(key):
+            return [key]
+        with self.audit.db.connect() as conn:
+            return links.members(conn, key)
+
+    def _cases(self, decision_ids: Iterable[str]) -> tuple[CaseHistory, ...]:
+        """The readable cases of these decisions, oldest first."""
+        histories = self.audit.queries.histories(decision_ids)
+        cases = [c for events in histories.values() if (c := _case(events)) is not None]
+        return tuple(sorted(cases, key=lambda c: c.recorded_at))
+
+
+def _case(events: list[AuditEvent] | None) -> CaseHistory | None:
+    try:
+        return CaseHistory.of(events) if events else None
+    except UnreadableDecision:
+        return None
+
+
+def _key(target: str) -> str:
+    target = target.strip()
+    return target.upper() if is_household_id(target) else target
+
+
+def _require(field: str, value: str, why: str) -> None:
+    if not value.strip():
+        raise InvalidChange(field, why)
+
+
+def _under(candidate: Candidate, households: dict[str, str]) -> Candidate:
+    """A candidate filed under its household, when its referral has one (else under its referral)."""
+    recorded_on = candidate.person.household_id
+    household = households.get(recorded_on or "")
+    return (
+        candidate if household is None else replace(candidate, person=replace(candidate.person, household_id=household))
+    )
+
+
+def _person_match(incoming: PersonRecord, candidate: Candidate) -> PersonMatch:
+    return PersonMatch(
+        incoming=display_name(incoming) or "someone unnamed",
+        earlier=display_name(candidate.person) or "someone unnamed",
+        earlier_date_of_birth=candidate.person.date_of_birth,
+        strength=candidate.strength,
+        score=candidate.score,
+        reasons=candidate.reasons,
+    )
+
+
+def _family_name(people: Iterable[PersonRecord]) -> str | None:
+    names = Counter(p.family_name for p in people if p.family_name)
+    return names.most_common(1)[0][0] if names else None
+
+
+def _evidence(match: Match | None) -> tuple[str, ...]:
+    """A match's reasons as recorded with the link: who was matched to whom is personal (names),
+    so only the reasons: "same date of birth; name 94% similar"."""
+    if match is None:
+        return ()
+    return (*match.reasons, *("; ".join(p.reasons) for p in match.people))
+
+
+def _re_referral(household_id: str, own: CaseHistory, others: list[CaseHistory], months: int) -> ReReferral:
+    until = own.decision.decided_at
+    since = until - timedelta(days=round(months * 365.25 / 12))
+    within = [c for c in others if since <= c.decision.decided_at <= until]
+    closed = [c.closed for c in others if c.closed is not None and c.closed.recorded_at <= own.recorded_at]
+    return ReReferral(
+        household_id=household_id,
+        months=months,
+        referrals=1 + len(within),
+        last_closed=max(closed, key=lambda c: c.recorded_at) if closed else None,
+        open_cases=tuple(c for c in others if c.closed is None),
+    )
+
+
+def _person_hit(
+    person: PersonRecord, case: CaseHistory, household_id: str | None, score: float, reasons: tuple[str, ...]
+) -> Found:
+    return Found(
+        decision_id=case.decision.decision_id,
+        household_id=household_id,
+        name=display_name(person),
+        date_of_birth=person.date_of_birth,
+        postcode=person.postcode,
+        referred_on=case.decision.decided_at.date(),
+        open=case.closed is None,
+        score=score,
+        reasons=reasons,
+    )
+
+
+def _referral_hit(case: CaseHistory, household_id: str | None = None) -> Found:
+    return Found(
+        decision_id=case.decision.decision_id,
+        household_id=household_id,
+        name=None,
+        date_of_birth=None,
+        postcode=None,
+        referred_on=case.decision.decided_at.date(),
+        open=case.closed is None,
+        score=1.0,
+        reasons=("referral id",),
+    )
