@@ -9,6 +9,7 @@ Neither imports the other: this module is the one place they meet.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -55,6 +56,9 @@ def create_app(settings: Settings) -> FastAPI:
             shared.store.log, settings.checkpoint_path, settings.checkpoint_key_path, settings.checkpoint_seconds
         )
         checkpoints.start()
+        # the people index is built from the log on its first question: ask it now, in the
+        # background, so the first search of the day does not wait for it
+        threading.Thread(target=shared.households.warm, name="people-index", daemon=True).start()
         yield
         checkpoints.stop()
 

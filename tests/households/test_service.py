@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import structlog
 
 from triage.audit.store import AuditStore
 from triage.cases.service import Cases, InvalidChange
@@ -231,3 +232,27 @@ def test_purge_erases_names_from_search_and_the_household(
     [link] = [e.link for e in shown.timeline if e.link is not None]
     assert link.reason == "(erased)"
     assert store.log.verify().ok
+
+
+def test_warming_builds_the_people_index_before_the_first_search(
+    households: Households, record: Record, store: AuditStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record(smiths("R-1"))
+    households.warm()
+    reads = []
+    real = store.queries.decided_events
+    monkeypatch.setattr(store.queries, "decided_events", lambda **kw: reads.append(kw) or real(**kw))
+    households.search("Jayden Smith")
+    assert reads == [{"after": reads[0]["after"]}] and reads[0]["after"] > 0  # only what came after
+
+
+def test_warming_on_a_broken_database_is_logged_without_names_and_never_raised(
+    households: Households, store: AuditStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_: object) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(store.queries, "decided_events", broken)
+    with structlog.testing.capture_logs() as logs:
+        households.warm()
+    assert logs == [{"event": "people_index_not_built", "error": "OSError", "log_level": "warning"}]

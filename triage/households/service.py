@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, timedelta
 
+import structlog
+
 from triage.audit.errors import UnknownDecision
 from triage.audit.events import AuditEvent, DecisionQuery
 from triage.audit.store import AuditStore
@@ -27,6 +29,7 @@ from triage.households.views import Referred, household_record
 from triage.matching import Candidate, MatchSettings, PeopleIndex, PersonRecord
 from triage.matching.households import group_by_household
 
+log = structlog.get_logger("triage.households")
 _Proposed = tuple[PersonRecord, list[Candidate]]  # a person of the new referral, and who they may be
 
 
@@ -36,6 +39,13 @@ class Households:
     def __init__(self, audit: AuditStore, settings: MatchSettings | None = None) -> None:
         self.audit = audit
         self.known = KnownPeople(audit.queries, settings)
+
+    def warm(self) -> None:
+        """Build the people index now (a server calls this as it starts, in the background)."""
+        try:
+            self.known.ask(lambda index, _: len(index))
+        except Exception as error:  # noqa: BLE001 - the first search will try again, and say what fails
+            log.warning("people_index_not_built", error=type(error).__name__)
 
     # -- matching ---------------------------------------------------------------------------
 
