@@ -256,3 +256,16 @@ def test_warming_on_a_broken_database_is_logged_without_names_and_never_raised(
     with structlog.testing.capture_logs() as logs:
         households.warm()
     assert logs == [{"event": "people_index_not_built", "error": "OSError", "log_level": "warning"}]
+
+
+@pytest.mark.parametrize(("days_before", "counted"), [(360, True), (370, False)])
+def test_the_window_is_the_rulesets_months_up_to_the_referral(
+    households: Households, record: Record, store: AuditStore, days_before: int, counted: bool
+) -> None:
+    now = datetime.now(UTC)
+    earlier = record(smiths("R-1"), decided_at=now - timedelta(days=days_before))
+    Cases(store).close(earlier.decision_id, "needs met", "a.patel")
+    later = record(smiths("R-2"))
+    households.confirm(later.decision_id, earlier.decision_id, "a.patel", "")
+    flag = households.referred_before([later.decision_id], months=12)[later.decision_id]
+    assert (flag.referrals, flag.flagged) == ((2, True) if counted else (1, False))

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 
 import structlog
 
 from triage.audit.errors import UnknownDecision
 from triage.audit.events import AuditEvent, DecisionQuery
+from triage.audit.retention import retention_cutoff
 from triage.audit.store import AuditStore
 from triage.cases.history import CaseHistory, UnreadableDecision
 from triage.cases.service import InvalidChange
@@ -280,7 +281,7 @@ def _evidence(match: Match | None) -> tuple[str, ...]:
 
 def _re_referral(household_id: str, own: CaseHistory, others: list[CaseHistory], months: int) -> ReReferral:
     until = own.decision.decided_at
-    since = until - timedelta(days=round(months * 365.25 / 12))
+    since = retention_cutoff(f"{months}m", until)  # the same day, ``months`` calendar months before
     within = [c for c in others if since <= c.decision.decided_at <= until]
     closed = [c.closed for c in others if c.closed is not None and c.closed.recorded_at <= own.recorded_at]
     return ReReferral(
