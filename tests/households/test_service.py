@@ -269,3 +269,27 @@ def test_the_window_is_the_rulesets_months_up_to_the_referral(
     households.confirm(later.decision_id, earlier.decision_id, "a.patel", "")
     flag = households.referred_before([later.decision_id], months=12)[later.decision_id]
     assert (flag.referrals, flag.flagged) == ((2, True) if counted else (1, False))
+
+
+def test_a_link_made_by_mistake_is_undone_with_a_reason_and_kept_in_the_log(
+    households: Households, record: Record, store: AuditStore
+) -> None:
+    first, second, third = record(smiths("R-1")), record(smiths("R-2")), record(smiths("R-3"))
+    household = households.confirm(second.decision_id, first.decision_id, "a.patel", "").household_id
+    households.confirm(third.decision_id, household, "a.patel", "")
+    undone = households.unlink(third.decision_id, "a.patel", "a cousin's family, not this one")
+    assert undone.household_id == household and households.household_of(third.decision_id) is None
+    assert [c.decision.decision_id for c in households.household(household, TODAY).cases] == [
+        first.decision_id,
+        second.decision_id,
+    ]
+    assert [e.kind for e in store.queries.history(third.decision_id)] == ["decision", "linked", "unlinked"]
+
+
+def test_undoing_a_link_needs_a_reason_and_a_link(households: Households, record: Record) -> None:
+    decided = record(smiths("R-1"))
+    with pytest.raises(InvalidChange) as no_reason:
+        households.unlink(decided.decision_id, "a.patel", "")
+    with pytest.raises(InvalidChange) as no_link:
+        households.unlink(decided.decision_id, "a.patel", "mistake")
+    assert (no_reason.value.field, no_link.value.field) == ("reason", "decision_id")

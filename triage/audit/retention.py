@@ -76,7 +76,7 @@ def _purgeable(conn: Connection, cutoff: str) -> tuple[set[str], int]:
     whole = 0
     rows = conn.execute(
         select(tables.events.c.recorded_at, tables.events.c.content).where(
-            tables.events.c.kind.in_(("decision", "override", "closed", "linked", "link_rejected"))
+            tables.events.c.kind.in_(("decision", "override", "closed", "linked", "link_rejected", "unlinked"))
         )
     )
     for row in rows:

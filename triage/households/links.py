@@ -6,7 +6,8 @@ transaction, rows in ``households`` and ``household_members``, where pages find 
 referrals neither of which has a household gives them a new one; linking two households joins
 them under the older id, and the younger id stays, pointing at it, so an id written on a case file
 always leads to the family. A rejected link is a ``link_rejected`` event: that match is not
-proposed for the referral again.
+proposed for the referral again. A link made by mistake is undone by ``unlinked``, a later event
+(the link stays in the chain, as a decision stays when it is overridden).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from triage.audit.chain import append_event
 from triage.audit.events import AuditEvent
@@ -174,6 +175,43 @@ def reject(conn: Connection, decided: AuditEvent, target: str, by: str, reason: 
         conn, "link_rejected", decided.referral_id, decision_id, split_note(body, decided.referral_id, uuid.uuid4().hex)
     )
     return Rejection.of(event)
+
+
+@dataclass(frozen=True)
+class Unlinking:
+    """A referral taken out of a household it was linked into by mistake, and why."""
+
+    seq: int
+    recorded_at: str
+    decision_id: str
+    household_id: str
+    reason: str
+    by: str
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> Unlinking:
+        body = event.body
+        return cls(
+            event.seq, event.recorded_at, body["unlinks_decision"], body["household_id"], body["reason"], body["by"]
+        )
+
+
+def unlink(conn: Connection, decided: AuditEvent, by: str, reason: str) -> Unlinking:
+    """Take the referral out of its household (a link confirmed by mistake), inside a write
+    transaction the caller holds; ValueError when it is in none. The link stays in the chain: this
+    is a later event, as an override is."""
+    decision_id = decided.decision_id
+    assert decision_id is not None and decided.referral_id is not None
+    household_id = households_of(conn, [decision_id]).get(decision_id)
+    if household_id is None:
+        raise ValueError("this referral is not linked to a household")
+    body = {"unlinks_decision": decision_id, "household_id": household_id, "reason": reason, "by": by}
+    event = append_event(
+        conn, "unlinked", decided.referral_id, decision_id, split_note(body, decided.referral_id, uuid.uuid4().hex)
+    )
+    m = tables.household_members.c
+    conn.execute(delete(tables.household_members).where(m.decision_id == decision_id))
+    return Unlinking.of(event)
 
 
 def _oldest(conn: Connection, household_ids: list[str]) -> str:

@@ -23,7 +23,7 @@ from triage.cases.history import CaseHistory, UnreadableDecision
 from triage.cases.service import InvalidChange
 from triage.households import links
 from triage.households.known import KnownPeople
-from triage.households.links import Link, Rejection, UnknownHousehold, is_household_id
+from triage.households.links import Link, Rejection, UnknownHousehold, Unlinking, is_household_id
 from triage.households.people import decision_of
 from triage.households.records import Found, HouseholdRecord, Match, PersonMatch, ReReferral, display_name
 from triage.households.views import Referred, household_record
@@ -116,6 +116,18 @@ class Households:
         decided = self._linkable(decision_id, target)
         with self.audit.log.writing() as conn:
             return links.reject(conn, decided, _key(target), by, reason.strip())
+
+    def unlink(self, decision_id: str, by: str, reason: str) -> Unlinking:
+        """Take a referral out of the household it was linked into by mistake (a reason required).
+        InvalidChange when it is in none; UnknownDecision."""
+        _require("by", by, "the practitioner's identity is required")
+        _require("reason", reason, "say why this referral is not this family's")
+        decided = self.audit.queries.decision_event(decision_id)
+        with self.audit.log.writing() as conn:
+            try:
+                return links.unlink(conn, decided, by, reason.strip())
+            except ValueError as error:
+                raise InvalidChange("decision_id", str(error)) from None
 
     # -- households ---------------------------------------------------------------------------
 
