@@ -231,3 +231,11 @@ def test_purge_erases_names_from_search_and_the_household(
     [link] = [e.link for e in shown.timeline if e.link is not None]
     assert link.reason == "(erased)"
     assert store.log.verify().ok
+
+
+def test_search_for_a_control_character_finds_nothing_on_either_database(
+    households: Households, record: Record
+) -> None:
+    """PostgreSQL refuses NUL in a query's text: a search holding one must not reach the database."""
+    record(smiths("R-1"))
+    assert households.search("R-\x00") == []
