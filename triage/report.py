@@ -136,9 +136,24 @@ def audit_history(referral_id: str, events: list[AuditEvent]) -> str:
                 f"  #{event.seq} {event.recorded_at} CLOSED {body['closes_decision']} by {body['by']}: "
                 f"reason: {body['reason']}"
             )
+        elif event.kind in ("linked", "link_rejected"):
+            lines.append(f"  #{event.seq} {event.recorded_at} {_link_line(event.kind, body)}")
         else:  # a kind this report does not know yet: still say it is there
             lines.append(f"  #{event.seq} {event.recorded_at} {event.kind.upper()}")
     return "\n".join(lines)
+
+
+def _link_line(kind: str, body: dict[str, Any]) -> str:
+    """A link a front door worker confirmed (with the evidence they were shown) or rejected."""
+    reason = body.get("reason") or "(none given)"
+    if kind == "link_rejected":
+        return f"LINK REJECTED {body.get('rejects_link')} with {body.get('with')} by {body.get('by')}: reason: {reason}"
+    joined = "".join(f", joined {old}" for old in body.get("joined", ()))
+    evidence = " | ".join(body.get("evidence", ())) or "none (matching did not propose it)"
+    return (
+        f"LINKED {body.get('links_decision')} into {body.get('household_id')} (with {body.get('with')}{joined}) "
+        f"by {body.get('by')}: evidence: {evidence}; reason: {reason}"
+    )
 
 
 EXPORT_FIELDS = (
@@ -179,7 +194,7 @@ def export_record(event: AuditEvent) -> dict[str, Any]:
         record.update({name: decision.get(name) for name in ("route", "locality", "priority", "matched_rule")})
     elif event.kind == "override":
         record.update({name: body.get(name) for name in ("route", "locality", "reason", "by")})
-    elif event.kind == "closed":
+    elif event.kind in ("closed", "linked", "link_rejected"):
         record.update(reason=body.get("reason"), by=body.get("by"))
     elif event.kind == "ruleset_loaded":
         record.update(by=body.get("by"))
