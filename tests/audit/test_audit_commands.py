@@ -1,7 +1,7 @@
 """triage audit export / purge / replay / show from the command line, on SQLite and PostgreSQL.
 
-``cli_store`` points the CLI at the ``store`` fixture's database: TRIAGE_AUDIT_DB for SQLite,
-TRIAGE_DATABASE_URL for PostgreSQL (which also switches auditing on by default).
+``cli_store`` (tests/conftest.py) points the CLI at the ``store`` fixture's database: TRIAGE_AUDIT_DB
+for SQLite, TRIAGE_DATABASE_URL for PostgreSQL (which also switches auditing on by default).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 from triage.audit.retention import retention_cutoff
-from triage.audit.store import AuditStore
 from triage.cases.service import Cases
 from triage.cli import app
 from triage.households.service import Households
@@ -32,19 +31,6 @@ runner = CliRunner()
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 88.0}))
 SECRET = "Mum disclosed something only the referral may hold"
 PAST = "2019-03-01T09:00:00+00:00"
-
-
-@pytest.fixture
-def cli_store(store: AuditStore, store_url: str, monkeypatch: pytest.MonkeyPatch) -> AuditStore:
-    """The CLI writes to this store's database (and no other)."""
-    monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("TRIAGE_AUDIT_DB", raising=False)
-    monkeypatch.setenv("TRIAGE_LOG_LEVEL", "warning")
-    if store_url.startswith("sqlite:///"):
-        monkeypatch.setenv("TRIAGE_AUDIT_DB", store_url.removeprefix("sqlite:///"))
-    else:
-        monkeypatch.setenv("TRIAGE_DATABASE_URL", store_url)
-    return store
 
 
 def invoke(*args: object) -> Result:
