@@ -25,13 +25,15 @@ from triage.audit import CaseClosed, UnknownDecision
 from triage.audit.events import DecisionQuery, decision_in
 from triage.cases.history import CaseHistory, UnreadableDecision
 from triage.cases.service import InvalidChange
+from triage.characters import ONE_LINE
 from triage.intake import FieldError
 from triage.models import Decision
 from triage.services import Services
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
-DecisionId = Annotated[str, Path(min_length=1, max_length=64)]
-Text64 = Annotated[str | None, Query(min_length=1, max_length=64)]
+# ONE_LINE: PostgreSQL refuses NUL in a query's text, so such an id is a 422 naming it, never a 500
+DecisionId = Annotated[str, Path(min_length=1, max_length=64), ONE_LINE]
+Text64 = Annotated[str | None, Query(min_length=1, max_length=64), ONE_LINE]
 PAGE_LIMIT = 200
 
 

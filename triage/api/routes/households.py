@@ -27,16 +27,15 @@ from triage.api.household_schemas import (
     SearchResults,
 )
 from triage.api.problems import ApiProblem, problem_responses
+from triage.api.routes.decisions import DecisionId
 from triage.audit import UnknownDecision
 from triage.cases.service import InvalidChange
-from triage.characters import ONE_LINE
 from triage.households.links import UnknownHousehold
 from triage.households.service import SEARCH_TEXT_LIMIT, search_refused
 from triage.intake import FieldError
 from triage.services import Services
 
 router = APIRouter(tags=["households"])
-DecisionId = Annotated[str, Path(min_length=1, max_length=64), ONE_LINE]
 HouseholdId = Annotated[
     str,
     Path(
