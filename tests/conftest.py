@@ -53,6 +53,19 @@ def store(store_url: str) -> Iterator[AuditStore]:
 
 
 @pytest.fixture
+def cli_store(store: AuditStore, store_url: str, monkeypatch: pytest.MonkeyPatch) -> AuditStore:
+    """The ``triage`` command writes to this store's database (and no other)."""
+    monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("TRIAGE_AUDIT_DB", raising=False)
+    monkeypatch.setenv("TRIAGE_LOG_LEVEL", "warning")
+    if store_url.startswith("sqlite:///"):
+        monkeypatch.setenv("TRIAGE_AUDIT_DB", store_url.removeprefix("sqlite:///"))
+    else:
+        monkeypatch.setenv("TRIAGE_DATABASE_URL", store_url)
+    return store
+
+
+@pytest.fixture
 def audited(store: AuditStore, policy: Policy) -> Callable[..., Decision]:
     """``audited(data, caller="tests")``: decide a referral dict with the python engine and record it."""
 

@@ -23,7 +23,7 @@ from triage.api.headers import SecurityHeaders
 from triage.api.lean import lean_referrals
 from triage.api.middleware import BodyLimit, RequestLog
 from triage.api.openapi import build_openapi
-from triage.api.routes import audit, costs, decisions, health, policy, referrals
+from triage.api.routes import audit, costs, decisions, health, households, policy, referrals
 from triage.audit.checkpoints import Checkpointer
 from triage.logs import configure_logging
 from triage.services import Services
@@ -69,8 +69,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.services = shared
     app.router.routes.insert(0, lean_referrals())  # first: answers POST /v1/referrals before FastAPI's route
-    for router in (referrals.router, decisions.router, policy.router, costs.router, audit.router, health.router):
-        app.include_router(router)
+    routers = (referrals, decisions, households, policy, costs, audit, health)
+    for module in routers:
+        app.include_router(module.router)
     problems.install(app)
     web.install(app)
     signing_in.install(app, shared, settings)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from triage.audit import AuditEvent
 from triage.audit.events import decision_in
+from triage.cases.teams import team_of
 from triage.engine.compiler import CompiledPolicy
 from triage.models import Decision
 from triage.replay import Replay
 from triage.rulebook.conditions import describe
 from triage.rulebook.loader import Policy
+
+if TYPE_CHECKING:  # only the types: ``triage decide`` imports this module, and must not pay for the database
+    from triage.households.records import Entry, Found, HouseholdRecord
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -136,9 +141,107 @@ def audit_history(referral_id: str, events: list[AuditEvent]) -> str:
                 f"  #{event.seq} {event.recorded_at} CLOSED {body['closes_decision']} by {body['by']}: "
                 f"reason: {body['reason']}"
             )
+        elif event.kind in ("linked", "link_rejected"):
+            lines.append(f"  #{event.seq} {event.recorded_at} {_link_line(event.kind, body)}")
         else:  # a kind this report does not know yet: still say it is there
             lines.append(f"  #{event.seq} {event.recorded_at} {event.kind.upper()}")
     return "\n".join(lines)
+
+
+def _link_line(kind: str, body: dict[str, Any]) -> str:
+    """A link event: one a front door worker confirmed (with the evidence they were shown) or rejected."""
+    if kind == "link_rejected":
+        return f"LINK REJECTED {body['rejects_link']} with {body['with']} by {body['by']}: reason: {body['reason']}"
+    return _linked(
+        body["links_decision"],
+        body["household_id"],
+        body["with"],
+        body.get("joined", ()),
+        body.get("evidence", ()),
+        body["by"],
+        body["reason"],
+    )
+
+
+def _linked(
+    decision_id: str,
+    household_id: str,
+    with_: str,
+    joined: Sequence[str],
+    evidence: Sequence[str],
+    by: str,
+    reason: str,
+) -> str:
+    """A confirmed link, as the audit history and a household's history both show it."""
+    merged = "".join(f", joined {old}" for old in joined)
+    shown = " | ".join(evidence) or "none (matching did not propose it)"
+    return (
+        f"LINKED {decision_id} into {household_id} (with {with_}{merged}) by {by}: "
+        f"evidence: {shown}; reason: {reason or '(none given)'}"
+    )
+
+
+def search_table(found: Sequence[Found]) -> str:
+    """What a front door search found, best first (people's names: for front door staff alone)."""
+    if not found:
+        return "Nothing found."
+    rows = [
+        [
+            f.name or "(no name given)",
+            f.date_of_birth.isoformat() if f.date_of_birth else "",
+            f.postcode or "",
+            f.household_id or "",
+            f.decision_id,
+            f.referred_on.isoformat(),
+            "open" if f.open else "closed",
+            f"{f.score:.2f}",
+            "; ".join(f.reasons),
+        ]
+        for f in found
+    ]
+    return _table(["name", "born", "postcode", "household", "decision", "referred", "case", "score", "why"], rows)
+
+
+def household_text(record: HouseholdRecord, requested: str) -> str:
+    """A household's record as the front door reads it: who is in it, everything that happened, who referred."""
+    merged = requested.strip().upper() != record.household_id
+    lines = [f"Household {record.household_id}" + (f" (the id {requested} was merged into it)" if merged else "")]
+    lines.append(f"Address: {', '.join(record.address) or 'not given'}")
+    people = [
+        [p.name or "(no name given)", p.role, "" if p.age_today is None else str(p.age_today)]
+        + [p.date_of_birth.isoformat() if p.date_of_birth else "", p.nhs_number or "", p.upn or ""]
+        for p in (*record.people, *record.unnamed)
+    ]
+    lines += ["", "People", _table(["name", "role", "age", "born", "NHS number", "UPN"], people)]
+    lines += ["", "History (oldest first)", *(f"  {e.recorded_at} {_entry_line(e)}" for e in record.timeline)]
+    contacts = [
+        [c.received_on.isoformat() if c.received_on else "", c.agency, c.name or "", c.role or "", c.email or ""]
+        + [c.phone or "", c.decision_id]
+        for c in record.contacts
+    ]
+    lines += ["", "Referred by (latest first)"]
+    lines.append(_table(["received", "agency", "name", "role", "email", "phone", "decision"], contacts))
+    if record.erased:
+        lines += ["", f"{record.erased} referral(s) past retention: their names and details were erased."]
+    return "\n".join(lines)
+
+
+def _entry_line(entry: Entry) -> str:
+    """One line of a household's history."""
+    if entry.override is not None:
+        o = entry.override
+        return f"OVERRIDE of {o.decision_id} by {o.by}: {o.previous_route} -> {o.route}; reason: {o.reason}"
+    if entry.closing is not None:
+        return f"CLOSED {entry.closing.decision_id} by {entry.closing.by}: reason: {entry.closing.reason}"
+    if (link := entry.link) is not None:
+        return _linked(
+            link.decision_id, link.household_id, link.with_, link.joined, link.evidence, link.by, link.reason
+        )
+    case = entry.case
+    return (
+        f"REFERRAL {case.decision.referral_id} (decision {case.decision.decision_id}, from {case.caller}): "
+        f"{case.decision.route} ({case.decision.priority}), team {team_of(case.decision.route, case.decision.locality)}"
+    )
 
 
 EXPORT_FIELDS = (
@@ -179,7 +282,7 @@ def export_record(event: AuditEvent) -> dict[str, Any]:
         record.update({name: decision.get(name) for name in ("route", "locality", "priority", "matched_rule")})
     elif event.kind == "override":
         record.update({name: body.get(name) for name in ("route", "locality", "reason", "by")})
-    elif event.kind == "closed":
+    elif event.kind in ("closed", "linked", "link_rejected"):
         record.update(reason=body.get("reason"), by=body.get("by"))
     elif event.kind == "ruleset_loaded":
         record.update(by=body.get("by"))

@@ -69,7 +69,11 @@ def settings(tmp_path: Path, migrated_database: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Iterator[FastAPI]:
+def app(request: pytest.FixtureRequest, settings: Settings) -> Iterator[FastAPI]:
+    """The app on SQLite; ``@pytest.mark.parametrize("app", ["sqlite", "postgresql"], indirect=True)``
+    runs a test on each database (PostgreSQL emptied first, as for ``app_on_each_database``)."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        settings = Settings(database_url=fresh_postgres(), engine="python")
     yield from _started(settings)
 
 

@@ -75,3 +75,24 @@ def test_the_documentation_is_served_without_a_cdn(client):
     page = client.get("/docs")
     assert page.status_code == 200
     assert "cdn.jsdelivr.net" not in page.text and "unpkg.com" not in page.text
+
+
+def test_the_link_body_is_documented_as_a_link_request(document):
+    body = document["paths"]["/v1/decisions/{decision_id}/links"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/LinkRequest"}
+    link_request = document["components"]["schemas"]["LinkRequest"]
+    assert set(link_request["properties"]) == {"target", "verdict", "reason"}
+
+
+@pytest.mark.parametrize(
+    ("path", "model"),
+    [
+        ("/v1/search", "SearchResults"),
+        ("/v1/households/{household_id}", "HouseholdOut"),
+        ("/v1/decisions/{decision_id}/matches", "Matches"),
+    ],
+)
+def test_the_families_answers_are_documented_with_their_models(document, path, model):
+    responses = document["paths"][path]["get"]["responses"]
+    assert responses["200"]["content"]["application/json"]["schema"] == {"$ref": f"#/components/schemas/{model}"}
+    assert responses["403"]["content"][PROBLEM_JSON]["schema"] == {"$ref": "#/components/schemas/Problem"}

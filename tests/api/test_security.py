@@ -2,7 +2,8 @@
 
 The policy (triage/access/roles.py) as the API must enforce it, written out here as a table:
 partners submit, read their own decisions and the shared vocabulary; the front door team also
-reads everything, overrides and reads the rules; policy leads read decisions and rules, publish
+reads everything, overrides, reads the rules and alone finds families (search, households,
+matches, links); policy leads read decisions and rules, publish
 rulesets and simulate candidates; auditors read everything, the audit log included, and never write.
 """
 
@@ -45,10 +46,16 @@ ACCESS: dict[tuple[str, str], dict[Role, int]] = {
     ("GET", "/v1/services"): {P: 200, FD: 200, PL: 200, AU: 200},
     ("GET", "/v1/audit/verify"): {P: 403, FD: 403, PL: 403, AU: 200},
     ("GET", "/v1/audit/events"): {P: 403, FD: 403, PL: 403, AU: 200},
+    ("GET", "/v1/search"): {P: 403, FD: 200, PL: 403, AU: 403},
+    ("GET", "/v1/households/{household_id}"): {P: 403, FD: 200, PL: 403, AU: 403},
+    ("GET", "/v1/decisions/{decision_id}/matches"): {P: 403, FD: 200, PL: 403, AU: 403},
+    ("POST", "/v1/decisions/{decision_id}/links"): {P: 403, FD: 201, PL: 403, AU: 403},
 }
 
 NEW_REFERRAL = build_referral(parent(), child(), referral_id="ACCESS-NEW")
-BODIES: dict[tuple[str, str], Any] = {  # a valid body for each endpoint that takes one
+QUERIES: dict[tuple[str, str], dict[str, str]] = {("GET", "/v1/search"): {"q": "ACCESS-SEED"}}
+BODIES: dict[tuple[str, str], Any] = {  # a valid body for each endpoint that takes one ({…}: filled in)
+    ("POST", "/v1/decisions/{decision_id}/links"): {"target": "{household_id}", "verdict": "confirm", "reason": "same"},
     ("POST", "/v1/referrals"): NEW_REFERRAL,
     ("POST", "/v1/referrals/batch"): {"referrals": [NEW_REFERRAL]},
     ("POST", "/v1/decisions/{decision_id}/override"): {"route": "mast", "reason": "known to the MAST team"},
@@ -89,19 +96,28 @@ def test_the_table_names_every_v1_endpoint_and_every_role(client):
 
 
 @pytest.fixture
-def call(client: TestClient, submit, partner, app) -> Callable[..., Any]:
-    """``call(method, path, headers)`` with the path's placeholders filled in: a decision that
-    ``partner`` submitted, and the active ruleset's version."""
+def call(client: TestClient, submit, partner, front_door, app) -> Callable[..., Any]:
+    """``call(method, path, headers)`` with the path's (and a body's) placeholders filled in: a
+    decision that ``partner`` submitted, the active ruleset's version, and a household of two others."""
     # persistent absence: MAST, so the cost-benefit endpoints have a key working family to appraise
     decided = submit(partner, build_referral(parent(), child(school={"attendance_pct": 80}), referral_id="ACCESS-SEED"))
     assert decided.status_code == 201
+    others = [
+        submit(front_door, build_referral(parent(), referral_id=f"ACCESS-{n}")).json()["decision_id"] for n in (1, 2)
+    ]
     values = {
         "decision_id": decided.json()["decision_id"],
         "version": app.state.services.front_door.latest.policy.version,
+        "household_id": app.state.services.households.confirm(*others, "tests", "same family").household_id,
     }
 
     def request(method: str, path: str, headers: dict[str, str]):
-        return client.request(method, path.format(**values), json=BODIES.get((method, path)), headers=headers)
+        body = BODIES.get((method, path))
+        if isinstance(body, dict):
+            body = {name: v.format(**values) if isinstance(v, str) else v for name, v in body.items()}
+        return client.request(
+            method, path.format(**values), params=QUERIES.get((method, path)), json=body, headers=headers
+        )
 
     return request
 

@@ -135,6 +135,14 @@ def not_serving(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     return calls
 
 
+def test_serve_writes_no_access_log_of_its_own(not_serving):
+    """uvicorn's access log would write each request's path with its query string, and a search's
+    holds names and dates of birth (``/v1/search?q=…``): only the app's own request log runs."""
+    result = CliRunner().invoke(app, ["serve", "--engine", "python", "--port", "8123"])
+    assert result.exit_code == 0, result.stderr
+    assert not_serving[0]["access_log"] is False
+
+
 def test_serve_starts_with_a_line_saying_where_the_log_and_the_data_folder_are(not_serving, data_dir):
     result = CliRunner().invoke(app, ["serve", "--engine", "python", "--port", "8123"])
     assert (result.exit_code, len(not_serving)) == (0, 1), result.stderr

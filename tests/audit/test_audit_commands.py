@@ -1,7 +1,7 @@
 """triage audit export / purge / replay / show from the command line, on SQLite and PostgreSQL.
 
-``cli_store`` points the CLI at the ``store`` fixture's database: TRIAGE_AUDIT_DB for SQLite,
-TRIAGE_DATABASE_URL for PostgreSQL (which also switches auditing on by default).
+``cli_store`` (tests/conftest.py) points the CLI at the ``store`` fixture's database: TRIAGE_AUDIT_DB
+for SQLite, TRIAGE_DATABASE_URL for PostgreSQL (which also switches auditing on by default).
 """
 
 from __future__ import annotations
@@ -19,30 +19,18 @@ from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 from triage.audit.retention import retention_cutoff
-from triage.audit.store import AuditStore
 from triage.cases.service import Cases
 from triage.cli import app
+from triage.households.service import Households
 from triage.report import EXPORT_FIELDS, audit_history
 
-from support import build_referral, child, parent
+from databases import record_decision
+from support import build_referral, child, parent, smiths
 
 runner = CliRunner()
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 88.0}))
 SECRET = "Mum disclosed something only the referral may hold"
 PAST = "2019-03-01T09:00:00+00:00"
-
-
-@pytest.fixture
-def cli_store(store: AuditStore, store_url: str, monkeypatch: pytest.MonkeyPatch) -> AuditStore:
-    """The CLI writes to this store's database (and no other)."""
-    monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("TRIAGE_AUDIT_DB", raising=False)
-    monkeypatch.setenv("TRIAGE_LOG_LEVEL", "warning")
-    if store_url.startswith("sqlite:///"):
-        monkeypatch.setenv("TRIAGE_AUDIT_DB", store_url.removeprefix("sqlite:///"))
-    else:
-        monkeypatch.setenv("TRIAGE_DATABASE_URL", store_url)
-    return store
 
 
 def invoke(*args: object) -> Result:
@@ -129,6 +117,52 @@ def test_export_and_history_give_a_closed_case_its_reason_and_author(cli_store, 
     )
     shown = audit_history("X-1", cli_store.queries.history(decision["decision_id"]))
     assert f"CLOSED {decision['decision_id']} by A. Worker: reason: With MAST now" in shown
+
+
+@pytest.fixture
+def smith_family(cli_store, policy) -> tuple[str, str]:
+    """Two referrals of the Smith family, R-1 and R-2, recorded: their decision ids."""
+    return record_decision(cli_store, policy, smiths("R-1")).decision_id, record_decision(
+        cli_store, policy, smiths("R-2")
+    ).decision_id
+
+
+def test_export_and_show_give_a_link_its_author_reason_and_evidence(cli_store, smith_family) -> None:
+    """Who said two referrals are one family, on what evidence, is what a complaint about a merge asks."""
+    first, second = smith_family
+    link = Households(cli_store).confirm(second, first, "A. Worker", "mother confirmed on the phone")
+    [row] = [r for r in jsonl(export("--since", "2000-01-01")) if r["kind"] == "linked"]
+    assert (row["decision_id"], row["by"], row["reason"], row["route"]) == (
+        second,
+        "A. Worker",
+        "mother confirmed on the phone",
+        None,
+    )
+    shown = invoke("audit", "show", "R-2")
+    assert shown.exit_code == 0, shown.stderr
+    [line] = [line for line in shown.stdout.splitlines() if "LINKED" in line]
+    assert f"LINKED {second} into {link.household_id} (with {first}) by A. Worker: evidence: " in line
+    assert "same NHS number" in line and line.endswith("; reason: mother confirmed on the phone")
+
+
+def test_export_and_show_give_a_rejected_link_its_author_and_reason(cli_store, smith_family) -> None:
+    first, second = smith_family
+    Households(cli_store).reject(second, first, "A. Worker", "a different Smith family")
+    [row] = [r for r in jsonl(export("--since", "2000-01-01")) if r["kind"] == "link_rejected"]
+    assert (row["decision_id"], row["by"], row["reason"]) == (second, "A. Worker", "a different Smith family")
+    shown = audit_history("R-2", cli_store.queries.history(second))
+    assert f"LINK REJECTED {second} with {first} by A. Worker: reason: a different Smith family" in shown
+
+
+def test_show_says_a_link_joined_households_and_had_no_reason_given(cli_store, policy) -> None:
+    a1, a2, b1, b2 = (record_decision(cli_store, policy, smiths(f"R-{n}")).decision_id for n in range(1, 5))
+    households = Households(cli_store)
+    older = households.confirm(a2, a1, "A. Worker", "").household_id
+    younger = households.confirm(b2, b1, "A. Worker", "").household_id
+    households.confirm(b2, older, "A. Worker", "")
+    shown = audit_history("R-4", cli_store.queries.history(b2))
+    assert f"LINKED {b2} into {older} (with {older}, joined {younger}) by A. Worker: evidence: " in shown
+    assert shown.endswith("; reason: (none given)")
 
 
 def test_export_leaves_out_events_before_the_date(cli_store, tmp_path, monkeypatch) -> None:

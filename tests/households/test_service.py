@@ -293,3 +293,11 @@ def test_undoing_a_link_needs_a_reason_and_a_link(households: Households, record
     with pytest.raises(InvalidChange) as no_link:
         households.unlink(decided.decision_id, "a.patel", "mistake")
     assert (no_reason.value.field, no_link.value.field) == ("reason", "decision_id")
+
+
+def test_search_for_a_control_character_finds_nothing_on_either_database(
+    households: Households, record: Record
+) -> None:
+    """PostgreSQL refuses NUL in a query's text: a search holding one must not reach the database."""
+    record(smiths("R-1"))
+    assert households.search("R-\x00") == []

@@ -62,11 +62,13 @@ RulesReader = Annotated[ApiKey, Depends(require(Permission.READ_RULES))]
 Publisher = Annotated[ApiKey, Depends(require(Permission.PUBLISH))]
 Simulator = Annotated[ApiKey, Depends(require(Permission.SIMULATE))]
 CatalogueReader = Annotated[ApiKey, Depends(require(Permission.READ_CATALOGUE))]
+FamilyFinder = Annotated[ApiKey, Depends(require(Permission.FIND_FAMILIES))]
 
 __all__ = [
     "Appraiser",
     "Auditor",
     "CatalogueReader",
+    "FamilyFinder",
     "Overrider",
     "Publisher",
     "Reader",

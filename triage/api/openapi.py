@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
+from triage.api.household_schemas import LinkRequest
 from triage.api.problems import FieldProblem, Problem
 from triage.api.schemas import CloseRequest, OverrideRequest, RulesetUpload, SimulationRequest
 from triage.costs.cohort import Scenario
@@ -54,7 +55,7 @@ def build_openapi(app: FastAPI, engine: Engine) -> dict[str, Any]:
     override = OverrideRequest.model_json_schema(ref_template=template)
     override["properties"]["route"]["enum"] = sorted(s.id for s in engine.policy.catalogue.services)
     _component(schemas, "OverrideRequest", override)
-    requests: tuple[type[BaseModel], ...] = (CloseRequest, RulesetUpload, SimulationRequest, Scenario)
+    requests: tuple[type[BaseModel], ...] = (CloseRequest, LinkRequest, RulesetUpload, SimulationRequest, Scenario)
     for model in requests:
         _component(schemas, model.__name__, model.model_json_schema(ref_template=template))
     for error_model in (Problem, FieldProblem):  # every error response refers to them

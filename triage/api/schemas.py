@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from triage.api.problems import Problem
 from triage.cases import REASON_LIMIT
+from triage.cases.history import Closing, Override
 from triage.characters import FREE_TEXT, ONE_LINE
 from triage.engine import Engine
 from triage.engine.library import RulesetLibrary
@@ -70,6 +71,18 @@ class OverrideRecord(BaseModel):
     reason: str
     by: str
 
+    @classmethod
+    def of(cls, override: Override) -> OverrideRecord:
+        return cls(
+            seq=override.seq,
+            recorded_at=override.recorded_at,
+            decision_id=override.decision_id,
+            route=override.route,
+            previous_route=override.previous_route,
+            reason=override.reason,
+            by=override.by,
+        )
+
 
 class CloseRequest(BaseModel):
     """Closing a decision's case: the front door has finished with it."""
@@ -87,6 +100,16 @@ class ClosedRecord(BaseModel):
     decision_id: str
     reason: str
     by: str
+
+    @classmethod
+    def of(cls, closing: Closing) -> ClosedRecord:
+        return cls(
+            seq=closing.seq,
+            recorded_at=closing.recorded_at,
+            decision_id=closing.decision_id,
+            reason=closing.reason,
+            by=closing.by,
+        )
 
 
 class DecisionHistory(BaseModel):

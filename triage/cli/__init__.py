@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("triage.cli.simulate", "simulate"),
     "publish": ("triage.cli.policy", "publish"),
     "override": ("triage.cli.audit_log", "override"),
+    "search": ("triage.cli.households", "search"),
+    "household": ("triage.cli.households", "household"),
     "serve": ("triage.cli.server", "serve"),
     "costs": ("triage.cli.costs", "costs"),
     "rules": ("triage.cli.policy", "rules_app"),

@@ -105,7 +105,7 @@ def audit_checkpoint(
 
 @audit_app.command("show")
 def audit_show(referral_id: Annotated[str, typer.Argument(help="The referral whose history to show.")]) -> None:
-    """The decision, overrides and reasons recorded for a referral, oldest first."""
+    """The decision, overrides, closing, links to other referrals and reasons recorded for a referral, oldest first."""
     events = list(audit_store().queries.events(referral_id))
     if not events:
         raise fail(f"nothing recorded for referral {referral_id!r}", 1)
@@ -152,8 +152,8 @@ def audit_export(
     """Export the events recorded on or after a date, as JSON lines or CSV.
 
     One event a line: seq, kind, recorded_at, referral_id, decision_id, route/priority/matched_rule
-    (decisions), route/reason/by (overrides), by (ruleset loads), hash. Referral payloads (personal
-    data) are never exported.
+    (decisions), route/reason/by (overrides), reason/by (closed cases, links confirmed or rejected),
+    by (ruleset loads), hash. Referral payloads (personal data) are never exported.
     """
     if fmt not in EXPORT_FORMATS:
         raise fail(

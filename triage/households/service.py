@@ -21,6 +21,7 @@ from triage.audit.retention import retention_cutoff
 from triage.audit.store import AuditStore
 from triage.cases.history import CaseHistory, UnreadableDecision
 from triage.cases.service import InvalidChange
+from triage.characters import UNSAFE_REASON, is_safe
 from triage.households import links
 from triage.households.known import KnownPeople
 from triage.households.links import Link, Rejection, UnknownHousehold, Unlinking, is_household_id
@@ -31,7 +32,18 @@ from triage.matching import Candidate, MatchSettings, PeopleIndex, PersonRecord
 from triage.matching.households import group_by_household
 
 log = structlog.get_logger("triage.households")
+SEARCH_TEXT_LIMIT = 200  # characters in a search: names, a date of birth and a postcode fit with room to spare
 _Proposed = tuple[PersonRecord, list[Candidate]]  # a person of the new referral, and who they may be
+
+
+def search_refused(text: str) -> str | None:
+    """Why a search cannot be made for ``text`` (None: it can), for the API and the CLI to name: nothing
+    to look for, too long, or a control character (which PostgreSQL refuses in a query's text)."""
+    if not text.strip():
+        return "type a name, a date of birth, a postcode, a number or an id to search for"
+    if len(text) > SEARCH_TEXT_LIMIT:
+        return f"at most {SEARCH_TEXT_LIMIT} characters"
+    return None if is_safe(text) else UNSAFE_REASON
 
 
 class Households:
@@ -172,7 +184,7 @@ class Households:
         """What a front door search finds, best first: the people of a household by its id; a
         referral by its id; else people by name, date of birth, postcode, NHS number or UPN."""
         text = " ".join(text.split())
-        if not text:
+        if not text or not is_safe(text):  # no name holds a control character, and PostgreSQL refuses NUL
             return []
         if is_household_id(text):
             return self._household_hits(text)

@@ -383,3 +383,18 @@ def test_a_decision_recorded_with_a_huge_count_is_served_whole(client, app, fron
     fetched = client.get(f"/v1/decisions/{recorded.decision_id}", headers=front_door.headers)
     assert fetched.status_code == 200
     assert HUGE in [e["value"] for e in json.loads(fetched.text)["evidence"]]
+
+
+@pytest.mark.parametrize("app", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/v1/decisions/a%00b", "decision_id"),
+        ("/v1/decisions/a%00b/history", "decision_id"),
+        ("/v1/decisions?referral_id=a%00b", "referral_id"),
+    ],
+)
+def test_an_id_with_a_control_character_is_a_422_naming_it_on_either_database(client, front_door, path, field):
+    """PostgreSQL refuses NUL in a query's text: such an id must be refused before the database sees it."""
+    answer = client.get(path, headers=front_door.headers)
+    assert (answer.status_code, [e["path"] for e in answer.json()["errors"]]) == (422, [field])

@@ -23,15 +23,17 @@ from triage.api.schemas import (
 )
 from triage.audit import CaseClosed, UnknownDecision
 from triage.audit.events import DecisionQuery, decision_in
-from triage.cases.history import CaseHistory, Closing, Override, UnreadableDecision
+from triage.cases.history import CaseHistory, UnreadableDecision
 from triage.cases.service import InvalidChange
+from triage.characters import ONE_LINE
 from triage.intake import FieldError
 from triage.models import Decision
 from triage.services import Services
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
-DecisionId = Annotated[str, Path(min_length=1, max_length=64)]
-Text64 = Annotated[str | None, Query(min_length=1, max_length=64)]
+# ONE_LINE: PostgreSQL refuses NUL in a query's text, so such an id is a 422 naming it, never a 500
+DecisionId = Annotated[str, Path(min_length=1, max_length=64), ONE_LINE]
+Text64 = Annotated[str | None, Query(min_length=1, max_length=64), ONE_LINE]
 PAGE_LIMIT = 200
 
 
@@ -48,28 +50,6 @@ def _case(shared: Services, decision_id: str, key: ApiKey) -> CaseHistory:
     if case is None or not (may_read_all(key) or case.caller == key.name):
         raise ApiProblem(404, f"no decision {decision_id!r} that this API key may read")
     return case
-
-
-def _override_record(override: Override) -> OverrideRecord:
-    return OverrideRecord(
-        seq=override.seq,
-        recorded_at=override.recorded_at,
-        decision_id=override.decision_id,
-        route=override.route,
-        previous_route=override.previous_route,
-        reason=override.reason,
-        by=override.by,
-    )
-
-
-def _closed_record(closing: Closing) -> ClosedRecord:
-    return ClosedRecord(
-        seq=closing.seq,
-        recorded_at=closing.recorded_at,
-        decision_id=closing.decision_id,
-        reason=closing.reason,
-        by=closing.by,
-    )
 
 
 @router.get("/{decision_id}", response_model=Decision, responses=problem_responses(401, 403, 404, 422, 500))
@@ -89,8 +69,8 @@ def get_history(decision_id: DecisionId, key: Reader, shared: Shared) -> Decisio
         decision=case.decision,
         recorded_at=case.recorded_at,
         caller=case.caller,
-        overrides=[_override_record(o) for o in case.overrides],
-        closed=_closed_record(case.closed) if case.closed else None,
+        overrides=[OverrideRecord.of(o) for o in case.overrides],
+        closed=ClosedRecord.of(case.closed) if case.closed else None,
         current_route=case.current_route,
     )
 
@@ -155,7 +135,7 @@ def override_decision(
     except CaseClosed as error:
         raise ApiProblem(409, str(error)) from None
     return JSONResponse(
-        _override_record(override).model_dump(),
+        OverrideRecord.of(override).model_dump(),
         status_code=201,
         headers={"Location": f"/v1/decisions/{decision_id}/history"},
     )
@@ -182,7 +162,7 @@ def close_case(
     except CaseClosed as error:
         raise ApiProblem(409, str(error)) from None
     return JSONResponse(
-        _closed_record(closing).model_dump(),
+        ClosedRecord.of(closing).model_dump(),
         status_code=201,
         headers={"Location": f"/v1/decisions/{decision_id}/history"},
     )
