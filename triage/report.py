@@ -141,7 +141,7 @@ def audit_history(referral_id: str, events: list[AuditEvent]) -> str:
                 f"  #{event.seq} {event.recorded_at} CLOSED {body['closes_decision']} by {body['by']}: "
                 f"reason: {body['reason']}"
             )
-        elif event.kind in ("linked", "link_rejected"):
+        elif event.kind in ("linked", "link_rejected", "unlinked"):
             lines.append(f"  #{event.seq} {event.recorded_at} {_link_line(event.kind, body)}")
         else:  # a kind this report does not know yet: still say it is there
             lines.append(f"  #{event.seq} {event.recorded_at} {event.kind.upper()}")
@@ -149,9 +149,14 @@ def audit_history(referral_id: str, events: list[AuditEvent]) -> str:
 
 
 def _link_line(kind: str, body: dict[str, Any]) -> str:
-    """A link event: one a front door worker confirmed (with the evidence they were shown) or rejected."""
+    """A link event: one a front door worker confirmed (with the evidence they were shown), rejected,
+    or undid (a link made by mistake)."""
     if kind == "link_rejected":
         return f"LINK REJECTED {body['rejects_link']} with {body['with']} by {body['by']}: reason: {body['reason']}"
+    if kind == "unlinked":
+        return (
+            f"UNLINKED {body['unlinks_decision']} from {body['household_id']} by {body['by']}: reason: {body['reason']}"
+        )
     return _linked(
         body["links_decision"],
         body["household_id"],
@@ -282,7 +287,7 @@ def export_record(event: AuditEvent) -> dict[str, Any]:
         record.update({name: decision.get(name) for name in ("route", "locality", "priority", "matched_rule")})
     elif event.kind == "override":
         record.update({name: body.get(name) for name in ("route", "locality", "reason", "by")})
-    elif event.kind in ("closed", "linked", "link_rejected"):
+    elif event.kind in ("closed", "linked", "link_rejected", "unlinked"):
         record.update(reason=body.get("reason"), by=body.get("by"))
     elif event.kind == "ruleset_loaded":
         record.update(by=body.get("by"))

@@ -154,6 +154,17 @@ def test_export_and_show_give_a_rejected_link_its_author_and_reason(cli_store, s
     assert f"LINK REJECTED {second} with {first} by A. Worker: reason: a different Smith family" in shown
 
 
+def test_export_and_show_give_an_undone_link_its_author_and_reason(cli_store, smith_family) -> None:
+    first, second = smith_family
+    households = Households(cli_store)
+    household = households.confirm(second, first, "A. Worker", "").household_id
+    households.unlink(second, "A. Manager", "a cousin's family")
+    [row] = [r for r in jsonl(export("--since", "2000-01-01")) if r["kind"] == "unlinked"]
+    assert (row["decision_id"], row["by"], row["reason"]) == (second, "A. Manager", "a cousin's family")
+    shown = audit_history("R-2", cli_store.queries.history(second))
+    assert f"UNLINKED {second} from {household} by A. Manager: reason: a cousin's family" in shown
+
+
 def test_show_says_a_link_joined_households_and_had_no_reason_given(cli_store, policy) -> None:
     a1, a2, b1, b2 = (record_decision(cli_store, policy, smiths(f"R-{n}")).decision_id for n in range(1, 5))
     households = Households(cli_store)

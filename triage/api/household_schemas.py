@@ -17,7 +17,7 @@ from triage.cases import REASON_LIMIT
 from triage.cases.history import CaseHistory
 from triage.cases.teams import team_of
 from triage.characters import FREE_TEXT, ONE_LINE
-from triage.households.links import Link, Rejection
+from triage.households.links import Link, Rejection, Unlinking
 from triage.households.people import Person, decision_of
 from triage.households.records import Contact, Entry, Found, HouseholdRecord, Match, PersonMatch, ReReferral
 from triage.matching import Strength
@@ -322,22 +322,23 @@ class LinkRequest(BaseModel):
         Field(min_length=1, max_length=64, description="A household id (H-…) or an earlier referral's decision id."),
         ONE_LINE,
     ]
-    verdict: Literal["confirm", "reject"]
+    verdict: Literal["confirm", "reject", "undo"]  # undo: out of the household ``target``, linked by mistake
     reason: Annotated[
         str,
         StringConstraints(strip_whitespace=True, max_length=REASON_LIMIT),
         FREE_TEXT,
         Field(
-            description="Why. Required to reject, and to confirm a family matching did not propose; "
-            "may be left empty to confirm a proposed match."
+            description="Why. Required to reject, to undo, and to confirm a family matching did not "
+            "propose; may be left empty to confirm a proposed match."
         ),
     ] = ""
 
 
 class LinkOutcome(BaseModel):
-    """A link confirmed (``household_id`` set: the household the referral is in now) or rejected."""
+    """A link confirmed (``household_id`` set: the household the referral is in now), rejected, or
+    undone (the referral taken out of the household ``target``)."""
 
-    verdict: Literal["confirm", "reject"]
+    verdict: Literal["confirm", "reject", "undo"]
     seq: int
     recorded_at: str
     decision_id: str
@@ -376,4 +377,19 @@ class LinkOutcome(BaseModel):
             evidence=[],
             reason=rejection.reason,
             by=rejection.by,
+        )
+
+    @classmethod
+    def undone(cls, unlinking: Unlinking) -> LinkOutcome:
+        return cls(
+            verdict="undo",
+            seq=unlinking.seq,
+            recorded_at=unlinking.recorded_at,
+            decision_id=unlinking.decision_id,
+            target=unlinking.household_id,
+            household_id=None,
+            joined=[],
+            evidence=[],
+            reason=unlinking.reason,
+            by=unlinking.by,
         )

@@ -198,13 +198,11 @@ class Unlinking:
 
 def unlink(conn: Connection, decided: AuditEvent, by: str, reason: str) -> Unlinking:
     """Take the referral out of its household (a link confirmed by mistake), inside a write
-    transaction the caller holds; ValueError when it is in none. The link stays in the chain: this
-    is a later event, as an override is."""
+    transaction the caller holds, once sure it is in one. The link stays in the chain: this is a
+    later event, as an override is."""
     decision_id = decided.decision_id
     assert decision_id is not None and decided.referral_id is not None
-    household_id = households_of(conn, [decision_id]).get(decision_id)
-    if household_id is None:
-        raise ValueError("this referral is not linked to a household")
+    household_id = households_of(conn, [decision_id])[decision_id]
     body = {"unlinks_decision": decision_id, "household_id": household_id, "reason": reason, "by": by}
     event = append_event(
         conn, "unlinked", decided.referral_id, decision_id, split_note(body, decided.referral_id, uuid.uuid4().hex)

@@ -129,17 +129,21 @@ class Households:
         with self.audit.log.writing() as conn:
             return links.reject(conn, decided, _key(target), by, reason.strip())
 
-    def unlink(self, decision_id: str, by: str, reason: str) -> Unlinking:
-        """Take a referral out of the household it was linked into by mistake (a reason required).
-        InvalidChange when it is in none; UnknownDecision."""
+    def unlink(self, decision_id: str, by: str, reason: str, household_id: str | None = None) -> Unlinking:
+        """Take a referral out of the household it was linked into by mistake (a reason required;
+        ``household_id``, when given, must be that household: a page shown before someone else
+        moved it cannot take it out of another). InvalidChange naming the field; UnknownDecision."""
         _require("by", by, "the practitioner's identity is required")
         _require("reason", reason, "say why this referral is not this family's")
         decided = self.audit.queries.decision_event(decision_id)
+        expected = _key(household_id) if household_id is not None else None
         with self.audit.log.writing() as conn:
-            try:
-                return links.unlink(conn, decided, by, reason.strip())
-            except ValueError as error:
-                raise InvalidChange("decision_id", str(error)) from None
+            current = links.households_of(conn, [decision_id]).get(decision_id)
+            if current is None:
+                raise InvalidChange("decision_id", "this referral is not linked to a household")
+            if expected is not None and expected != current:
+                raise InvalidChange("target", f"this referral is in household {current}, not {expected}")
+            return links.unlink(conn, decided, by, reason.strip())
 
     # -- households ---------------------------------------------------------------------------
 

@@ -299,6 +299,27 @@ def test_rejecting_a_match_records_why_and_it_is_not_proposed_again(client, app,
     assert [e.kind for e in app.state.services.store.queries.history(second)] == ["decision", "link_rejected"]
 
 
+def test_undoing_a_link_takes_the_referral_out_of_its_household(client, app, front_door, family, link) -> None:
+    first, second = family("R-1", "R-2")
+    household = link(second, first).json()["household_id"]
+    answer = link(second, household, "undo", "a cousin's family")
+    assert answer.status_code == 201
+    assert (answer.json()["verdict"], answer.json()["target"], answer.json()["household_id"]) == (
+        "undo",
+        household,
+        None,
+    )
+    assert client.get(f"/v1/decisions/{second}/matches", headers=front_door.headers).json()["household_id"] is None
+    assert [e.kind for e in app.state.services.store.queries.history(second)][-1] == "unlinked"
+
+
+def test_undoing_a_link_to_another_household_is_422_naming_the_target(family, link) -> None:
+    first, second = family("R-1", "R-2")
+    link(second, first)
+    answer = link(second, "H-00000000", "undo", "mistake")
+    assert (answer.status_code, [e["path"] for e in answer.json()["errors"]]) == (422, ["target"])
+
+
 def test_rejecting_without_a_reason_is_422_naming_the_reason(family, link) -> None:
     first, second = family("R-1", "R-2")
     answer = link(second, first, "reject", "  ")

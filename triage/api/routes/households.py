@@ -136,7 +136,8 @@ def link(
     """Confirm that this referral is the family ``target`` holds (a household id, or an earlier
     referral's decision id), or reject it so it is not proposed again. Recorded in the audit log
     with who (the API key's holder) and the evidence shown; a reason is required to reject, and to
-    confirm a family matching did not propose. Linking two households joins them under the older id."""
+    confirm a family matching did not propose. Linking two households joins them under the older id.
+    ``undo`` takes the referral out of the household ``target`` it was linked into by mistake."""
     wanted = validated(LinkRequest, data)
     _known(shared, decision_id)
     try:
@@ -156,4 +157,6 @@ def _verdict(shared: Services, decision_id: str, wanted: LinkRequest, key: ApiKe
     families = shared.households
     if wanted.verdict == "confirm":
         return LinkOutcome.confirmed(families.confirm(decision_id, wanted.target, key.name, wanted.reason))
+    if wanted.verdict == "undo":
+        return LinkOutcome.undone(families.unlink(decision_id, key.name, wanted.reason, wanted.target))
     return LinkOutcome.rejected(families.reject(decision_id, wanted.target, key.name, wanted.reason))
