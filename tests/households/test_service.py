@@ -165,6 +165,15 @@ def test_a_household_record_has_every_referral_link_and_closing_in_order(
     assert [c.decision.decision_id for c in shown.cases] == [first.decision_id, second.decision_id]
 
 
+def test_a_household_is_named_by_the_family_name_its_referrals_give_most(
+    households: Households, record: Record
+) -> None:
+    first = record(smiths("R-1"))
+    second = record(smiths("R-2", mother={"family_name": "Smyth"}))  # the latest referral misspells it
+    household = households.confirm(second.decision_id, first.decision_id, "a.patel", "").household_id
+    assert households.household(household, TODAY).family_name == "Smith"
+
+
 def test_an_unknown_household_is_reported(households: Households) -> None:
     with pytest.raises(UnknownHousehold):
         households.household("H-00000000", TODAY)

@@ -3,6 +3,7 @@ its people (each once, however many referrals named them), its history, who refe
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -48,7 +49,20 @@ def household_record(household_id: str, referred: list[Referred], today: date) -
         contacts=tuple(c for r in reversed(ordered) if (c := _contact(r)) is not None),
         address=_address(latest),
         erased=sum(r.referral is None for r in ordered),
+        family_name=_family_name(ordered),
     )
+
+
+def _family_name(referred: list[Referred]) -> str | None:
+    """The family name its referrals give most often, counting every member of every referral
+    (one referral's misspelling does not rename the family); on a tie, the earliest given."""
+    names = Counter(
+        name.strip()
+        for r in referred
+        for member in members_of(r.referral)
+        if isinstance(name := member.get("family_name"), str) and name.strip()
+    )
+    return names.most_common(1)[0][0] if names else None
 
 
 def _timeline(referred: list[Referred]) -> tuple[Entry, ...]:
