@@ -97,6 +97,20 @@ def test_the_household_page_shows_its_people_history_and_referrers(app_on_both):
     assert "A. Teacher attendance officer a.teacher@hillside.sch.uk" in words
 
 
+def test_a_person_recorded_by_another_name_shows_it(app):
+    first = _decide(app, smiths("R-1"))
+    second = _decide(app, smiths("R-2", son={"family_name": "Smyth"}))
+    household = app.state.services.households.confirm(second.decision_id, first.decision_id, "A. Patel", "")
+    page = _text(signed_in_browser(app, "a.patel").get(f"/households/{household.household_id}").text)
+    assert "Jayden Smyth Also recorded as Jayden Smith Child" in page
+
+
+def test_a_link_in_the_timeline_shows_what_matching_showed_the_worker(app):
+    household, _ = _linked(app, "R-1", "R-2")
+    page = _text(signed_in_browser(app, "a.patel").get(f"/households/{household}").text)
+    assert "By A. Patel What matching showed: 2 of 2 people matched Same NHS number" in page
+
+
 def test_a_household_page_gives_each_persons_age_today(app):
     household, _ = _linked(app, "R-1", "R-2")
     today = app.state.services.front_door.library.today(datetime.now(UTC))

@@ -35,6 +35,7 @@ class Event:
     what: str
     details: tuple[str, ...]
     decision_id: str
+    evidence: tuple[str, ...] = ()  # for a link: what matching showed the worker who made it
 
 
 @router.get("/households/{household_id}")
@@ -68,6 +69,7 @@ def _person(person: Person, policy: Policy) -> dict[str, str]:
     roles = policy.rules.wording.roles
     return {
         "name": person.name or "No name given",
+        "also": ", ".join(person.other_names),
         "role": roles.get(person.role, person.role),
         "age": "Not known" if person.age_today is None else words.count(person.age_today, "year") + " old",
         "born": words.long_date(person.date_of_birth) or "Not given",
@@ -87,10 +89,9 @@ def _event(entry: Entry, policy: Policy, zone: ZoneInfo) -> Event:
         return Event(when, "Case closed", (f"By {entry.closing.by}: {entry.closing.reason}",), entry.decision_id)
     if entry.link is not None:
         link = entry.link
-        details = [f"By {link.by}"]
-        details += [f"Evidence: {words.sentence(e)}" for e in link.evidence]
-        details += [f"Note: {link.reason}"] if link.reason else []
-        return Event(when, "Linked to this household", tuple(details), entry.decision_id)
+        said = (f"By {link.by}", *([f"Note: {link.reason}"] if link.reason else []))
+        evidence = tuple(words.sentence(e) for e in link.evidence)
+        return Event(when, "Linked to this household", said, entry.decision_id, evidence)
     decision = case.decision
     details = [
         f"Decided: {words.route(decision.route, decision.locality, policy)}",
