@@ -111,6 +111,12 @@ def test_a_referral_that_matches_no_one_says_so_and_offers_the_search(app):
     assert "No earlier referral matches this family" in page and 'href="/search"' in page
 
 
+def test_a_referral_that_names_no_one_says_it_cannot_be_matched(app):
+    decided = _decide(app, build_referral(parent(), referral_id="R-UNNAMED"))
+    page = signed_in_browser(app, "a.patel").get(f"/decisions/{decided.decision_id}").text
+    assert "so it cannot be matched with earlier referrals" in page and "No earlier referral matches" not in page
+
+
 @pytest.mark.parametrize("username", ["p.lead", "i.audit"])
 def test_other_roles_see_no_family_section_no_names_and_may_not_link(app, username):
     first, second = _decide(app, smiths("R-1")), _decide(app, smiths("R-2"))

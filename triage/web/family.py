@@ -13,6 +13,7 @@ from datetime import date
 
 from triage.audit import UnknownDecision
 from triage.cases.history import CaseHistory, UnreadableDecision
+from triage.households.people import people_of
 from triage.households.records import Match, PersonMatch
 from triage.rulebook import Policy
 from triage.services import Services
@@ -48,6 +49,7 @@ class Section:
 
     household_id: str | None  # the household it is part of, if linked
     household_name: str  # "the Smith household"
+    identified: bool  # the referral gives a name, a date of birth or a number for someone: matching can work
     flag: str | None  # "Referred 3 times in 12 months; last closed 14 August 2026: needs met"
     open_cases: tuple[CaseLine, ...]  # the household's other open cases
     matches: tuple[Proposed, ...]
@@ -71,6 +73,7 @@ def section(shared: Services, case: CaseHistory, today: date) -> Section:
     return Section(
         household_id=household_id,
         household_name=words.household_name(family_name),
+        identified=bool(people_of(decision_id, shared.cases.referral(case))),
         flag=words.re_referral(flagged, zone) if flagged else None,
         open_cases=tuple(_line(c, shared) for c in flagged.open_cases) if flagged else (),
         matches=tuple(_proposed(n, m, shared) for n, m in enumerate(households.matches(decision_id), start=1)),
