@@ -68,6 +68,12 @@ def test_confirming_a_match_links_it_as_the_signed_in_worker_and_says_so(app_on_
     assert app_on_both.state.services.store.log.verify().ok
 
 
+def test_a_linked_banner_asked_for_by_hand_on_a_referral_in_no_household_is_not_shown(app):
+    decided = _decide(app, smiths("R-1"))
+    page = signed_in_browser(app, "a.patel").get(f"/decisions/{decided.decision_id}?done=linked").text
+    assert "govuk-notification-banner--success" not in page
+
+
 def test_a_note_given_when_confirming_is_kept_with_the_link(app):
     first, second = _decide(app, smiths("R-1")), _decide(app, smiths("R-2"))
     _post(app, second, "confirm", target=first.decision_id, note="Mum confirmed on the phone")
