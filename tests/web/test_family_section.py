@@ -87,7 +87,7 @@ def test_a_note_that_cannot_be_recorded_is_shown_beside_its_field(app):
     first, second = _decide(app, smiths("R-1")), _decide(app, smiths("R-2"))
     _, refused = _post(app, second, "confirm", target=first.decision_id, note="beep\x07")
     assert refused.status_code == 400
-    assert 'href="#note-1"' in refused.text and 'id="note-1-error"' in refused.text
+    assert 'href="#note-1">The note must not contain' in refused.text and 'id="note-1-error"' in refused.text
     assert "linked" not in _kinds(app)
 
 

@@ -42,11 +42,9 @@ def confirm(
     """Link the referral with the family matching proposed (``target``), as the signed-in worker."""
     check_csrf(request, csrf_token)
     case_of(shared, decision_id)  # 404 for no such decision
-    problem = reasons.reason_problem(note, missing="") if note.strip() else None
-    if problem:
-        problem = problem.replace("The reason", "The note")
-    else:
-        problem = _refusal(lambda: shared.households.confirm(decision_id, target, author(user), note.strip()))
+    problem = reasons.reason_problem(note, missing="", noun="note") or _refusal(  # a note is optional: "" if blank
+        lambda: shared.households.confirm(decision_id, target, author(user), note.strip())
+    )
     if problem:
         return _refused(request, shared, user, (decision_id, target, note), "note", problem)
     return RedirectResponse(f"/decisions/{decision_id}?done=linked", status_code=303)
