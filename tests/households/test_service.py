@@ -155,6 +155,15 @@ def test_a_household_record_shows_each_person_once_with_their_age_today(househol
     assert shown.address == ("12 Hill Street", "Sheffield", "S5 7AU")
 
 
+def test_a_household_record_keeps_the_other_names_a_person_was_recorded_by(
+    households: Households, record: Record
+) -> None:
+    first, second = record(smiths("R-1")), record(smiths("R-2", son={"given_name": "Jaden"}))
+    household = households.confirm(second.decision_id, first.decision_id, "a.patel", "").household_id
+    shown = households.household(household, TODAY)
+    assert [(p.name, p.other_names) for p in shown.people] == [("Sarah Smith", ()), ("Jaden Smith", ("Jayden Smith",))]
+
+
 def test_a_household_record_has_every_referral_link_and_closing_in_order(
     households: Households, record: Record, store: AuditStore
 ) -> None:
@@ -164,6 +173,15 @@ def test_a_household_record_has_every_referral_link_and_closing_in_order(
     shown = households.household(household, TODAY)
     assert [e.kind for e in shown.timeline] == ["referral", "referral", "closed", "linked"]
     assert [c.decision.decision_id for c in shown.cases] == [first.decision_id, second.decision_id]
+
+
+def test_a_household_is_named_by_the_family_name_its_referrals_give_most(
+    households: Households, record: Record
+) -> None:
+    first = record(smiths("R-1"))
+    second = record(smiths("R-2", mother={"family_name": "Smyth"}))  # the latest referral misspells it
+    household = households.confirm(second.decision_id, first.decision_id, "a.patel", "").household_id
+    assert households.household(household, TODAY).family_name == "Smith"
 
 
 def test_an_unknown_household_is_reported(households: Households) -> None:

@@ -49,6 +49,12 @@ FORMS = {
     "intake": Form("/referrals/new", INTAKE, new_events=1),
     "override": Form("/decisions/{decision_id}/override", {"route": "bsf", "reason": "Known to BSF"}, new_events=1),
     "close": Form("/decisions/{decision_id}/close", {"reason": "Working with MAST"}, new_events=1),
+    "confirm-family": Form(
+        "/decisions/{decision_id}/family/confirm", {"target": "{other_id}", "note": "The same family"}, new_events=1
+    ),
+    "reject-family": Form(
+        "/decisions/{decision_id}/family/reject", {"target": "{other_id}", "reason": "Another family"}, new_events=1
+    ),
 }
 
 
@@ -69,14 +75,28 @@ def test_the_table_lists_every_post_form(app):
     assert forms == {form.route for form in FORMS.values()}
 
 
-@pytest.fixture
-def decision_id(app: FastAPI) -> str:
+def _decided(app: FastAPI, referral_id: str) -> str:
     referral = build_referral(
         parent(employment={"out_of_work_benefits": True}),
         child(school={"attendance_pct": 80.0}),
-        referral_id="WEB-CSRF",
+        referral_id=referral_id,
     )
     return app.state.services.front_door.decide(referral).decision_id
+
+
+@pytest.fixture
+def decision_id(app: FastAPI) -> str:
+    return _decided(app, "WEB-CSRF")
+
+
+@pytest.fixture
+def ids(app: FastAPI, decision_id: str) -> dict[str, str]:
+    """What the table's routes and fields name: the decision, and an earlier one to link it with."""
+    return {"decision_id": decision_id, "other_id": _decided(app, "WEB-CSRF-EARLIER")}
+
+
+def _filled(form: Form, ids: dict[str, str]) -> dict[str, str]:
+    return {name: value.format(**ids) for name, value in form.fields.items()}
 
 
 def _browser(app: FastAPI, form: Form) -> TestClient:
@@ -110,26 +130,26 @@ BAD_TOKENS = {
 
 @pytest.mark.parametrize("bad", sorted(BAD_TOKENS))
 @pytest.mark.parametrize("name", sorted(FORMS))
-def test_a_post_without_the_sessions_token_is_refused_and_records_nothing(app, decision_id, name, bad):
+def test_a_post_without_the_sessions_token_is_refused_and_records_nothing(app, ids, name, bad):
     form = FORMS[name]
     browser = _browser(app, form)
     token = BAD_TOKENS[bad](app)
-    data = dict(form.fields) if token is None else {**form.fields, "csrf_token": token}
+    data = _filled(form, ids) if token is None else {**_filled(form, ids), "csrf_token": token}
     before = _events(app)
-    response = browser.post(form.route.format(decision_id=decision_id), data=data)
+    response = browser.post(form.route.format(**ids), data=data)
     assert response.status_code == 403
     assert _events(app) == before
     assert _signed_in(browser) == form.signed_in  # neither signed in nor signed out by it
 
 
 @pytest.mark.parametrize("name", sorted(FORMS))
-def test_the_same_post_with_the_sessions_token_is_accepted(app, decision_id, name):
+def test_the_same_post_with_the_sessions_token_is_accepted(app, ids, name):
     form = FORMS[name]
     browser = _browser(app, form)
     page = "/glossary" if form.signed_in else "/sign-in"
     token = csrf_token_in(browser.get(page).text)
     before = _events(app)
-    response = browser.post(form.route.format(decision_id=decision_id), data={**form.fields, "csrf_token": token})
+    response = browser.post(form.route.format(**ids), data={**_filled(form, ids), "csrf_token": token})
     assert response.status_code == 303, response.text
     assert _events(app) == before + form.new_events
     if name in ("sign-in", "sign-out"):

@@ -36,6 +36,17 @@ def test_the_decision_page_names_a_member_the_referral_names(app):
     assert not any("Jayden" in reason for reason in decision.reasons)  # the decision itself names no one
 
 
+@pytest.mark.parametrize("username", ["p.lead", "i.audit"])
+def test_other_roles_read_the_reasons_without_names(app, username):
+    named = (
+        parent(employment={"out_of_work_benefits": True}),
+        child(given_name="Jayden", school={"attendance_pct": 80.0}),
+    )
+    decision = app.state.services.front_door.decide(build_referral(*named, referral_id="WEB-NAMED"))
+    page = signed_in_browser(app, username).get(f"/decisions/{decision.decision_id}").text
+    assert ("Child c1 (age 12) attended 80.0%" in page, "Jayden" in page) == (True, False)
+
+
 def test_an_override_with_a_reason_is_recorded_and_shown_in_the_history(app, decision):
     browser = signed_in_browser(app, "a.patel")
     token = csrf_token_in(browser.get(f"/decisions/{decision.decision_id}/override").text)

@@ -83,6 +83,7 @@ class Person:
     date_of_birth: date | None
     nhs_number: str | None
     upn: str | None
+    other_names: tuple[str, ...] = ()  # the names other referrals recorded them by (a misspelling, a new surname)
 
     @classmethod
     def of(cls, decision_id: str, member: Mapping[str, Any], referred_on: date, today: date) -> Person:
@@ -93,10 +94,9 @@ class Person:
             age_today: int | None = years_between(born, today)
         else:  # no date of birth: the age given then, plus the whole years since
             age_today = None if age is None else age + years_between(referred_on, today)
-        name = " ".join(n for n in (_text(member.get("given_name")), _text(member.get("family_name"))) if n)
         return cls(
             key=person_key(decision_id, str(member.get("id"))),
-            name=name or None,
+            name=full_name(member),
             role=str(member.get("role", "")),
             age_today=age_today,
             age_when_referred=age,
@@ -104,6 +104,11 @@ class Person:
             nhs_number=_text(member.get("nhs_number")),
             upn=_text(member.get("upn")),
         )
+
+
+def full_name(member: Mapping[str, Any]) -> str | None:
+    """A member's name as written (given name, then family name), if either was given."""
+    return " ".join(n for n in (_text(member.get("given_name")), _text(member.get("family_name"))) if n) or None
 
 
 def years_between(earlier: date, later: date) -> int:

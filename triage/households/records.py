@@ -113,6 +113,7 @@ class HouseholdRecord:
     contacts: tuple[Contact, ...]  # the referrers, latest first
     address: tuple[str, ...]  # the latest address given: lines, town, postcode
     erased: int  # referrals whose details retention has erased
+    family_name: str | None = None  # the one its referrals give most ("the Smith household"); None if none
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,16 @@ its people (each once, however many referrals named them), its history, who refe
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from triage.audit.events import AuditEvent
 from triage.cases.history import CaseHistory
 from triage.households.links import Link
-from triage.households.people import Person, members_of, people_of, person_key
+from triage.households.people import Person, full_name, members_of, people_of, person_key
 from triage.households.records import Contact, Entry, HouseholdRecord
 from triage.matching import PeopleIndex, Strength
 
@@ -48,7 +49,20 @@ def household_record(household_id: str, referred: list[Referred], today: date) -
         contacts=tuple(c for r in reversed(ordered) if (c := _contact(r)) is not None),
         address=_address(latest),
         erased=sum(r.referral is None for r in ordered),
+        family_name=_family_name(ordered),
     )
+
+
+def _family_name(referred: list[Referred]) -> str | None:
+    """The family name its referrals give most often, counting every member of every referral
+    (one referral's misspelling does not rename the family); on a tie, the earliest given."""
+    names = Counter(
+        name.strip()
+        for r in referred
+        for member in members_of(r.referral)
+        if isinstance(name := member.get("family_name"), str) and name.strip()
+    )
+    return names.most_common(1)[0][0] if names else None
 
 
 def _timeline(referred: list[Referred]) -> tuple[Entry, ...]:
@@ -66,7 +80,8 @@ def _timeline(referred: list[Referred]) -> tuple[Entry, ...]:
 def _people(referred: list[Referred], today: date) -> tuple[tuple[Person, ...], tuple[Person, ...]]:
     """Each person once: a referral's people are matched against the household's other referrals
     (a likely match or the same number is the same person), and shown as the latest referral
-    recorded them. Members with nothing to match by are listed as each referral gave them."""
+    recorded them, with the other names they were recorded by. Members with nothing to match by
+    are listed as each referral gave them."""
     seen: dict[str, tuple[Referred, Mapping[str, Any]]] = {}
     unnamed: list[Person] = []
     for r in referred:
@@ -85,7 +100,9 @@ def _people(referred: list[Referred], today: date) -> tuple[tuple[Person, ...], 
     for cluster in same.groups(matchable):
         latest = max(cluster, key=lambda key: seen[key][0].case.recorded_at)
         r, member = seen[latest]
-        named.append(Person.of(r.decision_id, member, r.referred_on, today))
+        person = Person.of(r.decision_id, member, r.referred_on, today)
+        others = {name for key in cluster if (name := full_name(seen[key][1])) and name != person.name}
+        named.append(replace(person, other_names=tuple(sorted(others))))
     for key, (r, member) in seen.items():
         if key not in matchable:
             unnamed.append(Person.of(r.decision_id, member, r.referred_on, today))

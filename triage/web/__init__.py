@@ -1,5 +1,6 @@
 """The staff pages, server-rendered in the same app as the API: one module per resource
-(``decisions``, ``queue``, ``referrals``, ``costs``, ``reference``; signing in: ``signing_in``),
+(``decisions``, ``queue``, ``referrals``, ``costs``, ``reference``; families: ``search``,
+``households``, and ``links`` for the decision page's family section; signing in: ``signing_in``),
 what every page carries in ``rendering``, and who may see what in ``deps``.
 
 Every page but sign-in needs a signed-in member of staff; every form carries the session's CSRF
@@ -12,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from triage.web import costs, decisions, queue, reference, referrals
+from triage.web import costs, decisions, households, links, queue, reference, referrals, search
 from triage.web.rendering import HERE
 from triage.web.sessions import CsrfRefused, SignInRequired
 
@@ -28,7 +29,7 @@ async def _csrf_refused(_: Request, __: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Add the pages and their static files to the app (signing in: ``triage.web.signing_in``)."""
-    for module in (reference, decisions, queue, referrals, costs):
+    for module in (reference, decisions, links, queue, referrals, costs, search, households):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInRequired, _to_sign_in)

@@ -17,14 +17,17 @@ from jinja2 import Environment, FileSystemLoader
 from triage.access import Permission, allowed
 from triage.services import Services
 from triage.web.sessions import csrf_token
+from triage.web.words import long_date
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(env=Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True))
+templates.env.filters["long_date"] = long_date
 
 # the menu: (link, label, the permission it needs; None: every signed-in member of staff)
 NAVIGATION = [
     ("/referrals/new", "Enter a referral", Permission.SUBMIT),
     ("/queue", "Queue", None),
+    ("/search", "Search", Permission.FIND_FAMILIES),
     ("/glossary", "Definitions", None),
     ("/rules", "Rules and services", None),
     ("/costs", "Costs and benefits", Permission.APPRAISE),

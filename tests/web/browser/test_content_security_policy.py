@@ -19,7 +19,7 @@ def violations(page):
 
 def test_the_pages_run_gov_uk_frontend_without_breaking_the_policy(page, sign_in, violations):
     sign_in("a.patel")
-    for path in ("/", "/queue", "/referrals/new", "/glossary", "/rules"):
+    for path in ("/", "/queue", "/referrals/new", "/glossary", "/rules", "/search?q=Smith"):
         page.goto(path)
         expect(page.locator("body.js-enabled.govuk-frontend-supported")).to_have_count(1)
         expect(page.locator("[data-govuk-button-init]").first).to_be_attached()  # initAll() ran
