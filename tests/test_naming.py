@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from triage.naming import named
+from triage.naming import member_labels, named
 
 from support import build_referral, child, parent
 
@@ -36,3 +36,20 @@ def test_a_ruleset_without_named_wording_keeps_the_labels(policy):
 def test_one_members_label_is_not_replaced_inside_anothers(policy):
     referral = build_referral(parent(), child(id="c1", age=1, given_name="Ava"), child(id="c10", age=1))
     assert named(["Child c10 (age 1) and Child c1 (age 1)"], referral, policy) == ["Child c10 (age 1) and Ava (age 1)"]
+
+
+def test_members_are_labelled_by_name_for_those_who_may_see_names(policy):
+    referral = build_referral(parent(given_name="Amira"), child())
+    assert member_labels(referral, policy, with_names=True) == {"p1": "Amira (age 34)", "c1": "Child c1 (age 12)"}
+
+
+def test_members_are_labelled_by_role_and_age_for_everyone_else(policy):
+    referral = build_referral(parent(given_name="Amira"), child())
+    assert member_labels(referral, policy, with_names=False) == {
+        "p1": "Parent/carer p1 (age 34)",
+        "c1": "Child c1 (age 12)",
+    }
+
+
+def test_a_purged_referral_has_no_labels(policy):
+    assert member_labels(None, policy, with_names=True) == {}

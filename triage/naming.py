@@ -18,19 +18,45 @@ from triage.rulebook.templates import render
 def named_labels(referral: Mapping[str, Any] | None, policy: Policy) -> dict[str, str]:
     """Each named member's label as reasons give it, mapped to their name as staff see it."""
     wording = policy.rules.wording
-    household = (referral or {}).get("household")
-    members = household.get("members") if isinstance(household, Mapping) else None
-    if wording.named_member is None or not isinstance(members, list):
+    if wording.named_member is None:
         return {}
     labels = {}
-    for member in members:
-        if not isinstance(member, Mapping) or not member.get("given_name"):
-            continue
-        role = wording.roles.get(str(member.get("role")), str(member.get("role")))
-        values = {"role": role, "id": member.get("id"), "age": member.get("age")}
-        named = {**values, "given_name": member["given_name"], "family_name": member.get("family_name") or ""}
-        labels[render(wording.member, values)] = render(wording.named_member, named).strip()
+    for member in _members(referral):
+        if member.get("given_name"):
+            values = _values(member, policy)
+            labels[render(wording.member, values)] = render(wording.named_member, values).strip()
     return labels
+
+
+def member_labels(referral: Mapping[str, Any] | None, policy: Policy, with_names: bool) -> dict[str, str]:
+    """Each member's id mapped to how a page names them: by name where the referral gives one and
+    ``with_names`` (front door staff), else by role and age as reasons do (``wording.member``).
+    Empty once the referral is purged: a page then shows the id, all that is left."""
+    wording = policy.rules.wording
+    labels = {}
+    for member in _members(referral):
+        values = _values(member, policy)
+        named = with_names and wording.named_member is not None and member.get("given_name")
+        labels[str(member.get("id"))] = render(wording.named_member if named else wording.member, values).strip()
+    return labels
+
+
+def _members(referral: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    household = (referral or {}).get("household")
+    members = household.get("members") if isinstance(household, Mapping) else None
+    return [m for m in members if isinstance(m, Mapping)] if isinstance(members, list) else []
+
+
+def _values(member: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
+    """What the wording templates may use: role (in words), id, age, and the names (empty when not given)."""
+    role = policy.rules.wording.roles.get(str(member.get("role")), str(member.get("role")))
+    return {
+        "role": role,
+        "id": member.get("id"),
+        "age": member.get("age"),
+        "given_name": member.get("given_name") or "",
+        "family_name": member.get("family_name") or "",
+    }
 
 
 def named(texts: Sequence[str], referral: Mapping[str, Any] | None, policy: Policy) -> list[str]:

@@ -47,6 +47,15 @@ def test_other_roles_read_the_reasons_without_names(app, username):
     assert ("Child c1 (age 12) attended 80.0%" in page, "Jayden" in page) == (True, False)
 
 
+@pytest.mark.parametrize(("username", "label"), [("a.patel", "Jayden (age 12)"), ("p.lead", "Child c1 (age 12)")])
+def test_the_evidence_table_names_each_member_never_by_id_alone(app, username, label):
+    member = child(given_name="Jayden", school={"attendance_pct": 80.0})
+    decision = app.state.services.front_door.decide(build_referral(parent(), member, referral_id="WEB-EVIDENCE"))
+    page = signed_in_browser(app, username).get(f"/decisions/{decision.decision_id}").text
+    assert f'<td class="govuk-table__cell">{label}</td>' in page
+    assert '<td class="govuk-table__cell">c1</td>' not in page
+
+
 def test_an_override_with_a_reason_is_recorded_and_shown_in_the_history(app, decision):
     browser = signed_in_browser(app, "a.patel")
     token = csrf_token_in(browser.get(f"/decisions/{decision.decision_id}/override").text)

@@ -15,7 +15,7 @@ from triage.access.staff import StaffUser
 from triage.audit import CaseClosed, UnknownDecision
 from triage.cases.history import CaseHistory, UnreadableDecision
 from triage.cases.service import InvalidChange, check_route
-from triage.naming import named
+from triage.naming import member_labels, named
 from triage.services import Services, Shared
 from triage.web import family, reasons
 from triage.web.deps import Overrider, Staff
@@ -42,12 +42,12 @@ def _context(shared: Services, case: CaseHistory, names_shown: bool = True) -> d
     (front door staff: other roles never see names)."""
     policy = shared.front_door.latest.policy
     names = {s.id: s.name for s in policy.catalogue.services}
-    reasons = (
-        named(case.decision.reasons, shared.cases.referral(case), policy) if names_shown else case.decision.reasons
-    )
+    referral = shared.cases.referral(case)
+    reasons = named(case.decision.reasons, referral, policy) if names_shown else case.decision.reasons
     return {
         "decision": case.decision,
         "reasons": reasons,
+        "members": member_labels(referral, policy, with_names=names_shown),
         "overrides": case.overrides,
         "overridden": bool(case.overrides),
         "service_names": names,
