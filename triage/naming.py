@@ -35,9 +35,8 @@ def member_labels(referral: Mapping[str, Any] | None, policy: Policy, with_names
     wording = policy.rules.wording
     labels = {}
     for member in _members(referral):
-        values = _values(member, policy)
-        named = with_names and wording.named_member is not None and member.get("given_name")
-        labels[str(member.get("id"))] = render(wording.named_member if named else wording.member, values).strip()
+        named = wording.named_member if with_names and member.get("given_name") else None
+        labels[str(member.get("id"))] = render(named or wording.member, _values(member, policy)).strip()
     return labels
 
 

@@ -199,7 +199,26 @@ def test_search_finds_every_person_of_a_household_by_its_id(households: Househol
     first, second = record(smiths("R-1")), record(smiths("R-2"))
     household = households.confirm(second.decision_id, first.decision_id, "a.patel", "").household_id
     found = households.search(household.lower())
-    assert len(found) == 4 and {f.household_id for f in found} == {household}
+    assert [f.name for f in found] == ["Sarah Smith", "Jayden Smith"] and {f.household_id for f in found} == {household}
+
+
+def test_search_shows_a_linked_household_member_once_however_many_referrals_name_them(
+    households: Households, record: Record
+) -> None:
+    first, second = record(smiths("R-1")), record(smiths("R-2", mother={"given_name": "Sara"}))
+    households.confirm(second.decision_id, first.decision_id, "a.patel", "")
+    assert len(households.search("Smith 12/04/1990")) == 1
+
+
+def test_search_keeps_twins_apart_in_one_household(households: Households, record: Record) -> None:
+    twins = build_referral(
+        child(9, "c1", given_name="Amy", family_name="Hall", date_of_birth="2017-05-05"),
+        child(9, "c2", given_name="Ava", family_name="Hall", date_of_birth="2017-05-05"),
+        referral_id="R-1",
+    )
+    first, second = record(twins), record({**twins, "referral_id": "R-2"})
+    households.confirm(second.decision_id, first.decision_id, "a.patel", "same twins")
+    assert sorted(f.name or "" for f in households.search("Hall 05/05/2017")) == ["Amy Hall", "Ava Hall"]
 
 
 def test_search_finds_a_referral_without_names_by_its_id(households: Households, record: Record) -> None:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date
 
 import structlog
+from rapidfuzz.distance import JaroWinkler
 
 from triage.audit.errors import UnknownDecision
 from triage.audit.events import AuditEvent, DecisionQuery
@@ -32,6 +33,7 @@ from triage.matching import Candidate, MatchSettings, PeopleIndex, PersonRecord
 from triage.matching.households import group_by_household
 
 log = structlog.get_logger("triage.households")
+_ALIKE = MatchSettings().similar_name  # first names this alike (Jaro-Winkler) are one person's spellings
 SEARCH_TEXT_LIMIT = 200  # characters in a search: names, a date of birth and a postcode fit with room to spare
 _Proposed = tuple[PersonRecord, list[Candidate]]  # a person of the new referral, and who they may be
 
@@ -200,11 +202,11 @@ class Households:
         cases = {c.decision.decision_id: c for c in self._cases(decisions)}
         with self.audit.db.connect() as conn:
             households = links.households_of(conn, decisions)
-        return [
+        return _one_per_person(
             _person_hit(hit.person, cases[d], households.get(d), hit.score, hit.reasons)
             for hit, d in zip(hits, decisions, strict=True)
             if d in cases
-        ]
+        )
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -217,11 +219,11 @@ class Households:
             lambda _, people: {d: people.get(d, []) for d in (c.decision.decision_id for c in record.cases)}
         )
         cases = {c.decision.decision_id: c for c in record.cases}
-        hits = [
+        hits = _one_per_person(
             _person_hit(p, cases[d], record.household_id, 1.0, ("household id",))
             for d, found in people.items()
             for p in found
-        ]
+        )
         return hits or [_referral_hit(c, record.household_id) for c in record.cases]
 
     def _linkable(self, decision_id: str, target: str) -> AuditEvent:
@@ -255,6 +257,27 @@ class Households:
         histories = self.audit.queries.histories(decision_ids)
         cases = [c for events in histories.values() if (c := _case(events)) is not None]
         return tuple(sorted(cases, key=lambda c: c.recorded_at))
+
+
+def _one_per_person(found: Iterable[Found]) -> list[Found]:
+    """Each person once: a household's referrals record its people again and again, and a worker
+    looking for Jayden wants one row for him, not one per referral. Within a household, the same
+    date of birth and a first name alike (Sara and Sarah; not twins Amy and Ava) is the same
+    person; the best-scoring row stays, in order."""
+    kept: list[Found] = []
+    for hit in found:
+        if not any(_same_person(hit, earlier) for earlier in kept):
+            kept.append(hit)
+    return kept
+
+
+def _same_person(a: Found, b: Found) -> bool:
+    if not (a.household_id and a.household_id == b.household_id and a.date_of_birth == b.date_of_birth):
+        return False
+    if a.date_of_birth is None:
+        return False
+    first_a, first_b = ((f.name or "").split(" ", 1)[0].lower() for f in (a, b))
+    return JaroWinkler.normalized_similarity(first_a, first_b) >= _ALIKE
 
 
 def _case(events: list[AuditEvent] | None) -> CaseHistory | None:
