@@ -41,6 +41,10 @@ class Form:
     fields: dict[str, str] = field(default_factory=dict)
     signed_in: bool = True  # sign-in is the one form posted before signing in
     new_events: int = 0  # audit events an accepted post records
+    decision: str = "decision_id"  # which of the ids is the route's decision (one linked already, to unlink)
+
+    def path(self, ids: dict[str, str]) -> str:
+        return self.route.format(**{**ids, "decision_id": ids[self.decision]})
 
 
 FORMS = {
@@ -54,6 +58,12 @@ FORMS = {
     ),
     "reject-family": Form(
         "/decisions/{decision_id}/family/reject", {"target": "{other_id}", "reason": "Another family"}, new_events=1
+    ),
+    "unlink-family": Form(
+        "/decisions/{decision_id}/family/unlink",
+        {"target": "{household_id}", "reason": "Linked by mistake"},
+        new_events=1,
+        decision="linked_id",
     ),
 }
 
@@ -91,8 +101,16 @@ def decision_id(app: FastAPI) -> str:
 
 @pytest.fixture
 def ids(app: FastAPI, decision_id: str) -> dict[str, str]:
-    """What the table's routes and fields name: the decision, and an earlier one to link it with."""
-    return {"decision_id": decision_id, "other_id": _decided(app, "WEB-CSRF-EARLIER")}
+    """What the table's routes and fields name: the decision, an earlier one to link it with, and a
+    referral linked into a household already (to take out of it)."""
+    linked, earlier = _decided(app, "WEB-CSRF-LINKED"), _decided(app, "WEB-CSRF-LINKED-EARLIER")
+    household = app.state.services.households.confirm(linked, earlier, "A. Patel", "the same family").household_id
+    return {
+        "decision_id": decision_id,
+        "other_id": _decided(app, "WEB-CSRF-EARLIER"),
+        "linked_id": linked,
+        "household_id": household,
+    }
 
 
 def _filled(form: Form, ids: dict[str, str]) -> dict[str, str]:
@@ -136,7 +154,7 @@ def test_a_post_without_the_sessions_token_is_refused_and_records_nothing(app, i
     token = BAD_TOKENS[bad](app)
     data = _filled(form, ids) if token is None else {**_filled(form, ids), "csrf_token": token}
     before = _events(app)
-    response = browser.post(form.route.format(**ids), data=data)
+    response = browser.post(form.path(ids), data=data)
     assert response.status_code == 403
     assert _events(app) == before
     assert _signed_in(browser) == form.signed_in  # neither signed in nor signed out by it
@@ -149,7 +167,7 @@ def test_the_same_post_with_the_sessions_token_is_accepted(app, ids, name):
     page = "/glossary" if form.signed_in else "/sign-in"
     token = csrf_token_in(browser.get(page).text)
     before = _events(app)
-    response = browser.post(form.route.format(**ids), data={**_filled(form, ids), "csrf_token": token})
+    response = browser.post(form.path(ids), data={**_filled(form, ids), "csrf_token": token})
     assert response.status_code == 303, response.text
     assert _events(app) == before + form.new_events
     if name in ("sign-in", "sign-out"):

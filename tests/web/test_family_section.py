@@ -131,13 +131,33 @@ def test_other_roles_see_no_family_section_no_names_and_may_not_link(app, userna
     assert "Do we already know this family?" not in page and "Possible match" not in page
     assert not any(name in page for name in ("Jayden", "Sarah", "Smith"))
     token = csrf_token_in(page)
-    for action, field in (("confirm", "note"), ("reject", "reason")):
+    for action, field in (("confirm", "note"), ("reject", "reason"), ("unlink", "reason")):
         posted = browser.post(
             f"/decisions/{second.decision_id}/family/{action}",
             data={"target": first.decision_id, field: "because", "csrf_token": token},
         )
         assert posted.status_code == 403
-    assert not {"linked", "link_rejected"} & set(_kinds(app))
+    assert not {"linked", "link_rejected", "unlinked"} & set(_kinds(app))
+
+
+def test_a_referral_linked_by_mistake_is_taken_out_of_its_household_as_the_signed_in_worker(app_on_both):
+    first, second = _decide(app_on_both, smiths("R-1")), _decide(app_on_both, smiths("R-2"))
+    household = app_on_both.state.services.households.confirm(second.decision_id, first.decision_id, "A. P", "")
+    browser, done = _post(app_on_both, second, "unlink", target=household.household_id, reason="A cousin's family")
+    assert (done.status_code, done.headers["location"]) == (303, f"/decisions/{second.decision_id}?done=unlinked")
+    [unlinked] = [e for e in app_on_both.state.services.store.queries.events() if e.kind == "unlinked"]
+    assert (unlinked.body["by"], unlinked.body["reason"]) == (WORKER, "A cousin's family")
+    page = _text(browser.get(done.headers["location"]).text)
+    assert "This referral is no longer part of that household" in page
+    assert app_on_both.state.services.households.household_of(second.decision_id) is None
+
+
+def test_taking_a_referral_out_without_a_reason_is_refused_beside_the_field(app):
+    first, second = _decide(app, smiths("R-1")), _decide(app, smiths("R-2"))
+    household = app.state.services.households.confirm(second.decision_id, first.decision_id, "A. P", "")
+    _, refused = _post(app, second, "unlink", target=household.household_id, reason=" ")
+    assert refused.status_code == 400 and '<a href="#unlink">Enter why this referral is not this family' in refused.text
+    assert 'id="unlink-error"' in refused.text and "unlinked" not in _kinds(app)
 
 
 def _referred_again(app: FastAPI) -> tuple[Decision, Decision, Decision]:

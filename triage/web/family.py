@@ -57,6 +57,8 @@ class Section:
     def field_for(self, target: str, field: str) -> str:
         """The id of a match's form field (for an error summary's link); the section itself when
         the match is no longer proposed (a colleague linked or rejected it meanwhile)."""
+        if field == "unlink":
+            return "unlink" if self.household_id else "family"
         number = next((m.number for m in self.matches if m.target == target), None)
         return f"{field}-{number}" if number is not None else "family"
 

@@ -1,6 +1,6 @@
 """The family section's forms: a front door worker confirms that a referral is a family matching
 proposed ("Confirm: this is the same family", with an optional note) or says it is not ("Not the
-same family", with a reason). Each is an audit event recorded as the signed-in worker, through the
+same family", with a reason), or takes it out of a household it was linked into by mistake. Each is an audit event recorded as the signed-in worker, through the
 households service (the same as the API's); then back to the decision page, with a banner."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 _REFUSED = {
     "reason": "Matching no longer suggests this family: add a note saying why it is the same family",
     "decision_id": "This referral's details were erased after the retention period, so it cannot be linked",
+    "target": "This referral is no longer in that household: reload the page to see where it is now",
 }
 
 
@@ -69,6 +70,28 @@ def reject(
     if problem:
         return _refused(request, shared, user, (decision_id, target, reason), "reason", problem)
     return RedirectResponse(f"/decisions/{decision_id}?done=rejected", status_code=303)
+
+
+@router.post("/decisions/{decision_id}/family/unlink")
+def unlink(
+    request: Request,
+    decision_id: str,
+    shared: Shared,
+    user: FamilyFinder,
+    target: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Take the referral out of the household ``target`` it was linked into by mistake, as the
+    signed-in worker (a reason required); the link stays in the audit log."""
+    check_csrf(request, csrf_token)
+    case_of(shared, decision_id)  # 404 for no such decision
+    problem = reasons.reason_problem(reason, missing="Enter why this referral is not this family's") or _refusal(
+        lambda: shared.households.unlink(decision_id, author(user), reason.strip(), target)
+    )
+    if problem:
+        return _refused(request, shared, user, (decision_id, target, reason), "unlink", problem)
+    return RedirectResponse(f"/decisions/{decision_id}?done=unlinked", status_code=303)
 
 
 def _refusal(record: Callable[[], object]) -> str | None:
