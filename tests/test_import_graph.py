@@ -23,6 +23,9 @@ FORBIDDEN = {
     "web": {"api", "cli"},
     "engine": {"audit", "db", "api", "web", "cli"},
     "rulebook": {"engine", "audit", "db"},
+    "matching": {"db", "audit", "engine", "cases", "households", "api", "web", "cli", "services"},  # pure
+    "households": {"engine", "intake", "front_door", "api", "web", "cli", "services", "app"},
+    "cases": {"households", "api", "web", "cli"},
 }
 
 
