@@ -46,14 +46,12 @@ def test_search_prints_a_table_of_the_people_found(cli_store, record) -> None:
 
 
 def test_search_as_json_is_what_the_api_answers(cli_store, linked) -> None:
-    first, _, household = linked
+    first, second, household = linked
     result = invoke("search", "Sarah Smith", "--json")
     assert result.exit_code == 0, result.stderr
-    items = json.loads(result.stdout)["items"]
-    assert {(i["name"], i["household_id"], i["date_of_birth"]) for i in items} == {
-        ("Sarah Smith", household, "1990-04-12")
-    }
-    assert {i["decision_id"] for i in items} >= {first}
+    [item] = json.loads(result.stdout)["items"]  # one row for her, however many referrals name her
+    assert (item["name"], item["household_id"], item["date_of_birth"]) == ("Sarah Smith", household, "1990-04-12")
+    assert item["decision_id"] in {first, second}
 
 
 def test_a_search_that_finds_no_one_says_so(cli_store, record) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 import structlog
+from sqlalchemy import text
 
 from triage.audit.store import AuditStore
 from triage.cases.service import Cases, InvalidChange
@@ -205,20 +207,23 @@ def test_search_finds_every_person_of_a_household_by_its_id(households: Househol
 def test_search_shows_a_linked_household_member_once_however_many_referrals_name_them(
     households: Households, record: Record
 ) -> None:
-    first, second = record(smiths("R-1")), record(smiths("R-2", mother={"given_name": "Sara"}))
+    first, second = record(smiths("R-1")), record(smiths("R-2"))
     households.confirm(second.decision_id, first.decision_id, "a.patel", "")
     assert len(households.search("Smith 12/04/1990")) == 1
 
 
-def test_search_keeps_twins_apart_in_one_household(households: Households, record: Record) -> None:
+@pytest.mark.parametrize("names", [("Amy", "Ava"), ("Harry", "Harvey")])
+def test_search_keeps_twins_apart_in_one_household(
+    households: Households, record: Record, names: tuple[str, str]
+) -> None:
     twins = build_referral(
-        child(9, "c1", given_name="Amy", family_name="Hall", date_of_birth="2017-05-05"),
-        child(9, "c2", given_name="Ava", family_name="Hall", date_of_birth="2017-05-05"),
+        child(9, "c1", given_name=names[0], family_name="Hall", date_of_birth="2017-05-05"),
+        child(9, "c2", given_name=names[1], family_name="Hall", date_of_birth="2017-05-05"),
         referral_id="R-1",
     )
     first, second = record(twins), record({**twins, "referral_id": "R-2"})
     households.confirm(second.decision_id, first.decision_id, "a.patel", "same twins")
-    assert sorted(f.name or "" for f in households.search("Hall 05/05/2017")) == ["Amy Hall", "Ava Hall"]
+    assert sorted(f.name or "" for f in households.search("Hall 05/05/2017")) == sorted(f"{n} Hall" for n in names)
 
 
 def test_search_finds_a_referral_without_names_by_its_id(households: Households, record: Record) -> None:
@@ -329,7 +334,7 @@ def test_undoing_a_link_needs_a_reason_and_a_link(households: Households, record
         households.unlink(decided.decision_id, "a.patel", "")
     with pytest.raises(InvalidChange) as no_link:
         households.unlink(decided.decision_id, "a.patel", "mistake")
-    assert (no_reason.value.field, no_link.value.field) == ("reason", "decision_id")
+    assert (no_reason.value.field, no_link.value.field) == ("reason", "link")
 
 
 def test_search_for_a_control_character_finds_nothing_on_either_database(
@@ -338,3 +343,75 @@ def test_search_for_a_control_character_finds_nothing_on_either_database(
     """PostgreSQL refuses NUL in a query's text: a search holding one must not reach the database."""
     record(smiths("R-1"))
     assert households.search("R-\x00") == []
+
+
+def _jones(referral_id: str) -> dict[str, Any]:
+    return build_referral(
+        parent(40, "p1", given_name="Mary", family_name="Jones", date_of_birth="1986-02-01"),
+        child(10, "c1", given_name="Tom", family_name="Jones", date_of_birth="2016-07-09"),
+        referral_id=referral_id,
+        postcode="S6 2LN",
+    )
+
+
+def test_undoing_a_link_that_joined_two_families_separates_them_again(households: Households, record: Record) -> None:
+    r1, r2, j1, j2 = record(smiths("R-1")), record(smiths("R-2")), record(_jones("J-1")), record(_jones("J-2"))
+    smiths_id = households.confirm(r2.decision_id, r1.decision_id, "a.patel", "").household_id
+    jones_id = households.confirm(j2.decision_id, j1.decision_id, "a.patel", "").household_id
+    mistake = households.confirm(r2.decision_id, jones_id, "a.patel", "wrong family, clicked in error")
+    assert mistake.joined == (jones_id,)
+    undone = households.unlink(r2.decision_id, "a.patel", "the Joneses are another family")
+    assert undone.restored == (jones_id,) and undone.removed == ()
+    assert {c.decision.decision_id for c in households.household(smiths_id, TODAY).cases} == {
+        r1.decision_id,
+        r2.decision_id,
+    }
+    restored = households.household(jones_id, TODAY)
+    assert restored.household_id == jones_id
+    assert {c.decision.decision_id for c in restored.cases} == {j1.decision_id, j2.decision_id}
+
+
+def test_a_link_undone_from_the_other_referral_cannot_be_undone_twice(
+    households: Households, record: Record, store: AuditStore
+) -> None:
+    r1, r2, r3 = record(smiths("R-1")), record(smiths("R-2")), record(smiths("R-3"))
+    households.confirm(r2.decision_id, r1.decision_id, "a.patel", "")
+    households.confirm(r2.decision_id, r3.decision_id, "a.patel", "")  # R-3 added to the household
+    households.unlink(r3.decision_id, "a.patel", "not them")
+    assert households.household_of(r3.decision_id) is None
+    assert [e.kind for e in store.queries.history(r2.decision_id)] == ["decision", "linked", "linked", "unlinked"]
+    undone = households.unlink(r2.decision_id, "a.patel", "and this one")  # the first link, not the undone one
+    assert set(undone.removed) == {r1.decision_id, r2.decision_id}
+
+
+def test_a_link_records_no_name_in_the_chain_and_purge_erases_its_evidence(
+    households: Households, record: Record, store: AuditStore
+) -> None:
+    first = record(smiths("R-1"))
+    second = record(smiths("R-2", mother={"given_name": "Sally"}, son={"given_name": "Jay"}))
+    link = households.confirm(second.decision_id, first.decision_id, "a.patel", "")
+    assert any("Sarah" in reason for reason in link.evidence)  # "nickname of Sarah": names, so kept apart
+    with store.db.connect() as conn:
+        chained = conn.execute(text("SELECT content FROM audit_events WHERE kind = 'linked'")).scalar_one()
+    assert not any(name in chained for name in ("Sarah", "Sally", "Jayden", "Jay", "Smith"))
+    store.log.purge(datetime.now(UTC) + timedelta(seconds=1), by="tests")
+    [erased] = [e.link for e in households.household(link.household_id, TODAY).timeline if e.link is not None]
+    assert (erased.evidence, erased.reason) == ((), "(erased)")
+
+
+def test_a_rejected_household_stays_rejected_once_joined_into_another(households: Households, record: Record) -> None:
+    a1, a2, b1, b2 = (record(smiths(f"R-{n}")) for n in range(1, 5))
+    older = households.confirm(a2.decision_id, a1.decision_id, "a.patel", "").household_id
+    younger = households.confirm(b2.decision_id, b1.decision_id, "a.patel", "").household_id
+    newcomer = record(smiths("R-5"))
+    households.reject(newcomer.decision_id, younger, "a.patel", "another family")
+    households.confirm(b2.decision_id, older, "a.patel", "")
+    assert households.matches(newcomer.decision_id) == []
+
+
+def test_rejecting_a_referrals_own_household_is_refused(households: Households, record: Record) -> None:
+    first, second = record(smiths("R-1")), record(smiths("R-2"))
+    household = households.confirm(second.decision_id, first.decision_id, "a.patel", "").household_id
+    with pytest.raises(InvalidChange) as refused:
+        households.reject(second.decision_id, household, "a.patel", "no")
+    assert refused.value.field == "target"

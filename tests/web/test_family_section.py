@@ -160,6 +160,20 @@ def test_taking_a_referral_out_without_a_reason_is_refused_beside_the_field(app)
     assert 'id="unlink-error"' in refused.text and "unlinked" not in _kinds(app)
 
 
+def test_taking_out_a_referral_a_colleague_took_out_already_says_so(app):
+    first, second = _decide(app, smiths("R-1")), _decide(app, smiths("R-2"))
+    household = app.state.services.households.confirm(second.decision_id, first.decision_id, "A. P", "")
+    app.state.services.households.unlink(second.decision_id, "A. Colleague", "not them")
+    _, refused = _post(app, second, "unlink", target=household.household_id, reason="not them")
+    assert refused.status_code == 400 and "This referral is no longer linked to a household" in refused.text
+
+
+def test_a_target_holding_a_control_character_is_refused_not_a_server_error(app_on_both):
+    decided = _decide(app_on_both, smiths("R-1"))
+    _, refused = _post(app_on_both, decided, "confirm", target="ab\x00", note="")
+    assert refused.status_code == 400 and "linked" not in _kinds(app_on_both)
+
+
 def _referred_again(app: FastAPI) -> tuple[Decision, Decision, Decision]:
     """The Smiths referred three times: the first closed ("needs met"), the second still open, the
     third just in; all three linked into one household."""

@@ -166,3 +166,18 @@ def test_other_roles_may_not_search_or_see_a_household(app, username):
 
 def test_the_menu_offers_front_door_staff_the_search(app):
     assert 'href="/search"' in signed_in_browser(app, "a.patel").get("/queue").text
+
+
+def test_a_household_id_holding_a_control_character_is_not_found(app_on_both):
+    page = signed_in_browser(app_on_both, "a.patel").get("/households/H-%00")
+    assert page.status_code == 404
+
+
+def test_the_search_page_title_never_holds_the_names_searched_for(app):
+    page = signed_in_browser(app, "a.patel").get("/search", params={"q": "Jayden Smith"}).text
+    assert "<title>Search for a family" in page and "Jayden" not in page.split("</title>")[0]
+
+
+def test_a_search_holding_a_control_character_is_refused_with_a_reason(app):
+    page = signed_in_browser(app, "a.patel").get("/search", params={"q": "Smith\x1b"})
+    assert page.status_code == 400 and "Enter letters, numbers and punctuation only" in page.text

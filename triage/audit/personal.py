@@ -51,10 +51,12 @@ def split_decision(decision: dict[str, Any], caller: str, payload_sha: str) -> S
     return Split({"decision": public, "caller": caller, "payload_sha256": payload_sha}, personal)
 
 
-def split_note(body: dict[str, Any], referral_id: str, event_id: str) -> Split:
-    """An override or a closing: its free-text ``reason`` (and the referral id) apart."""
-    record = {name: value for name, value in body.items() if name != "reason"}
-    return Split(record, {"event": event_id, "referral_id": referral_id, "reason": body["reason"]})
+def split_note(body: dict[str, Any], referral_id: str, event_id: str, personal: tuple[str, ...] = ("reason",)) -> Split:
+    """An override, a closing, a link: its free-text ``reason`` (and any other ``personal`` field,
+    such as a link's evidence, which may name people: "nickname of Sarah") and the referral id apart."""
+    record = {name: value for name, value in body.items() if name not in personal}
+    kept = {name: body[name] for name in personal}
+    return Split(record, {"event": event_id, "referral_id": referral_id, **kept})
 
 
 def is_split(record: dict[str, Any]) -> bool:
@@ -72,6 +74,8 @@ def joined(record: dict[str, Any], personal: dict[str, Any] | None) -> dict[str,
     if "decision" in body:
         restored = personal if personal is not None else ERASED_DECISION
         body["decision"] = {**body["decision"], **{name: restored[name] for name in PERSONAL_DECISION_FIELDS}}
-    else:
-        body["reason"] = personal["reason"] if personal is not None else ERASED
+    elif personal is not None:
+        body.update({name: value for name, value in personal.items() if name not in ("event", "referral_id")})
+    else:  # erased: the reason says so; any other personal field is simply gone
+        body["reason"] = ERASED
     return body

@@ -1,13 +1,14 @@
 """Links between referrals, as a front door worker confirms or rejects them.
 
-A confirmed link is a ``linked`` event in the audit chain (who, and the evidence shown to them;
-their own words kept apart from the chain, as an override's reason is) and, in the same
+A confirmed link is a ``linked`` event in the audit chain (who, and what it changed; the evidence
+shown to them and their own words kept apart from the chain, as an override's reason is) and, in the same
 transaction, rows in ``households`` and ``household_members``, where pages find it. Linking two
 referrals neither of which has a household gives them a new one; linking two households joins
 them under the older id, and the younger id stays, pointing at it, so an id written on a case file
 always leads to the family. A rejected link is a ``link_rejected`` event: that match is not
 proposed for the referral again. A link made by mistake is undone by ``unlinked``, a later event
-(the link stays in the chain, as a decision stays when it is overridden).
+that restores what the link changed (the link stays in the chain, as a decision stays when it is
+overridden).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from triage.db import tables
 
 # Crockford's base32: no I, L, O or U, so an id read out over the phone cannot be misheard
 _ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_PERSONAL: Final = ("reason", "evidence")  # a link's evidence may name people ("nickname of Sarah")
 HOUSEHOLD_ID: Final = re.compile(r"H-[0-9A-HJKMNP-TV-Z]{8}")
 
 
@@ -128,7 +130,12 @@ def confirm(
 ) -> Link:
     """Link the referral decided in ``decided`` with ``target`` (an earlier decision's id or a
     household id), inside a write transaction the caller holds. ValueError (naming the problem)
-    when they are linked already."""
+    when they are linked already.
+
+    The event records what the link changed (the referrals it ``added`` to the household, and for
+    each household it joined, the referrals ``moved`` and the ids that led to it), so that undoing
+    it restores exactly what was there before: a mistaken link must never leave two families as one.
+    """
     decision_id = decided.decision_id
     assert decision_id is not None and decided.referral_id is not None
     ours = households_of(conn, [decision_id]).get(decision_id)
@@ -142,24 +149,25 @@ def confirm(
     existing = [h for h in (ours, theirs) if h is not None]
     keep = _oldest(conn, existing) if existing else new_household_id()
     joined = [h for h in existing if h != keep]
+    outside = [d for d in (decision_id, other_decision) if d is not None and d not in households_of(conn, [d])]
     body: dict[str, Any] = {
         "links_decision": decision_id,
         "household_id": keep,
         "with": target.strip().upper() if is_household_id(target) else target,
         "joined": joined,
+        "added": outside,
+        "moved": {old: {"members": members(conn, old), "aliases": _aliases(conn, old)} for old in joined},
         "evidence": list(evidence),
         "reason": reason,
         "by": by,
     }
-    event = append_event(
-        conn, "linked", decided.referral_id, decision_id, split_note(body, decided.referral_id, uuid.uuid4().hex)
-    )
+    split = split_note(body, decided.referral_id, uuid.uuid4().hex, _PERSONAL)
+    event = append_event(conn, "linked", decided.referral_id, decision_id, split)
     if not existing:
         conn.execute(insert(tables.households).values(household_id=keep, created_seq=event.seq))
     for old in joined:
         _join(conn, old, keep)
-    unlinked = [d for d in (decision_id, other_decision) if d is not None and d not in households_of(conn, [d])]
-    for member in unlinked:
+    for member in outside:
         conn.execute(
             insert(tables.household_members).values(decision_id=member, household_id=keep, linked_seq=event.seq)
         )
@@ -179,12 +187,15 @@ def reject(conn: Connection, decided: AuditEvent, target: str, by: str, reason: 
 
 @dataclass(frozen=True)
 class Unlinking:
-    """A referral taken out of a household it was linked into by mistake, and why."""
+    """A link undone: the referrals it had added taken out again, the households it had joined
+    restored, and why."""
 
     seq: int
     recorded_at: str
     decision_id: str
     household_id: str
+    removed: tuple[str, ...]  # referrals taken out of the household
+    restored: tuple[str, ...]  # households the link had joined, standing on their own again
     reason: str
     by: str
 
@@ -192,24 +203,53 @@ class Unlinking:
     def of(cls, event: AuditEvent) -> Unlinking:
         body = event.body
         return cls(
-            event.seq, event.recorded_at, body["unlinks_decision"], body["household_id"], body["reason"], body["by"]
+            event.seq,
+            event.recorded_at,
+            body["unlinks_decision"],
+            body["household_id"],
+            tuple(body.get("removed", ())),
+            tuple(body.get("restored", ())),
+            body["reason"],
+            body["by"],
         )
 
 
-def unlink(conn: Connection, decided: AuditEvent, by: str, reason: str) -> Unlinking:
-    """Take the referral out of its household (a link confirmed by mistake), inside a write
-    transaction the caller holds, once sure it is in one. The link stays in the chain: this is a
-    later event, as an override is."""
-    decision_id = decided.decision_id
-    assert decision_id is not None and decided.referral_id is not None
-    household_id = households_of(conn, [decision_id])[decision_id]
-    body = {"unlinks_decision": decision_id, "household_id": household_id, "reason": reason, "by": by}
-    event = append_event(
-        conn, "unlinked", decided.referral_id, decision_id, split_note(body, decided.referral_id, uuid.uuid4().hex)
-    )
-    m = tables.household_members.c
-    conn.execute(delete(tables.household_members).where(m.decision_id == decision_id))
+def unlink(conn: Connection, link: AuditEvent, by: str, reason: str) -> Unlinking:
+    """Undo ``link`` (a ``linked`` event), inside a write
+    transaction the caller holds: the referrals it added leave the household, and each household it
+    joined stands on its own again, with the referrals it had then (those still in the household)
+    and the ids that led to it. The link stays in the chain: this is a later event, recorded on the
+    referral the link was made on (so that its history shows the link undone), as an override is."""
+    decision_id, referral_id = link.decision_id, link.referral_id
+    assert decision_id is not None and referral_id is not None
+    h, m = tables.households.c, tables.household_members.c
+    current = resolve(conn, link.body["household_id"])
+    still_in = set(members(conn, current))
+    removed = [d for d in link.body.get("added", ()) if d in still_in]
+    moved: dict[str, dict[str, list[str]]] = link.body.get("moved", {})
+    body = {
+        "unlinks_decision": decision_id,
+        "undoes": link.seq,
+        "household_id": current,
+        "removed": removed,
+        "restored": sorted(moved),
+        "reason": reason,
+        "by": by,
+    }
+    event = append_event(conn, "unlinked", referral_id, decision_id, split_note(body, referral_id, uuid.uuid4().hex))
+    conn.execute(delete(tables.household_members).where(m.decision_id.in_(removed)))
+    for old, was in moved.items():
+        conn.execute(update(tables.households).where(h.household_id == old).values(merged_into=None))
+        conn.execute(update(tables.households).where(h.household_id.in_(was["aliases"])).values(merged_into=old))
+        back = [d for d in was["members"] if d in still_in]
+        conn.execute(update(tables.household_members).where(m.decision_id.in_(back)).values(household_id=old))
     return Unlinking.of(event)
+
+
+def _aliases(conn: Connection, household_id: str) -> list[str]:
+    """The ids that lead to a household (households joined into it before)."""
+    h = tables.households.c
+    return [row.household_id for row in conn.execute(select(h.household_id).where(h.merged_into == household_id))]
 
 
 def _oldest(conn: Connection, household_ids: list[str]) -> str:

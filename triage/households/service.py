@@ -14,7 +14,6 @@ from dataclasses import replace
 from datetime import date
 
 import structlog
-from rapidfuzz.distance import JaroWinkler
 
 from triage.audit.errors import UnknownDecision
 from triage.audit.events import AuditEvent, DecisionQuery
@@ -31,9 +30,9 @@ from triage.households.records import Found, HouseholdRecord, Match, PersonMatch
 from triage.households.views import Referred, household_record
 from triage.matching import Candidate, MatchSettings, PeopleIndex, PersonRecord
 from triage.matching.households import group_by_household
+from triage.matching.names import normalise_name
 
 log = structlog.get_logger("triage.households")
-_ALIKE = MatchSettings().similar_name  # first names this alike (Jaro-Winkler) are one person's spellings
 SEARCH_TEXT_LIMIT = 200  # characters in a search: names, a date of birth and a postcode fit with room to spare
 _Proposed = tuple[PersonRecord, list[Candidate]]  # a person of the new referral, and who they may be
 
@@ -80,6 +79,7 @@ class Households:
         earlier = {c.person.household_id for _, found in proposed for c in found if c.person.household_id}
         with self.audit.db.connect() as conn:
             households = links.households_of(conn, earlier | {decision_id})
+            rejected |= {links.resolve(conn, r) for r in rejected if is_household_id(r)}  # followed through joins
         own = households.get(decision_id)
         incoming: dict[int, PersonRecord] = {}
         keyed: list[list[Candidate]] = []
@@ -129,23 +129,33 @@ class Households:
         _require("reason", reason, "say why this is a different family")
         decided = self._linkable(decision_id, target)
         with self.audit.log.writing() as conn:
+            own = links.households_of(conn, [decision_id, _key(target)])
+            theirs = links.resolve(conn, _key(target)) if is_household_id(target) else own.get(_key(target))
+            if theirs is not None and theirs == own.get(decision_id):
+                raise InvalidChange("target", "this referral is in that household: undo the link instead")
             return links.reject(conn, decided, _key(target), by, reason.strip())
 
     def unlink(self, decision_id: str, by: str, reason: str, household_id: str | None = None) -> Unlinking:
-        """Take a referral out of the household it was linked into by mistake (a reason required;
-        ``household_id``, when given, must be that household: a page shown before someone else
-        moved it cannot take it out of another). InvalidChange naming the field; UnknownDecision."""
+        """Undo the link that put a referral in its household, made by mistake (a reason required):
+        what that link added leaves, and any household it joined stands on its own again.
+        ``household_id``, when given, must be the referral's household (a page shown before a
+        colleague moved it cannot undo another). InvalidChange naming the field; UnknownDecision."""
         _require("by", by, "the practitioner's identity is required")
         _require("reason", reason, "say why this referral is not this family's")
-        decided = self.audit.queries.decision_event(decision_id)
+        decided = self.audit.queries.decision_event(decision_id)  # UnknownDecision
+        if decided.erased:
+            raise InvalidChange("decision_id", "this referral is past retention: its details were erased")
         expected = _key(household_id) if household_id is not None else None
         with self.audit.log.writing() as conn:
             current = links.households_of(conn, [decision_id]).get(decision_id)
             if current is None:
-                raise InvalidChange("decision_id", "this referral is not linked to a household")
+                raise InvalidChange("link", "this referral is not linked to a household")
             if expected is not None and expected != current:
                 raise InvalidChange("target", f"this referral is in household {current}, not {expected}")
-            return links.unlink(conn, decided, by, reason.strip())
+            link = _link_that_added(decision_id, self.audit.queries.histories(links.members(conn, current)))
+            if link is None or link.referral_id is None:
+                raise InvalidChange("link", "no link of this referral is left to undo")
+            return links.unlink(conn, link, by, reason.strip())
 
     # -- households ---------------------------------------------------------------------------
 
@@ -156,6 +166,8 @@ class Households:
 
     def household(self, household_id: str, today: date) -> HouseholdRecord:
         """A household's record as its page shows it (an id it was merged from leads to it). UnknownHousehold."""
+        if not is_household_id(household_id):  # never asks the database about text that is no id
+            raise UnknownHousehold(f"{household_id!r} is not a household id")
         with self.audit.db.connect() as conn:
             current = links.resolve(conn, household_id)
             decision_ids = links.members(conn, current)
@@ -231,6 +243,8 @@ class Households:
         key = _key(target)
         if not key:
             raise InvalidChange("target", "choose the household or referral to link with")
+        if len(key) > 64 or not is_safe(key):  # no id is longer, and PostgreSQL refuses NUL in a query
+            raise InvalidChange("target", f"no referral or household with id {key[:64]!r}")
         if key == decision_id:
             raise InvalidChange("target", "a referral cannot be linked with itself")
         if is_household_id(key):
@@ -262,22 +276,38 @@ class Households:
 def _one_per_person(found: Iterable[Found]) -> list[Found]:
     """Each person once: a household's referrals record its people again and again, and a worker
     looking for Jayden wants one row for him, not one per referral. Within a household, the same
-    date of birth and a first name alike (Sara and Sarah; not twins Amy and Ava) is the same
-    person; the best-scoring row stays, in order."""
-    kept: list[Found] = []
+    date of birth and the same first name is the same person; anything less keeps its own row
+    (twins Harry and Harvey share a household and a birthday, and a search must show both). The
+    best-scoring row stays, in order."""
+    seen: set[tuple[str, date, str]] = set()
+    kept = []
     for hit in found:
-        if not any(_same_person(hit, earlier) for earlier in kept):
-            kept.append(hit)
+        if hit.household_id and hit.date_of_birth and hit.name:
+            key = (hit.household_id, hit.date_of_birth, normalise_name(hit.name).split(" ", 1)[0])
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(hit)
     return kept
 
 
-def _same_person(a: Found, b: Found) -> bool:
-    if not (a.household_id and a.household_id == b.household_id and a.date_of_birth == b.date_of_birth):
-        return False
-    if a.date_of_birth is None:
-        return False
-    first_a, first_b = ((f.name or "").split(" ", 1)[0].lower() for f in (a, b))
-    return JaroWinkler.normalized_similarity(first_a, first_b) >= _ALIKE
+def _link_that_added(decision_id: str, histories: dict[str, list[AuditEvent]]) -> AuditEvent | None:
+    """The latest link, not undone since, that brought ``decision_id`` into its household: made on
+    the referral itself, or on another that was linked with it or whose household it joined."""
+    events = [e for history in histories.values() for e in history]
+    undone = {e.body.get("undoes") for e in events if e.kind == "unlinked"}
+    involved = [
+        e
+        for e in events
+        if e.kind == "linked"
+        and e.seq not in undone
+        and (
+            e.decision_id == decision_id
+            or decision_id in e.body.get("added", ())
+            or any(decision_id in was["members"] for was in e.body.get("moved", {}).values())
+        )
+    ]
+    return max(involved, key=lambda e: e.seq, default=None)
 
 
 def _case(events: list[AuditEvent] | None) -> CaseHistory | None:

@@ -27,6 +27,7 @@ _REFUSED = {
     "reason": "Matching no longer suggests this family: add a note saying why it is the same family",
     "decision_id": "This referral's details were erased after the retention period, so it cannot be linked",
     "target": "This referral is no longer in that household: reload the page to see where it is now",
+    "link": "This referral is no longer linked to a household: reload the page to see where it is now",
 }
 
 

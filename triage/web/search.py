@@ -10,14 +10,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from triage.households.records import Found
+from triage.households.service import SEARCH_TEXT_LIMIT, search_refused
 from triage.services import Shared
 from triage.web import words
 from triage.web.deps import FamilyFinder
 from triage.web.rendering import page
 
 router = APIRouter(include_in_schema=False)
-
-QUERY_LIMIT = 200  # characters: more than any name, number and date together
 
 
 @dataclass(frozen=True)
@@ -37,13 +36,13 @@ class Result:
 def search_page(request: Request, shared: Shared, user: FamilyFinder, q: str = "") -> HTMLResponse:
     """The search box and, once searched, what it found (best first)."""
     text = " ".join(q.split())
-    error = f"Enter {QUERY_LIMIT} characters or fewer" if len(text) > QUERY_LIMIT else None
+    error = _problem(text)
     found = shared.households.search(text) if text and error is None else []
     return page(
         request,
         shared,
         "search.html.j2",
-        f"{text} – Search for a family" if text and error is None else "Search for a family",
+        "Search for a family",  # never the names searched for: titles go into browser history
         status=400 if error else 200,
         user=user,
         q=q if error else text,
@@ -52,6 +51,15 @@ def search_page(request: Request, shared: Shared, user: FamilyFinder, q: str = "
         error=error,
         error_summary=bool(error),
     )
+
+
+def _problem(text: str) -> str | None:
+    """What is wrong with a search, in the words the page shows (None: nothing, or nothing typed yet)."""
+    if len(text) > SEARCH_TEXT_LIMIT:
+        return f"Enter {SEARCH_TEXT_LIMIT} characters or fewer"
+    if text and search_refused(text):
+        return "Enter letters, numbers and punctuation only"
+    return None
 
 
 def _result(found: Found) -> Result:
