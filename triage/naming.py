@@ -21,7 +21,7 @@ def named_labels(referral: Mapping[str, Any] | None, policy: Policy) -> dict[str
     if wording.named_member is None:
         return {}
     labels = {}
-    for member in _members(referral):
+    for member in members_of(referral):
         if member.get("given_name"):
             values = _values(member, policy)
             labels[render(wording.member, values)] = render(wording.named_member, values).strip()
@@ -34,13 +34,14 @@ def member_labels(referral: Mapping[str, Any] | None, policy: Policy, with_names
     Empty once the referral is purged: a page then shows the id, all that is left."""
     wording = policy.rules.wording
     labels = {}
-    for member in _members(referral):
+    for member in members_of(referral):
         named = wording.named_member if with_names and member.get("given_name") else None
         labels[str(member.get("id"))] = render(named or wording.member, _values(member, policy)).strip()
     return labels
 
 
-def _members(referral: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+def members_of(referral: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """The household members of a stored referral (none once purged, or in a shape not known)."""
     household = (referral or {}).get("household")
     members = household.get("members") if isinstance(household, Mapping) else None
     return [m for m in members if isinstance(m, Mapping)] if isinstance(members, list) else []

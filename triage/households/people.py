@@ -6,21 +6,16 @@ field a later version added is simply absent from an older one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from triage.matching import PersonRecord
+from triage.naming import members_of
 
 _IDENTITY = ("given_name", "family_name", "date_of_birth", "nhs_number", "upn")
-
-
-def members_of(referral: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
-    """The household members of a stored referral (none once purged)."""
-    household = (referral or {}).get("household")
-    members = household.get("members") if isinstance(household, Mapping) else None
-    return [m for m in members if isinstance(m, Mapping)] if isinstance(members, list) else []
 
 
 def people_of(decision_id: str, referral: Mapping[str, Any] | None) -> list[PersonRecord]:
@@ -108,7 +103,19 @@ class Person:
 
 def full_name(member: Mapping[str, Any]) -> str | None:
     """A member's name as written (given name, then family name), if either was given."""
-    return " ".join(n for n in (_text(member.get("given_name")), _text(member.get("family_name"))) if n) or None
+    return name_of(_text(member.get("given_name")), _text(member.get("family_name")))
+
+
+def name_of(given: str | None, family: str | None) -> str | None:
+    """A name as written: given name, then family name, whichever were given."""
+    return " ".join(part for part in (given, family) if part) or None
+
+
+def most_given(names: Iterable[str | None]) -> str | None:
+    """The name given most often (a family's surname across its people: one misspelling does not
+    rename the family); on a tie, the first given."""
+    counted = Counter(name.strip() for name in names if isinstance(name, str) and name.strip())
+    return counted.most_common(1)[0][0] if counted else None
 
 
 def years_between(earlier: date, later: date) -> int:

@@ -9,14 +9,13 @@ from datetime import date
 
 from triage.cases.history import CaseHistory, Closing, Override
 from triage.households.links import Link
-from triage.households.people import Person
+from triage.households.people import Person, name_of
 from triage.matching import PersonRecord, Strength
 
 
 def display_name(person: PersonRecord) -> str | None:
     """A recorded person's name as written (given name, then family name), if either was given."""
-    parts = [part for part in (person.given_name, person.family_name) if part]
-    return " ".join(parts) or None
+    return name_of(person.given_name, person.family_name)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ other referrals, matches or households.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
@@ -25,7 +24,7 @@ from triage.characters import UNSAFE_REASON, is_safe
 from triage.households import links
 from triage.households.known import KnownPeople
 from triage.households.links import Link, Rejection, UnknownHousehold, Unlinking, is_household_id
-from triage.households.people import decision_of
+from triage.households.people import decision_of, most_given
 from triage.households.records import Found, HouseholdRecord, Match, PersonMatch, ReReferral, display_name
 from triage.households.views import Referred, household_record
 from triage.matching import Candidate, MatchSettings, PeopleIndex, PersonRecord
@@ -97,7 +96,7 @@ class Households:
                 Match(
                     target=group.household_id,
                     household_id=group.household_id if is_household_id(group.household_id) else None,
-                    family_name=_family_name(c.person for c in group.matches),
+                    family_name=most_given(c.person.family_name for c in group.matches),
                     strength=group.strength,
                     score=group.score,
                     people=people,
@@ -345,11 +344,6 @@ def _person_match(incoming: PersonRecord, candidate: Candidate) -> PersonMatch:
         score=candidate.score,
         reasons=candidate.reasons,
     )
-
-
-def _family_name(people: Iterable[PersonRecord]) -> str | None:
-    names = Counter(p.family_name for p in people if p.family_name)
-    return names.most_common(1)[0][0] if names else None
 
 
 def _evidence(match: Match | None) -> tuple[str, ...]:

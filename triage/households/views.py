@@ -3,7 +3,6 @@ its people (each once, however many referrals named them), its history, who refe
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -12,9 +11,10 @@ from typing import Any
 from triage.audit.events import AuditEvent
 from triage.cases.history import CaseHistory
 from triage.households.links import Link
-from triage.households.people import Person, full_name, members_of, people_of, person_key
+from triage.households.people import Person, full_name, most_given, people_of, person_key
 from triage.households.records import Contact, Entry, HouseholdRecord
 from triage.matching import PeopleIndex, Strength
+from triage.naming import members_of
 
 
 @dataclass(frozen=True)
@@ -54,15 +54,8 @@ def household_record(household_id: str, referred: list[Referred], today: date) -
 
 
 def _family_name(referred: list[Referred]) -> str | None:
-    """The family name its referrals give most often, counting every member of every referral
-    (one referral's misspelling does not rename the family); on a tie, the earliest given."""
-    names = Counter(
-        name.strip()
-        for r in referred
-        for member in members_of(r.referral)
-        if isinstance(name := member.get("family_name"), str) and name.strip()
-    )
-    return names.most_common(1)[0][0] if names else None
+    """The family name its referrals give most often, counting every member of every referral."""
+    return most_given(member.get("family_name") for r in referred for member in members_of(r.referral))
 
 
 def _timeline(referred: list[Referred]) -> tuple[Entry, ...]:
