@@ -24,11 +24,13 @@ def households(store: AuditStore) -> Households:
 
 @pytest.fixture
 def record(store: AuditStore, policy: Policy) -> Callable[..., Decision]:
-    """``record(data, decided_at=None)``: decide and record a referral (at a given moment, if set)."""
+    """``record(data, decided_at=None)``: decide and record a referral (received and decided at a
+    given moment, if set)."""
 
     def run(data: dict[str, Any], decided_at: datetime | None = None) -> Decision:
         if decided_at is None:
             return record_decision(store, policy, data)
+        data = {**data, "received_at": decided_at.isoformat()}
         return record_decision(
             store, policy, data, decide=lambda engine, r: engine.decide(r).model_copy(update={"decided_at": decided_at})
         )

@@ -256,6 +256,15 @@ def test_a_household_referred_again_within_the_window_is_flagged(
     assert [c.decision.decision_id for c in flag.open_cases] == [old.decision_id]
 
 
+def test_an_old_referral_entered_today_counts_by_when_it_was_received(households: Households, record: Record) -> None:
+    old_referral = smiths("R-0", received_at="2023-11-10T09:00:00Z")  # entered on the command line today
+    old_referral["household"]["members"][0]["age"], old_referral["household"]["members"][1]["age"] = 33, 9
+    old, new = record(old_referral), record(smiths("R-1"))
+    households.confirm(new.decision_id, old.decision_id, "a.patel", "")
+    flag = households.referred_before([new.decision_id], months=12)[new.decision_id]
+    assert flag.referrals == 1
+
+
 def test_a_referral_in_no_household_has_no_flag(households: Households, record: Record) -> None:
     decided = record(smiths("R-1"))
     assert households.referred_before([decided.decision_id], months=12) == {}
@@ -307,7 +316,7 @@ def test_the_window_is_the_rulesets_months_up_to_the_referral(
     now = datetime.now(UTC)
     earlier = record(smiths("R-1"), decided_at=now - timedelta(days=days_before))
     Cases(store).close(earlier.decision_id, "needs met", "a.patel")
-    later = record(smiths("R-2"))
+    later = record(smiths("R-2"), decided_at=now)
     households.confirm(later.decision_id, earlier.decision_id, "a.patel", "")
     flag = households.referred_before([later.decision_id], months=12)[later.decision_id]
     assert (flag.referrals, flag.flagged) == ((2, True) if counted else (1, False))

@@ -99,6 +99,11 @@ class AuditQueries:
             text = kept_texts(conn, [sha]).get(sha)
         return None if text is None else content_of(text)
 
+    def payloads(self, shas: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Several referral payloads at once: sha256 -> payload, for those still held."""
+        with self.db.connect() as conn:
+            return {sha: content_of(text) for sha, text in kept_texts(conn, shas).items()}
+
     def decided_referrals(
         self, since: date | None = None, batch: int = 1000, unreadable: Unreadable | None = None
     ) -> Iterator[tuple[dict[str, Any], Any]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import structlog
 
@@ -186,14 +186,28 @@ class Households:
             linked = links.households_of(conn, decision_ids)
             members = {h: links.members(conn, h) for h in set(linked.values())}
         cases = {c.decision.decision_id: c for c in self._cases(d for ds in members.values() for d in ds)}
+        received = self._received(cases.values())
         found = {}
         for decision_id, household_id in linked.items():
-            own = cases.get(decision_id)
-            if own is None:
+            if decision_id not in cases:
                 continue
-            others = [cases[d] for d in members[household_id] if d in cases and d != decision_id]
-            found[decision_id] = _re_referral(household_id, own, others, months)
+            others = [d for d in members[household_id] if d in cases and d != decision_id]
+            found[decision_id] = _re_referral(household_id, decision_id, others, cases, received, months)
         return found
+
+    def _received(self, cases: Iterable[CaseHistory]) -> dict[str, datetime]:
+        """When each case's referral was received (as the referrer says; a referral entered on the
+        command line may be years old): its ``received_at``, or once purged, when it was decided."""
+        cases = list(cases)
+        payloads = self.audit.queries.payloads(c.payload_sha256 for c in cases if c.payload_sha256)
+        received = {}
+        for case in cases:
+            referral = payloads.get(case.payload_sha256 or "") or {}
+            try:
+                received[case.decision.decision_id] = datetime.fromisoformat(str(referral["received_at"]))
+            except (KeyError, ValueError):
+                received[case.decision.decision_id] = case.decision.decided_at
+        return received
 
     # -- search -------------------------------------------------------------------------------
 
@@ -354,10 +368,26 @@ def _evidence(match: Match | None) -> tuple[str, ...]:
     return (*match.reasons, *("; ".join(p.reasons) for p in match.people))
 
 
-def _re_referral(household_id: str, own: CaseHistory, others: list[CaseHistory], months: int) -> ReReferral:
-    until = own.decision.decided_at
-    since = retention_cutoff(f"{months}m", until)  # the same day, ``months`` calendar months before
-    within = [c for c in others if since <= c.decision.decided_at <= until]
+def _re_referral(
+    household_id: str,
+    own_id: str,
+    other_ids: list[str],
+    cases: dict[str, CaseHistory],
+    received: dict[str, datetime],
+    months: int,
+) -> ReReferral:
+    """The household's referrals received in the ``months`` (calendar months, by day) up to the
+    day ``own_id`` was received, itself included; its other cases' last closing before it, and
+    those still open."""
+    own, others = cases[own_id], [cases[d] for d in other_ids]
+    until = received[own_id].date()
+    since = retention_cutoff(f"{months}m", received[own_id]).date()
+    within = [
+        d
+        for d in other_ids
+        if since <= received[d].date() < until
+        or (received[d].date() == until and cases[d].recorded_at <= own.recorded_at)  # the same day: those before
+    ]
     closed = [c.closed for c in others if c.closed is not None and c.closed.recorded_at <= own.recorded_at]
     return ReReferral(
         household_id=household_id,
