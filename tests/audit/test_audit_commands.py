@@ -373,3 +373,14 @@ def test_show_lists_the_referrals_events_but_not_ruleset_loads(cli_store, tmp_pa
     assert result.stdout.startswith("Referral X-1: 1 event(s)")
     assert f"DECISION {decision['decision_id']}" in result.stdout
     assert [e.kind for e in cli_store.queries.events()] == ["ruleset_loaded", "decision"]
+
+
+def test_verify_fails_when_the_households_tables_disagree_with_the_links_recorded(cli_store, smith_family) -> None:
+    first, second = smith_family
+    household = Households(cli_store).confirm(second, first, "A. Worker", "").household_id
+    assert invoke("audit", "verify").exit_code == 0
+    with cli_store.db.begin() as conn:
+        conn.execute(text("DELETE FROM household_members WHERE decision_id = :d"), {"d": first})
+    refused = invoke("audit", "verify")
+    assert refused.exit_code == 1
+    assert f"decision {first} is in no household, but the audit log puts it in {household}" in refused.stderr

@@ -54,8 +54,9 @@ def audit_verify(
     ] = None,
 ) -> None:
     """Check the whole log: recompute the hash chain, check every payload, personal part and archived
-    ruleset against its hash, and prove the log still holds every checkpointed head. Exit 1 naming
-    the first bad event if anything was tampered with."""
+    ruleset against its hash, prove the log still holds every checkpointed head, and check the
+    households tables against the links recorded. Exit 1 naming the first bad event if anything was
+    tampered with."""
     settings = run_settings()
     if checkpoints is not None and not checkpoints.is_dir():
         raise fail(f"--checkpoints: no folder at {checkpoints}", EXIT_INVALID_INPUT)
@@ -64,11 +65,17 @@ def audit_verify(
         heads = load_checkpoints(folder, settings.checkpoint_key_path)
     except CheckpointProblem as problem:
         raise fail(f"audit log NOT VERIFIED: {problem}", 1) from None
-    result = audit_store().log.verify(heads)
+    store = audit_store()
+    result = store.log.verify(heads)
     if not result.ok:
         raise fail(
             f"audit log BROKEN at event {result.first_bad_seq}: {result.problem} ({result.events} events read)", 1
         )
+    from triage.households.integrity import households_problem  # imported here: only verify needs it
+
+    with store.db.connect() as conn:
+        if mismatch := households_problem(conn):
+            raise fail(f"audit log NOT VERIFIED: {mismatch}", 1)
     held = (
         f"; {result.checkpoints} checkpoint(s) in {folder} hold"
         if result.checkpoints

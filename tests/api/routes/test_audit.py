@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support import SPEC_EXAMPLE, build_referral, child, parent
+from support import SPEC_EXAMPLE, build_referral, child, parent, smiths
 
 
 def test_verify_counts_the_events_and_finds_the_chain_intact(client, submit, partner, auditor):
@@ -18,6 +18,15 @@ def test_verify_names_the_first_event_edited_behind_the_chains_back(client, app,
         conn.exec_driver_sql("UPDATE audit_events SET content = replace(content, '\"bsf\"', '\"mast\"') WHERE seq = 2")
     verified = client.get("/v1/audit/verify", headers=auditor.headers).json()
     assert (verified["ok"], verified["first_bad_seq"]) == (False, 2)
+
+
+def test_verify_finds_a_household_edited_behind_the_chains_back(client, app, submit, front_door, auditor):
+    first, second = (submit(front_door, smiths(f"R-{n}")).json()["decision_id"] for n in (1, 2))
+    app.state.services.households.confirm(second, first, "front-door-team", "")
+    with app.state.services.store.db.begin() as conn:
+        conn.exec_driver_sql(f"DELETE FROM household_members WHERE decision_id = '{first}'")
+    verified = client.get("/v1/audit/verify", headers=auditor.headers).json()
+    assert (verified["ok"], verified["first_bad_seq"]) == (False, None) and first in verified["problem"]
 
 
 def test_the_events_are_in_chain_order_with_who_and_what(client, submit, partner, auditor):

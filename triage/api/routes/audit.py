@@ -10,6 +10,7 @@ from triage.api.deps import Auditor, Shared
 from triage.api.problems import problem_responses
 from triage.api.schemas import AuditEventOut, AuditEventPage, VerificationOut
 from triage.audit.checkpoints import CheckpointProblem, load_checkpoints
+from triage.households.integrity import households_problem
 from triage.report import export_record
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -30,6 +31,10 @@ def verify(_: Auditor, shared: Shared) -> VerificationOut:
         )
         return VerificationOut(events=0, ok=False, first_bad_seq=None, problem=why)
     result = shared.store.log.verify(heads)
+    if result.ok:
+        with shared.store.db.connect() as conn:
+            if mismatch := households_problem(conn):
+                return VerificationOut(events=result.events, ok=False, first_bad_seq=None, problem=mismatch)
     return VerificationOut(
         events=result.events,
         ok=result.ok,
