@@ -9,7 +9,8 @@ a test should receive as a fixture (e.g. ``referral`` returns ``build_referral``
 - ``TEST_NOW``: when the test apps (API, pages) take it to be: just after those referrals arrived.
 - ``SPEC_EXAMPLE``: the wire contract's example referral ("R-2026-000123"), verbatim.
 - ``TINY_COSTS`` / ``tiny_costs``: cost-benefit data small enough to work out by hand.
-- ``STAFF_PASSWORD``, ``csrf_token_in``, ``signed_in_browser``: signing in to the web pages.
+- ``STAFF_PASSWORD``, ``csrf_token_in``, ``signed_in_browser``: signing in to the web pages;
+  ``every_route``: an app's routes, those of included routers too.
 - The policy's fixed vocabularies, written from the policy text (not read from the rulebook):
   ``AGENCIES``, ``POLICY_ORDER``, ``ROUTING_RULE_IDS``, ``RULE_4_ROUTES`` and the member / housing
   field names the referral generators draw from.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -315,6 +317,13 @@ def signed_in_browser(app: Any, username: str) -> Any:
     signed_in = browser.post("/sign-in", data={"username": username, "password": STAFF_PASSWORD, "csrf_token": token})
     assert signed_in.status_code == 303, signed_in.text
     return browser
+
+
+def every_route(routes: list[Any]) -> Iterator[Any]:
+    """Every route of an app, including those of included routers (newer FastAPI wraps them)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        yield from every_route(inner.routes) if inner is not None else (route,)
 
 
 def append_whole_decision(

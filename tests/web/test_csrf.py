@@ -7,16 +7,14 @@ the handler (a row whose fields the handler refuses would make the 403 tests pro
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from support import STAFF_PASSWORD, build_referral, child, csrf_token_in, parent, signed_in_browser
+from support import STAFF_PASSWORD, build_referral, child, csrf_token_in, every_route, parent, signed_in_browser
 
 INTAKE = {
     "referral_id": "FD-CSRF-1",
@@ -68,18 +66,11 @@ FORMS = {
 }
 
 
-def _routes(routes: list[Any]) -> Iterator[Any]:
-    """Every route, including those of included routers (newer FastAPI wraps them)."""
-    for route in routes:
-        inner = getattr(route, "original_router", None)
-        yield from _routes(inner.routes) if inner is not None else (route,)
-
-
 def test_the_table_lists_every_post_form(app):
     """The partner API (/v1) authenticates each call with a key, not a cookie: it needs no token."""
     forms = {
         route.path
-        for route in _routes(app.routes)
+        for route in every_route(app.routes)
         if isinstance(route, APIRoute) and "POST" in route.methods and not route.path.startswith("/v1/")
     }
     assert forms == {form.route for form in FORMS.values()}

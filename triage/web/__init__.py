@@ -10,11 +10,11 @@ token. Pages read the same services as the API (``triage.services``) and never i
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from triage.web import costs, decisions, households, links, queue, reference, referrals, search
-from triage.web.rendering import HERE
+from triage.web.rendering import HERE, page
 from triage.web.sessions import CsrfRefused, SignInRequired
 
 
@@ -23,8 +23,9 @@ async def _to_sign_in(_: Request, error: Exception) -> Response:
     return RedirectResponse(error.location, status_code=303)
 
 
-async def _csrf_refused(_: Request, __: Exception) -> Response:
-    return HTMLResponse("<h1>This form has expired</h1><p>Go back, reload the page and try again.</p>", status_code=403)
+async def _csrf_refused(request: Request, _: Exception) -> Response:
+    """A whole page (title, language, landmarks) like every other, so a screen reader can tell what it is."""
+    return page(request, request.app.state.services, "expired.html.j2", "This form has expired", status=403)
 
 
 def install(app: FastAPI) -> None:

@@ -128,15 +128,22 @@ def screenshots() -> Path:
     return folder
 
 
+def _sign_in(page, username: str) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Signed in as").first).to_be_visible()
+
+
+@pytest.fixture(scope="session")
+def sign_in_page():
+    """``sign_in_page(page, username)``: sign any page in through the sign-in form (for set-ups that
+    outlive one test's ``page``)."""
+    return _sign_in
+
+
 @pytest.fixture
 def sign_in(page):
     """``sign_in(username)``: sign ``page`` in through the sign-in form."""
-
-    def as_user(username: str) -> None:
-        page.goto("/sign-in")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_text("Signed in as").first).to_be_visible()
-
-    return as_user
+    return lambda username: _sign_in(page, username)
