@@ -100,6 +100,7 @@ TESTS: dict[str, list[str]] = {
     "triage/audit/personal.py": ["tests/audit/test_purge_personal_data.py", "tests/audit/test_store.py"],
     "triage/audit/checkpoints.py": ["tests/audit/test_checkpoints.py", "tests/audit/test_tamper_evidence.py"],
     "triage/audit/retention.py": [
+        "tests/audit/test_retention.py",
         "tests/audit/test_retention_and_replay.py",
         "tests/audit/test_purge_personal_data.py",
     ],

@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
-from triage.audit.retention import retention_cutoff
 from triage.cases.service import Cases
 from triage.cli import app
 from triage.households.service import Households
@@ -280,20 +279,6 @@ def test_purge_refuses_an_unreadable_age_with_exit_2(cli_store, age) -> None:
     """A misread age could erase far more than meant: refuse anything but Ny, Nm or Nd."""
     result = invoke("audit", "purge", "--older-than", age)
     assert (result.exit_code, "--older-than:" in result.stderr) == (2, True)
-
-
-@pytest.mark.parametrize(
-    ("age", "now", "cutoff"),
-    [
-        ("6y", datetime(2026, 5, 31, 12, tzinfo=UTC), datetime(2020, 5, 31, 12, tzinfo=UTC)),
-        ("3m", datetime(2026, 5, 31, 12, tzinfo=UTC), datetime(2026, 2, 28, 12, tzinfo=UTC)),
-        ("1y", datetime(2028, 2, 29, tzinfo=UTC), datetime(2027, 2, 28, tzinfo=UTC)),
-        ("30d", datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 1, 30, tzinfo=UTC)),
-    ],
-)
-def test_retention_ages_count_calendar_years_months_and_days(age, now, cutoff) -> None:
-    """Six years means the same date six years ago, the month's last day when that is shorter."""
-    assert retention_cutoff(age, now) == cutoff
 
 
 # --- replay ------------------------------------------------------------------------------------

@@ -7,20 +7,33 @@ import hmac
 import json
 import os
 import stat
+import threading
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import structlog
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
 from triage.access import Role
 from triage.app import create_app
-from triage.audit.checkpoints import CheckpointProblem, load_checkpoints, read_checkpoints, write_checkpoint
+from triage.audit import checkpoints
+from triage.audit.checkpoints import (
+    Checkpointer,
+    CheckpointProblem,
+    load_checkpoints,
+    read_checkpoints,
+    write_checkpoint,
+)
 from triage.audit.store import AuditStore
 from triage.cli import app
+from triage.logs import configure_logging
 from triage.settings import Settings
 
+from databases import record_decision
 from support import build_referral, child, parent
 
 KEY = b"s" * 64
@@ -187,6 +200,94 @@ def test_a_server_with_checkpoints_switched_off_writes_none(tmp_path, data_dir):
     with TestClient(create_app(settings)):
         pass
     assert not (data_dir / "checkpoints").exists()
+
+
+# --- the checkpointer the server runs ---------------------------------------------------------------
+
+
+@pytest.fixture
+def recorded(tmp_path: Path, policy) -> Iterator[AuditStore]:
+    """An SQLite log holding one decision."""
+    store = AuditStore(f"sqlite:///{tmp_path / 'log.sqlite3'}")
+    record_decision(store, policy, build_referral(*FAMILY))
+    yield store
+    store.db.dispose()
+
+
+def _heads(folder: Path, key_file: Path) -> list[tuple[int, str]]:
+    """The heads checkpointed in ``folder`` so far (none before the key is made)."""
+    if not key_file.exists():
+        return []
+    return [(c.seq, c.hash) for c in read_checkpoints(folder, key_file.read_text().strip().encode())]
+
+
+def _eventually(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    """Whether ``condition`` holds within ``seconds`` (the checkpointer's thread works on its own time)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_the_checkpointer_checkpoints_the_head_as_soon_as_it_starts(recorded, tmp_path):
+    """Not only after its first interval: a server restarted every few minutes must still checkpoint."""
+    folder, key_file = tmp_path / "checkpoints", tmp_path / "checkpoint.key"
+    checkpointer = Checkpointer(recorded.log, folder, key_file, 3600)
+    checkpointer.start()
+    try:
+        assert _eventually(lambda: _heads(folder, key_file) == [recorded.log.head()])
+    finally:
+        checkpointer.stop()
+
+
+def test_stopping_the_checkpointer_checkpoints_what_was_recorded_since_before_it_returns(recorded, tmp_path, policy):
+    """The server's shutdown waits for the last head to be on disk: events recorded since the
+    last checkpoint are covered by one as the process ends."""
+    folder, key_file = tmp_path / "checkpoints", tmp_path / "checkpoint.key"
+    checkpointer = Checkpointer(recorded.log, folder, key_file, 3600)
+    checkpointer.start()
+    assert _eventually(lambda: len(_heads(folder, key_file)) == 1)
+    record_decision(recorded, policy, build_referral(*FAMILY, referral_id="LATER-1"))
+    checkpointer.stop()
+    assert _heads(folder, key_file)[-1] == recorded.log.head()
+
+
+def test_a_checkpointer_every_second_runs(recorded, tmp_path):
+    """Only 0 switches checkpoints off; the shortest schedule still checkpoints."""
+    folder, key_file = tmp_path / "checkpoints", tmp_path / "checkpoint.key"
+    checkpointer = Checkpointer(recorded.log, folder, key_file, 1)
+    checkpointer.start()
+    try:
+        assert _eventually(lambda: _heads(folder, key_file) == [recorded.log.head()])
+    finally:
+        checkpointer.stop()
+
+
+def test_the_checkpoint_thread_never_keeps_a_process_from_exiting(recorded, tmp_path):
+    """A server that ends without its shutdown running (a failed start-up) must still exit, not
+    wait for ever on a thread sleeping till its next checkpoint."""
+    checkpointer = Checkpointer(recorded.log, tmp_path / "checkpoints", tmp_path / "checkpoint.key", 3600)
+    checkpointer.start()
+    try:
+        [thread] = [t for t in threading.enumerate() if t.name == "triage-checkpoints"]
+        assert thread.daemon
+    finally:
+        checkpointer.stop()
+
+
+def test_a_checkpoint_that_fails_is_logged_by_the_name_of_its_error(recorded, tmp_path, capsys, monkeypatch):
+    """It never stops serving, but the operator must see it: a key file others can read is refused."""
+    key_file = tmp_path / "checkpoint.key"
+    key_file.write_text(KEY.decode())
+    key_file.chmod(0o644)
+    configure_logging("info")
+    monkeypatch.setattr(checkpoints, "logger", structlog.get_logger("triage.audit"))
+    capsys.readouterr()
+    Checkpointer(recorded.log, tmp_path / "checkpoints", key_file, 3600).checkpoint()
+    event = json.loads(capsys.readouterr().err.splitlines()[-1])
+    assert (event["event"], event["level"], event["error"]) == ("checkpoint_failed", "error", "KeyFileProblem")
 
 
 # --- the API: an auditor is told what is wrong, but not where the server keeps its files ------------

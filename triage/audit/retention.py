@@ -48,7 +48,7 @@ class Purge:
     whole: int
 
 
-def erase_before(conn: Connection, before: datetime, by: str, dry_run: bool = False) -> Purge:
+def erase_before(conn: Connection, before: datetime, by: str, dry_run: bool) -> Purge:
     """Erase the personal data of events recorded before ``before``: their referral payloads and
     personal parts, unless a later event still needs the same text; record a ``purged`` event
     (cut-off, how many, who). Inside a write transaction the caller holds.
