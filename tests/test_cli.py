@@ -157,6 +157,19 @@ def test_explain_includes_every_reason(spec_file: Path) -> None:
     assert reasons and all(reason in report for reason in reasons)
 
 
+def test_explain_names_each_member_in_the_evidence_never_by_id_alone(tmp_path: Path) -> None:
+    named = json.loads(Path("examples/bsf_three_problems.json").read_text(encoding="utf-8"))
+    path = tmp_path / "named.json"
+    path.write_text(json.dumps(named), encoding="utf-8")
+    evidence = invoke("decide", path, "--explain").stdout.split("Evidence:")[1]
+    assert "persistent_absence: Jayden (age 14) = 78.0" in evidence and ": c1 =" not in evidence
+
+
+def test_explain_names_an_unnamed_member_by_role_and_age(spec_file: Path) -> None:
+    evidence = invoke("decide", spec_file, "--explain").stdout.split("Evidence:")[1]
+    assert "persistent_absence: Child c1 (age 12) = 82.5" in evidence
+
+
 def test_explain_shows_priority_and_respond_by(spec_file: Path) -> None:
     report = invoke("decide", spec_file, "--explain").stdout
     assert "high" in report and "2026-11-27" in report

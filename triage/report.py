@@ -25,9 +25,16 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
 
 
-def explain_decision(decision: Decision, policy: CompiledPolicy, reasons: list[str] | None = None) -> str:
+def explain_decision(
+    decision: Decision,
+    policy: CompiledPolicy,
+    reasons: list[str] | None = None,
+    members: dict[str, str] | None = None,
+) -> str:
     """The decision as a practitioner reads it: what to do, by when, and why (``reasons``: the
-    decision's, with people named as the referral names them; see triage.naming)."""
+    decision's, with people named as the referral names them; ``members``: each member's id mapped
+    to how to name them, so evidence never names someone by an id alone; see triage.naming)."""
+    labels = members or {}
     service = policy.service_names.get(decision.route, decision.route)
     locality = f" - {decision.locality} locality" if decision.locality else ""
     lines = [
@@ -44,7 +51,7 @@ def explain_decision(decision: Decision, policy: CompiledPolicy, reasons: list[s
     if decision.evidence:
         lines += ["", "Evidence:"]
         lines += [
-            f"  - {e.problem}/{e.indicator}: {e.member or 'household'} = {e.value}"
+            f"  - {e.problem}/{e.indicator}: {labels.get(e.member, e.member) if e.member else 'household'} = {e.value}"
             + (f" ({e.definition})" if e.definition else "")
             for e in decision.evidence
         ]

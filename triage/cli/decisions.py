@@ -30,7 +30,7 @@ from triage.front_door import FrontDoor
 from triage.intake import FieldError, InvalidReferral, load_text
 from triage.logs import flush_logs
 from triage.models import Decision
-from triage.naming import named
+from triage.naming import member_labels, named
 from triage.report import explain_decision
 
 
@@ -55,8 +55,9 @@ def decide(
     except EngineFailure as error:
         raise fail(f"no decision: {error}", 1) from None
     if explain:  # read by a person: people named as the referral names them
-        reasons = named(decision.reasons, data, door.latest.policy)
-        typer.echo(explain_decision(decision, door.latest.compiled, reasons))
+        policy = door.latest.policy
+        members = member_labels(data, policy, with_names=True)
+        typer.echo(explain_decision(decision, door.latest.compiled, named(decision.reasons, data, policy), members))
     else:
         typer.echo(decision.model_dump_json(indent=2))
 
