@@ -6,17 +6,22 @@ cost only itself: the other callers' referrals are recorded and answered.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+import structlog
 from sqlalchemy import event
 
+import triage.audit.log as audit_log
 from triage.audit import Recording
 from triage.audit.store import AuditStore
 from triage.engine import Engine
 from triage.intake import parse_referral
+from triage.logs import configure_logging
 from triage.models import Decision
 from triage.rulebook import Policy
 
@@ -79,24 +84,59 @@ def test_the_chain_verifies_after_a_poisoned_group(store, policy):
     assert store.log.verify().ok
 
 
-def test_a_failure_inside_the_group_transaction_costs_only_its_own_referral(store, policy, monkeypatch):
-    """Whatever breaks the shared transaction (here: recording one referral raises), the group is
-    recorded again one referral at a time and only that referral fails."""
-    import triage.audit.log as module
-
-    real = module._record_item
+def _failing_inside_the_transaction(monkeypatch: pytest.MonkeyPatch, referral_id: str) -> None:
+    """Recording ``referral_id`` raises inside the shared transaction, as a row the database
+    refuses would (the payload was written out before, so the group is already under way)."""
+    real = audit_log._record_item
 
     def failing(chain: Any, recorded: Any, caller: str, item: Any) -> Any:
-        if item.recording.referral_id == "G-7":
+        if item.recording.referral_id == referral_id:
             raise RuntimeError("the database refused this row")
         return real(chain, recorded, caller, item)
 
-    monkeypatch.setattr(module, "_record_item", failing)
+    monkeypatch.setattr(audit_log, "_record_item", failing)
+
+
+def test_a_failure_inside_the_group_transaction_costs_only_its_own_referral(store, policy, monkeypatch):
+    """Whatever breaks the shared transaction (here: recording one referral raises), the group is
+    recorded again one referral at a time and only that referral fails."""
+    _failing_inside_the_transaction(monkeypatch, "G-7")
     jobs = [(f"caller-{n % 5}", [_request(policy, build_referral(*FAMILY, referral_id=f"G-{n}"))]) for n in range(50)]
     results = _in_one_group(store, jobs)
     assert [n for n, [outcome] in enumerate(results) if isinstance(outcome, Exception)] == [7]
     assert len([e for e in store.queries.events() if e.kind == "decision"]) == 49
     assert store.log.verify().ok
+
+
+def test_a_call_of_two_referrals_whose_transaction_fails_is_recorded_one_by_one(store, policy, monkeypatch):
+    """Two referrals are a group too: each gets its own outcome, the good one recorded."""
+    _failing_inside_the_transaction(monkeypatch, "P-1")
+    requests = [_request(policy, build_referral(*FAMILY, referral_id=f"P-{n}")) for n in range(2)]
+    outcomes = store.log.record("school-mis", requests)
+    assert [type(outcome).__name__ for outcome in outcomes] == ["Decision", "RuntimeError"]
+
+
+def test_an_empty_call_sharing_a_group_with_a_lone_failing_referral_is_answered_too(store, policy, monkeypatch):
+    """A group of one referral in all is not tried again when it fails; every call in it still
+    gets one outcome per referral it sent (none, for a call that sent none)."""
+    _failing_inside_the_transaction(monkeypatch, "L-1")
+    lone = _request(policy, build_referral(*FAMILY, referral_id="L-1"))
+    results = _in_one_group(store, [("school-mis", []), ("police", [lone])])
+    assert [[type(outcome).__name__ for outcome in outcomes] for outcomes in results] == [[], ["RuntimeError"]]
+
+
+def test_a_group_recorded_again_one_by_one_is_logged_with_its_error_and_size(store, policy, monkeypatch, capsys):
+    """Every group member waits for a second round of transactions: the operator is told why, by
+    the error's name only (never the referral's data), and how many requests it held up."""
+    configure_logging("info")
+    monkeypatch.setattr(audit_log, "log", structlog.get_logger("triage.audit"))
+    _failing_inside_the_transaction(monkeypatch, "G-1")
+    capsys.readouterr()
+    _in_one_group(store, _jobs(policy, 3, "G"))
+    events = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [(e["level"], e["error"], e["jobs"]) for e in events if e["event"] == "group_commit_failed"] == [
+        ("warning", "RuntimeError", 3)
+    ]
 
 
 def test_a_batch_with_a_bad_referral_between_good_ones_records_the_good_ones(store, policy):
@@ -161,3 +201,25 @@ def test_one_referral_sent_by_two_requests_of_one_group_is_decided_once(store, p
     assert second.decision_id == first.decision_id
     assert len([s for s in sent if s.lstrip().startswith("INSERT INTO audit_events ")]) == 1
     assert store.log.verify().ok
+
+
+def _archive_reads(sent: list[str]) -> list[str]:
+    return [statement for statement in sent if "audit_rulesets" in statement]
+
+
+def test_a_ruleset_a_group_archived_is_not_looked_up_again(store, policy):
+    """Every later group records under the same ruleset: checking the archive for it each time
+    would cost a statement per transaction for nothing."""
+    _in_one_group(store, _jobs(policy, 1, "W"))
+    with _statements(store) as sent:
+        _in_one_group(store, _jobs(policy, 5, "S"))
+    assert _archive_reads(sent) == []
+
+
+def test_a_ruleset_archived_by_a_referral_recorded_alone_is_not_looked_up_again(store, policy, monkeypatch):
+    """The same after a group that failed and was recorded one by one."""
+    _failing_inside_the_transaction(monkeypatch, "P-1")
+    store.log.record("school-mis", [_request(policy, build_referral(*FAMILY, referral_id=f"P-{n}")) for n in range(2)])
+    with _statements(store) as sent:
+        _in_one_group(store, _jobs(policy, 5, "S"))
+    assert _archive_reads(sent) == []

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import text
 
 from triage.audit import ReferralConflict
+from triage.audit.store import AuditStore
 from triage.cases.service import Cases
 
+from databases import record_decision
 from support import build_referral, child, parent
 
 FAMILY = (parent(employment={"out_of_work_benefits": True}), child(school={"attendance_pct": 80.0}))
@@ -131,3 +133,40 @@ def test_writers_racing_on_the_same_referrals_record_each_once(store, audited):
     assert len(events) == 100
     assert seen[0] == seen[1] == seen[2] == seen[3] == [e.decision_id for e in events]
     assert store.log.verify().ok
+
+
+def test_two_processes_writing_to_one_database_keep_one_linear_chain(store, policy):
+    """``triage serve --workers 2``, or two servers on one PostgreSQL database: each process has
+    its own log and its own lock in memory, so only the database's lock (SQLite's write lock taken
+    up front, PostgreSQL's advisory lock) keeps them from forking the chain."""
+    other = AuditStore(store.url)
+
+    def work(writer: AuditStore, name: str) -> None:
+        for n in range(100):
+            record_decision(writer, policy, build_referral(*FAMILY, referral_id=f"{name}-{n}"))
+
+    threads = [
+        threading.Thread(target=work, args=(writer, f"{name}{t}"))
+        for t in range(2)
+        for writer, name in ((store, "A"), (other, "B"))
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        other.db.dispose()
+    assert [e.seq for e in store.queries.events()] == list(range(1, 401))
+    assert store.log.verify().ok
+
+
+def test_the_head_is_the_last_events_seq_and_hash(store, audited):
+    audited(build_referral(*FAMILY, referral_id="H-1"))
+    audited(build_referral(*FAMILY, referral_id="H-2"))
+    last = list(store.queries.events())[-1]
+    assert store.log.head() == (2, last.hash)
+
+
+def test_an_empty_log_has_no_head(store):
+    assert store.log.head() is None

@@ -111,8 +111,8 @@ class AuditLog:
             with self._transaction() as conn:
                 results = self._record_jobs(conn, jobs)
         except Exception as failure:  # noqa: BLE001 - retried one by one below
-            if sum(len(job.items) for job in jobs) == 1:
-                return [[failure]]
+            if sum(len(job.items) for job in jobs) == 1:  # its one referral failed alone: no retry
+                return [[failure] * len(job.items) for job in jobs]  # an empty call shares the group
             log.warning("group_commit_failed", error=type(failure).__name__, jobs=len(jobs))
             return [[self._record_alone(job.caller, item) for item in job.items] for job in jobs]
         self._archived.update(item.recording.policy.sha256 for job in jobs for item in job.items)
