@@ -96,6 +96,7 @@ TESTS: dict[str, list[str]] = {
         "tests/audit/test_tamper_evidence.py",
         "tests/audit/test_store.py",
         "tests/audit/test_decision_index.py",
+        "tests/audit/test_purge_personal_data.py",
     ],
     "triage/audit/personal.py": ["tests/audit/test_purge_personal_data.py", "tests/audit/test_store.py"],
     "triage/audit/checkpoints.py": ["tests/audit/test_checkpoints.py", "tests/audit/test_tamper_evidence.py"],

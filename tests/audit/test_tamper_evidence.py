@@ -95,13 +95,15 @@ def test_a_payload_deleted_without_a_purge_is_found(ten, tamperer):
     assert "no recorded purge erased it" in result.problem
 
 
-def test_an_edited_archived_ruleset_is_found(ten, tamperer, policy):
+def test_an_edited_archived_ruleset_is_found_and_named_at_the_first_event_citing_it(ten, tamperer, policy):
+    """The auditor is told which ruleset (its version and the start of its hash) and where the log
+    first relies on it."""
     tamperer("UPDATE audit_rulesets SET content = replace(content, 'ge: 3', 'ge: 30')")
     result = ten.log.verify()
-    assert (result.ok, "archived ruleset" in result.problem, "does not match its hash" in result.problem) == (
+    assert (result.ok, result.first_bad_seq, result.problem) == (
         False,
-        True,
-        True,
+        1,
+        f"archived ruleset {policy.version} (sha256 {policy.sha256[:12]}…) does not match its hash (edited)",
     )
 
 
