@@ -14,13 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import structlog
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
 from triage.access import Role
 from triage.app import create_app
-from triage.audit import checkpoints
 from triage.audit.checkpoints import (
     Checkpointer,
     CheckpointProblem,
@@ -30,7 +28,6 @@ from triage.audit.checkpoints import (
 )
 from triage.audit.store import AuditStore
 from triage.cli import app
-from triage.logs import configure_logging
 from triage.settings import Settings
 
 from databases import record_decision
@@ -277,17 +274,14 @@ def test_the_checkpoint_thread_never_keeps_a_process_from_exiting(recorded, tmp_
         checkpointer.stop()
 
 
-def test_a_checkpoint_that_fails_is_logged_by_the_name_of_its_error(recorded, tmp_path, capsys, monkeypatch):
+def test_a_checkpoint_that_fails_is_logged_by_the_name_of_its_error(recorded, tmp_path, log_lines):
     """It never stops serving, but the operator must see it: a key file others can read is refused."""
     key_file = tmp_path / "checkpoint.key"
     key_file.write_text(KEY.decode())
     key_file.chmod(0o644)
-    configure_logging("info")
-    monkeypatch.setattr(checkpoints, "logger", structlog.get_logger("triage.audit"))
-    capsys.readouterr()
     Checkpointer(recorded.log, tmp_path / "checkpoints", key_file, 3600).checkpoint()
-    event = json.loads(capsys.readouterr().err.splitlines()[-1])
-    assert (event["event"], event["level"], event["error"]) == ("checkpoint_failed", "error", "KeyFileProblem")
+    events, _ = log_lines()
+    assert [(e["event"], e["level"], e["error"]) for e in events] == [("checkpoint_failed", "error", "KeyFileProblem")]
 
 
 # --- the API: an auditor is told what is wrong, but not where the server keeps its files ------------

@@ -6,14 +6,12 @@ cost only itself: the other callers' referrals are recorded and answered.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-import structlog
 from sqlalchemy import event
 
 import triage.audit.log as audit_log
@@ -21,7 +19,6 @@ from triage.audit import Recording
 from triage.audit.store import AuditStore
 from triage.engine import Engine
 from triage.intake import parse_referral
-from triage.logs import configure_logging
 from triage.models import Decision
 from triage.rulebook import Policy
 
@@ -125,15 +122,12 @@ def test_an_empty_call_sharing_a_group_with_a_lone_failing_referral_is_answered_
     assert [[type(outcome).__name__ for outcome in outcomes] for outcomes in results] == [[], ["RuntimeError"]]
 
 
-def test_a_group_recorded_again_one_by_one_is_logged_with_its_error_and_size(store, policy, monkeypatch, capsys):
+def test_a_group_recorded_again_one_by_one_is_logged_with_its_error_and_size(store, policy, monkeypatch, log_lines):
     """Every group member waits for a second round of transactions: the operator is told why, by
     the error's name only (never the referral's data), and how many requests it held up."""
-    configure_logging("info")
-    monkeypatch.setattr(audit_log, "log", structlog.get_logger("triage.audit"))
     _failing_inside_the_transaction(monkeypatch, "G-1")
-    capsys.readouterr()
     _in_one_group(store, _jobs(policy, 3, "G"))
-    events = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    events, _ = log_lines()
     assert [(e["level"], e["error"], e["jobs"]) for e in events if e["event"] == "group_commit_failed"] == [
         ("warning", "RuntimeError", 3)
     ]
