@@ -106,6 +106,8 @@ TESTS: dict[str, list[str]] = {
         "tests/audit/test_purge_personal_data.py",
     ],
     "triage/audit/archive.py": [
+        "tests/audit/test_archive.py",
+        "tests/audit/test_tamper_evidence.py",
         "tests/audit/test_store.py",
         "tests/audit/test_versions.py",
         "tests/audit/test_ruleset_loaded.py",

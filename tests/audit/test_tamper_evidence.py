@@ -107,10 +107,15 @@ def test_an_edited_archived_ruleset_is_found_and_named_at_the_first_event_citing
     )
 
 
-def test_an_edited_archived_ruleset_is_refused_when_loaded(ten, tamperer, policy):
+def test_an_edited_archived_ruleset_is_refused_when_loaded_naming_it(ten, tamperer, policy):
+    """Tampered rules must never decide (a replay, a published version), and the operator is told which."""
     tamperer("UPDATE audit_rulesets SET content = replace(content, 'ge: 3', 'ge: 30')")
-    with pytest.raises(ArchiveTampered, match="does not match its hash"):
+    with pytest.raises(ArchiveTampered) as refused:
         ten.archive.policy(policy.sha256)
+    assert str(refused.value) == (
+        f"archived ruleset {policy.version} does not match its hash (sha256 {policy.sha256[:12]}…): "
+        "the archive was edited; run `triage audit verify`"
+    )
 
 
 def test_a_deleted_archived_ruleset_is_found(ten, tamperer):
