@@ -113,19 +113,26 @@ TESTS: dict[str, list[str]] = {
         "tests/audit/test_ruleset_loaded.py",
         "tests/audit/test_retention_and_replay.py",
     ],
-    "triage/access/": ["tests/access", "tests/web/test_pages.py", "tests/api/test_security.py"],
+    "triage/access/": [
+        "tests/access",
+        "tests/audit/test_sign_in_failures.py",
+        "tests/web/test_pages.py",
+        "tests/api/test_security.py",
+    ],
     # web sessions, signing in and its limits, and the CSRF check where each form makes it
     "triage/web/sessions.py": ["tests/web/test_sessions.py", "tests/web/test_pages.py", "tests/web/test_csrf.py"],
     "triage/web/signing_in.py": ["tests/web/test_csrf.py", "tests/web/test_signing_in.py", "tests/web/test_pages.py"],
     "triage/web/throttle.py": ["tests/web/test_throttle.py", "tests/web/test_signing_in.py"],
     "triage/web/decisions.py": ["tests/web/test_csrf.py"],
     "triage/web/referrals.py": ["tests/web/test_csrf.py"],
+    "triage/web/links.py": ["tests/web/test_csrf.py"],
 }
 # modules of which only part is listed: only the mutants whose key contains this text (the rest of
 # the module is not part of issue 20's list)
 ONLY: dict[str, str] = {
     "triage/web/decisions.py": "check_csrf",
     "triage/web/referrals.py": "check_csrf",
+    "triage/web/links.py": "check_csrf",
 }
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "--hypothesis-seed=0"]
 
